@@ -1,0 +1,42 @@
+"""The booking service's data model (SQLAlchemy 2, typed)."""
+
+from booking.models.audit import AuditEvent
+from booking.models.base import Base
+from booking.models.bookings import (
+    HOLDING_STATUS,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Occurrence,
+)
+from booking.models.centres import Centre
+from booking.models.groups import Group, GroupKind, Offer, Theme
+from booking.models.mail import OutboxMail
+from booking.models.persons import AuthToken, LoginAttempt, Person, PersonRole, Role
+from booking.models.rooms import Door, Feature, Room, RoomFeature, door_room
+
+__all__ = [
+    "HOLDING_STATUS",
+    "AuditEvent",
+    "AuthToken",
+    "Base",
+    "Booking",
+    "BookingKind",
+    "BookingStatus",
+    "Centre",
+    "Door",
+    "Feature",
+    "Group",
+    "GroupKind",
+    "LoginAttempt",
+    "Occurrence",
+    "Offer",
+    "OutboxMail",
+    "Person",
+    "PersonRole",
+    "Role",
+    "Room",
+    "RoomFeature",
+    "Theme",
+    "door_room",
+]

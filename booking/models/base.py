@@ -1,0 +1,28 @@
+"""Declarative base and shared column helpers for the booking models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from booking.db import UTCDateTime
+
+# Stable constraint names, so migrations on SQLite (batch mode) and PostgreSQL agree.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), nullable=False)

@@ -1,0 +1,60 @@
+"""Expanding recurrence rules (RFC 5545 RRULE with exceptions) in the centre's zone.
+
+Rules are read in local wall time: a group that meets at 19:00 on Tuesdays meets at 19:00
+before and after the daylight-saving change, and its instants in UTC shift by an hour. Each
+occurrence is then stored as an absolute ``[start, end)`` in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from dateutil.rrule import rrulestr
+
+from booking.errors import InvalidInput
+from booking.timeutil import local_to_utc
+
+MAX_OCCURRENCES = 400
+
+
+def expand(
+    rule: str,
+    first_day: date,
+    start: time,
+    duration: timedelta,
+    zone_name: str,
+    until: date | None = None,
+    exdates: Iterable[date] = (),
+) -> list[tuple[datetime, datetime]]:
+    """The ``[start, end)`` instants of every occurrence of ``rule``.
+
+    ``rule`` is an RRULE body such as ``FREQ=WEEKLY;INTERVAL=2;BYDAY=TU``; the series starts on
+    ``first_day`` at local ``start``. ``until`` (inclusive) or a COUNT in the rule must bound it.
+    """
+    if duration <= timedelta(0):
+        raise InvalidInput("the duration must be positive")
+    body = rule.strip().removeprefix("RRULE:")
+    if "UNTIL" not in body.upper() and "COUNT" not in body.upper() and until is None:
+        raise InvalidInput("a recurrence needs an end: give 'until' or COUNT in the rule")
+    try:
+        parsed = rrulestr("RRULE:" + body, dtstart=datetime.combine(first_day, start))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"the recurrence rule cannot be read: {exc}") from exc
+    skip = set(exdates)
+    result: list[tuple[datetime, datetime]] = []
+    for local_start in parsed:
+        day = local_start.date()
+        if until is not None and day > until:
+            break
+        if day in skip:
+            continue
+        if len(result) >= MAX_OCCURRENCES:
+            raise InvalidInput(f"a series may have at most {MAX_OCCURRENCES} occurrences")
+        begin = local_to_utc(day, local_start.time(), zone_name)
+        # The end is the local wall time start + duration on that day, so a 2-hour evening
+        # group is 2 hours long on the night of the change too.
+        local_end = datetime.combine(day, local_start.time()) + duration
+        end = local_to_utc(local_end.date(), local_end.time(), zone_name)
+        result.append((begin, end))
+    return result

@@ -1,0 +1,101 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema comes from the Alembic migrations, as in production. PostgreSQL is expected at
+``RAUMPLAN_TEST_PG_URL`` (default: the local server, database ``test``; each test run makes
+its own database beside it). When ``CI=true`` a missing PostgreSQL fails the run instead of
+skipping, so CI can never pass without having run the PostgreSQL half.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.db import make_engine, make_session_factory
+from booking.migrate import upgrade
+from booking.models import Base
+
+PG_ADMIN_URL = os.environ.get(
+    "RAUMPLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need_service(what: str, error: Exception) -> None:
+    """Skip locally, fail in CI: a missing service must never pass CI silently."""
+    message = f"{what} is not available: {error}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: failing instead of skipping)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_database() -> Iterator[str]:
+    name = f"raumplan_test_{uuid.uuid4().hex[:10]}"
+    admin: Engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        need_service("PostgreSQL", exc)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL
+    database emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "raumplan.sqlite3"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("_pg_database")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed 'now' for tests: a Wednesday morning in Bielefeld."""
+    return datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
