@@ -106,6 +106,21 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any exception."""
-    with factory() as session, session.begin():
-        yield session
+    """One unit of work: commit on success, roll back on any exception (except a domain
+    error that asks to keep what was written, such as a counted failed login)."""
+    from booking.errors import DomainError
+
+    with factory() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            if exc.keep_changes:
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        else:
+            session.commit()

@@ -10,10 +10,13 @@ class DomainError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, keep_changes: bool = False, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        # True when what the transaction wrote must stay although the request fails (a failed
+        # login attempt is counted, then refused).
+        self.keep_changes = keep_changes
 
 
 class InvalidInput(DomainError):

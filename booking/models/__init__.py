@@ -10,7 +10,7 @@ from booking.models.bookings import (
     Occurrence,
 )
 from booking.models.centres import Centre
-from booking.models.groups import Group, GroupKind, Offer, Theme
+from booking.models.groups import Group, GroupKind, Offer, Theme, group_contact
 from booking.models.mail import OutboxMail
 from booking.models.persons import AuthToken, LoginAttempt, Person, PersonRole, Role
 from booking.models.rooms import Door, Feature, Room, RoomFeature, door_room
@@ -39,4 +39,5 @@ __all__ = [
     "RoomFeature",
     "Theme",
     "door_room",
+    "group_contact",
 ]

@@ -22,7 +22,9 @@ class Role(enum.StrEnum):
 
 class PersonRole(Base):
     __tablename__ = "person_role"
-    __table_args__ = (UniqueConstraint("person_id", "role", "centre_id", name="person_role_centre"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "role", "centre_id", name="person_role_centre"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

@@ -26,7 +26,9 @@ class Feature(enum.StrEnum):
 class RoomFeature(Base):
     __tablename__ = "room_feature"
 
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), primary_key=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("room.id", ondelete="CASCADE"), primary_key=True
+    )
     feature: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 

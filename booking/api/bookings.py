@@ -1,0 +1,99 @@
+"""API: staff bookings (programme, groups, closures), occurrences, and availability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import Parameter
+
+from booking.api import convert
+from booking.api import schemas as s
+from booking.api.deps import Services
+from booking.db import transaction
+from booking.errors import InvalidInput
+from booking.permissions import Actor
+from booking.services import availability, bookings
+from booking.services.catalogue import get_room
+
+
+class BookingController(Controller):
+    path = "/api/bookings"
+    tags = ["bookings"]
+
+    @post("/", sync_to_thread=True)
+    def create(self, svc: Services, actor: Actor, data: s.BookingIn) -> s.BookingOut:
+        """A programme slot, group series or closure; a recurrence as RRULE in local time."""
+        with transaction(svc.db) as db:
+            result = bookings.create_booking(
+                db, actor, kind=data.kind, title=data.title, room_id=data.room_id,
+                start=data.starts_at, end=data.ends_at, now=svc.clock.now(), rrule=data.rrule,
+                until=data.until, exdates=data.exdates, offer_id=data.offer_id,
+                group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
+            return convert.booking(result.booking, result.skipped)
+
+    @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
+    def cancel(self, svc: Services, actor: Actor, booking_id: s.Id,
+               data: s.ReasonIn | None = None,
+               from_time: datetime | None = None) -> s.BookingOut:
+        with transaction(svc.db) as db:
+            return convert.booking(bookings.cancel_booking(
+                db, actor, booking_id, data.reason if data else "", svc.clock.now(),
+                from_time))
+
+
+class OccurrenceController(Controller):
+    path = "/api/occurrences"
+    tags = ["bookings"]
+
+    @patch("/{occurrence_id:int}", sync_to_thread=True)
+    def move(self, svc: Services, actor: Actor, occurrence_id: s.Id,
+             data: s.MoveIn) -> s.OccurrenceOut:
+        with transaction(svc.db) as db:
+            return convert.occurrence(bookings.move_occurrence(
+                db, actor, occurrence_id, room_id=data.room_id, start=data.starts_at,
+                end=data.ends_at, now=svc.clock.now()))
+
+    @post("/{occurrence_id:int}/cancel", sync_to_thread=True, status_code=200)
+    def cancel(self, svc: Services, actor: Actor, occurrence_id: s.Id) -> s.OccurrenceOut:
+        with transaction(svc.db) as db:
+            return convert.occurrence(bookings.cancel_occurrence(db, actor, occurrence_id,
+                                                                 svc.clock.now()))
+
+
+def _availability(svc: Services, actor: Actor, room_ids: list[int], start: datetime,
+                  end: datetime) -> s.Availability:
+    with svc.read_db() as db:
+        busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
+    return s.Availability(
+        start=start, end=end,
+        busy=[s.BusyInterval(b.room_id, b.starts_at, b.ends_at, b.title, b.kind, b.booking_id)
+              for b in busy],
+        free=[s.Interval(f.room_id, f.starts_at, f.ends_at) for f in free])
+
+
+class AvailabilityController(Controller):
+    path = "/api"
+    tags = ["availability"]
+
+    @get("/rooms/{room_id:int}/availability", sync_to_thread=True)
+    def room_availability(self, svc: Services, actor: Actor, room_id: s.Id, start: datetime,
+                          end: datetime) -> s.Availability:
+        """Free and busy intervals of one room between two instants (at most 62 days)."""
+        with svc.read_db() as db:
+            get_room(db, room_id)
+        return _availability(svc, actor, [room_id], start, end)
+
+    @get("/availability", sync_to_thread=True)
+    def centre_availability(
+        self, svc: Services, actor: Actor,
+        centre_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
+        start: datetime, end: datetime,
+    ) -> s.Availability:
+        """Free and busy intervals of all rooms of a centre."""
+        with svc.read_db() as db:
+            room_ids = availability.room_ids_of_centre(db, centre_id)
+        if not room_ids:
+            raise InvalidInput("The centre has no rooms.")
+        return _availability(svc, actor, room_ids, start, end)

@@ -1,0 +1,314 @@
+"""Typed input and output of the JSON API (msgspec structs), separate from the ORM models.
+
+Every number and string has bounds, so malformed or hostile input is a 400 with a message,
+never a database error.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar.params import Parameter
+
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+IdField = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+# No NUL characters (PostgreSQL text cannot hold them) and sensible lengths.
+_TEXT = r"^[^\x00]*$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_TEXT)]
+Text = Annotated[str, msgspec.Meta(max_length=4000, pattern=_TEXT)]
+Short = Annotated[str, msgspec.Meta(max_length=300, pattern=_TEXT)]
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+People = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
+MinuteOfDay = Annotated[int, msgspec.Meta(ge=0, le=1440)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=_TEXT)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_TEXT)]
+Feature = Literal["barrier_free", "barrier_free_toilet", "kitchen", "projector",
+                  "confidential", "outdoor", "sound_proof", "storage", "hearing_loop", "stage"]
+Theme = Literal["family", "education_general", "education_political", "welcome_culture",
+                "counselling", "inclusion", "sustainability", "self_help", "health_prevention",
+                "sport", "art", "culture", "other"]
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+
+
+class CentreOut(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+    address: str
+    timezone: str
+
+
+class CentreIn(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
+    name: Name
+    address: Short = ""
+    timezone: Short = "Europe/Berlin"
+
+
+class RoomOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    name: str
+    description: str
+    capacity: int
+    area_m2: float
+    features: list[str]
+    accessibility_notes: str
+    rentable: bool
+    price_per_hour_cents: int
+    weekend_price_per_hour_cents: int
+    min_fee_cents: int
+    cleaning_fee_cents: int
+    min_rental_minutes: int
+    max_rental_minutes: int
+    latest_end_minute: int
+    quiet_from_minute: int
+    cleaning_rules: str
+    house_rules: str
+
+
+class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    capacity: People
+    description: Text = ""
+    area_m2: Annotated[float, msgspec.Meta(ge=0, le=100_000)] = 0.0
+    features: Annotated[list[Feature], msgspec.Meta(max_length=20)] = []
+    accessibility_notes: Text = ""
+    rentable: bool = False
+    price_per_hour_cents: Cents = 0
+    weekend_price_per_hour_cents: Cents = 0
+    min_fee_cents: Cents = 0
+    cleaning_fee_cents: Cents = 0
+    min_rental_minutes: Minutes = 60
+    max_rental_minutes: Minutes = 480
+    latest_end_minute: MinuteOfDay = 1320
+    quiet_from_minute: MinuteOfDay = 1320
+    cleaning_rules: Text = ""
+    house_rules: Text = ""
+
+
+class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    capacity: People | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    features: Annotated[list[Feature], msgspec.Meta(max_length=20)] | msgspec.UnsetType = \
+        msgspec.UNSET
+    accessibility_notes: Text | msgspec.UnsetType = msgspec.UNSET
+    rentable: bool | msgspec.UnsetType = msgspec.UNSET
+    price_per_hour_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    weekend_price_per_hour_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    min_fee_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    cleaning_fee_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    min_rental_minutes: Minutes | msgspec.UnsetType = msgspec.UNSET
+    max_rental_minutes: Minutes | msgspec.UnsetType = msgspec.UNSET
+    latest_end_minute: MinuteOfDay | msgspec.UnsetType = msgspec.UNSET
+    house_rules: Text | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class Interval(msgspec.Struct):
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class BusyInterval(msgspec.Struct):
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    kind: str
+    booking_id: int | None = None
+
+
+class Availability(msgspec.Struct):
+    start: datetime
+    end: datetime
+    busy: list[BusyInterval]
+    free: list[Interval]
+
+
+class RentalIn(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: IdField
+    starts_at: Instant
+    ends_at: Instant
+    expected_people: People
+    purpose: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_TEXT)]
+
+
+class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: IdField
+    starts_at: Instant
+    ends_at: Instant
+    expected_people: People
+
+
+class QuoteOut(msgspec.Struct):
+    fee_cents: int
+    fee: str
+    hours_charged: int
+    hourly_rate_cents: int
+    problems: list[str]
+    rules: str
+    allowed: bool
+
+
+class OccurrenceOut(msgspec.Struct):
+    id: int
+    room_id: int
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+class RentalOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    status: str
+    title: str
+    purpose: str | None
+    expected_people: int | None
+    fee_cents: int
+    fee: str
+    decision_reason: str | None
+    occurrences: list[OccurrenceOut]
+    created_at: datetime
+
+
+class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=_TEXT)] = ""
+
+
+class BookingIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["programme", "group", "closure"]
+    title: Name
+    room_id: IdField
+    starts_at: Instant
+    ends_at: Instant
+    rrule: Annotated[str, msgspec.Meta(max_length=500, pattern=_TEXT)] | None = None
+    until: date | None = None
+    exdates: Annotated[list[date], msgspec.Meta(max_length=400)] = []
+    offer_id: IdField | None = None
+    group_id: IdField | None = None
+    notes: Text | None = None
+    skip_conflicts: bool = False
+
+
+class BookingOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    kind: str
+    status: str
+    title: str
+    rrule: str | None
+    offer_id: int | None
+    group_id: int | None
+    occurrences: list[OccurrenceOut]
+    skipped: list[str] = []
+
+
+class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: IdField
+    starts_at: Instant
+    ends_at: Instant
+
+
+class OfferOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    group_id: int | None
+    title: str
+    description: str
+    theme: str
+    target_groups: list[str]
+    languages: list[str]
+    self_managed: bool
+    public: bool
+
+
+class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name
+    theme: Theme
+    description: Text = ""
+    target_groups: Annotated[list[Short], msgspec.Meta(max_length=20)] = []
+    languages: Annotated[list[Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")]],
+                         msgspec.Meta(max_length=20)] = []
+    self_managed: bool = False
+    public: bool = True
+    group_id: IdField | None = None
+
+
+class GroupOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    name: str
+    kind: str
+    description: str
+    contact_ids: list[int]
+
+
+class GroupIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    kind: Literal["club", "self_help", "migrant_organisation", "partner", "initiative"]
+    description: Text = ""
+    contact_ids: Annotated[list[IdField], msgspec.Meta(max_length=20)] = []
+
+
+class DoorOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    name: str
+    kind: str
+    room_ids: list[int]
+
+
+class DoorIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    kind: Literal["entrance", "room"]
+    room_ids: Annotated[list[IdField], msgspec.Meta(max_length=200)] = []
+
+
+class PersonOut(msgspec.Struct):
+    id: int
+    email: str | None
+    display_name: str | None
+    language: str
+    roles: list[str]
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    display_name: Name
+    language: Literal["de", "en"] = "de"
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+
+
+class TokenOut(msgspec.Struct):
+    token: str
+    token_type: str
+    expires_at: datetime
+    person: PersonOut

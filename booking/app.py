@@ -1,0 +1,70 @@
+"""The app factory: one Litestar application with the JSON API, the pages and the schema."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from booking import mailer
+from booking.api.accounts import AccountController
+from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
+from booking.api.catalogue import (
+    CentreController,
+    GroupController,
+    OfferController,
+    PersonController,
+    RoomController,
+)
+from booking.api.deps import Services, bearer_actor, services
+from booking.api.problems import HANDLERS
+from booking.api.rentals import RentalController
+from booking.api.schemas import Health
+from booking.clock import Clock
+from booking.db import make_engine, make_session_factory
+from booking.settings import Settings
+
+
+@get("/health", tags=["health"])
+async def health() -> Health:
+    """Liveness: answers as long as the process serves requests."""
+    return Health(status="ok", database="configured")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    clock = clock or Clock()
+    engine = make_engine(settings.database_url)
+    svc = Services(settings=settings, db=make_session_factory(engine),
+                   read_db=make_session_factory(engine, read_only=True), clock=clock)
+    mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
+    logging.basicConfig(level=logging.INFO,
+                        format='{"time": "%(asctime)s", "level": "%(levelname)s", '
+                               '"logger": "%(name)s", "message": "%(message)s"}')
+
+    def on_startup(app: Litestar) -> None:
+        app.state.services = svc
+
+    def on_shutdown(app: Litestar) -> None:
+        engine.dispose()
+
+    from booking.web.pages import page_controllers, template_config
+
+    return Litestar(
+        route_handlers=[
+            health, CentreController, RoomController, OfferController, GroupController,
+            PersonController, RentalController, BookingController, OccurrenceController,
+            AvailabilityController, AccountController, *page_controllers(),
+        ],
+        dependencies={"svc": Provide(services, sync_to_thread=False),
+                      "actor": Provide(bearer_actor, sync_to_thread=True)},
+        exception_handlers=HANDLERS,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        openapi_config=OpenAPIConfig(title="Raumplan", version="0.1.0",
+                                     description="Room booking for Bielefeld's "
+                                                 "Stadtteilzentren"),
+        template_config=template_config(),
+    )

@@ -1,0 +1,147 @@
+"""The ``raumplan`` command: serve, migrate, user add, demo, mail."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from booking.clock import Clock
+from booking.db import make_engine, make_session_factory, transaction
+from booking.errors import DomainError
+from booking.migrate import upgrade
+from booking.models import Centre, Role
+from booking.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(database_url=getattr(args, "database_url", None))
+
+
+def load_demo_if_empty(url: str) -> bool:
+    from booking.demo import load_demo
+
+    engine = make_engine(url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            if session.scalar(select(func.count()).select_from(Centre)):
+                return False
+            load_demo(session, Clock().now())
+            return True
+    finally:
+        engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    if args.demo and load_demo_if_empty(settings.database_url):
+        print("Demo centre loaded. Staff login: leitung@sieker-mitte.example / raumplan-demo")
+    # Workers are separate processes: they read the settings from the environment.
+    os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
+    print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
+    uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    print(f"Database is at the newest schema: {settings.database_url}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    print("Demo centre loaded." if load_demo_if_empty(settings.database_url)
+          else "The database holds a centre already; nothing loaded.")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from booking.services.accounts import add_user
+
+    settings = _settings(args)
+    password = args.password or os.environ.get("RAUMPLAN_PASSWORD") or getpass.getpass(
+        "Password: ")
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            person = add_user(session, email=args.email, password=password,
+                              display_name=args.name or args.email, role=Role(args.role),
+                              centre_slug=args.centre, now=Clock().now())
+            print(f"Created {args.role} account {person.email} (id {person.id}).")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_mail_send(args: argparse.Namespace) -> int:
+    from booking.mailer import dispatch_pending
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    sent = dispatch_pending(make_session_factory(engine), settings, Clock().now)
+    engine.dispose()
+    print(f"{sent} mail(s) sent.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="raumplan", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--database-url", help="SQLAlchemy URL (default: RAUMPLAN_DATABASE_URL "
+                                              "or var/raumplan.sqlite3)")
+        return p
+
+    serve = with_db(sub.add_parser("serve", help="start the web service"))
+    serve.add_argument("--demo", action="store_true", help="load the demo centre if empty")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    with_db(sub.add_parser("migrate", help="apply the database migrations")).set_defaults(
+        func=cmd_migrate)
+    with_db(sub.add_parser("demo", help="load the demo centre into an empty database")
+            ).set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="user_command",
+                                                                         required=True)
+    add = with_db(user.add_parser("add", help="create an account"))
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--email", required=True)
+    add.add_argument("--name")
+    add.add_argument("--centre", help="centre slug (staff, terminal, city)")
+    add.add_argument("--password", help="(default: RAUMPLAN_PASSWORD or a prompt)")
+    add.set_defaults(func=cmd_user_add)
+
+    mail = sub.add_parser("mail", help="mail outbox").add_subparsers(dest="mail_command",
+                                                                    required=True)
+    with_db(mail.add_parser("send", help="send pending mails now")).set_defaults(
+        func=cmd_mail_send)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"raumplan: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Staff bookings: programme slots, recurring groups and closures, and moving occurrences.
+
+A series is expanded in the centre's zone (``booking.recurrence``) and written as confirmed
+occurrences. Dates that collide are refused as a whole (409, naming each collision) unless the
+caller asks to skip them, in which case the skipped dates are returned so staff see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking.audit import record
+from booking.errors import Conflict, InvalidInput, NotFound
+from booking.models import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Centre,
+    Group,
+    Occurrence,
+    Offer,
+    Room,
+)
+from booking.permissions import Actor, require_staff
+from booking.recurrence import expand
+from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
+from booking.timeutil import EARLIEST, LATEST, format_range, require_aware, to_local
+
+STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
+
+
+@dataclass
+class SeriesResult:
+    booking: Booking
+    skipped: list[str] = field(default_factory=list)
+
+
+def _check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start, end = require_aware(start, "start"), require_aware(end, "end")
+    if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
+        raise InvalidInput("The time lies outside the years 2000–2099.")
+    if end <= start:
+        raise InvalidInput("The end must be after the start.")
+    return start, end
+
+
+def _centre_room(session: Session, room_id: int) -> tuple[Room, Centre]:
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"There is no room {room_id}.")
+    return room, session.get_one(Centre, room.centre_id)
+
+
+def create_booking(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    title: str,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    rrule: str | None = None,
+    until: date | None = None,
+    exdates: Sequence[date] = (),
+    offer_id: int | None = None,
+    group_id: int | None = None,
+    notes: str | None = None,
+    skip_conflicts: bool = False,
+) -> SeriesResult:
+    if kind not in STAFF_KINDS:
+        raise InvalidInput("Staff bookings are of kind programme, group or closure; residents "
+                           "request rentals through /api/rentals.")
+    room, centre = _centre_room(session, room_id)
+    staff_id = require_staff(actor, centre.id)
+    if not title.strip():
+        raise InvalidInput("A booking needs a title.")
+    start, end = _check_span(start, end)
+    for ref, model, label in ((offer_id, Offer, "offer"), (group_id, Group, "group")):
+        if ref is not None:
+            obj = session.get(model, ref)
+            if obj is None or obj.centre_id != centre.id:
+                raise NotFound(f"There is no {label} {ref} in this centre.")
+    if rrule:
+        local = to_local(start, centre.timezone)
+        spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
+                       centre.timezone, until=until, exdates=exdates)
+    else:
+        spans = [(start, end)]
+    if not spans:
+        raise InvalidInput("The rule gives no date at all.")
+    session.scalars(select(Room).where(Room.id == room.id).with_for_update()).one()
+    booking = Booking(centre_id=centre.id, kind=kind, status=BookingStatus.CONFIRMED,
+                      title=title.strip(), offer_id=offer_id, group_id=group_id, notes=notes,
+                      rrule=rrule, created_at=now, updated_at=now, requested_by_id=staff_id,
+                      responsible_id=staff_id)
+    skipped: list[str] = []
+    collisions: list[str] = []
+    for begin, finish in spans:
+        if holding_overlaps(session, room.id, begin, finish):
+            label = conflict_error(session, room.id, begin, finish, centre.timezone).detail
+            (skipped if skip_conflicts else collisions).append(label)
+            continue
+        booking.occurrences.append(Occurrence(room_id=room.id, starts_at=begin, ends_at=finish,
+                                              status=BookingStatus.CONFIRMED))
+    if collisions:
+        raise Conflict(f"{len(collisions)} of {len(spans)} dates collide. " + " ".join(
+            collisions[:5]), collisions=collisions)
+    if not booking.occurrences:
+        raise Conflict("Every date of this series collides with other bookings.",
+                       collisions=skipped)
+    session.add(booking)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise Conflict("The room was taken meanwhile; please look again.") from exc
+    record(session, now, staff_id, "booking", booking.id, "created", kind=kind,
+           room_id=room.id, occurrences=len(booking.occurrences), skipped=len(skipped),
+           rrule=rrule)
+    return SeriesResult(booking=booking, skipped=skipped)
+
+
+def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_id: int,
+                    start: datetime, end: datetime, now: datetime) -> Occurrence:
+    occ = session.get(Occurrence, occurrence_id)
+    if occ is None:
+        raise NotFound(f"There is no occurrence {occurrence_id}.")
+    staff_id = require_staff(actor, occ.booking.centre_id)
+    room, centre = _centre_room(session, room_id)
+    if room.centre_id != occ.booking.centre_id:
+        raise InvalidInput("An occurrence can only move to a room of the same centre.")
+    start, end = _check_span(start, end)
+    for rid in sorted({occ.room_id, room.id}):
+        session.scalars(select(Room).where(Room.id == rid).with_for_update()).one()
+    before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),
+              "ends_at": occ.ends_at.isoformat()}
+    try:
+        with session.begin_nested():
+            occ.room_id, occ.starts_at, occ.ends_at = room.id, start, end
+            session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise conflict_error(session, room.id, start, end, centre.timezone,
+                             exclude_occurrence=occ.id) from exc
+    occ.booking.updated_at = now
+    record(session, now, staff_id, "occurrence", occ.id, "moved", before=before,
+           after={"room_id": room.id, "starts_at": start.isoformat(),
+                  "ends_at": end.isoformat(),
+                  "when": format_range(start, end, centre.timezone)})
+    return occ
+
+
+def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
+                   now: datetime, from_time: datetime | None = None) -> Booking:
+    """Cancel a staff booking, or only its occurrences from ``from_time`` on."""
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(f"There is no booking {booking_id}.")
+    staff_id = require_staff(actor, booking.centre_id)
+    if booking.kind == BookingKind.RENTAL:
+        raise InvalidInput("Rentals are cancelled through /api/rentals/{id}/cancel.")
+    if booking.status == BookingStatus.CANCELLED:
+        raise Conflict(f"Booking {booking.id} is cancelled already.")
+    cut = require_aware(from_time) if from_time else None
+    count = 0
+    for occ in booking.occurrences:
+        if occ.status == BookingStatus.CONFIRMED and (cut is None or occ.starts_at >= cut):
+            occ.status = BookingStatus.CANCELLED
+            count += 1
+    if all(o.status == BookingStatus.CANCELLED for o in booking.occurrences):
+        booking.status = BookingStatus.CANCELLED
+    booking.updated_at = now
+    record(session, now, staff_id, "booking", booking.id, "cancelled", occurrences=count,
+           reason=reason, from_time=cut.isoformat() if cut else None)
+    return booking
+
+
+def cancel_occurrence(session: Session, actor: Actor, occurrence_id: int,
+                      now: datetime) -> Occurrence:
+    occ = session.get(Occurrence, occurrence_id)
+    if occ is None:
+        raise NotFound(f"There is no occurrence {occurrence_id}.")
+    staff_id = require_staff(actor, occ.booking.centre_id)
+    if occ.status == BookingStatus.CANCELLED:
+        raise Conflict(f"Occurrence {occ.id} is cancelled already.")
+    occ.status = BookingStatus.CANCELLED
+    record(session, now, staff_id, "occurrence", occ.id, "cancelled")
+    return occ
+

@@ -1,0 +1,264 @@
+"""Centres, rooms, doors, offers, groups and persons: reading them, and staff maintaining them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from booking.audit import record
+from booking.errors import Forbidden, InvalidInput, NotFound
+from booking.models import (
+    HOLDING_STATUS,
+    Centre,
+    Door,
+    Feature,
+    Group,
+    GroupKind,
+    Occurrence,
+    Offer,
+    Person,
+    Room,
+    RoomFeature,
+    Theme,
+)
+from booking.permissions import Actor, require_admin, require_login, require_staff
+from booking.timeutil import zone
+
+FEATURES = {str(f) for f in Feature}
+
+
+def list_centres(session: Session) -> Sequence[Centre]:
+    return session.scalars(select(Centre).order_by(Centre.id)).all()
+
+
+def get_centre(session: Session, centre_id: int) -> Centre:
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound(f"There is no centre {centre_id}.")
+    return centre
+
+
+def create_centre(session: Session, actor: Actor, *, slug: str, name: str, address: str,
+                  timezone: str, now: datetime) -> Centre:
+    admin_id = require_admin(actor)
+    try:
+        zone(timezone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if session.scalar(select(Centre.id).where(Centre.slug == slug)) is not None:
+        raise InvalidInput(f"The short name {slug!r} is taken.")
+    centre = Centre(slug=slug, name=name, address=address, timezone=timezone)
+    session.add(centre)
+    session.flush()
+    record(session, now, admin_id, "centre", centre.id, "created", name=name)
+    return centre
+
+
+def check_features(features: Sequence[str]) -> list[str]:
+    unknown = sorted(set(features) - FEATURES)
+    if unknown:
+        raise InvalidInput(f"Unknown feature(s) {', '.join(unknown)}; known are "
+                           f"{', '.join(sorted(FEATURES))}.")
+    return sorted(set(features))
+
+
+def list_rooms(
+    session: Session,
+    *,
+    centre_id: int | None = None,
+    min_capacity: int | None = None,
+    features: Sequence[str] = (),
+    barrier_free: bool | None = None,
+    rentable: bool | None = None,
+    free_from: datetime | None = None,
+    free_to: datetime | None = None,
+) -> Sequence[Room]:
+    query = select(Room).where(Room.active.is_(True))
+    if centre_id is not None:
+        query = query.where(Room.centre_id == centre_id)
+    if min_capacity is not None:
+        query = query.where(Room.capacity >= min_capacity)
+    wanted = check_features(features)
+    if barrier_free:
+        wanted = sorted({*wanted, Feature.BARRIER_FREE})
+    for feature in wanted:
+        query = query.where(exists().where(RoomFeature.room_id == Room.id,
+                                           RoomFeature.feature == feature))
+    if rentable is not None:
+        query = query.where(Room.rentable.is_(rentable))
+    if (free_from is None) != (free_to is None):
+        raise InvalidInput("Give both free_from and free_to, or neither.")
+    if free_from is not None and free_to is not None:
+        from booking.services.availability import check_window
+
+        start, end = check_window(free_from, free_to)
+        query = query.where(~exists().where(
+            Occurrence.room_id == Room.id, Occurrence.status == HOLDING_STATUS,
+            Occurrence.starts_at < end, Occurrence.ends_at > start))
+    return session.scalars(query.order_by(Room.centre_id, Room.id)).all()
+
+
+def get_room(session: Session, room_id: int) -> Room:
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"There is no room {room_id}.")
+    return room
+
+
+ROOM_FIELDS = {
+    "name", "description", "capacity", "area_m2", "accessibility_notes", "rentable",
+    "price_per_hour_cents", "weekend_price_per_hour_cents", "min_fee_cents",
+    "cleaning_fee_cents", "min_rental_minutes", "max_rental_minutes", "latest_end_minute",
+    "quiet_from_minute", "cleaning_rules", "house_rules", "active",
+}
+
+
+def _column_default(key: str) -> Any:
+    default = Room.__table__.c[key].default
+    return getattr(default, "arg", None)
+
+
+def _apply_room(room: Room, values: dict[str, Any]) -> None:
+    """Set the given fields, after checking them together with the room's other values (the
+    database CHECKs are the backstop; a person should get a sentence, not an error code)."""
+    def effective(key: str) -> Any:
+        if key in values:
+            return values[key]
+        current = getattr(room, key)
+        return current if current is not None else _column_default(key)
+
+    if effective("capacity") is None or effective("capacity") < 1:
+        raise InvalidInput("A room holds at least one person.")
+    if effective("max_rental_minutes") < effective("min_rental_minutes"):
+        raise InvalidInput("The longest rental cannot be shorter than the shortest.")
+    for key, value in values.items():
+        if key == "features":
+            room.set_features(check_features(value))
+        elif key in ROOM_FIELDS:
+            setattr(room, key, value)
+
+
+def create_room(session: Session, actor: Actor, centre_id: int, values: dict[str, Any],
+                now: datetime) -> Room:
+    staff_id = require_staff(actor, get_centre(session, centre_id).id)
+    room = Room(centre_id=centre_id)
+    _apply_room(room, values)
+    session.add(room)
+    session.flush()
+    record(session, now, staff_id, "room", room.id, "created", **_jsonable(values))
+    return room
+
+
+def update_room(session: Session, actor: Actor, room_id: int, values: dict[str, Any],
+                now: datetime) -> Room:
+    room = get_room(session, room_id)
+    staff_id = require_staff(actor, room.centre_id)
+    _apply_room(room, values)
+    session.flush()
+    record(session, now, staff_id, "room", room.id, "updated", **_jsonable(values))
+    return room
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, list | tuple | set) else v) for k, v in values.items()}
+
+
+def list_doors(session: Session, actor: Actor, centre_id: int) -> Sequence[Door]:
+    require_staff(actor, centre_id)
+    return session.scalars(select(Door).where(Door.centre_id == centre_id)
+                           .order_by(Door.id)).all()
+
+
+def create_door(session: Session, actor: Actor, centre_id: int, *, name: str, kind: str,
+                room_ids: Sequence[int], now: datetime) -> Door:
+    staff_id = require_staff(actor, get_centre(session, centre_id).id)
+    if kind not in ("entrance", "room"):
+        raise InvalidInput("A door is of kind 'entrance' or 'room'.")
+    rooms = [get_room(session, rid) for rid in sorted(set(room_ids))]
+    if any(r.centre_id != centre_id for r in rooms):
+        raise InvalidInput("A door opens only rooms of its own centre.")
+    door = Door(centre_id=centre_id, name=name, kind=kind, rooms=rooms)
+    session.add(door)
+    session.flush()
+    record(session, now, staff_id, "door", door.id, "created", name=name, rooms=list(room_ids))
+    return door
+
+
+def list_offers(session: Session, actor: Actor, centre_id: int | None = None,
+                theme: str | None = None) -> Sequence[Offer]:
+    query = select(Offer)
+    if centre_id is not None:
+        query = query.where(Offer.centre_id == centre_id)
+        if not actor.is_staff_of(centre_id):
+            query = query.where(Offer.public.is_(True))
+    elif not actor.is_admin:
+        query = query.where(Offer.public.is_(True))
+    if theme is not None:
+        if theme not in {str(t) for t in Theme}:
+            raise InvalidInput(f"Unknown theme {theme!r}.")
+        query = query.where(Offer.theme == theme)
+    return session.scalars(query.order_by(Offer.centre_id, Offer.title)).all()
+
+
+def create_offer(session: Session, actor: Actor, centre_id: int, values: dict[str, Any],
+                 now: datetime) -> Offer:
+    staff_id = require_staff(actor, get_centre(session, centre_id).id)
+    if values.get("theme") not in {str(t) for t in Theme}:
+        raise InvalidInput(f"The theme must be one of {', '.join(t.value for t in Theme)}.")
+    group_id = values.get("group_id")
+    if group_id is not None:
+        group = session.get(Group, group_id)
+        if group is None or group.centre_id != centre_id:
+            raise NotFound(f"There is no group {group_id} in this centre.")
+    offer = Offer(centre_id=centre_id, **values)
+    session.add(offer)
+    session.flush()
+    record(session, now, staff_id, "offer", offer.id, "created", title=offer.title)
+    return offer
+
+
+def list_groups(session: Session, actor: Actor, centre_id: int | None = None) -> Sequence[Group]:
+    query = select(Group)
+    if centre_id is not None:
+        query = query.where(Group.centre_id == centre_id)
+    return session.scalars(query.order_by(Group.name)).all()
+
+
+def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, kind: str,
+                 description: str, contact_ids: Sequence[int], now: datetime) -> Group:
+    staff_id = require_staff(actor, get_centre(session, centre_id).id)
+    if kind not in {str(k) for k in GroupKind}:
+        raise InvalidInput(f"The kind must be one of {', '.join(k.value for k in GroupKind)}.")
+    contacts = []
+    for pid in sorted(set(contact_ids)):
+        person = session.get(Person, pid)
+        if person is None or person.deleted_at is not None:
+            raise NotFound(f"There is no person {pid}.")
+        contacts.append(person)
+    group = Group(centre_id=centre_id, name=name, kind=kind, description=description,
+                  contacts=contacts)
+    session.add(group)
+    session.flush()
+    record(session, now, staff_id, "group", group.id, "created", name=name)
+    return group
+
+
+def list_persons(session: Session, actor: Actor) -> Sequence[Person]:
+    require_login(actor)
+    if not actor.is_any_staff:
+        raise Forbidden("Only staff may list persons.")
+    return session.scalars(select(Person).where(Person.deleted_at.is_(None))
+                           .order_by(Person.id)).all()
+
+
+def get_person(session: Session, actor: Actor, person_id: int) -> Person:
+    me = require_login(actor)
+    person = session.get(Person, person_id)
+    if person is None or person.deleted_at is not None or (me != person_id
+                                                          and not actor.is_any_staff):
+        raise NotFound(f"There is no person {person_id}.")
+    return person

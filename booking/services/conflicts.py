@@ -1,0 +1,70 @@
+"""Finding and naming what occupies a room: the same functions serve the preview a page shows,
+the friendly early refusal, and the 409 after the database refused an overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking.errors import Conflict
+from booking.models import HOLDING_STATUS, Booking, BookingKind, Occurrence, Offer
+from booking.timeutil import format_range
+
+OVERLAP_MARKERS = ("occurrence_overlap", "occurrence_no_overlap", "exclusion")
+
+
+def is_overlap_error(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return any(marker in text for marker in OVERLAP_MARKERS)
+
+
+def holding_overlaps(session: Session, room_id: int, start: datetime, end: datetime,
+                     exclude_occurrence: int | None = None) -> Sequence[Occurrence]:
+    """Confirmed occurrences of the room that overlap the half-open ``[start, end)``."""
+    query = (
+        select(Occurrence)
+        .where(Occurrence.room_id == room_id, Occurrence.status == HOLDING_STATUS,
+               Occurrence.starts_at < end, Occurrence.ends_at > start)
+        .order_by(Occurrence.starts_at)
+    )
+    if exclude_occurrence is not None:
+        query = query.where(Occurrence.id != exclude_occurrence)
+    return session.scalars(query).all()
+
+
+def public_title(session: Session, booking: Booking) -> str:
+    """What anyone may see of a booking: never a renter's name or purpose."""
+    if booking.kind == BookingKind.RENTAL:
+        return "Raumvermietung"
+    if booking.kind == BookingKind.CLOSURE:
+        return f"Geschlossen: {booking.title}"
+    if booking.offer_id is not None:
+        offer = session.get(Offer, booking.offer_id)
+        if offer is not None and not offer.public:
+            return "Interne Nutzung"
+    return booking.title
+
+
+def describe(session: Session, occurrence: Occurrence, zone_name: str) -> str:
+    return (f"„{public_title(session, occurrence.booking)}“ "
+            f"{format_range(occurrence.starts_at, occurrence.ends_at, zone_name)} "
+            f"(booking {occurrence.booking_id})")
+
+
+def conflict_error(session: Session, room_id: int, start: datetime, end: datetime,
+                   zone_name: str, exclude_occurrence: int | None = None) -> Conflict:
+    found = holding_overlaps(session, room_id, start, end, exclude_occurrence)
+    when = format_range(start, end, zone_name)
+    if not found:
+        return Conflict(f"The room is already taken at {when}.")
+    names = "; ".join(describe(session, occ, zone_name) for occ in found[:3])
+    return Conflict(
+        f"The room is already taken at {when} by {names}.",
+        conflicts=[{"booking_id": occ.booking_id, "title": public_title(session, occ.booking),
+                    "starts_at": occ.starts_at.isoformat(), "ends_at": occ.ends_at.isoformat()}
+                   for occ in found[:10]],
+    )

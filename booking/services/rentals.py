@@ -1,0 +1,352 @@
+"""The rental workflow (Raumvermietung): request → confirm or decline → cancel.
+
+Pending requests do not hold the room (a request may wait days for staff); the room is taken
+at confirmation, where the database refuses an overlap whatever the Python code checked before.
+Confirming declines the pending requests that overlap it, with a reason. All checks a resident
+can trip are in :func:`quote`, which the form shows before the request is sent and which the
+save runs again, so the preview and the save cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import holidays
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking import mailer
+from booking.audit import record
+from booking.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyViolation
+from booking.models import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Centre,
+    Occurrence,
+    Person,
+    PersonRole,
+    Role,
+    Room,
+)
+from booking.permissions import Actor, require_login, require_resident, require_staff
+from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
+from booking.timeutil import (
+    EARLIEST,
+    LATEST,
+    format_range,
+    minutes_of_day,
+    require_aware,
+    to_local,
+)
+
+RENTAL_TITLE = "Raumvermietung"
+
+
+def format_eur(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    return f"{euros:,}".replace(",", ".") + f",{rest:02d} €"
+
+
+def is_holiday(day: date, subdivision: str) -> bool:
+    return day in holidays.country_holidays("DE", subdiv=subdivision, years=day.year)
+
+
+@dataclass
+class Quote:
+    """What a request would cost and which rules it breaks, before it is sent."""
+
+    fee_cents: int
+    hours_charged: int
+    hourly_rate_cents: int
+    problems: list[str] = field(default_factory=list)
+    rules: str = ""
+
+    @property
+    def fee(self) -> str:
+        return format_eur(self.fee_cents)
+
+
+def clock_time(minute_of_day: int) -> str:
+    return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
+
+
+def house_rules_text(room: Room) -> str:
+    parts = [f"Ende spätestens {clock_time(room.latest_end_minute)} Uhr",
+             f"Ruhezeit ab {clock_time(room.quiet_from_minute)} Uhr"]
+    if room.cleaning_rules:
+        parts.append(room.cleaning_rules)
+    if room.house_rules:
+        parts.append(room.house_rules)
+    return "; ".join(parts)
+
+
+def compute_fee(room: Room, start: datetime, end: datetime, centre: Centre) -> tuple[int, int, int]:
+    """(fee, hours charged, hourly rate): each started hour counts; the weekend rate holds on
+    Friday to Sunday and on public holidays (rental-rules research: Bielefeld practice)."""
+    local_start = to_local(start, centre.timezone)
+    weekend = local_start.weekday() >= 4 or is_holiday(local_start.date(),
+                                                       centre.holiday_subdivision)
+    rate = room.weekend_price_per_hour_cents if weekend else room.price_per_hour_cents
+    hours = math.ceil((end - start).total_seconds() / 3600)
+    fee = max(room.min_fee_cents, hours * rate) + room.cleaning_fee_cents
+    return fee, hours, rate
+
+
+def quote(session: Session, *, room: Room, start: datetime, end: datetime, people: int,
+          now: datetime, exclude_booking: int | None = None) -> Quote:
+    centre = session.get_one(Centre, room.centre_id)
+    zone_name = centre.timezone
+    problems: list[str] = []
+    start, end = require_aware(start, "start"), require_aware(end, "end")
+    if not (EARLIEST <= start < LATEST and EARLIEST <= end <= LATEST):
+        raise InvalidInput("The time lies outside the years 2000–2099.")
+    if end <= start:
+        raise InvalidInput("The end must be after the start.")
+    if not room.rentable or not room.active:
+        problems.append(f"{room.name} cannot be rented by residents.")
+    if people < 1:
+        problems.append("At least one person must come.")
+    elif people > room.capacity:
+        problems.append(f"{room.name} holds at most {room.capacity} people; you expect {people}.")
+    if start < now + timedelta(hours=centre.min_notice_hours):
+        problems.append(f"Requests need at least {centre.min_notice_hours} hours' notice.")
+    if start > now + timedelta(days=centre.max_days_ahead):
+        problems.append(f"Rooms can be requested at most {centre.max_days_ahead} days ahead.")
+    minutes = int((end - start).total_seconds() // 60)
+    if minutes < room.min_rental_minutes:
+        problems.append(f"{room.name} is rented for at least {room.min_rental_minutes} minutes.")
+    if minutes > room.max_rental_minutes:
+        problems.append(f"{room.name} is rented for at most {room.max_rental_minutes // 60} hours.")
+    local_start, local_end = to_local(start, zone_name), to_local(end, zone_name)
+    ends_at_midnight = local_end.date() == local_start.date() + timedelta(days=1) and \
+        minutes_of_day(end, zone_name) == 0
+    end_minute = 1440 if ends_at_midnight else minutes_of_day(end, zone_name)
+    if local_end.date() != local_start.date() and not ends_at_midnight:
+        problems.append("A rental must end on the day it starts.")
+    elif end_minute > room.latest_end_minute:
+        problems.append(f"Rentals of {room.name} must end by "
+                        f"{clock_time(room.latest_end_minute)} (house rules).")
+    if is_holiday(local_start.date(), centre.holiday_subdivision):
+        name = holidays.country_holidays("DE", subdiv=centre.holiday_subdivision,
+                                         years=local_start.year).get(local_start.date())
+        problems.append(f"The centre is closed on {local_start:%d.%m.%Y} ({name}).")
+    for occ in holding_overlaps(session, room.id, start, end):
+        if occ.booking_id == exclude_booking:
+            continue
+        if occ.booking.kind == BookingKind.CLOSURE:
+            problems.append(f"{room.name} is closed then ({occ.booking.title}).")
+        else:
+            problems.append(conflict_error(session, room.id, start, end, zone_name).detail)
+        break
+    fee, hours, rate = compute_fee(room, start, end, centre)
+    return Quote(fee_cents=fee, hours_charged=hours, hourly_rate_cents=rate, problems=problems,
+                 rules=house_rules_text(room))
+
+
+def _room(session: Session, room_id: int) -> Room:
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"There is no room {room_id}.")
+    return room
+
+
+def _rental(session: Session, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.kind != BookingKind.RENTAL:
+        raise NotFound(f"There is no rental request {booking_id}.")
+    return booking
+
+
+def _mail_context(session: Session, booking: Booking, centre: Centre, reason: str = "") -> dict[
+        str, object]:
+    occ = booking.occurrences[0]
+    return {
+        "booking_id": booking.id, "room": occ.room.name, "centre": centre.name,
+        "when": format_range(occ.starts_at, occ.ends_at, centre.timezone),
+        "fee": format_eur(booking.fee_cents), "rules": house_rules_text(occ.room),
+        "reason": reason, "purpose": booking.purpose or "", "people": booking.expected_people or 0,
+        "url": f"/rentals/{booking.id}",
+    }
+
+
+def _notify(session: Session, booking: Booking, kind: mailer.MailKind, now: datetime,
+            reason: str = "") -> None:
+    centre = session.get_one(Centre, booking.centre_id)
+    if booking.requested_by_id is not None:
+        person = session.get(Person, booking.requested_by_id)
+        if person is not None:
+            mailer.enqueue(session, to=person, kind=kind, now=now,
+                           context=_mail_context(session, booking, centre, reason))
+
+
+def staff_of(session: Session, centre_id: int) -> Sequence[Person]:
+    return session.scalars(
+        select(Person).join(PersonRole)
+        .where(PersonRole.role == Role.STAFF, PersonRole.centre_id == centre_id,
+               Person.deleted_at.is_(None))
+        .order_by(Person.id)
+    ).all()
+
+
+def request_rental(session: Session, actor: Actor, *, room_id: int, start: datetime,
+                   end: datetime, people: int, purpose: str, now: datetime) -> Booking:
+    person_id = require_resident(actor)
+    room = _room(session, room_id)
+    if not purpose.strip():
+        raise InvalidInput("Please say what the room is for.")
+    result = quote(session, room=room, start=start, end=end, people=people, now=now)
+    if result.problems:
+        raise PolicyViolation(" ".join(result.problems), problems=result.problems,
+                              fee=result.fee)
+    booking = Booking(
+        centre_id=room.centre_id, kind=BookingKind.RENTAL, status=BookingStatus.PENDING,
+        title=RENTAL_TITLE, requested_by_id=person_id, responsible_id=person_id,
+        purpose=purpose.strip(), expected_people=people, fee_cents=result.fee_cents,
+        created_at=now, updated_at=now,
+    )
+    booking.occurrences = [Occurrence(room_id=room.id, starts_at=start, ends_at=end,
+                                      status=BookingStatus.PENDING)]
+    session.add(booking)
+    session.flush()
+    record(session, now, person_id, "booking", booking.id, "requested", room_id=room.id,
+           starts_at=start.isoformat(), ends_at=end.isoformat(), fee_cents=result.fee_cents)
+    _notify(session, booking, mailer.MailKind.REQUEST_RECEIVED, now)
+    centre = session.get_one(Centre, room.centre_id)
+    context = _mail_context(session, booking, centre)
+    for staff in staff_of(session, room.centre_id):
+        mailer.enqueue(session, to=staff, kind=mailer.MailKind.STAFF_NEW_REQUEST, now=now,
+                       context=context)
+    return booking
+
+
+def _lock_room(session: Session, booking: Booking) -> Room:
+    """Serialise decisions about one room (Respa's pattern): concurrent confirmations of
+    overlapping requests queue here instead of deadlocking on each other's rows. The exclusion
+    constraint or trigger stays the guarantee; this lock only orders the work."""
+    room_id = booking.occurrences[0].room_id
+    room = session.scalars(select(Room).where(Room.id == room_id).with_for_update()).one()
+    session.refresh(booking)
+    for occ in booking.occurrences:
+        session.refresh(occ)
+    return room
+
+
+def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
+    booking = _rental(session, booking_id)
+    staff_id = require_staff(actor, booking.centre_id)
+    _lock_room(session, booking)
+    if booking.status != BookingStatus.PENDING:
+        raise Conflict(f"Request {booking.id} is {booking.status} and cannot be confirmed now.")
+    centre = session.get_one(Centre, booking.centre_id)
+    occ = booking.occurrences[0]
+    try:
+        with session.begin_nested():
+            occ.status = BookingStatus.CONFIRMED
+            session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
+                             exclude_occurrence=occ.id) from exc
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    record(session, now, staff_id, "booking", booking.id, "confirmed",
+           status=["pending", "confirmed"])
+    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
+    _decline_overlapping_pending(session, occ, staff_id, now)
+    return booking
+
+
+def _decline_overlapping_pending(session: Session, won: Occurrence, staff_id: int,
+                                 now: datetime) -> None:
+    losers = session.scalars(
+        select(Occurrence).where(
+            Occurrence.room_id == won.room_id, Occurrence.status == BookingStatus.PENDING,
+            Occurrence.starts_at < won.ends_at, Occurrence.ends_at > won.starts_at,
+            Occurrence.booking_id != won.booking_id)
+    ).all()
+    reason = "Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben."
+    for occ in losers:
+        booking = occ.booking
+        if booking.status != BookingStatus.PENDING:
+            continue
+        _set_status(booking, BookingStatus.DECLINED, now)
+        booking.decision_reason = reason
+        record(session, now, staff_id, "booking", booking.id, "declined",
+               status=["pending", "declined"], reason=reason, because_of=won.booking_id)
+        _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason)
+
+
+def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
+    booking.status = status
+    booking.updated_at = now
+    for occ in booking.occurrences:
+        occ.status = status
+
+
+def decline(session: Session, actor: Actor, booking_id: int, reason: str,
+            now: datetime) -> Booking:
+    booking = _rental(session, booking_id)
+    staff_id = require_staff(actor, booking.centre_id)
+    if not reason.strip():
+        raise InvalidInput("Please give the resident a reason for declining.")
+    _lock_room(session, booking)
+    if booking.status != BookingStatus.PENDING:
+        raise Conflict(f"Request {booking.id} is {booking.status} and cannot be declined now.")
+    _set_status(booking, BookingStatus.DECLINED, now)
+    booking.decision_reason = reason.strip()
+    record(session, now, staff_id, "booking", booking.id, "declined",
+           status=["pending", "declined"], reason=reason.strip())
+    _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason.strip())
+    return booking
+
+
+def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
+           now: datetime) -> Booking:
+    booking = _rental(session, booking_id)
+    person_id = require_login(actor)
+    is_staff = actor.is_staff_of(booking.centre_id)
+    if not is_staff and booking.requested_by_id != person_id:
+        # Same answer as for a missing request: residents do not learn of others' requests.
+        raise NotFound(f"There is no rental request {booking_id}.")
+    _lock_room(session, booking)
+    if not booking.is_open:
+        raise Conflict(f"Request {booking.id} is {booking.status} already.")
+    if not is_staff and booking.occurrences[0].starts_at <= now:
+        raise Forbidden("A rental that has begun can only be cancelled by the centre's staff.")
+    before = booking.status
+    _set_status(booking, BookingStatus.CANCELLED, now)
+    booking.decision_reason = reason.strip() or None
+    record(session, now, person_id, "booking", booking.id, "cancelled",
+           status=[before, "cancelled"], reason=reason.strip())
+    _notify(session, booking, mailer.MailKind.REQUEST_CANCELLED, now, reason.strip())
+    return booking
+
+
+def get_rental(session: Session, actor: Actor, booking_id: int) -> Booking:
+    booking = _rental(session, booking_id)
+    person_id = require_login(actor)
+    if booking.requested_by_id != person_id and not actor.is_staff_of(booking.centre_id):
+        raise NotFound(f"There is no rental request {booking_id}.")
+    return booking
+
+
+def list_rentals(session: Session, actor: Actor, *, centre_id: int | None = None,
+                 status: str | None = None, limit: int = 200) -> Sequence[Booking]:
+    person_id = require_login(actor)
+    query = select(Booking).where(Booking.kind == BookingKind.RENTAL)
+    if centre_id is not None:
+        query = query.where(Booking.centre_id == centre_id)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    if not actor.is_admin:
+        staff_centres = [c for r, c in actor.roles if r == Role.STAFF and c is not None]
+        # Residents see their own requests; staff those of their centres.
+        query = query.where((Booking.requested_by_id == person_id)
+                            | Booking.centre_id.in_(staff_centres))
+    return session.scalars(query.order_by(Booking.id.desc()).limit(limit)).all()
