@@ -17,6 +17,13 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 MIN_PASSWORD_LENGTH = 10
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hasher's parameters (tests use a cheap argon2id to stay fast)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = _hasher.hash("not a real password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
