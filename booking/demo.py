@@ -52,7 +52,6 @@ adds and flushes; the caller's transaction commits.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -82,6 +81,7 @@ from booking.models import (
 )
 from booking.recurrence import expand
 from booking.security import hash_password
+from booking.services.rentals import compute_fee
 from booking.timeutil import local_to_utc, require_aware, to_local
 
 DEMO_PASSWORD = "raumplan-demo"  # noqa: S105 - published demo password, see the docstring
@@ -820,11 +820,8 @@ class _Plan:
                 local_to_utc(day, _time(one_off.end), zone_name))
 
     def _fee(self, room: Room, day: date, begin: datetime, end: datetime) -> int:
-        # Each started hour; the weekend rate holds Friday to Sunday and on holidays.
-        weekend = day.weekday() >= FR or day in self.holidays
-        rate = room.weekend_price_per_hour_cents if weekend else room.price_per_hour_cents
-        hours = math.ceil((end - begin).total_seconds() / 3600)
-        return max(room.min_fee_cents, hours * rate) + room.cleaning_fee_cents
+        # The service's own fee rule, so the demo's fees are what a request would quote.
+        return compute_fee(room, begin, end, self.centre)[0]
 
     def _occurrences(self, room_key: str, instants: Iterable[tuple[datetime, datetime]],
                      status: BookingStatus) -> list[Occurrence]:
