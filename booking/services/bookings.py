@@ -83,11 +83,14 @@ def create_booking(
     if not title.strip():
         raise InvalidInput("A booking needs a title.")
     start, end = _check_span(start, end)
-    for ref, model, label in ((offer_id, Offer, "offer"), (group_id, Group, "group")):
-        if ref is not None:
-            obj = session.get(model, ref)
-            if obj is None or obj.centre_id != centre.id:
-                raise NotFound(f"There is no {label} {ref} in this centre.")
+    if offer_id is not None:
+        offer = session.get(Offer, offer_id)
+        if offer is None or offer.centre_id != centre.id:
+            raise NotFound(f"There is no offer {offer_id} in this centre.")
+    if group_id is not None:
+        group = session.get(Group, group_id)
+        if group is None or group.centre_id != centre.id:
+            raise NotFound(f"There is no group {group_id} in this centre.")
     if rrule:
         local = to_local(start, centre.timezone)
         spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
