@@ -238,7 +238,8 @@ def _lock_room(session: Session, booking: Booking) -> Room:
 
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
-    booking = _rental(session, booking_id)
+    # Those who may not see the request get the same 404 as for a missing one.
+    booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
     _lock_room(session, booking)
     if booking.status != BookingStatus.PENDING:
@@ -292,7 +293,8 @@ def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
 
 def decline(session: Session, actor: Actor, booking_id: int, reason: str,
             now: datetime) -> Booking:
-    booking = _rental(session, booking_id)
+    # Those who may not see the request get the same 404 as for a missing one.
+    booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
     if not reason.strip():
         raise InvalidInput("Please give the resident a reason for declining.")

@@ -1,0 +1,283 @@
+"""Every endpoint checks the role and the ownership of what it touches: each role is tried
+against each endpoint of the API (issue 2).
+
+The table below has one row per route of the OpenAPI document; a route without a row fails
+``test_every_route_has_a_permission_row``, so a new endpoint cannot slip in unchecked.
+A refused request must change nothing, so every refusal also checks the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.app import create_app
+from booking.models import AuditEvent
+from booking.settings import Settings
+from tests.booking.api_helpers import berlin, book, rent
+from tests.factories import PASSWORD, World
+
+ROLES = ("anonymous", "anna", "ben", "staff", "staff_sued", "admin", "city", "terminal")
+OK = "2xx"
+Expect = tuple[Any, Any, Any, Any, Any, Any, Any, Any]
+
+# Who may do what. Columns follow ROLES; anna owns the rental and is the person looked up,
+# staff belongs to centre nord (whose objects the requests touch), staff_sued to the other one.
+#                 anonymous anna ben  staff sued admin city terminal
+PUBLIC: Expect = (OK,       OK,  OK,  OK,   OK,  OK,   OK,  OK)
+LOGGED_IN: Expect = (401,   OK,  OK,  OK,   OK,  OK,   OK,  OK)
+STAFF: Expect = (401,       403, 403, OK,   403, OK,   403, 403)
+ADMIN: Expect = (401,       403, 403, 403,  403, OK,   403, 403)
+ANY_STAFF: Expect = (401,   403, 403, OK,   OK,  OK,   403, 403)
+REQUESTERS: Expect = (401,  OK,  OK,  OK,   OK,  OK,   403, 403)
+# A rental is visible to its owner and the centre's staff; to everyone else it does not
+# exist (404, not 403, so nobody learns of other people's requests).
+OWNER_OR_STAFF: Expect = (401, OK, 404, OK, 404, OK,   404, 404)
+STAFF_DECIDES: Expect = (401, 403, 404, OK, 404, OK,   404, 404)
+SELF_OR_STAFF: Expect = (401, OK, 404, OK,  OK,  OK,   404, 404)
+
+
+@dataclass
+class Scene:
+    """What the requests touch: objects of centre nord, anna's pending rental, a programme
+    booking with one occurrence."""
+
+    world: World
+    rental: int
+    booking: int
+    occurrence: int
+
+    @property
+    def centre(self) -> int:
+        return self.world.centre_id
+
+    @property
+    def cafe(self) -> int:
+        return self.world.rooms["Café"]
+
+    @property
+    def group_room(self) -> int:
+        return self.world.rooms["Gruppenraum 1"]
+
+    @property
+    def anna(self) -> int:
+        return self.world.people["anna"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    route: str  # as in the OpenAPI document
+    expect: Expect
+    url: Callable[[Scene], str]
+    body: Callable[[Scene], dict[str, Any]] | None = None
+    query: Callable[[Scene], dict[str, Any]] = field(default=lambda x: {})
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+def week(x: Scene) -> dict[str, Any]:
+    return {"start": berlin(2026, 11, 30, 0), "end": berlin(2026, 12, 7, 0)}
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/health", PUBLIC, lambda x: "/health"),
+    Endpoint("GET", "/api/centres", PUBLIC, lambda x: "/api/centres"),
+    Endpoint("POST", "/api/centres", ADMIN, lambda x: "/api/centres",
+             lambda x: {"slug": "mitte", "name": "Stadtteilzentrum Mitte"}),
+    Endpoint("GET", "/api/centres/{centre_id}", PUBLIC, lambda x: f"/api/centres/{x.centre}"),
+    Endpoint("GET", "/api/centres/{centre_id}/doors", STAFF,
+             lambda x: f"/api/centres/{x.centre}/doors"),
+    Endpoint("POST", "/api/centres/{centre_id}/doors", STAFF,
+             lambda x: f"/api/centres/{x.centre}/doors",
+             lambda x: {"name": "Haupteingang", "kind": "entrance", "room_ids": [x.cafe]}),
+    Endpoint("POST", "/api/centres/{centre_id}/groups", STAFF,
+             lambda x: f"/api/centres/{x.centre}/groups",
+             lambda x: {"name": "Strickkreis", "kind": "self_help"}),
+    Endpoint("POST", "/api/centres/{centre_id}/offers", STAFF,
+             lambda x: f"/api/centres/{x.centre}/offers",
+             lambda x: {"title": "Nähcafé", "theme": "culture"}),
+    Endpoint("POST", "/api/centres/{centre_id}/rooms", STAFF,
+             lambda x: f"/api/centres/{x.centre}/rooms",
+             lambda x: {"name": "Werkraum", "capacity": 8}),
+    Endpoint("GET", "/api/rooms", PUBLIC, lambda x: "/api/rooms"),
+    Endpoint("GET", "/api/rooms/{room_id}", PUBLIC, lambda x: f"/api/rooms/{x.cafe}"),
+    Endpoint("PATCH", "/api/rooms/{room_id}", STAFF, lambda x: f"/api/rooms/{x.cafe}",
+             lambda x: {"capacity": 25}),
+    Endpoint("GET", "/api/rooms/{room_id}/availability", PUBLIC,
+             lambda x: f"/api/rooms/{x.cafe}/availability", query=week),
+    Endpoint("GET", "/api/availability", PUBLIC, lambda x: "/api/availability",
+             query=lambda x: {"centre_id": x.centre, **week(x)}),
+    Endpoint("GET", "/api/offers", PUBLIC, lambda x: "/api/offers"),
+    Endpoint("GET", "/api/groups", PUBLIC, lambda x: "/api/groups"),
+    Endpoint("GET", "/api/persons", ANY_STAFF, lambda x: "/api/persons"),
+    Endpoint("GET", "/api/persons/{person_id}", SELF_OR_STAFF,
+             lambda x: f"/api/persons/{x.anna}"),
+    Endpoint("POST", "/api/rentals/quote", PUBLIC, lambda x: "/api/rentals/quote",
+             lambda x: {"room_id": x.cafe, "starts_at": berlin(2026, 12, 9, 16),
+                        "ends_at": berlin(2026, 12, 9, 18), "expected_people": 10}),
+    Endpoint("POST", "/api/rentals", REQUESTERS, lambda x: "/api/rentals",
+             lambda x: {"room_id": x.cafe, "starts_at": berlin(2026, 12, 9, 16),
+                        "ends_at": berlin(2026, 12, 9, 18), "expected_people": 10,
+                        "purpose": "Spieleabend"}),
+    Endpoint("GET", "/api/rentals", LOGGED_IN, lambda x: "/api/rentals"),
+    Endpoint("GET", "/api/rentals/{booking_id}", OWNER_OR_STAFF,
+             lambda x: f"/api/rentals/{x.rental}"),
+    Endpoint("POST", "/api/rentals/{booking_id}/confirm", STAFF_DECIDES,
+             lambda x: f"/api/rentals/{x.rental}/confirm"),
+    Endpoint("POST", "/api/rentals/{booking_id}/decline", STAFF_DECIDES,
+             lambda x: f"/api/rentals/{x.rental}/decline",
+             lambda x: {"reason": "Der Raum wird renoviert."}),
+    Endpoint("POST", "/api/rentals/{booking_id}/cancel", OWNER_OR_STAFF,
+             lambda x: f"/api/rentals/{x.rental}/cancel",
+             lambda x: {"reason": "Die Feier fällt aus."}),
+    Endpoint("POST", "/api/bookings", STAFF, lambda x: "/api/bookings",
+             lambda x: {"kind": "programme", "title": "Sprachcafé", "room_id": x.group_room,
+                        "starts_at": berlin(2026, 12, 10, 10),
+                        "ends_at": berlin(2026, 12, 10, 12)}),
+    Endpoint("POST", "/api/bookings/{booking_id}/cancel", STAFF,
+             lambda x: f"/api/bookings/{x.booking}/cancel",
+             lambda x: {"reason": "Fällt aus."}),
+    Endpoint("PATCH", "/api/occurrences/{occurrence_id}", STAFF,
+             lambda x: f"/api/occurrences/{x.occurrence}",
+             lambda x: {"room_id": x.group_room, "starts_at": berlin(2026, 12, 3, 13),
+                        "ends_at": berlin(2026, 12, 3, 15)}),
+    Endpoint("POST", "/api/occurrences/{occurrence_id}/cancel", STAFF,
+             lambda x: f"/api/occurrences/{x.occurrence}/cancel"),
+    Endpoint("POST", "/api/register", PUBLIC, lambda x: "/api/register",
+             lambda x: {"email": "neu@example.org", "password": "ein langes Passwort",
+                        "display_name": "Neu"}),
+    Endpoint("POST", "/api/login", PUBLIC, lambda x: "/api/login",
+             lambda x: {"email": x.world.emails["ben"], "password": PASSWORD}),
+    Endpoint("POST", "/api/logout", PUBLIC, lambda x: "/api/logout"),
+    Endpoint("GET", "/api/me", LOGGED_IN, lambda x: "/api/me"),
+    Endpoint("GET", "/api/me/export", LOGGED_IN, lambda x: "/api/me/export"),
+    Endpoint("DELETE", "/api/me", LOGGED_IN, lambda x: "/api/me"),
+]
+
+
+@pytest.fixture
+def scene(client, as_, world: World) -> Scene:
+    rental = rent(client, as_("anna"), world.rooms["Café"], berlin(2026, 12, 2, 16),
+                  berlin(2026, 12, 2, 19), purpose="Geburtstag von Anna")
+    assert rental.status_code == 201, rental.text
+    booking = book(client, as_("staff"), world.rooms["Gruppenraum 1"],
+                   berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12))
+    assert booking.status_code == 201, booking.text
+    return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
+                 occurrence=booking.json()["occurrences"][0]["id"])
+
+
+def audit_count(session_factory) -> int:
+    with session_factory() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_each_role_against_each_endpoint(client, as_, scene: Scene, session_factory,
+                                         endpoint: Endpoint, role: str):
+    headers = as_(role)
+    audit_before = audit_count(session_factory)
+    kwargs: dict[str, Any] = {"headers": headers, "params": endpoint.query(scene)}
+    if endpoint.body is not None:
+        kwargs["json"] = endpoint.body(scene)
+    r = client.request(endpoint.method, endpoint.url(scene), **kwargs)
+    expected = endpoint.expect[ROLES.index(role)]
+    if expected == OK:
+        assert 200 <= r.status_code < 300, f"{role}: {r.status_code} {r.text}"
+    else:
+        assert r.status_code == expected, f"{role}: {r.status_code} {r.text}"
+        assert r.json()["detail"], "a refusal says why"
+        assert audit_count(session_factory) == audit_before, "a refused request changed data"
+
+
+def test_every_route_has_a_permission_row(tmp_path: Path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'schema.sqlite3'}"))
+    documented = {
+        (method.upper(), path)
+        for path, item in (app.openapi_schema.paths or {}).items()
+        for method in ("get", "post", "put", "patch", "delete")
+        if getattr(item, method, None) is not None
+    }
+    tabled = {(e.method, e.route) for e in ENDPOINTS}
+    assert not documented - tabled, f"routes without a permission row: {documented - tabled}"
+    assert not tabled - documented, f"rows for routes that do not exist: {tabled - documented}"
+
+
+# Ownership, spelled out where a reader would look for it first.
+
+def test_ben_cannot_tell_annas_rental_from_a_missing_one(client, as_, scene: Scene):
+    missing = scene.rental + 1000
+    for path in ("/api/rentals/{}", "/api/rentals/{}/confirm", "/api/rentals/{}/cancel"):
+        method = "GET" if path.endswith("}") else "POST"
+        theirs = client.request(method, path.format(scene.rental), headers=as_("ben"))
+        nothing = client.request(method, path.format(missing), headers=as_("ben"))
+        assert theirs.status_code == nothing.status_code == 404, (path, theirs.text)
+        assert theirs.json()["title"] == nothing.json()["title"]
+        assert "Anna" not in theirs.text and "Geburtstag" not in theirs.text
+    mine = client.get(f"/api/rentals/{scene.rental}", headers=as_("anna")).json()
+    assert mine["status"] == "pending"
+
+
+def test_ben_does_not_see_annas_rental_in_his_list(client, as_, scene: Scene):
+    listed = client.get("/api/rentals", headers=as_("ben"))
+    assert listed.status_code == 200
+    assert listed.json() == []
+    assert [r["id"] for r in client.get("/api/rentals", headers=as_("anna")).json()] == [
+        scene.rental]
+
+
+def test_staff_of_another_centre_cannot_decide_nord_requests(client, as_, scene: Scene):
+    confirm = client.post(f"/api/rentals/{scene.rental}/confirm", headers=as_("staff_sued"))
+    decline = client.post(f"/api/rentals/{scene.rental}/decline", headers=as_("staff_sued"),
+                          json={"reason": "Nein"})
+    assert confirm.status_code == decline.status_code == 404
+    assert client.get("/api/rentals", headers=as_("staff_sued")).json() == []
+    still = client.get(f"/api/rentals/{scene.rental}", headers=as_("staff")).json()
+    assert still["status"] == "pending"
+
+
+def test_staff_cannot_change_another_centres_rooms_or_bookings(client, as_, scene: Scene):
+    saal = scene.world.rooms["Saal Süd"]
+    sued = scene.world.other_centre_id
+    assert client.patch(f"/api/rooms/{saal}", headers=as_("staff"),
+                        json={"capacity": 1}).status_code == 403
+    assert book(client, as_("staff"), saal, berlin(2026, 12, 4, 10),
+                berlin(2026, 12, 4, 12)).status_code == 403
+    assert client.post(f"/api/centres/{sued}/rooms", headers=as_("staff"),
+                       json={"name": "Keller", "capacity": 5}).status_code == 403
+    assert client.get(f"/api/rooms/{saal}").json()["capacity"] == 80
+    # …and the other way round: staff of Süd cannot move or cancel Nord's programme.
+    moved = client.patch(f"/api/occurrences/{scene.occurrence}", headers=as_("staff_sued"),
+                         json={"room_id": scene.group_room,
+                               "starts_at": berlin(2026, 12, 3, 14),
+                               "ends_at": berlin(2026, 12, 3, 16)})
+    assert moved.status_code == 403
+
+
+def test_resident_cannot_create_programme_rooms_doors_offers_or_list_persons(
+        client, as_, scene: Scene):
+    anna = as_("anna")
+    centre = scene.centre
+    attempts = [
+        book(client, anna, scene.group_room, berlin(2026, 12, 10, 10), berlin(2026, 12, 10, 12)),
+        client.post(f"/api/centres/{centre}/rooms", headers=anna,
+                    json={"name": "Mein Raum", "capacity": 5}),
+        client.post(f"/api/centres/{centre}/doors", headers=anna,
+                    json={"name": "Hintertür", "kind": "entrance"}),
+        client.post(f"/api/centres/{centre}/offers", headers=anna,
+                    json={"title": "Mein Kurs", "theme": "culture"}),
+        client.get("/api/persons", headers=anna),
+    ]
+    assert [r.status_code for r in attempts] == [403] * len(attempts)
+    rooms = client.get("/api/rooms", params={"centre_id": centre}).json()
+    assert "Mein Raum" not in {r["name"] for r in rooms}
+    assert client.get("/api/offers", params={"centre_id": centre}).json() == []
