@@ -1,19 +1,683 @@
-"""Pages: placeholder until the page set lands (see the issue notes)."""
+"""Server-rendered pages for residents and staff (Jinja2, plain HTML forms, no JavaScript).
+
+Handlers are thin: read the form, call the same service functions as the JSON API, render.
+Pages log in with a cookie session (``raumplan_session``); every state-changing form carries
+the session's CSRF token, and the anonymous login and registration forms a double-submit
+cookie token. The JSON API under ``/api`` keeps its bearer tokens and is not touched here.
+
+Errors: a :class:`~booking.errors.DomainError` re-renders the form with the message where a
+form can show it, else an error page with the error's status; never a JSON body.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote as urlquote
+from urllib.parse import urlencode
 
+from litestar import Controller, Request, Response, get, post
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import Cookie, ResponseHeader
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from booking.api.deps import Services, services
+from booking.db import transaction
+from booking.errors import DomainError, Forbidden, InvalidInput, PolicyViolation, Unauthorized
+from booking.models import Booking, Centre, Person, Room
+from booking.permissions import ANONYMOUS, Actor
+from booking.security import MIN_PASSWORD_LENGTH, new_token
+from booking.services import accounts, availability, catalogue, rentals
+from booking.timeutil import local_date, local_to_utc, to_local
+from booking.web import i18n
+from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
+from booking.web.forms import parse_positive_int as parse_count
+
+log = logging.getLogger("raumplan.web")
+
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+SESSION_COOKIE = "raumplan_session"
+ANON_CSRF_COOKIE = "raumplan_csrf"
+LANG_COOKIE = "raumplan_lang"
+HOME_AFTER_LOGIN = "/meine-anfragen"
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def template_config() -> TemplateConfig[Any]:
     return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
 
 
-def page_controllers() -> list[Any]:
-    return []
+# --- who is looking ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a page request (or nobody) and what the page needs of them."""
+
+    actor: Actor = ANONYMOUS
+    name: str = ""
+    session_token: str | None = None
+    session_csrf: str | None = None
+    lang: str = i18n.DEFAULT_LANGUAGE
+    lang_chosen: str | None = None  # from ?lang=…: remembered in a cookie
+    anon_csrf: str = ""
+    anon_csrf_is_new: bool = False
+
+    @property
+    def logged_in(self) -> bool:
+        return self.actor.is_authenticated
+
+    @property
+    def is_staff(self) -> bool:
+        return self.actor.is_any_staff
+
+    @property
+    def gettext(self) -> i18n.Gettext:
+        return i18n.gettext(self.lang)
+
+
+def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
+    chosen = request.query_params.get("lang")
+    return (chosen if chosen in i18n.LANGUAGES else None), request.cookies.get(LANG_COOKIE)
+
+
+def _anonymous_viewer(request: Request[Any, Any, Any]) -> Viewer:
+    chosen, cookie = _languages(request)
+    anon = request.cookies.get(ANON_CSRF_COOKIE)
+    return Viewer(lang=i18n.pick_language(chosen, cookie, None), lang_chosen=chosen,
+                  anon_csrf=anon or new_token(), anon_csrf_is_new=not anon)
+
+
+def page_viewer(request: Request[Any, Any, Any], svc: Services) -> Viewer:
+    """Dependency: the viewer from the session cookie; kept on ``request.state`` so the error
+    pages can show the same header."""
+    viewer = _anonymous_viewer(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with svc.read_db() as db:
+            found = accounts.authenticate(db, token, "session", svc.clock.now())
+            if found is not None:
+                person, row = found
+                chosen, cookie = _languages(request)
+                viewer = Viewer(
+                    actor=Actor.of(person), name=person.display_name or person.email or "",
+                    session_token=token, session_csrf=row.csrf_token,
+                    lang=i18n.pick_language(chosen, cookie, person.language),
+                    lang_chosen=chosen, anon_csrf=viewer.anon_csrf,
+                    anon_csrf_is_new=viewer.anon_csrf_is_new)
+    request.state.viewer = viewer
+    return viewer
+
+
+class LoginNeeded(Exception):
+    """Raised by a page that needs a logged-in viewer; answered with a redirect to /login."""
+
+
+def require_viewer(viewer: Viewer) -> Actor:
+    if not viewer.logged_in:
+        raise LoginNeeded()
+    return viewer.actor
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: no scheme, no host, no ``//`` or ``/\\`` tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ch in target for ch in "\r\n\\"):
+        return None
+    return target
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _lang_url(request: Request[Any, Any, Any], code: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", code))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
+           status: int = 200, anon_form: bool = False, **context: Any) -> Template:
+    """A page in the viewer's language; sets the double-submit cookie for anonymous forms
+    and remembers an explicit language choice."""
+    lang = viewer.lang
+    ctx: dict[str, Any] = {
+        "_": viewer.gettext, "lang": lang, "viewer": viewer,
+        "csrf_token": viewer.session_csrf or "",
+        "lang_url": lambda code: _lang_url(request, code),
+        "msg": lambda text: i18n.service_message(text, lang),
+        "eur": rentals.format_eur,
+        **context,
+    }
+    cookies: list[Cookie] = []
+    if anon_form and viewer.anon_csrf_is_new:
+        cookies.append(_cookie(request, ANON_CSRF_COOKIE, viewer.anon_csrf, max_age=None))
+    if viewer.lang_chosen:
+        cookies.append(_cookie(request, LANG_COOKIE, viewer.lang_chosen,
+                               max_age=365 * 24 * 3600))
+    return Template(template_name=template, context=ctx, status_code=status, cookies=cookies)
+
+
+def _cookie(request: Request[Any, Any, Any], key: str, value: str,
+            max_age: int | None) -> Cookie:
+    svc = services(request)
+    return Cookie(key=key, value=value, path="/", httponly=True, samesite="lax",
+                  secure=svc.settings.secure_cookies, max_age=max_age)
+
+
+def redirect(path: str, **params: object) -> Redirect:
+    return Redirect(path, status_code=303,
+                    query_params={k: str(v) for k, v in params.items()} or None)
+
+
+# --- error pages (the page controllers' own exception handlers) ----------------------------
+
+TITLES = {400: "Ungültige Eingabe", 401: "Anmeldung nötig", 403: "Nicht erlaubt",
+          404: "Nicht gefunden", 409: "Konflikt", 422: "Nicht möglich",
+          429: "Zu viele Versuche"}
+
+
+def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
+    viewer: Viewer | None = request.state.get("viewer")
+    return viewer or _anonymous_viewer(request)
+
+
+def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
+    return render(request, _viewer_of(request), "error.html", status=status,
+                  title=TITLES.get(status, "Fehler"), message=message)
+
+
+def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, Unauthorized):
+        return on_login_needed(request, LoginNeeded())
+    return error_page(request, exc.status_code, exc.detail)
+
+
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code == 404:
+        return error_page(request, 404, "Die Seite wurde nicht gefunden.")
+    if 400 <= exc.status_code < 500:
+        return error_page(request, exc.status_code, "Die Eingabe ist ungültig.")
+    return on_server_error(request, exc)
+
+
+def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on page %s %s", request.method, request.url.path,
+                  exc_info=exc)
+    return error_page(request, 500, "Etwas ist auf unserer Seite schiefgegangen; es wurde "
+                      "nichts gespeichert. Bitte versuchen Sie es noch einmal.")
+
+
+def on_login_needed(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    return Redirect(f"/login?weiter={urlquote(target, safe='/')}", status_code=303)
+
+
+class PageController(Controller):
+    """Shared by the page controllers: the viewer, HTML error pages, security headers."""
+
+    include_in_schema = False
+    dependencies = {"viewer": Provide(page_viewer, sync_to_thread=True)}
+    exception_handlers = {
+        LoginNeeded: on_login_needed,
+        DomainError: on_domain_error,
+        HTTPException: on_http_error,
+        Exception: on_server_error,
+    }
+    response_headers = [
+        ResponseHeader(name="Content-Security-Policy",
+                       value="default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+        ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    ]
+
+
+# --- views of the data (plain values for the templates) ------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomView:
+    id: int
+    name: str
+    centre: str
+    description: str
+    capacity: int
+    area_m2: float
+    features: list[str]
+    accessibility_notes: str
+    price: str
+    weekend_price: str
+    min_fee: str
+    cleaning_fee: str
+    min_hours: str
+    max_hours: str
+    rules: str
+    rentable: bool
+
+    @classmethod
+    def of(cls, room: Room, centre: Centre) -> RoomView:
+        return cls(
+            id=room.id, name=room.name, centre=centre.name, description=room.description,
+            capacity=room.capacity, area_m2=room.area_m2,
+            features=[i18n.FEATURE_WORDS.get(f, f) for f in room.features],
+            accessibility_notes=room.accessibility_notes,
+            price=rentals.format_eur(room.price_per_hour_cents),
+            weekend_price=rentals.format_eur(room.weekend_price_per_hour_cents),
+            min_fee=rentals.format_eur(room.min_fee_cents),
+            cleaning_fee=rentals.format_eur(room.cleaning_fee_cents),
+            min_hours=_hours(room.min_rental_minutes), max_hours=_hours(room.max_rental_minutes),
+            rules=rentals.house_rules_text(room), rentable=room.rentable and room.active)
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:g}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class RentalView:
+    id: int
+    room: str
+    room_id: int
+    centre: str
+    when: str
+    status: str
+    status_word: str
+    fee: str
+    people: int
+    purpose: str
+    reason: str
+    requester: str
+    can_cancel: bool
+
+
+def _rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalView:
+    occ = booking.occurrences[0]
+    centre = db.get(Centre, booking.centre_id)
+    zone_name = centre.timezone if centre else "Europe/Berlin"
+    requester = ""
+    if booking.requested_by_id is not None:
+        person = db.get(Person, booking.requested_by_id)
+        if person is not None:
+            requester = (f"{person.display_name or ''} <{person.email}>" if person.email
+                         else "gelöschtes Konto")
+    return RentalView(
+        id=booking.id, room=occ.room.name, room_id=occ.room_id,
+        centre=centre.name if centre else "",
+        when=i18n.format_when(occ.starts_at, occ.ends_at, zone_name, lang),
+        status=booking.status, status_word=i18n.STATUS_WORDS.get(booking.status, booking.status),
+        fee=rentals.format_eur(booking.fee_cents), people=booking.expected_people or 0,
+        purpose=booking.purpose or "", reason=booking.decision_reason or "",
+        requester=requester, can_cancel=booking.is_open and occ.starts_at > now)
+
+
+@dataclass
+class DayRow:
+    label: str
+    items: list[tuple[str, str]] = field(default_factory=list)  # (time, public title)
+
+
+# --- public pages --------------------------------------------------------------------------
+
+
+class PublicPages(PageController):
+    path = "/"
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: Request[Any, Any, Any], svc: Services,
+             viewer: Viewer) -> Template:
+        with svc.read_db() as db:
+            centres = catalogue.list_centres(db)
+            counts = {c.id: len(catalogue.list_rooms(db, centre_id=c.id)) for c in centres}
+        return render(request, viewer, "home.html", nav="start", centres=centres,
+                      counts=counts)
+
+    @get("/raeume", sync_to_thread=True)
+    def rooms(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+              personen: str | None = None, barrierefrei: str | None = None,
+              kueche: str | None = None, zentrum: str | None = None) -> Template:
+        errors: dict[str, str] = {}
+        min_people = None
+        if personen:
+            min_people = parse_count(personen)
+            if min_people is None:
+                errors["personen"] = "Bitte eine ganze Zahl ab 1 eingeben."
+        centre_id = parse_count(zentrum) if zentrum else None
+        with svc.read_db() as db:
+            centres = {c.id: c for c in catalogue.list_centres(db)}
+            found = catalogue.list_rooms(
+                db, centre_id=centre_id, min_capacity=min_people,
+                barrier_free=bool(barrierefrei) or None,
+                features=["kitchen"] if kueche else [])
+            rooms = [RoomView.of(r, centres[r.centre_id]) for r in found]
+        filters = {"personen": personen or "", "barrierefrei": bool(barrierefrei),
+                   "kueche": bool(kueche), "zentrum": centre_id}
+        return render(request, viewer, "rooms.html", status=400 if errors else 200,
+                      nav="raeume", rooms=rooms, centres=list(centres.values()),
+                      filters=filters, errors=errors)
+
+    @get("/raeume/{room_id:int}", sync_to_thread=True)
+    def room(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+             room_id: int, woche: str | None = None) -> Template:
+        with svc.read_db() as db:
+            room = catalogue.get_room(db, room_id)
+            centre = db.get_one(Centre, room.centre_id)
+            zone_name = centre.timezone
+            if woche:
+                monday = parse_iso_week(woche)
+                if monday is None:
+                    raise InvalidInput("Bitte die Woche als Jahr-W-Woche angeben, "
+                                       "z. B. 2026-W49.")
+            else:
+                today = local_date(svc.clock.now(), zone_name)
+                monday = today - timedelta(days=today.weekday())
+            start = local_to_utc(monday, time(0), zone_name)
+            end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
+            busy, _free = availability.busy_and_free(db, viewer.actor, [room.id], start, end)
+            view = RoomView.of(room, centre)
+        days = [DayRow(i18n.format_day(local_to_utc(monday + timedelta(days=i), time(12),
+                                                    zone_name), zone_name, viewer.lang))
+                for i in range(7)]
+        for b in busy:
+            index = max(0, (local_date(b.starts_at, zone_name) - monday).days)
+            s, e = to_local(b.starts_at, zone_name), to_local(b.ends_at, zone_name)
+            shown = (f"{s:%H:%M}–{e:%H:%M}" if s.date() == e.date()
+                     else i18n.format_when(b.starts_at, b.ends_at, zone_name, viewer.lang))
+            days[min(index, 6)].items.append((shown, b.title))
+        week = {"name": iso_week(monday), "from": f"{monday:%d.%m.%Y}",
+                "to": f"{monday + timedelta(days=6):%d.%m.%Y}",
+                "prev": iso_week(monday - timedelta(days=7)),
+                "next": iso_week(monday + timedelta(days=7))}
+        return render(request, viewer, "room.html", nav="raeume", room=view, days=days,
+                      week=week)
+
+
+# --- resident pages: request, follow, cancel -----------------------------------------------
+
+
+def _rentable_room(db: Any, room_id: int) -> tuple[RoomView, str]:
+    room = catalogue.get_room(db, room_id)
+    centre = db.get_one(Centre, room.centre_id)
+    return RoomView.of(room, centre), centre.timezone
+
+
+class RentalPages(PageController):
+    path = "/"
+
+    @get("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
+    def request_form(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                     room_id: int) -> Template:
+        require_viewer(viewer)
+        with svc.read_db() as db:
+            room, _zone = _rentable_room(db, room_id)
+        return render(request, viewer, "request.html", nav="raeume", room=room,
+                      form=RentalForm(), quote=None, problems=[], error=None)
+
+    @post("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
+    def request_submit(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                       room_id: int, data: FormData) -> Response[Any]:
+        actor = require_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        now = svc.clock.now()
+        with svc.read_db() as db:
+            room, zone_name = _rentable_room(db, room_id)
+        form = RentalForm.read(data, zone_name)
+        sending = field_value(data, "aktion") == "senden"
+        if sending:
+            form.require_purpose()
+        quote: rentals.Quote | None = None
+        problems: list[str] = []
+        error: str | None = None
+        status = 200
+        if not form.complete:
+            status = 400
+        elif not sending:
+            try:
+                with svc.read_db() as db:
+                    quote = rentals.quote(db, room=catalogue.get_room(db, room_id),
+                                          start=form.starts_at, end=form.ends_at,  # type: ignore[arg-type]
+                                          people=form.people_count, now=now)
+                problems = quote.problems
+            except DomainError as exc:
+                error, status = exc.detail, exc.status_code
+        else:
+            try:
+                with transaction(svc.db) as db:
+                    booking = rentals.request_rental(
+                        db, actor, room_id=room_id, start=form.starts_at,  # type: ignore[arg-type]
+                        end=form.ends_at, people=form.people_count,  # type: ignore[arg-type]
+                        purpose=form.purpose, now=now)
+                    booking_id = booking.id
+                return redirect(f"/meine-anfragen/{booking_id}", neu=1)
+            except PolicyViolation as exc:
+                problems = list(exc.extra.get("problems", [exc.detail]))
+                status = exc.status_code
+            except DomainError as exc:
+                error, status = exc.detail, exc.status_code
+        return render(request, viewer, "request.html", status=status, nav="raeume",
+                      room=room, form=form, quote=quote, problems=problems, error=error)
+
+    @get("/meine-anfragen", sync_to_thread=True)
+    def my_requests(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                    storniert: str | None = None) -> Template:
+        return self._my_requests(request, svc, viewer, notice_id=storniert)
+
+    def _my_requests(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
+                     notice_id: str | None = None, error: str | None = None,
+                     status: int = 200) -> Template:
+        actor = require_viewer(viewer)
+        now = svc.clock.now()
+        with svc.read_db() as db:
+            mine = [_rental_view(db, b, viewer.lang, now)
+                    for b in rentals.list_rentals(db, actor)
+                    if b.requested_by_id == actor.person_id]
+        return render(request, viewer, "my_requests.html", status=status, nav="meine",
+                      rentals=mine, cancelled=parse_count(notice_id) if notice_id else None,
+                      error=error)
+
+    @get("/meine-anfragen/{booking_id:int}", sync_to_thread=True)
+    def one_request(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                    booking_id: int, neu: str | None = None) -> Template:
+        actor = require_viewer(viewer)
+        with svc.read_db() as db:
+            rental = _rental_view(db, rentals.get_rental(db, actor, booking_id), viewer.lang,
+                                  svc.clock.now())
+        return render(request, viewer, "request_detail.html", nav="meine", rental=rental,
+                      new=bool(neu))
+
+    @post("/meine-anfragen/{booking_id:int}/stornieren", sync_to_thread=True)
+    def cancel(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+               booking_id: int, data: FormData) -> Response[Any]:
+        actor = require_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        try:
+            with transaction(svc.db) as db:
+                rentals.cancel(db, actor, booking_id, field_value(data, "grund"),
+                               svc.clock.now())
+        except DomainError as exc:
+            return self._my_requests(request, svc, viewer, error=exc.detail,
+                                     status=exc.status_code)
+        return redirect("/meine-anfragen", storniert=booking_id)
+
+
+# --- staff pages ---------------------------------------------------------------------------
+
+NOT_STAFF = "Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden."
+
+
+def require_staff_viewer(viewer: Viewer) -> Actor:
+    actor = require_viewer(viewer)
+    if not actor.is_any_staff:
+        raise Forbidden(NOT_STAFF)
+    return actor
+
+
+class StaffPages(PageController):
+    path = "/verwaltung"
+
+    @get("/anfragen", sync_to_thread=True)
+    def inbox(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+              bestaetigt: str | None = None, abgelehnt: str | None = None) -> Template:
+        notice = None
+        if bestaetigt and parse_count(bestaetigt):
+            notice = ("Anfrage Nr. %(nr)s wurde bestätigt.", parse_count(bestaetigt))
+        elif abgelehnt and parse_count(abgelehnt):
+            notice = ("Anfrage Nr. %(nr)s wurde abgelehnt.", parse_count(abgelehnt))
+        return self._inbox(request, svc, viewer, notice=notice)
+
+    def _inbox(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
+               notice: tuple[str, int | None] | None = None, error: str | None = None,
+               error_for: int | None = None, reason: str = "",
+               status: int = 200) -> Template:
+        actor = require_staff_viewer(viewer)
+        now = svc.clock.now()
+        with svc.read_db() as db:
+            pending = [_rental_view(db, b, viewer.lang, now)
+                       for b in reversed(rentals.list_rentals(db, actor, status="pending"))
+                       if actor.is_staff_of(b.centre_id)]
+        return render(request, viewer, "staff_requests.html", status=status, nav="verwaltung",
+                      rentals=pending, notice=notice, error=error, error_for=error_for,
+                      reason=reason)
+
+    @post("/anfragen/{booking_id:int}/bestaetigen", sync_to_thread=True)
+    def confirm(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                booking_id: int, data: FormData) -> Response[Any]:
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        try:
+            with transaction(svc.db) as db:
+                rentals.confirm(db, actor, booking_id, svc.clock.now())
+        except DomainError as exc:
+            return self._inbox(request, svc, viewer, error=exc.detail, error_for=booking_id,
+                               status=exc.status_code)
+        return redirect("/verwaltung/anfragen", bestaetigt=booking_id)
+
+    @post("/anfragen/{booking_id:int}/ablehnen", sync_to_thread=True)
+    def decline(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                booking_id: int, data: FormData) -> Response[Any]:
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        reason = field_value(data, "grund")[:2000]
+        try:
+            with transaction(svc.db) as db:
+                rentals.decline(db, actor, booking_id, reason, svc.clock.now())
+        except DomainError as exc:
+            return self._inbox(request, svc, viewer, error=exc.detail, error_for=booking_id,
+                               reason=reason, status=exc.status_code)
+        return redirect("/verwaltung/anfragen", abgelehnt=booking_id)
+
+
+# --- login, logout, registration -----------------------------------------------------------
+
+
+def _client_key(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _logged_in(request: Request[Any, Any, Any], svc: Services, login: accounts.Login,
+               weiter: str | None) -> Redirect:
+    response = redirect(safe_next(weiter) or HOME_AFTER_LOGIN)
+    response.set_cookie(_cookie(request, SESSION_COOKIE, login.token,
+                                max_age=svc.settings.session_hours * 3600))
+    return response
+
+
+class AccountPages(PageController):
+    path = "/"
+
+    @get("/login", sync_to_thread=False)
+    def login_form(self, request: Request[Any, Any, Any], viewer: Viewer,
+                   weiter: str | None = None) -> Template:
+        return render(request, viewer, "login.html", anon_form=True, nav="login",
+                      weiter=safe_next(weiter) or "", email="", error=None,
+                      hint=bool(safe_next(weiter)))
+
+    @post("/login", sync_to_thread=True)
+    def login(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+              data: FormData) -> Response[Any]:
+        check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
+        email, weiter = field_value(data, "email"), field_value(data, "weiter")
+        try:
+            with transaction(svc.db) as db:
+                result = accounts.login(db, email=email, password=str(data.get("passwort", "")),
+                                        client=_client_key(request), kind="session",
+                                        now=svc.clock.now(), settings=svc.settings)
+        except Unauthorized:
+            return render(request, viewer, "login.html", status=401, anon_form=True,
+                          nav="login", weiter=safe_next(weiter) or "", email=email,
+                          error="E-Mail-Adresse oder Passwort ist falsch.", hint=False)
+        except DomainError as exc:
+            return render(request, viewer, "login.html", status=exc.status_code,
+                          anon_form=True, nav="login", weiter=safe_next(weiter) or "",
+                          email=email, error=exc.detail, hint=False)
+        return _logged_in(request, svc, result, weiter)
+
+    @post("/logout", sync_to_thread=True)
+    def logout(self, svc: Services, viewer: Viewer, data: FormData) -> Response[Any]:
+        if viewer.session_token is not None:
+            check_csrf(viewer.session_csrf, data)
+            with transaction(svc.db) as db:
+                accounts.logout(db, viewer.session_token)
+        response = redirect("/")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @get("/registrieren", sync_to_thread=False)
+    def register_form(self, request: Request[Any, Any, Any], viewer: Viewer,
+                      weiter: str | None = None) -> Template:
+        return self._register(request, viewer, values={"sprache": viewer.lang},
+                              weiter=weiter)
+
+    def _register(self, request: Request[Any, Any, Any], viewer: Viewer, *,
+                  values: dict[str, str], weiter: str | None, errors: dict[str, str] | None = None,
+                  error: str | None = None, status: int = 200) -> Template:
+        return render(request, viewer, "register.html", status=status, anon_form=True,
+                      nav="registrieren", values=values, errors=errors or {}, error=error,
+                      weiter=safe_next(weiter) or "", min_password=MIN_PASSWORD_LENGTH)
+
+    @post("/registrieren", sync_to_thread=True)
+    def register(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                 data: FormData) -> Response[Any]:
+        check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
+        values = {k: field_value(data, k) for k in ("name", "email", "sprache")}
+        password = str(data.get("passwort", ""))
+        weiter = field_value(data, "weiter")
+        language = values["sprache"] if values["sprache"] in i18n.LANGUAGES else viewer.lang
+        if not values["name"]:
+            return self._register(request, viewer, values=values, weiter=weiter, status=400,
+                                  errors={"name": "Bitte einen Namen angeben."})
+        try:
+            with transaction(svc.db) as db:
+                now = svc.clock.now()
+                person = accounts.register_resident(
+                    db, email=values["email"], password=password, display_name=values["name"],
+                    language=language, now=now)
+                login = accounts.open_token(db, person, kind="session", now=now,
+                                            settings=svc.settings)
+        except DomainError as exc:
+            where = "passwort" if "password" in exc.detail.lower() else "email"
+            return self._register(request, viewer, values=values, weiter=weiter,
+                                  status=exc.status_code, errors={where: exc.detail})
+        return _logged_in(request, svc, login, weiter)
+
+
+def page_controllers() -> Sequence[Any]:
+    return [PublicPages, RentalPages, StaffPages, AccountPages,
+            create_static_files_router(path="/static", directories=[STATIC],
+                                       name="static", include_in_schema=False)]
+
