@@ -149,7 +149,8 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
               "ends_at": occ.ends_at.isoformat()}
     try:
         with session.begin_nested():
-            occ.room_id, occ.starts_at, occ.ends_at = room.id, start, end
+            # Set the relationship with the key, or the answer names the old room.
+            occ.room_id, occ.room, occ.starts_at, occ.ends_at = room.id, room, start, end
             session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):

@@ -1,0 +1,227 @@
+"""Staff bookings through the API: recurring groups across daylight-saving changes, series
+that collide, exceptions, moving occurrences; and the guarantees the database itself holds
+(no overlapping confirmed occurrences, an append-only audit table), on both databases
+(issue 2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from booking.db import transaction
+from booking.models import AuditEvent, Booking, Occurrence
+from tests.booking.api_helpers import berlin, book, local, utc, wall
+from tests.factories import World
+
+WEEKLY_TUESDAY = "FREQ=WEEKLY;BYDAY=TU"
+
+
+def series(client, headers, room_id, start, end, rrule=WEEKLY_TUESDAY, **extra):
+    return book(client, headers, room_id, start, end, title="Chor", kind="group", rrule=rrule,
+                **extra)
+
+
+@pytest.mark.parametrize(("first", "until", "change", "tuesdays"), [
+    # summer → winter time on Sunday 25.10.2026, and winter → summer on Sunday 28.03.2027
+    (date(2026, 10, 6), date(2026, 11, 10), date(2026, 10, 25), 6),
+    (date(2027, 3, 2), date(2027, 4, 13), date(2027, 3, 28), 7),
+], ids=["autumn-2026", "spring-2027"])
+def test_group_at_19h_stays_19h_on_tuesdays_across_the_dst_change(
+        client, as_, world: World, first, until, change, tuesdays):
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"],
+               berlin(first.year, first.month, first.day, 19),
+               berlin(first.year, first.month, first.day, 21),
+               until=until.isoformat())
+    assert r.status_code == 201, r.text
+    occurrences = r.json()["occurrences"]
+    assert len(occurrences) == tuesdays
+    for occ in occurrences:
+        day, start_time = wall(occ["starts_at"])
+        assert day.weekday() == 1, f"{day} is not a Tuesday"
+        assert start_time == time(19, 0), occ["starts_at"]
+        assert wall(occ["ends_at"]) == (day, time(21, 0))
+        assert first <= day <= until
+    # The instants differ by the hour the clocks moved: 17:00 UTC in summer, 18:00 in winter.
+    utc_hours = {local(o["starts_at"]).date() < change: utc(o["starts_at"]).hour
+                 for o in occurrences}
+    summer_first = first.month == 10
+    assert utc_hours[True] == (17 if summer_first else 18)
+    assert utc_hours[False] == (18 if summer_first else 17)
+
+
+def test_group_at_local_midnight_keeps_its_weekday(client, as_, world: World):
+    # 00:00 on a Wednesday in Bielefeld is still Tuesday in UTC (newtheatre #17, Cal.com #24713).
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 3, 17, 0),
+               berlin(2027, 3, 17, 1), rrule="FREQ=WEEKLY;BYDAY=WE", until="2027-04-07")
+    assert r.status_code == 201, r.text
+    days = [wall(o["starts_at"]) for o in r.json()["occurrences"]]
+    assert days == [(date(2027, 3, 17), time(0)), (date(2027, 3, 24), time(0)),
+                    (date(2027, 3, 31), time(0)), (date(2027, 4, 7), time(0))]
+    assert {utc(o["starts_at"]).weekday() for o in r.json()["occurrences"]} == {1}
+
+
+@pytest.fixture
+def blocked_tuesdays(client, as_, world: World) -> list[int]:
+    """Two Tuesdays in January 2027 on which Gruppenraum 1 is taken in the evening."""
+    room = world.rooms["Gruppenraum 1"]
+    ids = []
+    for start, end in ((berlin(2027, 1, 12, 19, 30), berlin(2027, 1, 12, 20, 30)),
+                       (berlin(2027, 1, 26, 18), berlin(2027, 1, 26, 19, 30))):
+        r = book(client, as_("staff"), room, start, end, title="Elterncafé")
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids
+
+
+def busy_in_january(client, world: World) -> list[dict]:
+    r = client.get(f"/api/rooms/{world.rooms['Gruppenraum 1']}/availability",
+                   params={"start": berlin(2027, 1, 1, 0), "end": berlin(2027, 2, 10, 0)})
+    assert r.status_code == 200, r.text
+    return r.json()["busy"]
+
+
+def test_series_that_collides_is_refused_as_a_whole_naming_each_collision(
+        client, as_, world: World, blocked_tuesdays):
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+               berlin(2027, 1, 5, 21), until="2027-02-02")
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert "2 of 5 dates collide" in body["detail"]
+    assert len(body["collisions"]) == 2
+    assert "12.01.2027 19:00–21:00" in body["collisions"][0]
+    assert "26.01.2027 19:00–21:00" in body["collisions"][1]
+    assert all("Elterncafé" in c for c in body["collisions"])
+    # Nothing of the series was written.
+    assert [b["title"] for b in busy_in_january(client, world)] == ["Elterncafé", "Elterncafé"]
+
+
+def test_series_with_skip_conflicts_is_created_and_lists_the_skipped_dates(
+        client, as_, world: World, blocked_tuesdays):
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+               berlin(2027, 1, 5, 21), until="2027-02-02", skip_conflicts=True)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [wall(o["starts_at"])[0] for o in body["occurrences"]] == [
+        date(2027, 1, 5), date(2027, 1, 19), date(2027, 2, 2)]
+    assert len(body["skipped"]) == 2
+    assert "12.01.2027" in body["skipped"][0] and "26.01.2027" in body["skipped"][1]
+    assert len(busy_in_january(client, world)) == 5
+
+
+def test_exdates_are_left_out_of_the_series(client, as_, world: World):
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+               berlin(2027, 1, 5, 21), until="2027-01-26", exdates=["2027-01-19"])
+    assert r.status_code == 201, r.text
+    assert [wall(o["starts_at"])[0] for o in r.json()["occurrences"]] == [
+        date(2027, 1, 5), date(2027, 1, 12), date(2027, 1, 26)]
+
+
+def test_moving_an_occurrence_onto_a_taken_slot_is_refused_onto_a_free_one_works(
+        client, as_, world: World):
+    room = world.rooms["Gruppenraum 1"]
+    moved = book(client, as_("staff"), room, berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12),
+                 title="Nähtreff").json()["occurrences"][0]
+    book(client, as_("staff"), room, berlin(2026, 12, 3, 14), berlin(2026, 12, 3, 16),
+         title="Hausaufgabenhilfe")
+
+    taken = client.patch(f"/api/occurrences/{moved['id']}", headers=as_("staff"), json={
+        "room_id": room, "starts_at": berlin(2026, 12, 3, 15), "ends_at": berlin(2026, 12, 3, 17)})
+    assert taken.status_code == 409, taken.text
+    assert "Hausaufgabenhilfe" in taken.json()["detail"]
+    assert "03.12.2026 15:00–17:00" in taken.json()["detail"]
+
+    free = client.patch(f"/api/occurrences/{moved['id']}", headers=as_("staff"), json={
+        "room_id": room, "starts_at": berlin(2026, 12, 3, 12), "ends_at": berlin(2026, 12, 3, 14)})
+    assert free.status_code == 200, free.text
+    assert wall(free.json()["starts_at"]) == (date(2026, 12, 3), time(12, 0))
+    assert wall(free.json()["ends_at"]) == (date(2026, 12, 3), time(14, 0))
+
+    other_room = client.patch(f"/api/occurrences/{moved['id']}", headers=as_("staff"), json={
+        "room_id": world.rooms["Café"], "starts_at": berlin(2026, 12, 3, 15),
+        "ends_at": berlin(2026, 12, 3, 17)})
+    assert other_room.status_code == 200, other_room.text
+    assert other_room.json()["room_id"] == world.rooms["Café"]
+    assert other_room.json()["room"] == "Café"
+    cafe_busy = client.get(f"/api/rooms/{world.rooms['Café']}/availability", params={
+        "start": berlin(2026, 12, 3, 0), "end": berlin(2026, 12, 4, 0)}).json()["busy"]
+    assert [b["title"] for b in cafe_busy] == ["Nähtreff"]
+
+
+def test_back_to_back_bookings_are_fine_an_overlap_of_one_minute_is_not(
+        client, as_, world: World):
+    room = world.rooms["Gruppenraum 1"]
+    first = book(client, as_("staff"), room, berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12))
+    second = book(client, as_("staff"), room, berlin(2026, 12, 3, 12), berlin(2026, 12, 3, 14))
+    assert (first.status_code, second.status_code) == (201, 201)
+    overlap = book(client, as_("staff"), room, berlin(2026, 12, 3, 13, 59),
+                   berlin(2026, 12, 3, 15))
+    assert overlap.status_code == 409
+
+
+# The key guarantee: the database refuses an overlap whatever code path writes it.
+
+def instant(h: int, mi: int = 0) -> datetime:
+    """03.12.2026 (winter time, UTC+1), local hour h."""
+    return datetime(2026, 12, 3, h - 1, mi, tzinfo=UTC)
+
+
+def insert_directly(session_factory, centre_id: int, room_id: int, start: datetime,
+                    end: datetime, status: str = "confirmed") -> int:
+    now = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    with transaction(session_factory) as s:
+        booking = Booking(centre_id=centre_id, kind="programme", status=status,
+                          title="Am Service vorbei", created_at=now, updated_at=now)
+        booking.occurrences = [Occurrence(room_id=room_id, starts_at=start, ends_at=end,
+                                          status=status)]
+        s.add(booking)
+        s.flush()
+        return booking.occurrences[0].id
+
+
+def test_database_refuses_an_overlapping_confirmed_occurrence_written_past_the_services(
+        client, as_, session_factory, world: World):
+    room = world.rooms["Gruppenraum 1"]
+    r = book(client, as_("staff"), room, berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12))
+    assert r.status_code == 201
+
+    for start, end in ((instant(10), instant(12)), (instant(11), instant(13)),
+                       (instant(9), instant(10, 1)), (instant(8), instant(14))):
+        with pytest.raises(IntegrityError):
+            insert_directly(session_factory, world.centre_id, room, start, end)
+    # Touching is not overlapping; other rooms and non-holding states are not affected.
+    insert_directly(session_factory, world.centre_id, room, instant(12), instant(13))
+    insert_directly(session_factory, world.centre_id, world.rooms["Café"], instant(10),
+                    instant(12))
+    pending = insert_directly(session_factory, world.centre_id, room, instant(10, 30),
+                              instant(11, 30), status="pending")
+    # Turning the pending row into a confirmed one is refused too.
+    with pytest.raises(IntegrityError), transaction(session_factory) as s:
+        s.get_one(Occurrence, pending).status = "confirmed"
+        s.flush()
+    with session_factory() as s:
+        rows = s.scalars(select(Occurrence).where(Occurrence.room_id == room,
+                                                  Occurrence.status == "confirmed")).all()
+        assert sorted((o.starts_at, o.ends_at) for o in rows) == [
+            (instant(10), instant(12)), (instant(12), instant(13))]
+
+
+def test_audit_table_refuses_update_and_delete(client, as_, session_factory, world: World):
+    r = book(client, as_("staff"), world.rooms["Café"], berlin(2026, 12, 3, 10),
+             berlin(2026, 12, 3, 12))
+    assert r.status_code == 201
+    with session_factory() as s:
+        before = [(e.id, e.action) for e in s.scalars(select(AuditEvent)).all()]
+    assert ("created" in {a for _, a in before})
+
+    with pytest.raises(DBAPIError, match="append-only"), transaction(session_factory) as s:
+        s.execute(update(AuditEvent).values(action="forged"))
+    with pytest.raises(DBAPIError, match="append-only"), transaction(session_factory) as s:
+        s.execute(delete(AuditEvent))
+    with pytest.raises(DBAPIError, match="append-only"), transaction(session_factory) as s:
+        s.scalars(select(AuditEvent)).first().actor_id = None  # type: ignore[union-attr]
+        s.flush()
+    with session_factory() as s:
+        assert [(e.id, e.action) for e in s.scalars(select(AuditEvent)).all()] == before
