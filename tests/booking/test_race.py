@@ -1,0 +1,164 @@
+"""Double booking under real concurrency: 64 HTTP clients against a server with two worker
+processes fight for overlapping windows of one room (the anchors' most reported bug, research
+§3). Per set of mutually overlapping windows exactly one may win; the database must hold no
+overlap afterwards, whatever order the two processes ran the requests in."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.db import make_engine
+from tests.booking.realtime import bearer, berlin, future_weekdays, login, overlapping_confirmed
+from tests.factories import PASSWORD, World, build_world
+from tests.serverproc import Server, running_server
+
+pytestmark = pytest.mark.slow
+
+SETS = 8
+PER_SET = 8
+CLIENTS = SETS * PER_SET
+
+
+@dataclass(frozen=True)
+class Window:
+    set_no: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def overlapping_sets() -> list[Window]:
+    """Set k lies on its own weekday; its eight two-hour windows start ten minutes apart, so
+    every two of one set overlap and no two of different sets do."""
+    windows = []
+    for set_no, day in enumerate(future_weekdays(SETS)):
+        first = berlin(day, 13)
+        for j in range(PER_SET):
+            start = first + timedelta(minutes=10 * j)
+            windows.append(Window(set_no, start, start + timedelta(hours=2)))
+    return windows
+
+
+def staff_tokens(server: Server, world: World) -> list[str]:
+    """One login per client, alternating between the centre's staff and an admin."""
+    return [login(server.url, world.emails["staff" if i % 2 == 0 else "admin"], PASSWORD)
+            for i in range(CLIENTS)]
+
+
+def fight(url: str, jobs: list[tuple[str, str, dict[str, object] | None]]) -> list[int]:
+    """Send every (path, token, body) from its own client thread, all released at once by a
+    barrier; return each job's status code (599 for a transport error)."""
+    barrier = threading.Barrier(len(jobs))
+    codes = [0] * len(jobs)
+
+    def run(i: int) -> None:
+        path, token, body = jobs[i]
+        with httpx.Client(base_url=url, headers=bearer(token), timeout=120) as client:
+            client.get("/health")  # open the connection before the start signal
+            barrier.wait()
+            try:
+                codes[i] = client.post(path, json=body).status_code
+            except httpx.HTTPError:
+                codes[i] = 599
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return codes
+
+
+def assert_one_winner_per_set(codes: list[int], sets: list[int], label: str) -> None:
+    print(f"\n{label}: {Counter(codes)} over {len(codes)} clients")
+    assert all(c < 500 for c in codes), f"server errors: {Counter(codes)}"
+    assert set(codes) <= {200, 201, 409}, Counter(codes)
+    for set_no in range(SETS):
+        won = [c for c, s in zip(codes, sets, strict=True) if s == set_no and c in (200, 201)]
+        assert len(won) == 1, f"set {set_no}: {len(won)} winners"
+
+
+def test_64_staff_confirming_overlapping_requests_one_wins_per_set(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime):
+    world = build_world(session_factory, now)
+    cafe = world.rooms["Café"]
+    windows = overlapping_sets()
+    with running_server(db_url, tmp_path, workers=2) as server:
+        residents = [login(server.url, world.emails[p], PASSWORD) for p in ("anna", "ben")]
+        request_ids: list[int] = []
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for i, w in enumerate(windows):
+                r = client.post("/api/rentals", headers=bearer(residents[i % 2]), json={
+                    "room_id": cafe, "starts_at": w.starts_at.isoformat(),
+                    "ends_at": w.ends_at.isoformat(), "expected_people": 20,
+                    "purpose": f"Feier {w.set_no}-{i}"})
+                assert r.status_code == 201, r.text
+                request_ids.append(r.json()["id"])
+        tokens = staff_tokens(server, world)
+        order = list(range(CLIENTS))
+        random.shuffle(order)  # neighbours in the queue belong to different sets
+        codes = fight(server.url, [(f"/api/rentals/{request_ids[k]}/confirm", tokens[n], None)
+                                   for n, k in enumerate(order)])
+    set_of = [windows[k].set_no for k in order]
+    assert_one_winner_per_set(codes, set_of, "confirmations")
+    winners = {request_ids[k] for k, c in zip(order, codes, strict=True) if c == 200}
+
+    engine = make_engine(db_url)
+    try:
+        assert overlapping_confirmed(engine) == []
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT b.id, b.status, o.status FROM booking b "
+                "JOIN occurrence o ON o.booking_id = b.id WHERE b.kind = 'rental'")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == CLIENTS
+    for booking_id, booking_status, occ_status in rows:
+        assert booking_status == occ_status, booking_id
+        if booking_id in winners:
+            assert booking_status == "confirmed", booking_id
+        else:
+            assert booking_status in ("declined", "pending"), (booking_id, booking_status)
+    print(f"won {len(winners)}, lost {CLIENTS - len(winners)}; "
+          f"losers: {Counter(s for b, s, _ in rows if b not in winners)}")
+
+
+def test_64_staff_booking_overlapping_programme_slots_one_wins_per_set(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime):
+    world = build_world(session_factory, now)
+    cafe = world.rooms["Café"]
+    windows = overlapping_sets()
+    order = list(range(CLIENTS))
+    random.shuffle(order)
+    with running_server(db_url, tmp_path, workers=2) as server:
+        tokens = staff_tokens(server, world)
+        codes = fight(server.url, [
+            ("/api/bookings", tokens[n], {
+                "kind": "programme", "title": f"Kurs {windows[k].set_no}-{k}", "room_id": cafe,
+                "starts_at": windows[k].starts_at.isoformat(),
+                "ends_at": windows[k].ends_at.isoformat()})
+            for n, k in enumerate(order)])
+    assert_one_winner_per_set(codes, [windows[k].set_no for k in order], "programme bookings")
+
+    engine = make_engine(db_url)
+    try:
+        assert overlapping_confirmed(engine) == []
+        with engine.connect() as conn:
+            confirmed = conn.execute(text(
+                "SELECT count(*) FROM occurrence WHERE status = 'confirmed'")).scalar_one()
+            bookings = conn.execute(text("SELECT count(*) FROM booking")).scalar_one()
+    finally:
+        engine.dispose()
+    # The losers wrote nothing at all: their transactions were rolled back whole.
+    assert confirmed == SETS
+    assert bookings == SETS
+    print(f"won {codes.count(201)}, lost {codes.count(409)}")
