@@ -134,3 +134,10 @@ class RentalForm:
     @property
     def complete(self) -> bool:
         return not self.errors and self.starts_at is not None and self.ends_at is not None
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The requested ``[start, end)``; only for a complete form."""
+        if self.starts_at is None or self.ends_at is None:
+            raise ValueError("the form is not complete")
+        return self.starts_at, self.ends_at

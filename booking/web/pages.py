@@ -25,8 +25,8 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, ResponseHeader
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException
-from litestar.params import Body
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -54,6 +54,8 @@ LANG_COOKIE = "raumplan_lang"
 HOME_AFTER_LOGIN = "/meine-anfragen"
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Ids in paths: bounded, so a huge number is a 400 page, not a database overflow.
+PageId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 def template_config() -> TemplateConfig[Any]:
@@ -222,6 +224,12 @@ def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response
                       "nichts gespeichert. Bitte versuchen Sie es noch einmal.")
 
 
+def on_value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
+    # The aware-instant checks at the edge raise it; the app answers 400 too.
+    log.info("invalid input on page %s: %s", request.url.path, exc)
+    return error_page(request, 400, "Die Eingabe ist ungültig.")
+
+
 def on_login_needed(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
     target = request.url.path
     if request.method == "GET" and request.url.query:
@@ -238,6 +246,8 @@ class PageController(Controller):
         LoginNeeded: on_login_needed,
         DomainError: on_domain_error,
         HTTPException: on_http_error,
+        ValidationException: on_http_error,  # the app maps it to JSON; pages answer HTML
+        ValueError: on_value_error,
         Exception: on_server_error,
     }
     response_headers = [
@@ -373,7 +383,7 @@ class PublicPages(PageController):
 
     @get("/raeume/{room_id:int}", sync_to_thread=True)
     def room(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-             room_id: int, woche: str | None = None) -> Template:
+             room_id: PageId, woche: str | None = None) -> Template:
         with svc.read_db() as db:
             room = catalogue.get_room(db, room_id)
             centre = db.get_one(Centre, room.centre_id)
@@ -421,7 +431,7 @@ class RentalPages(PageController):
 
     @get("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
     def request_form(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                     room_id: int) -> Template:
+                     room_id: PageId) -> Template:
         require_viewer(viewer)
         with svc.read_db() as db:
             room, _zone = _rentable_room(db, room_id)
@@ -430,7 +440,7 @@ class RentalPages(PageController):
 
     @post("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
     def request_submit(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                       room_id: int, data: FormData) -> Response[Any]:
+                       room_id: PageId, data: FormData) -> Response[Any]:
         actor = require_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         now = svc.clock.now()
@@ -449,19 +459,20 @@ class RentalPages(PageController):
         elif not sending:
             try:
                 with svc.read_db() as db:
+                    start, end = form.window
                     quote = rentals.quote(db, room=catalogue.get_room(db, room_id),
-                                          start=form.starts_at, end=form.ends_at,  # type: ignore[arg-type]
-                                          people=form.people_count, now=now)
+                                          start=start, end=end, people=form.people_count,
+                                          now=now)
                 problems = quote.problems
             except DomainError as exc:
                 error, status = exc.detail, exc.status_code
         else:
             try:
+                start, end = form.window
                 with transaction(svc.db) as db:
                     booking = rentals.request_rental(
-                        db, actor, room_id=room_id, start=form.starts_at,  # type: ignore[arg-type]
-                        end=form.ends_at, people=form.people_count,  # type: ignore[arg-type]
-                        purpose=form.purpose, now=now)
+                        db, actor, room_id=room_id, start=start, end=end,
+                        people=form.people_count, purpose=form.purpose, now=now)
                     booking_id = booking.id
                 return redirect(f"/meine-anfragen/{booking_id}", neu=1)
             except PolicyViolation as exc:
@@ -492,7 +503,7 @@ class RentalPages(PageController):
 
     @get("/meine-anfragen/{booking_id:int}", sync_to_thread=True)
     def one_request(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                    booking_id: int, neu: str | None = None) -> Template:
+                    booking_id: PageId, neu: str | None = None) -> Template:
         actor = require_viewer(viewer)
         with svc.read_db() as db:
             rental = _rental_view(db, rentals.get_rental(db, actor, booking_id), viewer.lang,
@@ -502,7 +513,7 @@ class RentalPages(PageController):
 
     @post("/meine-anfragen/{booking_id:int}/stornieren", sync_to_thread=True)
     def cancel(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-               booking_id: int, data: FormData) -> Response[Any]:
+               booking_id: PageId, data: FormData) -> Response[Any]:
         actor = require_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         try:
@@ -556,7 +567,7 @@ class StaffPages(PageController):
 
     @post("/anfragen/{booking_id:int}/bestaetigen", sync_to_thread=True)
     def confirm(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                booking_id: int, data: FormData) -> Response[Any]:
+                booking_id: PageId, data: FormData) -> Response[Any]:
         actor = require_staff_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         try:
@@ -569,7 +580,7 @@ class StaffPages(PageController):
 
     @post("/anfragen/{booking_id:int}/ablehnen", sync_to_thread=True)
     def decline(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                booking_id: int, data: FormData) -> Response[Any]:
+                booking_id: PageId, data: FormData) -> Response[Any]:
         actor = require_staff_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         reason = field_value(data, "grund")[:2000]

@@ -410,11 +410,16 @@ def test_english_switch(client: TestClient, world: World) -> None:
     assert "<h1>Not found</h1>" in client.get("/raeume/9999").text
 
 
-def test_errors_are_html_pages_with_their_status(client: TestClient) -> None:
+def test_errors_are_html_pages_with_their_status(client: TestClient, world: World) -> None:
     r = client.get("/raeume/9999")
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("text/html")
     assert "Es gibt keinen Raum Nr. 9999." in r.text
+    cafe = world.rooms["Café"]
+    for path in ("/raeume/99999999999999999999", f"/raeume/{cafe}?woche=1999-W01"):
+        r = client.get(path)
+        assert r.status_code == 400, path
+        assert r.headers["content-type"].startswith("text/html"), path
 
 
 def test_every_page_has_lang_one_h1_and_labelled_inputs(
