@@ -19,6 +19,7 @@ from booking.api.catalogue import (
     RoomController,
 )
 from booking.api.deps import Services, bearer_actor, services
+from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS
 from booking.api.rentals import RentalController
 from booking.api.schemas import Health
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
-            AvailabilityController, AccountController, *page_controllers(),
+            AvailabilityController, AccountController, PlanController, *page_controllers(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),
                       "actor": Provide(bearer_actor, sync_to_thread=True)},

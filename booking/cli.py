@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from booking.clock import Clock
 from booking.db import make_engine, make_session_factory, transaction
-from booking.errors import DomainError
+from booking.errors import DomainError, NotFound
 from booking.migrate import upgrade
-from booking.models import Centre, Role
+from booking.models import Centre, PlanRun, Role
 from booking.settings import Settings
 
 
@@ -45,9 +46,83 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Demo centre loaded. Staff login: leitung@sieker-mitte.example / raumplan-demo")
     # Workers are separate processes: they read the settings from the environment.
     os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
+    planner = None
+    if not args.no_worker:
+        # The planning worker runs beside the web workers, so a solve never blocks a request.
+        planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker"])
     print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
-    uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, access_log=False)
+    try:
+        uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                    log_level=args.log_level, access_log=False)
+    finally:
+        if planner is not None:
+            planner.terminate()
+            planner.wait(timeout=10)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from booking.services.planning import worker_loop
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        worker_loop(make_session_factory(engine), Clock().now, once=args.once)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Plan one week in this process (the command line is not a request path)."""
+    from booking.services import planning
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    clock = Clock()
+    try:
+        with transaction(factory) as session:
+            centre = session.scalar(select(Centre).where(Centre.slug == args.centre))
+            if centre is None:
+                raise NotFound(f"There is no centre {args.centre!r}.")
+            run = planning.queue_plan(session, None, centre_id=centre.id, week=args.week,
+                                      now=clock.now(), time_limit=args.time_limit,
+                                      seed=args.seed)
+            run_id = run.id
+        # Claim it like a worker would, so a running worker does not take it too.
+        with transaction(factory) as session:
+            session.execute(update(PlanRun).where(PlanRun.id == run_id)
+                            .values(status="running", worker="cli", started_at=clock.now()))
+        run = planning.execute(factory, run_id, clock.now, workers=args.workers)
+        plan = run.plan or {}
+        figures = plan.get("figures", {})
+        print(f"Plan {run.id} for {run.week}: {plan.get('status')}, "
+              f"{figures.get('placed')} placed, {figures.get('unplaced')} unplaced, "
+              f"open {figures.get('open_minutes', 0) / 60:.1f} h on {figures.get('open_days')} "
+              f"days, Bürgersprechstunde {figures.get('consultation_minutes', 0) / 60:.1f} h, "
+              f"gap {plan.get('stats', {}).get('gap')}")
+        for item in plan.get("unplaced", []):
+            print(f"  not placed: {item['demand']}: {item['message']}")
+        for item in plan.get("requirement_failures", []):
+            print(f"  requirement unmet: {item['message']}")
+        if args.publish:
+            with transaction(factory) as session:
+                from booking.models import PersonRole, Role
+                from booking.permissions import Actor
+
+                admin = session.scalar(select(PersonRole.person_id).where(
+                    PersonRole.role == Role.ADMIN))
+                if admin is None:
+                    raise NotFound("Publishing from the command line needs an admin account "
+                                   "(raumplan user add --role admin).")
+                actor = Actor(person_id=admin, roles=frozenset({("admin", None)}))
+                planning.publish(session, actor, run_id, clock.now())
+            print(f"Plan {run_id} published.")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -111,6 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
+
+    serve.add_argument("--no-worker", action="store_true",
+                       help="do not start the planning worker beside the web workers")
+
+    worker = with_db(sub.add_parser("worker", help="run the planning worker"))
+    worker.add_argument("--once", action="store_true", help="solve what is queued, then stop")
+    worker.set_defaults(func=cmd_worker)
+
+    plan = with_db(sub.add_parser("plan", help="plan a centre's week (Raumnutzungsplan)"))
+    plan.add_argument("--centre", required=True, help="centre slug")
+    plan.add_argument("--week", required=True, help="ISO week, e.g. 2026-W49")
+    plan.add_argument("--time-limit", type=float, default=30.0)
+    plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument("--workers", type=int, default=2)
+    plan.add_argument("--publish", action="store_true", help="publish the plan when done")
+    plan.set_defaults(func=cmd_plan)
 
     with_db(sub.add_parser("migrate", help="apply the database migrations")).set_defaults(
         func=cmd_migrate)

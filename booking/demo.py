@@ -75,8 +75,10 @@ from booking.models import (
     Offer,
     Person,
     PersonRole,
+    RecurringRequest,
     Role,
     Room,
+    StaffProfile,
     Theme,
 )
 from booking.recurrence import expand
@@ -308,6 +310,28 @@ PERSONS: tuple[PersonSpec, ...] = (
                language="en"),
 )
 
+# Staff availability and contract hours for the weekly planner (local time, Mon=0).
+WORKDAYS = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    person: str
+    days: tuple[int, ...]
+    start: str
+    end: str
+    week_hours: int
+    skills: tuple[str, ...] = ()
+
+
+STAFF_PROFILES: tuple[StaffSpec, ...] = (
+    StaffSpec("leitung", WORKDAYS, "09:00", "18:00", 39, ("consultation",)),
+    StaffSpec("verwaltung", WORKDAYS, "08:00", "16:00", 30),
+    StaffSpec("sozialarbeit", WORKDAYS, "09:30", "18:30", 39),
+    StaffSpec("beratung", WORKDAYS, "09:00", "20:30", 30, ("consultation",)),
+    StaffSpec("familie", (2, 3, 4, 5), "12:00", "18:00", 25),
+)
+
 # Roles that belong to one centre; the others (resident, admin, city) hold for all.
 CENTRE_ROLES = frozenset({Role.STAFF, Role.TERMINAL, Role.GROUP_CONTACT})
 
@@ -383,6 +407,7 @@ class OfferSpec:
     group: str | None = None
     self_managed: bool = False  # Eigenregie: run by the group without staff on site
     public: bool = True
+    consultation: bool = False  # counts towards the Bürgersprechstunde
 
 
 T = Theme
@@ -397,7 +422,7 @@ OFFERS: tuple[OfferSpec, ...] = (
     OfferSpec("sprechstunde", "Bürgersprechstunde", T.COUNSELLING,
               "Ansprechperson für alle Fragen: Anträge, Behördenbriefe, Vermittlung an "
               "Fachstellen (Lotsenfunktion). Vertraulich und kostenlos.",
-              ("alle",), ("de", "en", "tr")),
+              ("alle",), ("de", "en", "tr"), consultation=True),
     OfferSpec("hausaufgaben", "Hausaufgabenhilfe", T.EDUCATION_GENERAL,
               "Ehrenamtliche und das Team helfen bei Hausaufgaben, Klassen 1–7.",
               ("Schulkinder",), ("de",)),
@@ -635,13 +660,72 @@ def load_demo(session: Session, now: datetime) -> Centre:
     for series in PROGRAMME:
         plan.add_series(series, BookingKind.PROGRAMME, actor="leitung")
     for series in GROUP_SERIES:
-        plan.add_series(series, BookingKind.GROUP, actor="verwaltung")
+        for one_day in _per_weekday(series):
+            request = _add_request(session, centre, one_day, rooms, offers, plan.first_day)
+            booking = plan.add_series(one_day, BookingKind.GROUP, actor="verwaltung")
+            booking.request_id = request.id
+    _add_staff_profiles(session, centre, persons)
     for closure in CLOSURES:
         plan.add_closure(closure)
     for rental in RENTALS:
         plan.add_rental(rental)
     session.flush()
     return centre
+
+
+def _per_weekday(series: Series) -> list[Series]:
+    """A group meeting on several weekdays is one planning request per weekday (the planner
+    places each meeting on its own); monthly and single-day rules stay as they are."""
+    parts = dict(item.split("=", 1) for item in series.rule.split(";"))
+    days = parts.get("BYDAY", "").split(",")
+    if parts.get("FREQ") != "WEEKLY" or len(days) < 2:
+        return [series]
+    result = []
+    for day in days:
+        rule = ";".join(f"{k}={day if k == 'BYDAY' else v}" for k, v in parts.items())
+        result.append(Series(series.offer, series.room, rule, series.start, series.end,
+                             series.responsible))
+    return result
+
+
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _add_request(session: Session, centre: Centre, series: Series, rooms: dict[str, Room],
+                 offers: dict[str, Offer], first_day: date) -> RecurringRequest:
+    """The group's standing wish behind a demo series: its weekday, a band of an hour either
+    side of its usual time (inside 08:00–22:00), its usual time as preferred, and room needs
+    read off the room it uses now (kitchen, outdoor, confidential)."""
+    code = series.rule.split("BYDAY=")[1].split(";")[0].lstrip("-0123456789")
+    day = WEEKDAY_CODES.index(code)
+    start, end = _minute(series.start), _minute(series.end)
+    band = {"day": day, "start": _hhmm(max(8 * 60, start - 60)),
+            "end": _hhmm(min(22 * 60, end + 60))}
+    room = rooms[series.room]
+    needs = sorted(set(room.features) & {"kitchen", "outdoor", "confidential"})
+    offer = offers[series.offer]
+    request = RecurringRequest(
+        centre_id=centre.id, group_id=offer.group_id, offer_id=offer.id, title=offer.title,
+        rrule=series.rule, valid_from=first_day, duration_minutes=end - start,
+        windows=[band], preferred=[{"day": day, "start": series.start, "end": series.end}],
+        size=min(room.capacity, 15), features=needs, priority=3, staffed=False)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _add_staff_profiles(session: Session, centre: Centre, persons: dict[str, Person]) -> None:
+    for spec in STAFF_PROFILES:
+        session.add(StaffProfile(
+            person_id=persons[spec.person].id, centre_id=centre.id,
+            max_week_minutes=spec.week_hours * 60, max_day_minutes=10 * 60,
+            skills=list(spec.skills),
+            availability=[{"day": d, "start": spec.start, "end": spec.end} for d in spec.days]))
+    session.flush()
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _minute(text: str) -> int:
@@ -720,6 +804,7 @@ def _add_offers(session: Session, centre: Centre,
             title=spec.title, description=spec.description, theme=str(spec.theme),
             target_groups=list(spec.target_groups), languages=list(spec.languages),
             self_managed=spec.self_managed, public=spec.public,
+            consultation=spec.consultation,
         )
         session.add(offer)
         offers[spec.key] = offer

@@ -13,6 +13,7 @@ from booking.models.centres import Centre
 from booking.models.groups import Group, GroupKind, Offer, Theme, group_contact
 from booking.models.mail import OutboxMail
 from booking.models.persons import AuthToken, LoginAttempt, Person, PersonRole, Role
+from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, door_room
 
 __all__ = [
@@ -34,9 +35,12 @@ __all__ = [
     "OutboxMail",
     "Person",
     "PersonRole",
+    "PlanRun",
+    "RecurringRequest",
     "Role",
     "Room",
     "RoomFeature",
+    "StaffProfile",
     "Theme",
     "door_room",
     "group_contact",

@@ -64,6 +64,11 @@ class Booking(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     # Recurrence in the centre's local terms (RFC 5545), kept for display and re-expansion.
     rrule: Mapped[str | None] = mapped_column(Text)
+    # Set on group bookings that place a recurring request (by the planner or the demo), so a
+    # re-plan of a week knows which occurrences it replaces.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_request.id"),
+                                                   index=True)
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

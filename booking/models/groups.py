@@ -77,3 +77,5 @@ class Offer(Base):
     # Eigenregie: residents or a group run it without staff on site.
     self_managed: Mapped[bool] = mapped_column(Boolean, default=False)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Counts towards the Bürgersprechstunde of the Profil (≥ 10 staffed hours a week).
+    consultation: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,150 @@
+"""API: weekly plans. Staff queue a solve (it runs in the worker process), watch its progress,
+read the draft with its explanations, pin/move/remove, re-solve, and publish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from booking.api import schemas as s
+from booking.api.deps import Services
+from booking.db import transaction
+from booking.models import Centre, PlanRun
+from booking.permissions import Actor
+from booking.services import planning
+
+WEEK = r"^[0-9]{4}-[Ww][0-9]{2}$"
+
+
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    centre_id: s.IdField
+    week: Annotated[str, msgspec.Meta(pattern=WEEK)]
+    time_limit: Annotated[float, msgspec.Meta(ge=1, le=600)] = planning.DEFAULT_TIME_LIMIT
+    seed: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
+
+
+class PinIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Pin a demand of the draft to a room and/or a day and start, or remove it."""
+
+    demand: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[a-z]+-[0-9]+$")]
+    room_id: s.IdField | None = None
+    day: Annotated[int, msgspec.Meta(ge=0, le=6)] | None = None
+    start: Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None = None
+    remove: bool = False
+
+
+class PlanEntry(msgspec.Struct):
+    demand: str
+    title: str
+    kind: str
+    room_id: int
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    local: str
+    staff: str | None
+
+
+class PlanOut(msgspec.Struct):
+    id: int
+    centre_id: int
+    week: str
+    status: str
+    progress: dict[str, Any]
+    pins: list[dict[str, Any]]
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    published_at: datetime | None
+    plan_status: str | None = None
+    entries: list[PlanEntry] = []
+    unplaced: list[dict[str, Any]] = []
+    requirement_failures: list[dict[str, Any]] = []
+    figures: dict[str, Any] = {}
+
+
+def plan_out(run: PlanRun, centre: Centre, detail: bool = True) -> PlanOut:
+    out = PlanOut(id=run.id, centre_id=run.centre_id, week=run.week, status=run.status,
+                  progress=run.progress or {}, pins=run.pins or [], error=run.error,
+                  created_at=run.created_at, finished_at=run.finished_at,
+                  published_at=run.published_at)
+    if not detail or run.plan is None or run.problem is None:
+        return out
+    monday = planning.parse_week(run.week)
+    demands = {d["id"]: d for d in run.problem["demands"]}
+    rooms = {r["id"]: r["name"] for r in run.problem["rooms"]}
+    staff = {m["id"]: m["name"] for m in run.problem["staff"]}
+    from solver.jsonio import parse_hhmm
+
+    entries = []
+    for p in run.plan["placements"]:
+        start, end = parse_hhmm(p["start"]), parse_hhmm(p["end"])
+        entries.append(PlanEntry(
+            demand=p["demand"], title=demands[p["demand"]]["title"],
+            kind=demands[p["demand"]]["kind"], room_id=int(p["room"]), room=rooms[p["room"]],
+            starts_at=planning.instant(monday, p["day"], start, centre.timezone),
+            ends_at=planning.instant(monday, p["day"], end, centre.timezone),
+            local=f"{['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'][p['day']]} "
+                  f"{p['start']}–{p['end']}",
+            staff=staff.get(p.get("staff") or "")))
+    out.plan_status = run.plan["status"]
+    out.entries = entries
+    out.unplaced = list(run.plan["unplaced"])
+    out.requirement_failures = list(run.plan["requirement_failures"])
+    out.figures = dict(run.plan["figures"])
+    return out
+
+
+
+
+class PlanController(Controller):
+    path = "/api/plans"
+    tags = ["planning"]
+
+    @post("/", sync_to_thread=True, status_code=202)
+    def start(self, svc: Services, actor: Actor, data: PlanIn) -> PlanOut:
+        """Queue a solve of a centre's week; the worker process picks it up."""
+        with transaction(svc.db) as db:
+            run = planning.queue_plan(db, actor, centre_id=data.centre_id, week=data.week,
+                                      now=svc.clock.now(), time_limit=data.time_limit,
+                                      seed=data.seed)
+            return plan_out(run, db.get_one(Centre, run.centre_id))
+
+    @get("/", sync_to_thread=True)
+    def list_plans(self, svc: Services, actor: Actor,
+                   centre_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)]) -> list[PlanOut]:
+        with svc.read_db() as db:
+            centre = db.get(Centre, centre_id)
+            return [plan_out(r, centre, detail=False)  # type: ignore[arg-type]
+                    for r in planning.list_runs(db, actor, centre_id)]
+
+    @get("/{run_id:int}", sync_to_thread=True)
+    def get_plan(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
+        """Status and progress while it runs; the draft with explanations when done."""
+        with svc.read_db() as db:
+            run = planning.get_run(db, actor, run_id)
+            return plan_out(run, db.get_one(Centre, run.centre_id))
+
+    @post("/{run_id:int}/pins", sync_to_thread=True, status_code=200)
+    def pin(self, svc: Services, actor: Actor, run_id: s.Id, data: PinIn) -> PlanOut:
+        with transaction(svc.db) as db:
+            pin = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+            run = planning.adjust(db, actor, run_id, pin, svc.clock.now())
+            return plan_out(run, db.get_one(Centre, run.centre_id))
+
+    @post("/{run_id:int}/resolve", sync_to_thread=True, status_code=202)
+    def resolve(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
+        with transaction(svc.db) as db:
+            run = planning.resolve(db, actor, run_id, svc.clock.now())
+            return plan_out(run, db.get_one(Centre, run.centre_id))
+
+    @post("/{run_id:int}/publish", sync_to_thread=True, status_code=200)
+    def publish(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
+        """Write the draft's placements as occurrences (409 if the week changed meanwhile)."""
+        with transaction(svc.db) as db:
+            run = planning.publish(db, actor, run_id, svc.clock.now())
+            return plan_out(run, db.get_one(Centre, run.centre_id))

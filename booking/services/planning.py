@@ -1,0 +1,489 @@
+"""The weekly Raumnutzungsplan inside the service: from bookings to a solver problem, runs in a
+worker process, drafts staff adjust, and publishing.
+
+The solver (``solver/``) knows nothing of the database; this module is the edge that turns the
+centre's week into a :class:`solver.Problem` (local wall time, string ids) and a plan back into
+occurrences (UTC instants). What becomes what:
+
+* confirmed occurrences of programme slots, confirmed rentals and plain group bookings in the
+  week → ``fixed`` demands in their room (programme staffed unless its offer is Eigenregie;
+  offers marked ``consultation`` count as Bürgersprechstunde);
+* closures and NRW public holidays → closures;
+* recurring requests that meet in the week → ``group`` demands, with last week's placement as
+  the stability anchor; occurrences an earlier plan published for them are replaced;
+* pending rentals in the week → ``rental`` demands (their room and time as asked);
+* staff profiles → staff with availability and contract hours.
+
+Publishing writes one transaction: the week's earlier request placements are cancelled, the new
+ones inserted, placed rentals confirmed. The database guarantee still holds: a rental confirmed
+meanwhile that collides makes the publish a 409 naming it, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import math
+import socket
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import holidays
+from dateutil.rrule import rrulestr
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+import solver
+from booking.audit import record
+from booking.db import transaction
+from booking.errors import Conflict, InvalidInput, NotFound
+from booking.models import (
+    HOLDING_STATUS,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Centre,
+    Occurrence,
+    Offer,
+    Person,
+    PlanRun,
+    RecurringRequest,
+    Room,
+    StaffProfile,
+)
+from booking.permissions import Actor, require_staff
+from booking.services import rentals
+from booking.services.conflicts import is_overlap_error
+from booking.timeutil import local_to_utc, to_local
+
+log = logging.getLogger("raumplan.planning")
+
+GRAIN = 30
+HOUSE_OPEN = 8 * 60  # the house may be used 08:00–22:00 local time (Profil: core hours)
+HOUSE_CLOSE = 22 * 60
+DEFAULT_TIME_LIMIT = 30.0
+MAX_TIME_LIMIT = 600.0
+
+
+# ------------------------------------------------------------------------------ weeks and time
+
+
+def parse_week(week: str) -> date:
+    """The Monday of an ISO week such as ``2026-W49``."""
+    try:
+        year_text, week_text = week.upper().split("-W")
+        monday = date.fromisocalendar(int(year_text), int(week_text), 1)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{week!r} is not an ISO week like 2026-W49.") from exc
+    if not 2000 <= monday.year < 2100:
+        raise InvalidInput("The week lies outside the years 2000–2099.")
+    return monday
+
+
+def week_span(monday: date, zone_name: str) -> tuple[datetime, datetime]:
+    return (local_to_utc(monday, time(0), zone_name),
+            local_to_utc(monday + timedelta(days=7), time(0), zone_name))
+
+
+def instant(monday: date, day: int, minute: int, zone_name: str) -> datetime:
+    """The UTC instant of local ``minute`` (0–1440) on day ``day`` of the week."""
+    on = monday + timedelta(days=day + minute // (24 * 60))
+    minute %= 24 * 60
+    return local_to_utc(on, time(minute // 60, minute % 60), zone_name)
+
+
+def _local_slot(instant_start: datetime, instant_end: datetime, monday: date,
+                zone_name: str) -> tuple[int, int, int]:
+    """(day index, start minute, end minute) in local time, widened to the grid."""
+    s, e = to_local(instant_start, zone_name), to_local(instant_end, zone_name)
+    day = (s.date() - monday).days
+    start = s.hour * 60 + s.minute
+    end = (e.hour * 60 + e.minute) if e.date() == s.date() else 24 * 60
+    start = (start // GRAIN) * GRAIN
+    end = min(24 * 60, math.ceil(end / GRAIN) * GRAIN)
+    return day, start, max(end, start + GRAIN)
+
+
+def _window(d: dict[str, Any]) -> solver.Window:
+    from solver.jsonio import parse_hhmm
+
+    return solver.Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
+
+
+# ---------------------------------------------------------------------- problem from the DB
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a demand of the problem came from."""
+
+    kind: str  # fixed | group | rental
+    booking_id: int | None = None
+    request_id: int | None = None
+
+
+def request_meets_in_week(req: RecurringRequest, monday: date) -> bool:
+    sunday = monday + timedelta(days=6)
+    if req.valid_from > sunday or (req.valid_until is not None and req.valid_until < monday):
+        return False
+    rule = rrulestr("RRULE:" + req.rrule.removeprefix("RRULE:"),
+                    dtstart=datetime.combine(req.valid_from, time(0)))
+    hit = rule.after(datetime.combine(monday, time(0)) - timedelta(seconds=1), inc=True)
+    return hit is not None and hit.date() <= sunday and (
+        req.valid_until is None or hit.date() <= req.valid_until)
+
+
+def build_problem(session: Session, centre: Centre, week: str,
+                  pins: Sequence[dict[str, Any]] = ()) -> tuple[solver.Problem, dict[str, Source]]:
+    monday = parse_week(week)
+    zone_name = centre.timezone
+    start, end = week_span(monday, zone_name)
+    rooms = session.scalars(select(Room).where(Room.centre_id == centre.id,
+                                               Room.active.is_(True)).order_by(Room.id)).all()
+    room_ids = [r.id for r in rooms]
+    sources: dict[str, Source] = {}
+    demands: list[solver.Demand] = []
+    closures: list[solver.Closure] = []
+
+    occurrences = session.execute(
+        select(Occurrence, Booking, Offer)
+        .join(Booking, Occurrence.booking_id == Booking.id)
+        .outerjoin(Offer, Booking.offer_id == Offer.id)
+        .where(Occurrence.room_id.in_(room_ids), Occurrence.status == HOLDING_STATUS,
+               Occurrence.starts_at < end, Occurrence.ends_at > start)
+        .order_by(Occurrence.starts_at, Occurrence.id)
+    ).all()
+    for occ, booking, offer in occurrences:
+        if booking.request_id is not None:
+            continue  # an earlier plan's placement of a request: planned again below
+        day, s, e = _local_slot(max(occ.starts_at, start), min(occ.ends_at, end), monday,
+                                zone_name)
+        if booking.kind == BookingKind.CLOSURE or s < HOUSE_OPEN or e > HOUSE_CLOSE:
+            # Outside the house's hours the occurrence only blocks its room.
+            closures.append(solver.Closure(solver.Window(day, s, e), str(occ.room_id),
+                                           reason=booking.title))
+            continue
+        staffed = booking.kind == BookingKind.PROGRAMME and not (offer and offer.self_managed)
+        demand_id = f"fixed-{occ.id}"
+        sources[demand_id] = Source("fixed", booking_id=booking.id)
+        demands.append(solver.Demand(
+            id=demand_id, title=rentals.RENTAL_TITLE if booking.kind == BookingKind.RENTAL
+            else booking.title, kind="fixed", duration=e - s,
+            windows=(solver.Window(day, s, e),), rooms=(str(occ.room_id),), staffed=staffed,
+            consultation=bool(offer and offer.consultation),
+            skill="consultation" if offer is not None and offer.consultation else None,
+        ))
+
+    for offset in range(7):
+        day_date = monday + timedelta(days=offset)
+        name = holidays.country_holidays("DE", subdiv=centre.holiday_subdivision,
+                                         years=day_date.year).get(day_date)
+        if name:
+            closures.append(solver.Closure(solver.Window(offset, 0, 24 * 60), None,
+                                           reason=f"Feiertag: {name}"))
+
+    last_monday = monday - timedelta(days=7)
+    last_start, last_end = week_span(last_monday, zone_name)
+    requests = session.scalars(select(RecurringRequest).where(
+        RecurringRequest.centre_id == centre.id, RecurringRequest.active.is_(True))
+        .order_by(RecurringRequest.id)).all()
+    for req in requests:
+        if not request_meets_in_week(req, monday):
+            continue
+        last = session.execute(
+            select(Occurrence).join(Booking).where(
+                Booking.request_id == req.id, Occurrence.status == HOLDING_STATUS,
+                Occurrence.starts_at >= last_start, Occurrence.starts_at < last_end)
+            .order_by(Occurrence.starts_at).limit(1)).scalar_one_or_none()
+        last_week = None
+        if last is not None:
+            day, s, _ = _local_slot(last.starts_at, last.ends_at, last_monday, zone_name)
+            last_week = solver.LastWeek(room=str(last.room_id), day=day, start=s)
+        demand_id = f"group-{req.id}"
+        sources[demand_id] = Source("group", request_id=req.id)
+        demands.append(solver.Demand(
+            id=demand_id, title=req.title, kind="group", duration=req.duration_minutes,
+            windows=tuple(_window(w) for w in req.windows), size=req.size,
+            features=frozenset(req.features), priority=req.priority,
+            preferred=tuple(_window(w) for w in req.preferred),
+            rooms=tuple(str(r) for r in req.room_ids if r in room_ids), staffed=req.staffed,
+            last_week=last_week,
+        ))
+
+    pending = session.execute(
+        select(Occurrence, Booking).join(Booking, Occurrence.booking_id == Booking.id)
+        .where(Booking.centre_id == centre.id, Booking.kind == BookingKind.RENTAL,
+               Booking.status == BookingStatus.PENDING, Occurrence.room_id.in_(room_ids),
+               Occurrence.starts_at >= start, Occurrence.starts_at < end)
+        .order_by(Booking.id)).all()
+    for occ, booking in pending:
+        day, s, e = _local_slot(occ.starts_at, occ.ends_at, monday, zone_name)
+        if s < HOUSE_OPEN or e > HOUSE_CLOSE:
+            continue
+        demand_id = f"rental-{booking.id}"
+        sources[demand_id] = Source("rental", booking_id=booking.id)
+        demands.append(solver.Demand(
+            id=demand_id, title=f"{rentals.RENTAL_TITLE} {booking.id}", kind="rental",
+            duration=e - s, windows=(solver.Window(day, s, e),),
+            size=booking.expected_people or 1, rooms=(str(occ.room_id),), priority=2))
+
+    profiles = session.execute(
+        select(StaffProfile, Person).join(Person, StaffProfile.person_id == Person.id)
+        .where(StaffProfile.centre_id == centre.id, Person.deleted_at.is_(None))
+        .order_by(StaffProfile.person_id)).all()
+    staff = [solver.StaffMember(
+        id=str(p.person_id), name=person.display_name or f"Staff {p.person_id}",
+        availability=tuple(_window(w) for w in p.availability),
+        max_week_minutes=p.max_week_minutes, max_day_minutes=p.max_day_minutes,
+        skills=frozenset(p.skills)) for p, person in profiles]
+
+    problem = solver.Problem(
+        rooms=tuple(solver.Room(id=str(r.id), name=r.name, capacity=r.capacity,
+                                features=frozenset(r.features)) for r in rooms),
+        demands=tuple(demands), staff=tuple(staff),
+        days=tuple(solver.Window(d, HOUSE_OPEN, HOUSE_CLOSE) for d in range(7)),
+        closures=tuple(closures), pins=tuple(_pin(p) for p in pins), grain=GRAIN, week=week)
+    return problem, sources
+
+
+def _pin(p: dict[str, Any]) -> solver.Pin:
+    from solver.jsonio import parse_hhmm
+
+    return solver.Pin(demand=p["demand"], room=str(p["room_id"]) if p.get("room_id") else None,
+                      day=p.get("day"), start=parse_hhmm(p["start"]) if p.get("start") else None,
+                      remove=bool(p.get("remove")))
+
+
+# ------------------------------------------------------------------------------------- runs
+
+
+def _centre(session: Session, centre_id: int) -> Centre:
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound(f"There is no centre {centre_id}.")
+    return centre
+
+
+def _run(session: Session, run_id: int) -> PlanRun:
+    run = session.get(PlanRun, run_id)
+    if run is None:
+        raise NotFound(f"There is no plan {run_id}.")
+    return run
+
+
+def queue_plan(session: Session, actor: Actor | None, *, centre_id: int, week: str,
+               now: datetime,
+               time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0,
+               pins: Sequence[dict[str, Any]] = (), previous_id: int | None = None) -> PlanRun:
+    """Queue a solve of the week; ``actor`` None is the command line (an operator)."""
+    centre = _centre(session, centre_id)
+    person_id = require_staff(actor, centre.id) if actor is not None else None
+    parse_week(week)
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        raise InvalidInput(f"The time limit must be between 1 and {MAX_TIME_LIMIT:.0f} seconds.")
+    run = PlanRun(centre_id=centre.id, week=week.upper(), status="queued",
+                  requested_by_id=person_id, previous_id=previous_id,
+                  time_limit_seconds=time_limit, seed=seed, pins=list(pins), progress={},
+                  created_at=now)
+    session.add(run)
+    session.flush()
+    record(session, now, person_id, "plan_run", run.id, "queued", week=run.week)
+    return run
+
+
+def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
+    """Take the oldest queued run; two workers never take the same one."""
+    with transaction(factory) as session:
+        candidate = session.scalar(select(PlanRun.id).where(PlanRun.status == "queued")
+                                   .order_by(PlanRun.id).limit(1))
+        if candidate is None:
+            return None
+        taken = session.execute(
+            update(PlanRun).where(PlanRun.id == candidate, PlanRun.status == "queued")
+            .values(status="running", worker=worker, started_at=now))
+        return candidate if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datetime],
+            workers: int = 2) -> PlanRun:
+    """Solve a claimed run: build the problem, solve with progress written as it improves,
+    store the plan as a draft. Failures are stored on the run, never lost."""
+    with transaction(factory) as session:
+        run = _run(session, run_id)
+        centre = _centre(session, run.centre_id)
+        problem, _ = build_problem(session, centre, run.week, run.pins)
+        run.problem = solver.problem_to_json(problem)
+        limit, seed = run.time_limit_seconds, run.seed
+
+    last_write = [0.0]
+
+    def progress(p: solver.Progress) -> None:
+        # At most two writes a second: progress is for people watching, not a log.
+        if _time.monotonic() - last_write[0] < 0.5:
+            return
+        last_write[0] = _time.monotonic()
+        with transaction(factory) as s:
+            s.execute(update(PlanRun).where(PlanRun.id == run_id).values(progress={
+                "objective": p.objective, "bound": p.bound, "seconds": round(p.seconds, 2)}))
+
+    try:
+        plan = solver.solve(problem, time_limit=limit, seed=seed, workers=workers,
+                            on_progress=progress)
+    except Exception as exc:
+        log.exception("plan run %s failed", run_id)
+        with transaction(factory) as session:
+            run = _run(session, run_id)
+            run.status, run.error, run.finished_at = "failed", str(exc)[:2000], now()
+        raise
+    with transaction(factory) as session:
+        run = _run(session, run_id)
+        run.plan = solver.plan_to_json(plan)
+        run.status = "done"
+        run.finished_at = now()
+        run.progress = {"objective": plan.stats.objective, "bound": plan.stats.bound,
+                        "seconds": plan.stats.seconds, "gap": plan.stats.gap,
+                        "status": plan.status}
+        record(session, run.finished_at, None, "plan_run", run.id, "solved", status=plan.status,
+               placed=plan.figures.placed, unplaced=plan.figures.unplaced)
+        return run
+
+
+def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
+                poll_seconds: float = 1.0, once: bool = False, workers: int = 2) -> int:
+    """The planning worker (``raumplan worker``): solves queued runs one after the other,
+    outside any request, so a long solve never blocks bookings or door checks."""
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    done = 0
+    while True:
+        run_id = claim_next(factory, name, now())
+        if run_id is None:
+            if once:
+                return done
+            _time.sleep(poll_seconds)
+            continue
+        try:
+            execute(factory, run_id, now, workers=workers)
+        except Exception:  # noqa: S112 - stored on the run; the worker goes on with the next
+            continue
+        finally:
+            done += 1
+
+
+# ---------------------------------------------------------------------- drafts and publish
+
+
+def get_run(session: Session, actor: Actor, run_id: int) -> PlanRun:
+    run = _run(session, run_id)
+    require_staff(actor, run.centre_id)
+    return run
+
+
+def list_runs(session: Session, actor: Actor, centre_id: int) -> Sequence[PlanRun]:
+    require_staff(actor, centre_id)
+    return session.scalars(select(PlanRun).where(PlanRun.centre_id == centre_id)
+                           .order_by(PlanRun.id.desc()).limit(50)).all()
+
+
+def adjust(session: Session, actor: Actor, run_id: int, pin: dict[str, Any],
+           now: datetime) -> PlanRun:
+    """Pin, move or remove one demand of a draft; the change takes effect on re-solve."""
+    run = get_run(session, actor, run_id)
+    if run.status != "done":
+        raise Conflict(f"Plan {run.id} is {run.status}; only a finished draft can be adjusted.")
+    demand_ids = {d["id"] for d in (run.problem or {}).get("demands", [])}
+    if pin.get("demand") not in demand_ids:
+        raise InvalidInput(f"The plan has no demand {pin.get('demand')!r}.")
+    if pin.get("room_id") is not None:
+        room = session.get(Room, pin["room_id"])
+        if room is None or room.centre_id != run.centre_id:
+            raise InvalidInput(f"There is no room {pin['room_id']} in this centre.")
+    _pin(pin)  # refuses a malformed time
+    run.pins = [p for p in run.pins if p["demand"] != pin["demand"]] + [pin]
+    record(session, now, actor.person_id, "plan_run", run.id, "adjusted", pin=pin)
+    return run
+
+
+def resolve(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanRun:
+    old = get_run(session, actor, run_id)
+    if old.status not in ("done", "failed"):
+        raise Conflict(f"Plan {old.id} is {old.status}; wait until it is finished.")
+    old.status = "superseded"
+    return queue_plan(session, actor, centre_id=old.centre_id, week=old.week, now=now,
+                      time_limit=old.time_limit_seconds, seed=old.seed, pins=old.pins,
+                      previous_id=old.id)
+
+
+def publish(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanRun:
+    run = get_run(session, actor, run_id)
+    staff_id = require_staff(actor, run.centre_id)
+    if run.status != "done" or run.plan is None or run.problem is None:
+        raise Conflict(f"Plan {run.id} is {run.status}; only a finished draft can be published.")
+    plan = solver.plan_from_json(run.plan)
+    if plan.status == "no_plan":
+        raise Conflict("This draft has no complete plan; re-solve with a longer time limit.")
+    centre = _centre(session, run.centre_id)
+    monday = parse_week(run.week)
+    start, end = week_span(monday, centre.timezone)
+    for room_id in sorted(int(r["id"]) for r in run.problem["rooms"]):
+        session.scalars(select(Room).where(Room.id == room_id).with_for_update()).one()
+
+    # The week's earlier placements of recurring requests are replaced by this plan's.
+    replaced = session.scalars(
+        select(Occurrence).join(Booking).where(
+            Booking.centre_id == centre.id, Booking.request_id.is_not(None),
+            Occurrence.status == HOLDING_STATUS, Occurrence.starts_at >= start,
+            Occurrence.starts_at < end)).all()
+    for occ in replaced:
+        occ.status = BookingStatus.CANCELLED
+    session.flush()
+
+    titles = {d["id"]: d["title"] for d in run.problem["demands"]}
+    created = confirmed = 0
+    try:
+        with session.begin_nested():
+            for placement in plan.placements:
+                kind, _, ident = placement.demand.partition("-")
+                s = instant(monday, placement.day, placement.start, centre.timezone)
+                e = instant(monday, placement.day, placement.end, centre.timezone)
+                if kind == "group":
+                    req = session.get(RecurringRequest, int(ident))
+                    if req is None:
+                        continue
+                    booking = Booking(
+                        centre_id=centre.id, kind=BookingKind.GROUP,
+                        status=BookingStatus.CONFIRMED, title=titles.get(placement.demand,
+                                                                         req.title),
+                        group_id=req.group_id, offer_id=req.offer_id, request_id=req.id,
+                        plan_run_id=run.id, requested_by_id=staff_id, responsible_id=staff_id,
+                        created_at=now, updated_at=now)
+                    booking.occurrences = [Occurrence(room_id=int(placement.room), starts_at=s,
+                                                      ends_at=e, status=HOLDING_STATUS)]
+                    session.add(booking)
+                    created += 1
+                elif kind == "rental":
+                    rental = session.get(Booking, int(ident))
+                    if rental is not None and rental.status == BookingStatus.PENDING:
+                        rentals.confirm(session, actor, rental.id, now)
+                        confirmed += 1
+            session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise Conflict("The week has changed since this plan was made (a booking was confirmed "
+                       "meanwhile). Please re-solve the plan; nothing was published.") from exc
+    except Conflict as exc:
+        raise Conflict(f"The week has changed since this plan was made: {exc.detail} Please "
+                       "re-solve the plan; nothing was published.") from exc
+    for other in session.scalars(select(PlanRun).where(
+            PlanRun.centre_id == centre.id, PlanRun.week == run.week,
+            PlanRun.status == "published")):
+        other.status = "superseded"
+    run.status = "published"
+    run.published_at = now
+    record(session, now, staff_id, "plan_run", run.id, "published", created=created,
+           confirmed_rentals=confirmed, replaced=len(replaced))
+    return run
