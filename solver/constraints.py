@@ -1,0 +1,191 @@
+"""Hard rules of the weekly plan, one small named function each.
+
+The function name is the rule's name: it appears in ``solver.rules.RULEBOOK``, in the checker
+(``solver.check`` has an independent function of the same name), and in the explanations a plan
+gives for unplaced demands and unmet requirements.
+
+Some rules are enforced by *filtering* before the model is built (``solver/options.py``: a room
+that is too small or closed never becomes an option); the functions here add the rest to the
+CP-SAT model.  Rules marked "requirement" become relaxable in ``ModelContext(relax=True)``.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.model import ModelContext
+from solver.problem import WEEKEND
+
+
+def placed_whole(ctx: ModelContext) -> None:
+    """A demand is placed whole (one room, one start, its full duration) or not at all.
+
+    Each option is a whole placement, so "at most one option" is the whole rule.
+    """
+    for xs in ctx.x:
+        if len(xs) > 1:
+            ctx.model.add_at_most_one(xs)
+
+
+def fixed_slots_stay(ctx: ModelContext) -> None:
+    """Requirement: every fixed programme slot is placed at its fixed time."""
+    for pos, e in enumerate(ctx.entries):
+        if e.demand.must_place:
+            ctx.requirement("fixed_slots_stay", e.demand.id, ctx.placed(pos), 1)
+
+
+def pins_hold(ctx: ModelContext) -> None:
+    """Requirement: a demand staff pinned to a room/time is placed there (the filter keeps only
+    the pinned options; this makes placing it mandatory)."""
+    for pos, e in enumerate(ctx.entries):
+        if e.pinned is not None and not e.pinned.remove and not e.demand.must_place:
+            ctx.requirement("pins_hold", e.demand.id, ctx.placed(pos), 1)
+
+
+def room_conflict(ctx: ModelContext) -> None:
+    """No two uses of a room at the same time (one linear constraint per room and grain)."""
+    for key in sorted(ctx.room_cover):
+        xs = ctx.room_cover[key]
+        if len(xs) > 1:
+            ctx.model.add_at_most_one(xs)
+
+
+def staff_availability(ctx: ModelContext) -> None:
+    """Staff work only when available (``on`` exists only there), in one contiguous shift per
+    day of at least ``min_shift_minutes``, within their daily maximum and weekly contract hours.
+    """
+    m = ctx.model
+    min_len = ctx.slots_needed(ctx.problem.requirements.min_shift_minutes)
+    for s in ctx.staff:
+        member = ctx.problem.staff[s]
+        week: list[cp_model.IntVar] = []
+        for day, slots in ctx.day_slots.items():
+            ons = [(t, ctx.on[(s, t)]) for t in slots if (s, t) in ctx.on]
+            if not ons:
+                continue
+            starts: list[cp_model.IntVar] = []
+            for t, var in ons:
+                begin = m.new_bool_var(f"shift_start_{member.id}_{t}")
+                before = ctx.on.get((s, t - 1))
+                # A shift starts where on goes 0 -> 1.
+                if before is None:
+                    m.add(begin >= var)
+                else:
+                    m.add(begin >= var - before)
+                starts.append(begin)
+                # A shift that starts here lasts at least the minimum length.
+                for k in range(1, min_len):
+                    nxt = ctx.on.get((s, t + k))
+                    if nxt is None or ctx.slot_day.get(t + k) != day:
+                        m.add(begin == 0)
+                        break
+                    m.add_implication(begin, nxt)
+            m.add(sum(starts) <= 1)
+            day_vars = [v for _, v in ons]
+            m.add(sum(day_vars) * ctx.grain <= member.max_day_minutes)
+            week.extend(day_vars)
+        if week:
+            ctx.cap(
+                "staff_availability",
+                member.id,
+                sum(week),
+                member.max_week_minutes // ctx.grain,
+                len(week),
+                unit="minutes",
+                scale=ctx.grain,
+            )
+
+
+def staff_single_place(ctx: ModelContext) -> None:
+    """A staff member runs at most one activity at a time, and only while on duty."""
+    busy: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    for (pos, k, s), z in sorted(ctx.z.items()):
+        for t in ctx.entries[pos].options[k].slots:
+            busy.setdefault((s, t), []).append(z)
+    for (s, t), zs in sorted(busy.items()):
+        on = ctx.on.get((s, t))
+        ctx.model.add(sum(zs) <= (on if on is not None else 0))
+
+
+def staffed_activity_has_staff(ctx: ModelContext) -> None:
+    """Every placed staffed activity (incl. Bürgersprechstunde) has exactly one staff member
+    who may run it (skill, centre, named staff) and is available for all of it."""
+    by_option: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    for (pos, k, _), z in sorted(ctx.z.items()):
+        by_option.setdefault((pos, k), []).append(z)
+    for pos, e in enumerate(ctx.entries):
+        if not e.staffed:
+            continue
+        for k, x in enumerate(ctx.x[pos]):
+            ctx.model.add(sum(by_option.get((pos, k), [])) == x)
+
+
+def minimum_opening(ctx: ModelContext) -> None:
+    """Requirement: open at least ``min_open_minutes`` a week on at least ``min_open_days``
+    days; a day counts when it is open at least ``min_day_open_minutes``.  Open means a staff
+    member on duty (or, if the setting says so, self-managed use)."""
+    m = ctx.model
+    req = ctx.problem.requirements
+    by_slot: dict[int, list[cp_model.IntVar]] = {}
+    for (_, t), var in sorted(ctx.on.items()):
+        by_slot.setdefault(t, []).append(var)
+    if req.self_managed_counts_as_open:
+        for pos, e in enumerate(ctx.entries):
+            if not e.staffed:
+                for t, xs in sorted(ctx.demand_cover[pos].items()):
+                    by_slot.setdefault(t, []).extend(xs)
+    for t, open_var in ctx.open.items():
+        sources = by_slot.get(t, [])
+        # open is exactly "some source active", so figures and gaps read it directly.
+        m.add(open_var <= sum(sources))
+        for var in sources:
+            m.add_implication(var, open_var)
+    ctx.requirement(
+        "minimum_opening",
+        "open_minutes",
+        sum(ctx.open.values()),
+        ctx.slots_needed(req.min_open_minutes),
+        unit="minutes",
+        scale=ctx.grain,
+    )
+    day_min = ctx.slots_needed(req.min_day_open_minutes)
+    open_days: list[cp_model.IntVar] = []
+    for day, slots in ctx.day_slots.items():
+        day_open = m.new_bool_var(f"open_day_{day}")
+        m.add(sum(ctx.open[t] for t in slots) >= day_min).only_enforce_if(day_open)
+        open_days.append(day_open)
+    ctx.requirement("minimum_opening", "open_days", sum(open_days), req.min_open_days, unit="days")
+
+
+def weekend_offer(ctx: ModelContext) -> None:
+    """Requirement: at least one offer (not a private rental) on Saturday or Sunday while the
+    centre is open: a staffed offer, or any offer when self-managed use counts as open."""
+    req = ctx.problem.requirements
+    if not req.weekend_offer:
+        return
+    offers: list[cp_model.IntVar] = []
+    for pos, e in enumerate(ctx.entries):
+        if e.demand.kind == "rental":
+            continue
+        if not (e.staffed or req.self_managed_counts_as_open):
+            continue
+        offers.extend(var for var, o in zip(ctx.x[pos], e.options, strict=True) if o.day in WEEKEND)
+    ctx.requirement("weekend_offer", "weekend", sum(offers), 1)
+
+
+def buergersprechstunde(ctx: ModelContext) -> None:
+    """Requirement: at least ``consultation_minutes`` of staffed Bürgersprechstunde a week in a
+    room fit for confidential talks (room and staff skill are filtered in the options)."""
+    req = ctx.problem.requirements
+    terms = [
+        e.demand.duration * ctx.placed(pos)
+        for pos, e in enumerate(ctx.entries)
+        if e.demand.counts_as_consultation
+    ]
+    ctx.requirement(
+        "buergersprechstunde",
+        "consultation_minutes",
+        sum(terms),
+        req.consultation_minutes,
+        unit="minutes",
+    )

@@ -1,0 +1,503 @@
+"""Running CP-SAT on a problem: parameters, objective, solving per centre, reading the plan back.
+
+Parameters.  The research (``research/solver-anchors.md`` §3.2) recommended, for 2 cores,
+``num_workers=2, subsolvers=["max_lp"], cp_model_probing_level=0, symmetry_level=0`` in
+production and ``num_workers=1, linearization_level=2`` with a fixed seed for deterministic
+runs, and asked to re-measure when the model changes.  On this model (staff assigned per
+option, convex staff-load tiers) the ``centre`` profile, seeds 1–5, measured on this machine:
+
+=================================================  =========================  ===========
+configuration                                      proven optimal (s)         median
+=================================================  =========================  ===========
+1 worker, linearization 2, probing 0, symmetry 0   2.4 2.3 2.7 2.8 1.9        **2.4**
+2 workers, max_lp, probing 0, symmetry 0           4.9 6.4 10.6 9.1 4.8       6.4
+… + linearization 2                                6.6 4.3 4.1 5.1 3.7        4.3
+… + interleave_search (deterministic)              8.9 8.2 20.9 25.4 5.8      8.9
+=================================================  =========================  ===========
+
+So every centre is solved by the deterministic single-thread setting, which is also the
+fastest; ``workers >= 2`` is spent on solving several centres at once in worker processes
+(research §7: centres are independent sub-models).  The portfolio setting (2 workers, max_lp,
+linearization 2) remains available as ``solve(..., portfolio=True)``.
+
+What makes a solve reproducible: the model is built in a fixed order (demands and rooms in
+input order, grains ascending, dictionaries iterated sorted); each centre's search is
+single-threaded with a fixed seed, so neither the worker count nor process scheduling changes
+the plan; and the run ends because optimality is proven, not because the time limit struck (a
+wall-clock limit can stop at a different point each run, so a limited run is reproducible only
+if it proves optimality before the limit).
+
+Objective: maximise placed demand (scaled by ``U``, see ``solver/goals.py``) minus the soft
+penalties; with ``relax=True`` violations of requirements are subtracted with a weight above
+everything else, which yields the minimum relaxation when the requirements cannot be met.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from solver import explain, figures, rules
+from solver.goals import place_weight
+from solver.model import ModelContext
+from solver.options import DemandOptions, build_options
+from solver.problem import (
+    Closure,
+    Explanation,
+    Placement,
+    Plan,
+    PlanStatus,
+    Problem,
+    Progress,
+    RequirementFailure,
+    Shift,
+    SolveStats,
+)
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(slots=True)
+class CentreResult:
+    placements: list[Placement]
+    shifts: list[Shift]
+    unplaced: list[Explanation]
+    unused: list[str]
+    failures: list[RequirementFailure]
+    status: str
+    objective: int
+    bound: int
+    seconds: float
+    first: float | None
+    penalties: dict[str, int]
+    solved: bool
+    offset: float = 0.0
+
+
+def split_by_centre(problem: Problem) -> list[tuple[str, Problem]]:
+    """One sub-problem per centre (rooms, staff, demands, closures and pins of that centre)."""
+    result: list[tuple[str, Problem]] = []
+    rooms_of: dict[str, str] = {r.id: r.centre for r in problem.rooms}
+    for centre in problem.centres:
+        demands = tuple(d for d in problem.demands if d.centre == centre)
+        ids = {d.id for d in demands}
+
+        def keep(c: Closure, centre: str = centre) -> bool:
+            if c.room is not None:
+                return rooms_of.get(c.room) == centre
+            return c.centre in ("", centre)
+
+        result.append(
+            (
+                centre,
+                replace(
+                    problem,
+                    rooms=tuple(r for r in problem.rooms if r.centre == centre),
+                    staff=tuple(s for s in problem.staff if s.centre == centre),
+                    demands=demands,
+                    closures=tuple(c for c in problem.closures if keep(c)),
+                    pins=tuple(p for p in problem.pins if p.demand in ids),
+                ),
+            )
+        )
+    return result
+
+
+def configure(
+    solver: cp_model.CpSolver, *, time_limit: float | None, seed: int, workers: int
+) -> None:
+    """Apply the parameter set the research recommends for this machine (module docstring)."""
+    p = solver.parameters
+    p.random_seed = seed
+    p.cp_model_probing_level = 0
+    p.symmetry_level = 0
+    if workers <= 1:
+        p.num_workers = 1
+        p.linearization_level = 2
+    else:
+        p.num_workers = workers
+        p.subsolvers.append("max_lp")
+        p.linearization_level = 2
+    if time_limit is not None:
+        p.max_time_in_seconds = max(0.01, time_limit)
+
+
+def _soft_bound(ctx: ModelContext) -> int:
+    """Largest total the soft penalties can reach (at most one option per demand counts)."""
+    total = 0
+    grouped: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for term in ctx.penalties:
+        if term.group is None:
+            total += term.coef * term.upper
+        else:
+            grouped[term.group][term.var.index] += term.coef
+    for costs in grouped.values():
+        total += max(costs.values())
+    return total
+
+
+def _objective(ctx: ModelContext) -> tuple[int, int]:
+    """Set the objective; return the lexicographic factors (U for placement, V for
+    requirement shortfall in relaxed mode)."""
+    unit = _soft_bound(ctx) + 1
+    expr: list[cp_model.LinearExprT] = [unit * t.coef * t.var for t in ctx.rewards]
+    expr.extend(-t.coef * t.var for t in ctx.penalties)
+    violation = 0
+    if ctx.relax:
+        violation = unit * (sum(t.coef for t in ctx.rewards) + 1)
+        shortfall_total = sum(r.upper for r in ctx.requirements)
+        broken_weight = violation * (shortfall_total + 1)
+        for r in ctx.requirements:
+            expr.append(-broken_weight * r.broken)
+            if r.shortfall is not None:
+                expr.append(-violation * r.shortfall)
+    ctx.model.maximize(sum(expr))
+    return unit, violation
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(
+        self, centre: str, offset: float, started: float, report: ProgressCallback | None
+    ) -> None:
+        super().__init__()
+        self.centre = centre
+        self.offset = offset
+        self.started = started
+        self.report = report
+        self.first: float | None = None
+
+    def on_solution_callback(self) -> None:
+        # Measured from the start of this centre's model building, so "first feasible" includes
+        # the Python build and presolve, as a caller experiences it.
+        elapsed = time.perf_counter() - self.started
+        if self.first is None:
+            self.first = elapsed
+        if self.report is not None:
+            self.report(
+                Progress(
+                    objective=round(self.objective_value),
+                    bound=round(self.best_objective_bound),
+                    seconds=self.offset + elapsed,
+                    centre=self.centre,
+                )
+            )
+
+
+def solve_centre(
+    problem: Problem,
+    centre: str,
+    *,
+    time_limit: float | None,
+    seed: int,
+    workers: int,
+    on_progress: ProgressCallback | None = None,
+    offset: float = 0.0,
+    relax: bool = False,
+) -> CentreResult:
+    """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model."""
+    started = time.perf_counter()
+    entries = build_options(problem)
+    ctx = ModelContext(problem, entries, centre, relax=relax)
+    rules.build(ctx)
+    _objective(ctx)
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit=time_limit, seed=seed, workers=workers)
+    callback = _Progress(centre, offset, started, on_progress)
+    status = solver.solve(ctx.model, callback)
+    seconds = time.perf_counter() - started
+
+    if status == cp_model.INFEASIBLE and not relax:
+        remaining = None if time_limit is None else max(1.0, time_limit - seconds)
+        result = solve_centre(
+            problem,
+            centre,
+            time_limit=remaining,
+            seed=seed,
+            workers=workers,
+            on_progress=on_progress,
+            offset=offset + seconds,
+            relax=True,
+        )
+        result.seconds += seconds
+        result.offset = offset
+        if result.first is not None:
+            result.first += seconds
+        return result
+
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return CentreResult(
+            [], [], [], [], [], solver.status_name(status), 0, 0, seconds, None, {}, False, offset
+        )
+
+    placements = _placements(ctx, solver)
+    shifts = _shifts(ctx, solver)
+    placed_ids = {p.demand for p in placements}
+    unplaced: list[Explanation] = []
+    unused: list[str] = []
+    for e in entries:
+        if e.demand.id in placed_ids:
+            continue
+        if e.demand.kind == "consultation":
+            unused.append(e.demand.id)
+        else:
+            unplaced.append(explain.explain(problem, e, placements, shifts))
+    failures = _failures(ctx, solver) if relax else []
+    penalties: dict[str, int] = defaultdict(int)
+    for term in ctx.penalties:
+        penalties[term.goal] += term.coef * solver.value(term.var)
+    return CentreResult(
+        placements,
+        shifts,
+        unplaced,
+        unused,
+        failures,
+        solver.status_name(status),
+        round(solver.objective_value),
+        round(solver.best_objective_bound),
+        time.perf_counter() - started,
+        callback.first,
+        dict(penalties),
+        True,
+        offset,
+    )
+
+
+def _placements(ctx: ModelContext, solver: cp_model.CpSolver) -> list[Placement]:
+    result: list[Placement] = []
+    for pos, e in enumerate(ctx.entries):
+        for k, (var, option) in enumerate(zip(ctx.x[pos], e.options, strict=True)):
+            if solver.boolean_value(var):
+                staff = None
+                for s in e.eligible_staff:
+                    z = ctx.z.get((pos, k, s))
+                    if z is not None and solver.boolean_value(z):
+                        staff = ctx.problem.staff[s].id
+                result.append(
+                    Placement(
+                        demand=e.demand.id,
+                        room=ctx.problem.rooms[option.room].id,
+                        day=option.day,
+                        start=option.start,
+                        end=option.end,
+                        staff=staff,
+                    )
+                )
+    return result
+
+
+def _shifts(ctx: ModelContext, solver: cp_model.CpSolver) -> list[Shift]:
+    result: list[Shift] = []
+    grain = ctx.grain
+    for s in ctx.staff:
+        member = ctx.problem.staff[s]
+        for day, slots in ctx.day_slots.items():
+            run_start: int | None = None
+            last = -2
+            for t in slots:
+                var = ctx.on.get((s, t))
+                if var is not None and solver.boolean_value(var):
+                    if run_start is None or t != last + 1:
+                        if run_start is not None:
+                            result.append(_shift(member.id, day, run_start, last, grain))
+                        run_start = t
+                    last = t
+            if run_start is not None:
+                result.append(_shift(member.id, day, run_start, last, grain))
+    return result
+
+
+def _shift(staff: str, day: int, first: int, last: int, grain: int) -> Shift:
+    base = day * 24 * 60
+    return Shift(staff, day, first * grain - base, (last + 1) * grain - base)
+
+
+def _failures(ctx: ModelContext, solver: cp_model.CpSolver) -> list[RequirementFailure]:
+    result: list[RequirementFailure] = []
+    for r in ctx.requirements:
+        if not solver.boolean_value(r.broken):
+            continue
+        short = solver.value(r.shortfall) * r.scale if r.shortfall is not None else 0
+        result.append(explain.requirement_failure(ctx.problem, r, short))
+    return result
+
+
+def _solve_part(
+    part: Problem, centre: str, time_limit: float | None, seed: int, t0: float
+) -> CentreResult:
+    """Process-pool entry: one centre, single-threaded (deterministic)."""
+    return solve_centre(
+        part, centre, time_limit=time_limit, seed=seed, workers=1, offset=time.perf_counter() - t0
+    )
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    workers: int = 2,
+    on_progress: ProgressCallback | None = None,
+    portfolio: bool = False,
+) -> Plan:
+    """Solve every centre of ``problem`` (see ``solver.solve`` for the public contract).
+
+    ``workers`` is the number of cores the solve may use.  Each centre is solved by
+    single-threaded CP-SAT (deterministic); with ``workers >= 2`` and several centres, that many
+    centres are solved at once in worker processes.  ``portfolio=True`` instead gives each centre
+    a ``workers``-thread CP-SAT portfolio (research §3.2); on this model it measured slower and
+    is not reproducible run to run, so it is off by default (see ``solver/README.md``).
+    """
+    started = time.perf_counter()
+    parts = split_by_centre(problem)
+    results: list[CentreResult] = []
+    first_full: float | None = 0.0
+    if workers >= 2 and len(parts) >= 2 and not portfolio:
+        pool_size = min(workers, len(parts))
+        share = None if time_limit is None else time_limit * pool_size / len(parts)
+        # fork, not spawn: spawn re-imports the caller's __main__, which breaks scripts without
+        # a main guard; the parent runs no CP-SAT threads at this point, so forking is safe.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
+            futures = [
+                pool.submit(_solve_part, part, centre, share, seed, started)
+                for centre, part in parts
+            ]
+            for (centre, _), future in zip(parts, futures, strict=True):
+                result = future.result()
+                results.append(result)
+                if on_progress is not None and result.solved:
+                    on_progress(
+                        Progress(
+                            result.objective,
+                            result.bound,
+                            time.perf_counter() - started,
+                            centre,
+                        )
+                    )
+        for result in results:
+            if result.first is None or first_full is None:
+                first_full = None
+            else:
+                first_full = max(first_full, result.offset + result.first)
+    else:
+        for i, (centre, part) in enumerate(parts):
+            elapsed = time.perf_counter() - started
+            limit = None
+            if time_limit is not None:
+                limit = max(0.5, (time_limit - elapsed) / (len(parts) - i))
+            result = solve_centre(
+                part,
+                centre,
+                time_limit=limit,
+                seed=seed,
+                workers=workers if portfolio else 1,
+                on_progress=on_progress,
+                offset=elapsed,
+            )
+            if result.first is None or first_full is None:
+                first_full = None
+            else:
+                first_full = elapsed + result.first
+            results.append(result)
+    seconds = time.perf_counter() - started
+
+    if not all(r.solved for r in results):
+        # No plan within the limit for some centre: fall back to the greedy baseline there, so
+        # the caller still gets a plan, clearly marked.
+        from solver.greedy import greedy
+
+        plan = greedy(problem)
+        return replace(
+            plan,
+            status="no_plan",
+            stats=replace(
+                plan.stats, status="UNKNOWN", seconds=seconds, seed=seed, workers=workers
+            ),
+        )
+
+    placements = [p for r in results for p in r.placements]
+    shifts = [s for r in results for s in r.shifts]
+    failures = [f for r in results for f in r.failures]
+    objective = sum(r.objective for r in results)
+    bound = sum(r.bound for r in results)
+    optimal = all(r.status == "OPTIMAL" for r in results)
+    status: PlanStatus
+    if failures:
+        status = "requirements_unmet"
+    elif optimal:
+        status = "optimal"
+    else:
+        status = "feasible"
+    penalties: dict[str, int] = defaultdict(int)
+    for r in results:
+        for goal, value in r.penalties.items():
+            penalties[goal] += value
+    stats = SolveStats(
+        status="OPTIMAL" if optimal else "FEASIBLE",
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=round(seconds, 3),
+        first_solution_seconds=None if first_full is None else round(first_full, 3),
+        penalties=tuple(sorted(penalties.items())),
+        seed=seed,
+        workers=workers,
+    )
+    return assemble(
+        problem,
+        placements,
+        shifts,
+        [u for r in results for u in r.unplaced],
+        [c for r in results for c in r.unused],
+        failures,
+        stats,
+        status,
+    )
+
+
+def relative_gap(objective: int, bound: int) -> float:
+    """Proven relative gap between the best plan and the bound (0.0 = proven optimal)."""
+    return round(abs(bound - objective) / max(1, abs(objective)), 6)
+
+
+def assemble(
+    problem: Problem,
+    placements: list[Placement],
+    shifts: list[Shift],
+    unplaced: list[Explanation],
+    unused: list[str],
+    failures: list[RequirementFailure],
+    stats: SolveStats,
+    status: PlanStatus,
+) -> Plan:
+    """Put a plan together in canonical order and compute its figures."""
+    order = {d.id: i for i, d in enumerate(problem.demands)}
+    placements_t = tuple(sorted(placements, key=lambda p: order[p.demand]))
+    shifts_t = tuple(sorted(shifts, key=lambda s: (s.staff, s.day, s.start)))
+    unplaced_t = tuple(sorted(unplaced, key=lambda u: order[u.demand]))
+    return Plan(
+        status=status,
+        placements=placements_t,
+        shifts=shifts_t,
+        unplaced=unplaced_t,
+        unused_candidates=tuple(sorted(unused, key=lambda d: order[d])),
+        requirement_failures=tuple(failures),
+        figures=figures.compute(problem, placements_t, shifts_t, len(unplaced_t)),
+        stats=stats,
+        week=problem.week,
+    )
+
+
+def placed_weight(problem: Problem, placements: tuple[Placement, ...] | list[Placement]) -> int:
+    weights = problem.weights
+    by_id = {d.id: d for d in problem.demands}
+    return sum(place_weight(weights, by_id[p.demand]) for p in placements)
+
+
+__all__ = ["DemandOptions", "relative_gap", "solve", "split_by_centre"]

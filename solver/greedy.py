@@ -1,0 +1,187 @@
+"""A greedy baseline: first come, first served by priority.
+
+Fixed slots first, then Bürgersprechstunde candidates until the weekly hours are reached, then
+groups and rentals by descending placement weight (input order breaks ties).  Each demand takes
+its first option (last week's placement first, then preferred windows) whose room is free and,
+if staffed, for which a qualified staff member can stretch their day's shift to cover it within
+availability and contract hours.  Afterwards shifts are stretched to the minimum length and,
+where contract hours allow, the opening is topped up towards the weekly minimum.
+
+It exists for comparison in ``python -m solver bench``; it does not search, so it may miss
+global requirements that the CP-SAT plan meets — ``solver.check`` says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.goals import place_weight
+from solver.options import DemandOptions, Option, build_options
+from solver.problem import Placement, Plan, Problem, Shift, SolveStats
+
+
+@dataclass(slots=True)
+class _State:
+    rooms: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    busy: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    hull: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+
+def _minutes(state: _State, s: int) -> int:
+    return sum(end - start for (member, _), (start, end) in state.hull.items() if member == s)
+
+
+def _fits_window(problem: Problem, s: int, day: int, start: int, end: int) -> bool:
+    return any(w.contains(day, start, end) for w in problem.staff[s].availability)
+
+
+def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> int | None:
+    for s in e.eligible_staff:
+        member = problem.staff[s]
+        if any(d == o.day and a < o.end and o.start < b for d, a, b in state.busy.get(s, [])):
+            continue
+        old = state.hull.get((s, o.day))
+        start, end = (o.start, o.end) if old is None else (min(old[0], o.start), max(old[1], o.end))
+        if not _fits_window(problem, s, o.day, start, end):
+            continue
+        if end - start > member.max_day_minutes:
+            continue
+        grown = (end - start) - (0 if old is None else old[1] - old[0])
+        if _minutes(state, s) + max(grown, 0) > member.max_week_minutes:
+            continue
+        return s
+    return None
+
+
+def _ordered(e: DemandOptions, problem: Problem) -> list[Option]:
+    last = e.demand.last_week
+
+    def key(o: Option) -> tuple[int, int]:
+        if last is not None and (problem.rooms[o.room].id, o.day, o.start) == (
+            last.room,
+            last.day,
+            last.start,
+        ):
+            return (0, 0)
+        preferred = any(p.contains(o.day, o.start, o.end) for p in e.demand.preferred)
+        return (1, 0 if preferred else 1)
+
+    return sorted(e.options, key=key)
+
+
+def greedy(problem: Problem) -> Plan:
+    """Plan the week greedily (see module docstring)."""
+    from solver.engine import assemble
+    from solver.explain import explain
+
+    entries = build_options(problem)
+    weights = problem.weights
+    rank = {"fixed": 0, "consultation": 1, "group": 2, "rental": 2}
+    order = sorted(
+        range(len(entries)),
+        key=lambda i: (
+            rank[entries[i].demand.kind],
+            -place_weight(weights, entries[i].demand),
+            i,
+        ),
+    )
+    state = _State()
+    placements: list[Placement] = []
+    consultation = 0
+    for i in order:
+        e = entries[i]
+        demand = e.demand
+        if (
+            demand.kind == "consultation"
+            and consultation >= problem.requirements.consultation_minutes
+        ):
+            continue
+        for o in _ordered(e, problem):
+            if any(
+                d == o.day and a < o.end and o.start < b for d, a, b in state.rooms.get(o.room, [])
+            ):
+                continue
+            staff: int | None = None
+            if e.staffed:
+                staff = _try_staff(problem, state, e, o)
+                if staff is None:
+                    continue
+                state.busy.setdefault(staff, []).append((o.day, o.start, o.end))
+                old = state.hull.get((staff, o.day))
+                state.hull[(staff, o.day)] = (
+                    (o.start, o.end) if old is None else (min(old[0], o.start), max(old[1], o.end))
+                )
+            state.rooms.setdefault(o.room, []).append((o.day, o.start, o.end))
+            placements.append(
+                Placement(
+                    demand.id,
+                    problem.rooms[o.room].id,
+                    o.day,
+                    o.start,
+                    o.end,
+                    None if staff is None else problem.staff[staff].id,
+                )
+            )
+            if demand.counts_as_consultation:
+                consultation += demand.duration
+            break
+
+    shifts = _shifts(problem, state)
+    placed = {p.demand for p in placements}
+    unplaced = [
+        explain(problem, e, placements, shifts)
+        for e in entries
+        if e.demand.id not in placed and e.demand.kind != "consultation"
+    ]
+    unused = [
+        e.demand.id
+        for e in entries
+        if e.demand.id not in placed and e.demand.kind == "consultation"
+    ]
+    stats = SolveStats(
+        status="GREEDY", objective=0, bound=0, gap=0.0, seconds=0.0, first_solution_seconds=None
+    )
+    return assemble(problem, placements, shifts, unplaced, unused, [], stats, "greedy")
+
+
+def _shifts(problem: Problem, state: _State) -> list[Shift]:
+    """Stretch each day's hull to the minimum shift length, then top up the opening."""
+    req = problem.requirements
+    hull = dict(state.hull)
+    for (s, day), (start, end) in sorted(hull.items()):
+        need = req.min_shift_minutes - (end - start)
+        if need > 0:
+            for a, b in ((start, end + need), (start - need, end)):
+                if _fits_window(problem, s, day, a, b):
+                    hull[(s, day)] = (a, b)
+                    break
+    # Top up: give whole availability windows to staff on days with the least opening.
+    for s, member in enumerate(problem.staff):
+        for w in sorted(member.availability, key=lambda w: (w.day, w.start)):
+            if _open(problem, hull) >= req.min_open_minutes:
+                break
+            if (s, w.day) in hull:
+                continue
+            length = min(w.end - w.start, member.max_day_minutes)
+            used = sum(b - a for (m, _), (a, b) in hull.items() if m == s)
+            length = min(length, member.max_week_minutes - used)
+            if length >= req.min_shift_minutes:
+                hull[(s, w.day)] = (w.start, w.start + length)
+    return [
+        Shift(problem.staff[s].id, day, start, end)
+        for (s, day), (start, end) in sorted(hull.items())
+    ]
+
+
+def _open(problem: Problem, hull: dict[tuple[int, int], tuple[int, int]]) -> int:
+    total = 0
+    by_day: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for (s, day), span in hull.items():
+        by_day.setdefault((problem.staff[s].centre, day), []).append(span)
+    for spans in by_day.values():
+        reach = -1
+        for a, b in sorted(spans):
+            if b > reach:
+                total += b - max(a, reach)
+                reach = b
+    return total
