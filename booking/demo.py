@@ -92,7 +92,7 @@ ZONE = "Europe/Berlin"
 SUBDIVISION = "NW"
 
 # The calendar covers [Monday two weeks before now's week, now + 8 weeks].
-WEEKS_BEFORE = 2
+WEEKS_BEFORE = 5  # enough history that monthly groups have a last meeting to keep
 WEEKS_AFTER = 8
 
 MO, TU, WE, TH, FR, SA, SU = range(7)

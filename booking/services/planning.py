@@ -22,8 +22,8 @@ meanwhile that collides makes the publish a 409 naming it, and nothing is writte
 from __future__ import annotations
 
 import logging
-import os
 import math
+import os
 import socket
 import time as _time
 from collections.abc import Callable, Sequence
@@ -186,21 +186,23 @@ def build_problem(session: Session, centre: Centre, week: str,
             closures.append(solver.Closure(solver.Window(offset, 0, 24 * 60), None,
                                            reason=f"Feiertag: {name}"))
 
-    last_monday = monday - timedelta(days=7)
-    last_start, last_end = week_span(last_monday, zone_name)
     requests = session.scalars(select(RecurringRequest).where(
         RecurringRequest.centre_id == centre.id, RecurringRequest.active.is_(True))
         .order_by(RecurringRequest.id)).all()
     for req in requests:
         if not request_meets_in_week(req, monday):
             continue
+        # The stability anchor is the request's latest meeting before this week: last week's
+        # for a weekly group, last month's for a monthly one.
         last = session.execute(
             select(Occurrence).join(Booking).where(
                 Booking.request_id == req.id, Occurrence.status == HOLDING_STATUS,
-                Occurrence.starts_at >= last_start, Occurrence.starts_at < last_end)
-            .order_by(Occurrence.starts_at).limit(1)).scalar_one_or_none()
+                Occurrence.starts_at < start, Occurrence.starts_at >= start - timedelta(weeks=9))
+            .order_by(Occurrence.starts_at.desc()).limit(1)).scalar_one_or_none()
         last_week = None
         if last is not None:
+            local = to_local(last.starts_at, zone_name)
+            last_monday = local.date() - timedelta(days=local.weekday())
             day, s, _ = _local_slot(last.starts_at, last.ends_at, last_monday, zone_name)
             last_week = solver.LastWeek(room=str(last.room_id), day=day, start=s)
         demand_id = f"group-{req.id}"

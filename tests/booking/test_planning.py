@@ -1,0 +1,236 @@
+"""The weekly plan inside the service: queue, solve in the worker, draft, adjust, publish.
+
+On both databases, with the demo centre (its staff profiles and recurring requests) as data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+import solver
+from booking.db import transaction
+from booking.demo import load_demo
+from booking.models import (
+    HOLDING_STATUS,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Occurrence,
+    PlanRun,
+    StaffProfile,
+)
+from booking.services import planning
+from tests.serverproc import running_server
+
+WEEK = "2026-W49"  # the week after the fixture's 'now' (Wed 2026-11-25)
+STAFF = {"email": "leitung@sieker-mitte.example", "password": "raumplan-demo"}
+RESIDENT = {"email": "anna.becker@example.org", "password": "raumplan-demo"}
+
+
+@pytest.fixture
+def demo(session_factory: sessionmaker[Session], now: datetime) -> int:
+    with transaction(session_factory) as s:
+        return load_demo(s, now).id
+
+
+def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:  # type: ignore[type-arg]
+    r = client.post("/api/login", json=who)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def solve_queued(factory: sessionmaker[Session], now: datetime) -> None:
+    """What the worker process does, here in the test process, single-threaded."""
+    while (run_id := planning.claim_next(factory, "test", now)) is not None:
+        planning.execute(factory, run_id, lambda: now, workers=1)
+
+
+def week_occurrences(factory: sessionmaker[Session], centre_id: int) -> list[tuple]:
+    monday = planning.parse_week(WEEK)
+    start, end = planning.week_span(monday, "Europe/Berlin")
+    with factory() as s:
+        return s.execute(
+            select(Occurrence.room_id, Occurrence.starts_at, Occurrence.ends_at, Booking.title,
+                   Booking.request_id)
+            .join(Booking).where(Booking.centre_id == centre_id,
+                                 Occurrence.status == HOLDING_STATUS,
+                                 Occurrence.starts_at >= start, Occurrence.starts_at < end)
+            .order_by(Occurrence.room_id, Occurrence.starts_at)).all()
+
+
+@pytest.fixture
+def staff(client: TestClient, demo: int) -> dict[str, str]:  # type: ignore[type-arg]
+    return login(client, STAFF)
+
+
+def start_plan(client, headers, centre_id: int, **extra) -> dict:
+    r = client.post("/api/plans", headers=headers,
+                    json={"centre_id": centre_id, "week": WEEK, "time_limit": 60, **extra})
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "queued"
+    return r.json()
+
+
+def test_plan_meets_the_profil_and_passes_the_independent_check(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    draft = client.get(f"/api/plans/{run['id']}", headers=staff).json()
+    assert draft["status"] == "done"
+    assert draft["plan_status"] == "optimal"
+    assert draft["figures"]["open_minutes"] >= 40 * 60
+    assert draft["figures"]["open_days"] >= 5
+    assert draft["figures"]["consultation_minutes"] >= 10 * 60
+    assert draft["requirement_failures"] == []
+    with session_factory() as s:
+        stored = s.get(PlanRun, run["id"])
+        problem = solver.problem_from_json(stored.problem)
+        plan = solver.plan_from_json(stored.plan)
+    assert solver.check(problem, plan) == []
+    titles = {e["title"] for e in draft["entries"]}
+    assert {"Bürgersprechstunde", "Seniorengymnastik"} <= titles or "Bürgersprechstunde" in titles
+
+
+def test_publish_replaces_the_weeks_group_placements_without_overlap(
+        client, staff, demo, session_factory, now):
+    before = week_occurrences(session_factory, demo)
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "published"
+    after = week_occurrences(session_factory, demo)
+    with session_factory() as s:
+        from_plan = s.scalar(select(func.count()).select_from(Booking)
+                             .where(Booking.plan_run_id == run["id"]))
+    placed_groups = [e for e in r.json()["entries"] if e["kind"] == "group"]
+    assert from_plan == len(placed_groups) > 0
+    # Programme slots and rentals are untouched; every group meeting is still there once.
+    assert sorted(o for o in before if o.request_id is None) == \
+        sorted(o for o in after if o.request_id is None)
+    assert len([o for o in after if o.request_id]) == len([o for o in before if o.request_id])
+    # Stability: the demo's groups keep their usual room and time.
+    assert {(o.room_id, o.starts_at, o.request_id) for o in after if o.request_id} == \
+        {(o.room_id, o.starts_at, o.request_id) for o in before if o.request_id}
+
+
+def test_publish_refused_when_a_booking_took_a_planned_slot_meanwhile(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    entry = next(e for e in client.get(f"/api/plans/{run['id']}", headers=staff).json()["entries"]
+                 if e["kind"] == "group")
+    # Meanwhile: the group's old meeting is cancelled and a rental confirmed in its place.
+    with transaction(session_factory) as s:
+        for occ in s.scalars(select(Occurrence).where(
+                Occurrence.room_id == entry["room_id"], Occurrence.status == HOLDING_STATUS,
+                Occurrence.starts_at < datetime.fromisoformat(entry["ends_at"]),
+                Occurrence.ends_at > datetime.fromisoformat(entry["starts_at"]))):
+            occ.status = BookingStatus.CANCELLED
+        rental = Booking(centre_id=demo, kind=BookingKind.RENTAL, status="confirmed",
+                         title="Raumvermietung", created_at=now, updated_at=now)
+        rental.occurrences = [Occurrence(
+            room_id=entry["room_id"], starts_at=datetime.fromisoformat(entry["starts_at"]),
+            ends_at=datetime.fromisoformat(entry["ends_at"]), status="confirmed")]
+        s.add(rental)
+    before = week_occurrences(session_factory, demo)
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
+    assert r.status_code == 409, r.text
+    assert "re-solve" in r.json()["detail"]
+    assert week_occurrences(session_factory, demo) == before  # nothing half-written
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
+
+
+def test_pin_to_another_room_and_remove_take_effect_on_resolve(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    draft = client.get(f"/api/plans/{run['id']}", headers=staff).json()
+    groups = [e for e in draft["entries"] if e["kind"] == "group"]
+    moved, removed = groups[0], groups[1]
+    with session_factory() as s:
+        problem = solver.problem_from_json(s.get(PlanRun, run["id"]).problem)
+    demand = problem.demand(moved["demand"])
+    other_room = next(r for r in problem.rooms
+                      if r.id != str(moved["room_id"]) and r.capacity >= demand.size
+                      and demand.features <= r.features)
+    r = client.post(f"/api/plans/{run['id']}/pins", headers=staff,
+                    json={"demand": moved["demand"], "room_id": int(other_room.id)})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/plans/{run['id']}/pins", headers=staff,
+                    json={"demand": removed["demand"], "remove": True})
+    assert r.status_code == 200, r.text
+    again = client.post(f"/api/plans/{run['id']}/resolve", headers=staff)
+    assert again.status_code == 202, again.text
+    solve_queued(session_factory, now)
+    new = client.get(f"/api/plans/{again.json()['id']}", headers=staff).json()
+    by_demand = {e["demand"]: e for e in new["entries"]}
+    assert by_demand[moved["demand"]]["room_id"] == int(other_room.id)
+    assert removed["demand"] not in by_demand
+    assert removed["demand"] not in {u["demand"] for u in new["unplaced"]}
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "superseded"
+
+
+def test_unmet_requirement_is_reported_with_its_shortfall(client, staff, demo, session_factory,
+                                                          now):
+    with transaction(session_factory) as s:
+        for profile in s.scalars(select(StaffProfile)):
+            profile.max_week_minutes = 6 * 60  # nobody may work more than 6 h this week
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    draft = client.get(f"/api/plans/{run['id']}", headers=staff).json()
+    assert draft["plan_status"] == "requirements_unmet"
+    assert draft["requirement_failures"], draft
+    failure = draft["requirement_failures"][0]
+    # The minimum relaxation: whose contract hours would have to grow, and by how much.
+    assert failure["rule"] == "staff_availability"
+    assert failure["required"] == 6 * 60 < failure["achieved"]
+    assert "above the contract" in failure["message"]
+
+
+def test_residents_cannot_plan_and_bad_weeks_are_refused(client, demo, staff):
+    resident = login(client, RESIDENT)
+    r = client.post("/api/plans", headers=resident,
+                    json={"centre_id": demo, "week": WEEK})
+    assert r.status_code == 403
+    r = client.post("/api/plans", headers=staff, json={"centre_id": demo, "week": "2026-W60"})
+    assert r.status_code in (400, 422)
+    assert "ISO week" in r.json()["detail"]
+
+
+@pytest.mark.slow
+def test_solve_runs_in_the_worker_process_with_readable_progress(db_url: str,
+                                                                 tmp_path: Path) -> None:
+    """Through the real service: the worker started beside the web server solves it while
+    the API keeps answering."""
+    with running_server(db_url, tmp_path, demo=True) as server, \
+            httpx.Client(base_url=server.url, timeout=30) as http:
+        token = http.post("/api/login", json=STAFF).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        centre_id = http.get("/api/centres").json()[0]["id"]
+        today = datetime.now().astimezone()
+        week = (today + timedelta(days=7)).strftime("%G-W%V")
+        run = http.post("/api/plans", headers=headers,
+                        json={"centre_id": centre_id, "week": week, "time_limit": 60}).json()
+        seen = set()
+        deadline = datetime.now().timestamp() + 120
+        while datetime.now().timestamp() < deadline:
+            state = http.get(f"/api/plans/{run['id']}", headers=headers).json()
+            seen.add(state["status"])
+            assert http.get("/health").status_code == 200
+            if state["status"] in ("done", "failed"):
+                break
+            import time
+
+            time.sleep(0.2)
+        assert state["status"] == "done", state
+        assert state["entries"]
+        assert state["progress"]["seconds"] >= 0
+        assert "queued" in seen or "running" in seen
