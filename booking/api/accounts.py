@@ -37,7 +37,7 @@ class AccountController(Controller):
             result = accounts.login(db, email=data.email, password=data.password,
                                     client=client_key(request), kind="api",
                                     now=svc.clock.now(), settings=svc.settings)
-            return s.TokenOut(token=result.token, token_type="Bearer",
+            return s.TokenOut(token=result.token, token_type="Bearer",  # noqa: S106
                               expires_at=result.expires_at, person=convert.person(result.person))
 
     @post("/logout", sync_to_thread=True, status_code=204)
