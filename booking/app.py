@@ -20,7 +20,7 @@ from booking.api.catalogue import (
 )
 from booking.api.deps import Services, bearer_actor, services
 from booking.api.planning import PlanController
-from booking.api.problems import HANDLERS
+from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.schemas import Health
 from booking.clock import Clock
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     from booking.web.pages import page_controllers, template_config
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
@@ -69,3 +69,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                                  "Stadtteilzentren"),
         template_config=template_config(),
     )
+    document_problems(app)
+    return app

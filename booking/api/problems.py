@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.routes import HTTPRoute
 
+from booking.api.schemas import Problem
 from booking.errors import DomainError
 
 log = logging.getLogger("raumplan")
@@ -62,3 +66,30 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     ValueError: value_error,
     Exception: server_error,
 }
+
+
+# What the API's problems mean, documented on every /api operation: the OpenAPI document must
+# describe the bodies these handlers really send (RFC 9457, not Litestar's default error shape).
+PROBLEM_STATUSES = {
+    400: "Invalid input (malformed body, parameter out of range, naive instant).",
+    401: "Login required, or wrong e-mail or password.",
+    403: "The caller's role does not allow this.",
+    404: "No such object, or not visible to the caller.",
+    409: "Conflict with the current state: the room is taken, or the request was decided.",
+    422: "Well-formed, but against the centre's rules (notice, capacity, house rules).",
+    429: "Too many failed logins; see Retry-After.",
+}
+
+
+def document_problems(app: Litestar) -> None:
+    """Add the problem responses to every API operation's OpenAPI entry (before the schema is
+    first built, which happens lazily on the first request for it)."""
+    specs = {status: ResponseSpec(data_container=Problem, description=text,
+                                  media_type=PROBLEM_JSON, generate_examples=False)
+             for status, text in PROBLEM_STATUSES.items()}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api"):
+            continue
+        for handler in route.route_handlers:
+            if isinstance(handler, HTTPRouteHandler):
+                handler.responses = {**specs, **(handler.responses or {})}
