@@ -40,17 +40,20 @@ REQUESTERS: Expect = (401,  OK,  OK,  OK,   OK,  OK,   403, 403)
 OWNER_OR_STAFF: Expect = (401, OK, 404, OK, 404, OK,   404, 404)
 STAFF_DECIDES: Expect = (401, 403, 404, OK, 404, OK,   404, 404)
 SELF_OR_STAFF: Expect = (401, OK, 404, OK,  OK,  OK,   404, 404)
+# The plan run is still queued: staff pass the permission check and hear it is not finished.
+STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
 
 
 @dataclass
 class Scene:
     """What the requests touch: objects of centre nord, anna's pending rental, a programme
-    booking with one occurrence."""
+    booking with one occurrence, a queued plan run of the week."""
 
     world: World
     rental: int
     booking: int
     occurrence: int
+    plan: int
 
     @property
     def centre(self) -> int:
@@ -160,6 +163,17 @@ ENDPOINTS = [
     Endpoint("GET", "/api/me", LOGGED_IN, lambda x: "/api/me"),
     Endpoint("GET", "/api/me/export", LOGGED_IN, lambda x: "/api/me/export"),
     Endpoint("DELETE", "/api/me", LOGGED_IN, lambda x: "/api/me"),
+    Endpoint("POST", "/api/plans", STAFF, lambda x: "/api/plans",
+             lambda x: {"centre_id": x.centre, "week": "2026-W50"}),
+    Endpoint("GET", "/api/plans", STAFF, lambda x: "/api/plans",
+             query=lambda x: {"centre_id": x.centre}),
+    Endpoint("GET", "/api/plans/{run_id}", STAFF, lambda x: f"/api/plans/{x.plan}"),
+    Endpoint("POST", "/api/plans/{run_id}/pins", STAFF_NOT_YET,
+             lambda x: f"/api/plans/{x.plan}/pins", lambda x: {"demand": "slot-1"}),
+    Endpoint("POST", "/api/plans/{run_id}/resolve", STAFF_NOT_YET,
+             lambda x: f"/api/plans/{x.plan}/resolve"),
+    Endpoint("POST", "/api/plans/{run_id}/publish", STAFF_NOT_YET,
+             lambda x: f"/api/plans/{x.plan}/publish"),
 ]
 
 
@@ -171,8 +185,11 @@ def scene(client, as_, world: World) -> Scene:
     booking = book(client, as_("staff"), world.rooms["Gruppenraum 1"],
                    berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12))
     assert booking.status_code == 201, booking.text
+    plan = client.post("/api/plans", headers=as_("staff"),
+                       json={"centre_id": world.centre_id, "week": "2026-W49"})
+    assert plan.status_code == 202, plan.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
-                 occurrence=booking.json()["occurrences"][0]["id"])
+                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"])
 
 
 def audit_count(session_factory) -> int:
