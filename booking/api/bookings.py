@@ -7,6 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import Parameter
+from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
@@ -15,7 +16,6 @@ from booking.db import transaction
 from booking.errors import InvalidInput
 from booking.permissions import Actor
 from booking.services import availability, bookings
-from booking.services.catalogue import get_room
 
 
 class BookingController(Controller):
@@ -62,10 +62,9 @@ class OccurrenceController(Controller):
                                                                  svc.clock.now()))
 
 
-def _availability(svc: Services, actor: Actor, room_ids: list[int], start: datetime,
+def _availability(db: Session, actor: Actor, room_ids: list[int], start: datetime,
                   end: datetime) -> s.Availability:
-    with svc.read_db() as db:
-        busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
+    busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
     return s.Availability(
         start=start, end=end,
         busy=[s.BusyInterval(b.room_id, b.starts_at, b.ends_at, b.title, b.kind, b.booking_id)
@@ -81,9 +80,10 @@ class AvailabilityController(Controller):
     def room_availability(self, svc: Services, actor: Actor, room_id: s.Id, start: datetime,
                           end: datetime) -> s.Availability:
         """Free and busy intervals of one room between two instants (at most 62 days)."""
+        # One read session for the existence check and the query (bench/booking.py).
         with svc.read_db() as db:
-            get_room(db, room_id)
-        return _availability(svc, actor, [room_id], start, end)
+            availability.require_room(db, room_id)
+            return _availability(db, actor, [room_id], start, end)
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(
@@ -94,6 +94,6 @@ class AvailabilityController(Controller):
         """Free and busy intervals of all rooms of a centre."""
         with svc.read_db() as db:
             room_ids = availability.room_ids_of_centre(db, centre_id)
-        if not room_ids:
-            raise InvalidInput("The centre has no rooms.")
-        return _availability(svc, actor, room_ids, start, end)
+            if not room_ids:
+                raise InvalidInput("The centre has no rooms.")
+            return _availability(db, actor, room_ids, start, end)

@@ -4,14 +4,17 @@ caller as an :class:`~booking.permissions.Actor`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litestar import Request
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import Clock
+from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
-from booking.services import accounts
+from booking.security import token_digest
 from booking.settings import Settings
 
 
@@ -35,5 +38,28 @@ def bearer_actor(request: Request[Any, Any, Any]) -> Actor:
         return ANONYMOUS
     svc = services(request)
     with svc.read_db() as session:
-        found = accounts.authenticate(session, header[7:].strip(), "api", svc.clock.now())
-        return Actor.of(found[0]) if found else ANONYMOUS
+        return api_token_actor(session, header[7:].strip(), svc.clock.now())
+
+
+# The same checks as accounts.authenticate(kind="api") followed by Actor.of, in one Core query
+# (token, person and roles) instead of three ORM loads: it runs on every authenticated API
+# request (bench/booking.py).
+_token, _person, _role = AuthToken.__table__, Person.__table__, PersonRole.__table__
+_TOKEN_ACTOR = (
+    select(_token.c.person_id, _token.c.expires_at, _person.c.language, _person.c.deleted_at,
+           _role.c.role, _role.c.centre_id)
+    .select_from(_token.join(_person, _person.c.id == _token.c.person_id)
+                 .outerjoin(_role, _role.c.person_id == _person.c.id))
+    .where(_token.c.token_hash == bindparam("token_hash"), _token.c.kind == "api")
+)
+
+
+def api_token_actor(session: Session, token: str, now: datetime) -> Actor:
+    rows = session.execute(_TOKEN_ACTOR, {"token_hash": token_digest(token)}).all()
+    if not rows:
+        return ANONYMOUS
+    person_id, expires_at, language, deleted_at = rows[0][:4]
+    if expires_at <= now or deleted_at is not None:
+        return ANONYMOUS
+    return Actor(person_id=person_id, language=language,
+                 roles=frozenset((r.role, r.centre_id) for r in rows if r.role is not None))

@@ -1,0 +1,754 @@
+"""Booking service benchmark (DESIGN §4 "How well"): one run, one server, side by side.
+
+    .venv/bin/python -m bench.booking [--duration 10] [--clients 8] [--workers 1]
+        [--occurrences 20000] [--database-url postgresql://postgres@127.0.0.1:5432/raumplan_bench]
+
+What it does:
+
+1. migrates a fresh database (a temporary SQLite file, or the PostgreSQL database named in
+   ``--database-url``, which it creates and drops again) and writes a year of weekly programme
+   and group bookings into it in bulk with SQLAlchemy, plus pending rental requests (with their
+   audit rows) for the confirmation phase and a staff bearer token;
+2. starts ``raumplan serve`` on it as one separate process (``--workers`` uvicorn workers);
+3. drives it from a second process: ``--clients`` keep-alive HTTP/1.1 connections on one
+   asyncio loop (raw sockets, so the load generator costs a fraction of what the server spends
+   per request), a warm-up and then ``--duration`` seconds per phase; ``/health`` and the
+   availability reads alternate for ``--rounds`` rounds so both see the same machine load;
+4. prints requests/s (median over rounds), p50/p99 latency, the server's CPU time per request
+   (summed over its processes, from /proc: steadier than req/s on a shared machine), and the
+   targets of DESIGN §4 with PASS/MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+HOST = "127.0.0.1"
+ZONE = ZoneInfo("Europe/Berlin")
+PASSWORD = "correct horse battery"  # noqa: S105 (the staff account's, should anyone want to log in)
+# Weekly programme slots (local wall time) and the rental slots in the halls.
+PROGRAMME_SLOTS = [((9, 0), (10, 30)), ((11, 0), (12, 30)), ((14, 0), (15, 30)),
+                   ((16, 0), (17, 30)), ((18, 0), (19, 30)), ((20, 0), (21, 30))]
+RENTAL_SLOTS = [((9, 0), (11, 0)), ((11, 30), (13, 30)), ((14, 0), (16, 0)),
+                ((16, 30), (18, 30)), ((19, 0), (21, 0))]
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+TARGET_READ_RATIO = 0.5
+TARGET_CONFIRMS = 200.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeding
+
+
+@dataclass
+class Seeded:
+    occurrences: int
+    bookings: int
+    rooms: int
+    centres: int
+    first_day: date
+    last_day: date
+    room_id: int  # the room whose availability is read
+    window: tuple[datetime, datetime]
+    expected_busy: int
+    rental_ids: list[int]
+    staff_token: str
+    staff_centre_ids: list[int] = field(default_factory=list)
+
+
+def _instant(day: date, hm: tuple[int, int]) -> datetime:
+    return datetime.combine(day, wall(*hm), tzinfo=ZONE).astimezone(UTC)
+
+
+def seed(url: str, occurrences: int, rentals: int, now: datetime) -> Seeded:
+    """A fresh migrated database with ≥ ``occurrences`` confirmed weekly occurrences."""
+    from sqlalchemy import func, insert, select
+
+    from booking.db import make_engine, make_session_factory, transaction
+    from booking.migrate import upgrade
+    from booking.models import (
+        AuditEvent,
+        AuthToken,
+        Booking,
+        BookingKind,
+        BookingStatus,
+        Centre,
+        Group,
+        GroupKind,
+        Occurrence,
+        Offer,
+        Person,
+        PersonRole,
+        Role,
+        Room,
+        Theme,
+    )
+    from booking.security import hash_password, new_token, token_digest
+
+    upgrade(url)
+    rng = random.Random(20261125)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    themes = list(Theme)
+    try:
+        with transaction(factory) as s:
+            centres = [Centre(slug=f"bench-{i}", name=f"Stadtteilzentrum Bench {i}",
+                              address=f"Benchstr. {i}, Bielefeld", max_days_ahead=3650,
+                              min_notice_hours=24) for i in range(1, 5)]
+            s.add_all(centres)
+            s.flush()
+            programme_rooms: list[Room] = []
+            halls: list[Room] = []
+            offers: dict[int, list[Offer]] = {}
+            groups: dict[int, list[Group]] = {}
+            for c in centres:
+                for j in range(1, 5):
+                    programme_rooms.append(Room(centre_id=c.id, name=f"Raum {j}", capacity=20,
+                                                rentable=j == 1, price_per_hour_cents=800,
+                                                weekend_price_per_hour_cents=1200))
+                halls.append(Room(centre_id=c.id, name="Saal", capacity=80, rentable=True,
+                                  price_per_hour_cents=2000, weekend_price_per_hour_cents=3000,
+                                  min_fee_cents=4000, cleaning_fee_cents=2500))
+                offers[c.id] = [Offer(centre_id=c.id, title=f"Angebot {k} ({t.value})",
+                                      theme=t.value, public=k != 0)
+                                for k, t in enumerate(rng.sample(themes, 6))]
+                groups[c.id] = [Group(centre_id=c.id, name=f"Gruppe {k}",
+                                      kind=rng.choice(list(GroupKind)).value)
+                                for k in range(3)]
+                s.add_all([*offers[c.id], *groups[c.id]])
+            s.add_all([*programme_rooms, *halls])
+            staff = Person(email="bench-staff@example.org", password_hash=hash_password(PASSWORD),
+                           display_name="Bench Staff", language="de", created_at=now)
+            staff.roles = [PersonRole(role=Role.STAFF.value, centre_id=c.id) for c in centres]
+            resident = Person(email="bench-resident@example.org", password_hash=None,
+                              display_name="Bench Resident", language="de", created_at=now)
+            resident.roles = [PersonRole(role=Role.RESIDENT.value, centre_id=None)]
+            s.add_all([staff, resident])
+            s.flush()
+            token = new_token()
+            s.add(AuthToken(token_hash=token_digest(token), person_id=staff.id, kind="api",
+                            csrf_token="", created_at=now, expires_at=now + timedelta(days=30)))
+
+            # Weekly series: (room, weekday, slot) → one booking with one occurrence a week.
+            series: list[tuple[Room, int, int]] = []
+            for room in programme_rooms:
+                for weekday in range(7):
+                    k = rng.choice([2, 3, 4, 5]) if weekday < 5 else rng.choice([1, 2])
+                    series += [(room, weekday, slot)
+                               for slot in sorted(rng.sample(range(len(PROGRAMME_SLOTS)), k))]
+            weeks = max(1, math.ceil(occurrences / len(series)))
+            today = now.astimezone(ZONE).date()
+            middle_monday = today - timedelta(days=today.weekday())
+            first_monday = middle_monday - timedelta(weeks=weeks // 2)
+            booking_rows: list[dict[str, Any]] = []
+            for room, weekday, _slot in series:
+                if rng.random() < 0.6:
+                    offer = rng.choice(offers[room.centre_id])
+                    kind, title, offer_id, group_id = (BookingKind.PROGRAMME.value, offer.title,
+                                                       offer.id, None)
+                else:
+                    group = rng.choice(groups[room.centre_id])
+                    kind, title, offer_id, group_id = (BookingKind.GROUP.value, group.name, None,
+                                                       group.id)
+                booking_rows.append(dict(
+                    centre_id=room.centre_id, kind=kind, status=BookingStatus.CONFIRMED.value,
+                    title=title, requested_by_id=None, responsible_id=staff.id,
+                    group_id=group_id, offer_id=offer_id, purpose=None, expected_people=None,
+                    notes=None, fee_cents=0, decision_reason=None,
+                    rrule=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]};COUNT={weeks}",
+                    created_at=now, updated_at=now))
+            booking_ids = list(s.scalars(
+                insert(Booking).returning(Booking.id, sort_by_parameter_order=True),
+                booking_rows))
+            occurrence_rows: list[dict[str, Any]] = []
+            for booking_id, (room, weekday, slot) in zip(booking_ids, series, strict=True):
+                begin, end = PROGRAMME_SLOTS[slot]
+                for week in range(weeks):
+                    day = first_monday + timedelta(weeks=week, days=weekday)
+                    occurrence_rows.append(dict(
+                        booking_id=booking_id, room_id=room.id, starts_at=_instant(day, begin),
+                        ends_at=_instant(day, end), status=BookingStatus.CONFIRMED.value))
+            s.execute(insert(Occurrence), occurrence_rows)
+
+            # Pending rental requests in the halls (which hold no programme), from tomorrow on,
+            # never overlapping each other: day → slot → hall, so consecutive ids alternate
+            # between rooms and centres.
+            rental_rows: list[dict[str, Any]] = []
+            rental_slots: list[tuple[Room, datetime, datetime]] = []
+            day = today + timedelta(days=2)
+            while len(rental_slots) < rentals:
+                for begin, end in RENTAL_SLOTS:
+                    for hall in halls:
+                        rental_slots.append((hall, _instant(day, begin), _instant(day, end)))
+                day += timedelta(days=1)
+            rental_slots = rental_slots[:rentals]
+            for hall, _start, _end in rental_slots:
+                rental_rows.append(dict(
+                    centre_id=hall.centre_id, kind=BookingKind.RENTAL.value,
+                    status=BookingStatus.PENDING.value, title="Raumvermietung",
+                    requested_by_id=resident.id, responsible_id=resident.id, group_id=None,
+                    offer_id=None, purpose="Geburtstagsfeier", expected_people=30, notes=None,
+                    fee_cents=10500, decision_reason=None, rrule=None, created_at=now,
+                    updated_at=now))
+            rental_ids = list(s.scalars(
+                insert(Booking).returning(Booking.id, sort_by_parameter_order=True),
+                rental_rows)) if rental_rows else []
+            if rental_ids:
+                s.execute(insert(Occurrence), [
+                    dict(booking_id=bid, room_id=hall.id, starts_at=start, ends_at=end,
+                         status=BookingStatus.PENDING.value)
+                    for bid, (hall, start, end) in zip(rental_ids, rental_slots, strict=True)])
+                s.execute(insert(AuditEvent), [
+                    dict(at=now, actor_id=resident.id, entity="booking", entity_id=bid,
+                         action="requested",
+                         changes={"room_id": hall.id, "starts_at": start.isoformat(),
+                                  "ends_at": end.isoformat(), "fee_cents": 10500})
+                    for bid, (hall, start, end) in zip(rental_ids, rental_slots, strict=True)])
+
+            room = programme_rooms[0]
+            window = (_instant(middle_monday, (0, 0)),
+                      _instant(middle_monday + timedelta(days=7), (0, 0)))
+            stored = s.scalar(select(func.count()).select_from(Occurrence)
+                              .where(Occurrence.status == BookingStatus.CONFIRMED.value)) or 0
+            expected_busy = s.scalar(
+                select(func.count()).select_from(Occurrence)
+                .where(Occurrence.room_id == room.id,
+                       Occurrence.status == BookingStatus.CONFIRMED.value,
+                       Occurrence.starts_at < window[1], Occurrence.ends_at > window[0])) or 0
+            return Seeded(
+                occurrences=stored, bookings=len(booking_ids), rooms=len(programme_rooms),
+                centres=len(centres), first_day=first_monday,
+                last_day=first_monday + timedelta(weeks=weeks, days=-1), room_id=room.id,
+                window=window, expected_busy=expected_busy, rental_ids=rental_ids,
+                staff_token=token, staff_centre_ids=[c.id for c in centres])
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Database lifecycle: a temporary SQLite file, or a PostgreSQL database created and dropped
+
+
+@contextlib.contextmanager
+def fresh_database(url: str | None, workdir: Path) -> Iterator[str]:
+    if not url:
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.exists():
+            raise SystemExit(f"{path} exists; the benchmark needs a fresh database file.")
+        yield url
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    from booking.db import normalise_url
+
+    target = make_url(normalise_url(url))
+    name = target.database or ""
+    if not name or name == "postgres" or not name.replace("_", "").isalnum():
+        raise SystemExit("Name a database the benchmark may create and drop, e.g. "
+                         "postgresql://postgres@127.0.0.1:5432/raumplan_bench")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                raise SystemExit(f"Database {name} exists; the benchmark only uses a database "
+                                 "it creates itself (and drops afterwards).")
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The server: `raumplan serve` as its own process group
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def start_server(url: str, workdir: Path, workers: int) -> Server:
+    port = free_port()
+    env = dict(os.environ, RAUMPLAN_DATABASE_URL=url, RAUMPLAN_OUTBOX_DIR=str(workdir / "outbox"))
+    log = workdir / "server.log"
+    args = [sys.executable, "-m", "booking.cli", "serve", "--database-url", url, "--host", HOST,
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, env=env, stdout=out,  # noqa: S603
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=1) as r:
+                if r.status == 200:
+                    # With several workers, give the others a moment to come up too.
+                    time.sleep(1.0 if workers > 1 else 0.2)
+                    return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not answer in 90 s:\n{log.read_text()[-3000:]}")
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the process group (server and workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                rest = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(rest[2]) == pgid:
+            total += int(rest[11]) + int(rest[12])
+    return total / ticks
+
+
+# ---------------------------------------------------------------------------------------------
+# Load generator: a separate process, N keep-alive connections on one event loop
+
+
+class HTTPError(Exception):
+    pass
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    lower = head.lower()
+    at = lower.find(b"\r\ncontent-length:")
+    if at >= 0:
+        length = int(lower[at + 17:lower.index(b"\r\n", at + 2)])
+        return status, await reader.readexactly(length)
+    if b"\r\ntransfer-encoding: chunked" in lower:
+        body = bytearray()
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                return status, bytes(body)
+            body += chunk[:-2]
+    return status, b""
+
+
+def _request(method: str, path: str, port: int, token: str | None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: application/json",
+             "User-Agent: raumplan-bench"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    if method == "POST":
+        lines.append("Content-Length: 0")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    count: int
+    errors: int
+    elapsed: float
+    latencies: array  # type: ignore[type-arg]
+    server_cpu: float
+    client_cpu: float
+    first_error: str = ""
+    exhausted: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.elapsed if self.elapsed else 0.0
+
+
+async def _drive(port: int, clients: int, seconds: float,
+                 next_request: Callable[[], bytes | None], record: bool) -> dict[str, Any]:
+    latencies = array("d")
+    state: dict[str, Any] = {"count": 0, "errors": 0, "first_error": "", "exhausted": False}
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while time.perf_counter() < deadline:
+                request = next_request()
+                if request is None:
+                    state["exhausted"] = True
+                    return
+                started = time.perf_counter()
+                try:
+                    writer.write(request)
+                    status, body = await _read_response(reader)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    state["errors"] += 1
+                    state["first_error"] = state["first_error"] or repr(exc)
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(HOST, port)
+                    continue
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                if status == 200:
+                    state["count"] += 1
+                else:
+                    state["errors"] += 1
+                    state["first_error"] = state["first_error"] or f"{status} {body[:300]!r}"
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    state["latencies"] = latencies
+    return state
+
+
+async def _phase(spec: dict[str, Any]) -> PhaseResult:
+    port, pgid = spec["port"], spec["pgid"]
+    if spec.get("ids") is not None:
+        ids = deque(spec["ids"])
+        token = spec["token"]
+
+        def next_request() -> bytes | None:
+            if not ids:
+                return None
+            return _request("POST", f"/api/rentals/{ids.popleft()}/confirm", port, token)
+    else:
+        fixed = _request("GET", spec["path"], port, spec.get("token"))
+
+        def next_request() -> bytes | None:
+            return fixed
+
+    if spec["warmup"] > 0:
+        await _drive(port, spec["clients"], spec["warmup"], next_request, record=False)
+    cpu_before = group_cpu_seconds(pgid)
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    state = await _drive(port, spec["clients"], spec["duration"], next_request, record=True)
+    elapsed = time.perf_counter() - started
+    usage_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_after = group_cpu_seconds(pgid)
+    return PhaseResult(
+        name=spec["name"], count=state["count"], errors=state["errors"], elapsed=elapsed,
+        latencies=state["latencies"], server_cpu=cpu_after - cpu_before,
+        client_cpu=(usage_after.ru_utime + usage_after.ru_stime
+                    - usage_before.ru_utime - usage_before.ru_stime),
+        first_error=state["first_error"], exhausted=state["exhausted"])
+
+
+def _loadgen_main(conn: Any) -> None:
+    try:
+        import uvloop
+
+        run: Callable[[Any], Any] = uvloop.run
+    except ImportError:  # pragma: no cover
+        run = asyncio.run
+    while True:
+        spec = conn.recv()
+        if spec is None:
+            return
+        conn.send(run(_phase(spec)))
+
+
+class LoadGenerator:
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_loadgen_main, args=(child,), daemon=True)
+        self._process.start()
+
+    def run(self, **spec: Any) -> PhaseResult:
+        self._conn.send(spec)
+        result: PhaseResult = self._conn.recv()
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send(None)
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def percentile(values: array, q: float) -> float:  # type: ignore[type-arg]
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+@dataclass
+class Row:
+    label: str
+    results: list[PhaseResult]
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(r.rate for r in self.results)
+
+    @property
+    def latencies(self) -> array:  # type: ignore[type-arg]
+        pooled = array("d")
+        for r in self.results:
+            pooled.extend(r.latencies)
+        return pooled
+
+    @property
+    def cpu_ms(self) -> float:
+        count = sum(r.count + r.errors for r in self.results)
+        return 1000 * sum(r.server_cpu for r in self.results) / count if count else math.nan
+
+    @property
+    def client_cpu_ms(self) -> float:
+        count = sum(r.count + r.errors for r in self.results)
+        return 1000 * sum(r.client_cpu for r in self.results) / count if count else math.nan
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.results)
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def environment(url: str, args: argparse.Namespace) -> str:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    database = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    if database == "PostgreSQL":
+        from sqlalchemy import create_engine, text
+
+        from booking.db import normalise_url
+
+        engine = create_engine(normalise_url(url))
+        with engine.connect() as conn:
+            database += " " + str(conn.scalar(text("SHOW server_version")))
+        engine.dispose()
+    return "\n".join([
+        f"machine   : {platform.machine()} {platform.system()} {platform.release()}, "
+        f"{os.cpu_count()} CPUs ({affinity} usable), load average {load}",
+        f"software  : Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"SQLAlchemy {_version('sqlalchemy')}, Litestar {_version('litestar')}, "
+        f"uvicorn {_version('uvicorn')}, msgspec {_version('msgspec')}",
+        f"database  : {database} ({url if database != 'SQLite' else 'fresh temporary file'})",
+        f"load      : {args.clients} keep-alive connections from a separate asyncio process; "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per phase; {args.rounds} round(s) of "
+        "health/availability alternating; server workers: " + str(args.workers),
+    ])
+
+
+def table(rows: list[Row]) -> str:
+    head = (f"{'phase':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+            f"{'server CPU':>12}{'client CPU':>12}  per round req/s")
+    lines = [head, f"{'':<34}{'':>9}{'':>9}{'':>9}{'':>8}{'ms/req':>12}{'ms/req':>12}",
+             "-" * (len(head) + 8)]
+    for row in rows:
+        lat = row.latencies
+        rounds = " ".join(f"{r.rate:.0f}" for r in row.results)
+        lines.append(f"{row.label:<34}{row.rate:>9.0f}{1000 * percentile(lat, 0.5):>9.2f}"
+                     f"{1000 * percentile(lat, 0.99):>9.2f}{row.errors:>8}{row.cpu_ms:>12.2f}"
+                     f"{row.client_cpu_ms:>12.3f}  {rounds}")
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.booking", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds measured per phase")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per phase")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="alternating health/availability rounds (the median is reported)")
+    p.add_argument("--clients", type=int, default=8, help="concurrent keep-alive connections")
+    p.add_argument("--workers", type=int, default=1, help="server processes (uvicorn workers)")
+    p.add_argument("--database-url", help="default: a fresh temporary SQLite file; a "
+                   "postgresql://…/<name> database is created and dropped by the benchmark")
+    p.add_argument("--occurrences", type=int, default=20_000,
+                   help="confirmed occurrences to store (at least)")
+    p.add_argument("--rentals", type=int, default=0,
+                   help="pending rentals to pre-create (default: enough for 1500/s)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (database, log)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rentals = args.rentals or int(1500 * (args.duration + args.warmup)) + 500
+    workdir = Path(tempfile.mkdtemp(prefix="raumplan-bench-"))
+    loadgen: LoadGenerator | None = None
+    server: Server | None = None
+    try:
+        with fresh_database(args.database_url, workdir) as url:
+            now = datetime.now(UTC)
+            t0 = time.perf_counter()
+            seeded = seed(url, args.occurrences, rentals, now)
+            seed_seconds = time.perf_counter() - t0
+            server = start_server(url, workdir, args.workers)
+            loadgen = LoadGenerator()
+            start, end = seeded.window
+            query = urllib.parse.urlencode({"start": start.isoformat(), "end": end.isoformat()})
+            availability_path = f"/api/rooms/{seeded.room_id}/availability?{query}"
+            with urllib.request.urlopen(
+                    f"http://{HOST}:{server.port}{availability_path}", timeout=10) as r:
+                import json
+
+                busy = len(json.loads(r.read())["busy"])
+            print("Raumplan booking benchmark")
+            print(environment(url, args))
+            print(f"data      : {seeded.occurrences:,} confirmed occurrences of "
+                  f"{seeded.bookings} weekly series in {seeded.rooms} rooms of "
+                  f"{seeded.centres} centres, {seeded.first_day} – {seeded.last_day}; "
+                  f"{len(seeded.rental_ids):,} pending rentals; seeded in {seed_seconds:.1f} s")
+            print(f"read      : GET /api/rooms/{seeded.room_id}/availability for the week "
+                  f"{start.astimezone(ZONE):%Y-%m-%d} – {end.astimezone(ZONE):%Y-%m-%d} "
+                  f"(local), {busy} busy intervals (expected {seeded.expected_busy})")
+            print(flush=True)
+
+            common = dict(port=server.port, pgid=server.process.pid, clients=args.clients,
+                          duration=args.duration, warmup=args.warmup)
+            phases = [
+                ("health", "/health", None),
+                ("availability, anonymous", availability_path, None),
+                ("availability, staff token", availability_path, seeded.staff_token),
+            ]
+            results: dict[str, list[PhaseResult]] = {name: [] for name, _, _ in phases}
+            for round_no in range(args.rounds):
+                for name, path, token in phases:
+                    result = loadgen.run(name=name, path=path, token=token, **common)
+                    results[name].append(result)
+                    print(f"  round {round_no + 1}: {name:<28} {result.rate:8.0f} req/s",
+                          file=sys.stderr, flush=True)
+            confirm = loadgen.run(name="confirm", ids=seeded.rental_ids,
+                                  token=seeded.staff_token, **{**common, "warmup": 0.0})
+            print(f"  confirmations: {confirm.rate:.0f}/s", file=sys.stderr, flush=True)
+            confirmed = count_confirmed_rentals(url)
+            server.stop()
+
+            rows = [Row("/health", results["health"]),
+                    Row("availability (week), anonymous", results["availability, anonymous"]),
+                    Row("availability (week), staff token",
+                        results["availability, staff token"]),
+                    Row("rental confirm (staff token)", [confirm])]
+            print(table(rows))
+            print()
+            health = rows[0]
+            anon_ratio = rows[1].rate / health.rate if health.rate else 0.0
+            staff_ratio = rows[2].rate / health.rate if health.rate else 0.0
+            print("targets (DESIGN §4)")
+            print(f"  availability anonymous / health  {anon_ratio:6.2f}  (≥ {TARGET_READ_RATIO})"
+                  f"  {verdict(anon_ratio >= TARGET_READ_RATIO)}"
+                  f"   [by server CPU/req: {health.cpu_ms / rows[1].cpu_ms:.2f}]")
+            print(f"  availability staff / health      {staff_ratio:6.2f}  (≥ {TARGET_READ_RATIO})"
+                  f"  {verdict(staff_ratio >= TARGET_READ_RATIO)}"
+                  f"   [by server CPU/req: {health.cpu_ms / rows[2].cpu_ms:.2f}]")
+            print(f"  rental confirmations/s        {confirm.rate:9.0f}  (≥ {TARGET_CONFIRMS:.0f})"
+                  f"  {verdict(confirm.rate >= TARGET_CONFIRMS and confirm.errors == 0)}"
+                  f"   [{confirm.count} confirmed in {confirm.elapsed:.1f} s, "
+                  f"{confirmed} confirmed in the database"
+                  f"{', requests ran out' if confirm.exhausted else ''}]")
+            for row in rows:
+                for r in row.results:
+                    if r.errors:
+                        print(f"  ! {r.name}: {r.errors} errors, first: {r.first_error}")
+            if confirmed != confirm.count:
+                print(f"  ! confirmations answered 200: {confirm.count}, in the database: "
+                      f"{confirmed}")
+    finally:
+        if loadgen is not None:
+            loadgen.close()
+        if server is not None:
+            server.stop()
+        if args.keep:
+            print(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def count_confirmed_rentals(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from booking.db import make_engine
+    from booking.models import Booking
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(
+                select(func.count()).select_from(Booking)
+                .where(Booking.kind == "rental", Booking.status == "confirmed")) or 0)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
