@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from litestar import Litestar, get
 from litestar.di import Provide
@@ -47,6 +48,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     def on_startup(app: Litestar) -> None:
         app.state.services = svc
+        if settings.mail_send_after_commit:
+            # Mails a crashed process left in the outbox go out now, not with the next one.
+            threading.Thread(target=mailer.dispatch_pending, args=(svc.db, settings, clock.now),
+                             daemon=True, name="raumplan-mail-startup").start()
 
     def on_shutdown(app: Litestar) -> None:
         engine.dispose()

@@ -71,7 +71,7 @@ class CentreController(Controller):
     def create_group(self, svc: Services, actor: Actor, centre_id: s.Id,
                      data: s.GroupIn) -> s.GroupOut:
         with transaction(svc.db) as db:
-            return convert.group(catalogue.create_group(
+            return convert.group(show_contacts=True, g=catalogue.create_group(
                 db, actor, centre_id, name=data.name, kind=data.kind,
                 description=data.description, contact_ids=data.contact_ids,
                 now=svc.clock.now()))
@@ -140,7 +140,8 @@ class GroupController(Controller):
         centre_id: Annotated[int | None, Parameter(ge=1, le=s.MAX_ID)] = None,
     ) -> list[s.GroupOut]:
         with svc.read_db() as db:
-            return [convert.group(g) for g in catalogue.list_groups(db, actor, centre_id)]
+            return [convert.group(g, actor.is_staff_of(g.centre_id))
+                    for g in catalogue.list_groups(db, actor, centre_id)]
 
 
 class PersonController(Controller):

@@ -55,9 +55,11 @@ def offer(o: Offer) -> s.OfferOut:
                       public=o.public)
 
 
-def group(g: Group) -> s.GroupOut:
+def group(g: Group, show_contacts: bool = False) -> s.GroupOut:
+    """Who a group's contacts are is for staff; the public sees the group only."""
     return s.GroupOut(id=g.id, centre_id=g.centre_id, name=g.name, kind=g.kind,
-                      description=g.description, contact_ids=[p.id for p in g.contacts])
+                      description=g.description,
+                      contact_ids=[p.id for p in g.contacts] if show_contacts else [])
 
 
 def door(d: Door) -> s.DoorOut:

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.db import transaction
-from booking.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo, public_holidays
+from booking.demo import (
+    DEMO_PASSWORD,
+    WEEKS_BEFORE,
+    DemoAlreadyLoaded,
+    load_demo,
+    public_holidays,
+)
 from booking.errors import Conflict
 from booking.models import (
     AuditEvent,
@@ -163,7 +169,7 @@ def test_series_keep_their_rule_and_fixed_programme_times(
             assert to_local(occ.ends_at, ZONE).hour == 13
         first = min(to_local(o.starts_at, ZONE).date() for b in series for o in b.occurrences)
         today = to_local(now, ZONE).date()
-        assert first == today - timedelta(days=today.weekday(), weeks=2)
+        assert first == today - timedelta(days=today.weekday(), weeks=WEEKS_BEFORE)
         assert any(b.kind == "closure" and b.status == "confirmed" for b in bookings)
 
 
