@@ -165,8 +165,12 @@ def test_killed_server_keeps_every_acknowledged_confirmation(
     remaining = ids
     for _ in range(ROUNDS):
         server = start_server(db_url, tmp_path)
-        token = login(server.url, world.emails["staff"], PASSWORD)
-        confirmer = crash_during_confirmations(server, token, remaining)
+        try:
+            token = login(server.url, world.emails["staff"], PASSWORD)
+            confirmer = crash_during_confirmations(server, token, remaining)
+        finally:
+            if server.process.poll() is None:  # a failed round must not leave it running
+                server.kill()
         acknowledged += confirmer.acknowledged
         # The request in flight when the server died may or may not have been committed.
         remaining = remaining[confirmer.sent:]
