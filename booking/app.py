@@ -25,7 +25,7 @@ from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.schemas import Health
 from booking.clock import Clock
-from booking.db import make_engine, make_session_factory
+from booking.db import is_sqlite, make_engine, make_session_factory
 from booking.settings import Settings
 
 
@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or Clock()
     engine = make_engine(settings.database_url)
     svc = Services(settings=settings, db=make_session_factory(engine),
-                   read_db=make_session_factory(engine, read_only=True), clock=clock)
+                   read_db=make_session_factory(engine, read_only=True), clock=clock,
+                   inline_reads=is_sqlite(engine))
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     logging.basicConfig(level=logging.INFO,
                         format='{"time": "%(asctime)s", "level": "%(levelname)s", '
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AvailabilityController, AccountController, PlanController, *page_controllers(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),
-                      "actor": Provide(bearer_actor, sync_to_thread=True)},
+                      "actor": Provide(bearer_actor)},
         exception_handlers=HANDLERS,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

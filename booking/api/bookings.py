@@ -62,6 +62,15 @@ class OccurrenceController(Controller):
                                                                  svc.clock.now()))
 
 
+def _cached_availability(svc: Services, actor: Actor, room_ids: list[int], start: datetime,
+                         end: datetime) -> s.Availability:
+    with svc.read_db() as db:
+        result: s.Availability = svc.availability_cache.get(
+            db, actor, room_ids, start, end,
+            lambda: _availability(db, actor, room_ids, start, end))
+        return result
+
+
 def _availability(db: Session, actor: Actor, room_ids: list[int], start: datetime,
                   end: datetime) -> s.Availability:
     busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
@@ -76,14 +85,11 @@ class AvailabilityController(Controller):
     path = "/api"
     tags = ["availability"]
 
-    @get("/rooms/{room_id:int}/availability", sync_to_thread=True)
-    def room_availability(self, svc: Services, actor: Actor, room_id: s.Id, start: datetime,
-                          end: datetime) -> s.Availability:
+    @get("/rooms/{room_id:int}/availability")
+    async def room_availability(self, svc: Services, actor: Actor, room_id: s.Id,
+                                start: datetime, end: datetime) -> s.Availability:
         """Free and busy intervals of one room between two instants (at most 62 days)."""
-        # One read session for the existence check and the query (bench/booking.py).
-        with svc.read_db() as db:
-            availability.require_room(db, room_id)
-            return _availability(db, actor, [room_id], start, end)
+        return await svc.run_read(_cached_availability, svc, actor, [room_id], start, end)
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(

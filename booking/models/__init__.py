@@ -14,7 +14,7 @@ from booking.models.groups import Group, GroupKind, Offer, Theme, group_contact
 from booking.models.mail import OutboxMail
 from booking.models.persons import AuthToken, LoginAttempt, Person, PersonRole, Role
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
-from booking.models.rooms import Door, Feature, Room, RoomFeature, door_room
+from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
 
 __all__ = [
     "HOLDING_STATUS",
@@ -40,6 +40,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomFeature",
+    "RoomVersion",
     "StaffProfile",
     "Theme",
     "door_room",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base
@@ -94,3 +94,14 @@ class Door(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="room")
     rooms: Mapped[list[Room]] = relationship(secondary=door_room, lazy="selectin")
+
+
+class RoomVersion(Base):
+    """Change counter of what a room's availability shows, bumped by database triggers
+    (migration 0003); the availability cache compares it (``booking/services/availability``)."""
+
+    __tablename__ = "room_version"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -5,15 +5,26 @@ One indexed query per call (room, start, end); busy intervals carry only public 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidInput, NotFound
-from booking.models import HOLDING_STATUS, Booking, BookingKind, Occurrence, Offer, Room
+from booking.models import (
+    HOLDING_STATUS,
+    Booking,
+    BookingKind,
+    Occurrence,
+    Offer,
+    Room,
+    RoomVersion,
+)
 from booking.permissions import Actor
 from booking.timeutil import EARLIEST, LATEST, require_aware
 
@@ -102,6 +113,59 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
         if cursor < end:
             free.append(Free(rid, cursor, end))
     return busy, free
+
+
+T = TypeVar("T")
+_room, _version = Room.__table__, RoomVersion.__table__
+_ROOM_VERSIONS = (
+    select(_room.c.id, _version.c.version)
+    .select_from(_room.outerjoin(_version, _version.c.room_id == _room.c.id))
+    .where(_room.c.id.in_(bindparam("room_ids", expanding=True)))
+    .order_by(_room.c.id)
+)
+
+
+def view_of(actor: Actor) -> tuple[object, ...]:
+    """What decides how busy intervals are shown: public, or staff of which centres."""
+    if actor.is_admin:
+        return ("admin",)
+    return tuple(sorted(c for r, c in actor.roles if r == "staff" and c is not None))
+
+
+class AvailabilityCache(Generic[T]):
+    """Answers of the availability read path, served again while the rooms' change counters
+    (``room_version``, kept by database triggers on every relevant write) stand still.
+
+    The counters are read first, in the same read transaction as the answer; a write that lands
+    in between makes the stored counters older than the answer, which only costs a recompute.
+    A cache hit is one indexed point query instead of the interval query and its assembly.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._data: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, actor: Actor, room_ids: Sequence[int], start: datetime,
+            end: datetime, build: Callable[[], T]) -> T:
+        start, end = check_window(start, end)
+        versions = tuple(session.execute(_ROOM_VERSIONS, {"room_ids": list(room_ids)}).all())
+        if len(versions) != len(set(room_ids)):
+            raise NotFound(f"There is no room {room_ids[0]}." if len(room_ids) == 1
+                           else "Some of the rooms do not exist.")
+        key = (tuple(room_ids), start, end, view_of(actor))
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and hit[0] == versions:
+                self._data.move_to_end(key)
+                return hit[1]
+        value = build()
+        with self._lock:
+            self._data[key] = (versions, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
 
 
 def room_ids_of_centre(session: Session, centre_id: int) -> list[int]:
