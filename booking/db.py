@@ -11,8 +11,9 @@ handled here so that no other module needs to care:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,13 +105,32 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return sessionmaker(bind, expire_on_commit=False)
 
 
+_WRITE_LOCKS: dict[int, threading.RLock] = {}
+_NO_LOCK = nullcontext()
+
+
+def _sqlite_write_lock(factory: sessionmaker[Session]) -> Any:
+    """One writer at a time per SQLite database in this process.
+
+    SQLite admits one writer anyway; without this, threads that wait for its write lock poll in
+    its busy handler with growing sleeps, which made a write's p99 about a second under load.
+    Queued on a Python lock they run back to back. Writers in other processes still meet the
+    busy handler; PostgreSQL needs none of this."""
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return _NO_LOCK
+    key = id(bind.engine if hasattr(bind, "engine") else bind)
+    return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception (except a domain
     error that asks to keep what was written, such as a counted failed login)."""
     from booking.errors import DomainError
 
-    with factory() as session:
+    lock = _sqlite_write_lock(factory)
+    with lock, factory() as session:
         try:
             yield session
         except DomainError as exc:

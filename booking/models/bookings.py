@@ -99,5 +99,7 @@ class Occurrence(Base):
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20))
 
-    booking: Mapped[Booking] = relationship(back_populates="occurrences", lazy="joined")
-    room: Mapped[Room] = relationship(lazy="joined")
+    # Loaded when used (usually from the identity map): eager joins here made every booking
+    # load also load rooms and their features, a third of a confirmation's cost.
+    booking: Mapped[Booking] = relationship(back_populates="occurrences")
+    room: Mapped[Room] = relationship()

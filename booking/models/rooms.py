@@ -65,8 +65,9 @@ class Room(Base):
     house_rules: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
 
+    # Lists of rooms load these with selectinload (catalogue.list_rooms).
     feature_rows: Mapped[list[RoomFeature]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=RoomFeature.feature
+        cascade="all, delete-orphan", order_by=RoomFeature.feature
     )
 
     @property

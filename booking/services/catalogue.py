@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from booking.audit import record
 from booking.errors import Forbidden, InvalidInput, NotFound
@@ -99,7 +99,8 @@ def list_rooms(
         query = query.where(~exists().where(
             Occurrence.room_id == Room.id, Occurrence.status == HOLDING_STATUS,
             Occurrence.starts_at < end, Occurrence.ends_at > start))
-    return session.scalars(query.order_by(Room.centre_id, Room.id)).all()
+    return session.scalars(query.options(selectinload(Room.feature_rows))
+                           .order_by(Room.centre_id, Room.id)).all()
 
 
 def get_room(session: Session, room_id: int) -> Room:

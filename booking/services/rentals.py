@@ -225,16 +225,22 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
     return booking
 
 
-def _lock_room(session: Session, booking: Booking) -> Room:
+def _lock_room(session: Session, booking: Booking) -> None:
     """Serialise decisions about one room (Respa's pattern): concurrent confirmations of
     overlapping requests queue here instead of deadlocking on each other's rows. The exclusion
-    constraint or trigger stays the guarantee; this lock only orders the work."""
+    constraint or trigger stays the guarantee; this lock only orders the work.
+
+    SQLite needs nothing here: the transaction began with BEGIN IMMEDIATE before the booking
+    was read, so no other writer can have changed it since."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
     room_id = booking.occurrences[0].room_id
-    room = session.scalars(select(Room).where(Room.id == room_id).with_for_update()).one()
-    session.refresh(booking)
-    for occ in booking.occurrences:
-        session.refresh(occ)
-    return room
+    session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
+    # Re-read what we decide on, now that concurrent decisions on the room have committed.
+    session.execute(select(Booking).where(Booking.id == booking.id)
+                    .execution_options(populate_existing=True))
+    session.execute(select(Occurrence).where(Occurrence.booking_id == booking.id)
+                    .execution_options(populate_existing=True))
 
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
