@@ -25,7 +25,8 @@ from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.schemas import Health
 from booking.clock import Clock
-from booking.db import is_sqlite, make_engine, make_session_factory
+from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
+from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
 
 
@@ -41,7 +42,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = make_engine(settings.database_url)
     svc = Services(settings=settings, db=make_session_factory(engine),
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
-                   inline_reads=is_sqlite(engine))
+                   inline_reads=is_sqlite(engine),
+                   availability_cache=AvailabilityCache(VersionReader(engine)),
+                   plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     logging.basicConfig(level=logging.INFO,
                         format='{"time": "%(asctime)s", "level": "%(levelname)s", '

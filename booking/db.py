@@ -11,8 +11,9 @@ handled here so that no other module needs to care:
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -144,3 +145,24 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             raise
         else:
             session.commit()
+
+
+class PlainSQLiteReader:
+    """Single-statement reads on a plain ``sqlite3`` connection per thread, in autocommit mode,
+    for the hottest read paths (availability counters, API token lookup): the ORM session's
+    begin, execute and close cost several times the query there. Only for SQLite; callers use
+    the normal session path on other databases."""
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite" or not engine.url.database:
+            raise ValueError("PlainSQLiteReader needs an SQLite file database")
+        self._path = engine.url.database
+        self._local = threading.local()
+
+    def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=60000")
+            self._local.conn = conn
+        return conn.execute(sql, list(params)).fetchall()

@@ -435,15 +435,20 @@ def _close_quietly(smtp: smtplib.SMTP) -> None:
         pass
 
 
+_BATCH = 50
+
+
 def _claim(
-    session_factory: sessionmaker[Session], mail_id: int, claimed_at: datetime
-) -> _Claimed | None:
-    """Take the mail for this worker, in one short transaction; ``None`` if another has it."""
+    session_factory: sessionmaker[Session], mail_ids: list[int], claimed_at: datetime
+) -> list[_Claimed]:
+    """Take a batch of mails for this worker, in one short transaction; mails another worker
+    has claimed are left out. One transaction per batch, not per mail: under a stream of
+    confirmations each mail's own claim and mark cost as much as the confirmation itself."""
     with transaction(session_factory) as session:
-        row = session.execute(
+        rows = session.execute(
             update(OutboxMail)
             .where(
-                OutboxMail.id == mail_id,
+                OutboxMail.id.in_(mail_ids),
                 OutboxMail.sent_at.is_(None),
                 or_(
                     OutboxMail.claimed_at.is_(None),
@@ -459,23 +464,29 @@ def _claim(
                 OutboxMail.body,
             )
             .execution_options(synchronize_session=False)
-        ).one_or_none()
-    if row is None:
-        return None
-    return _Claimed(
-        id=row.id,
-        created_at=row.created_at,
-        to_address=row.to_address,
-        subject=row.subject,
-        body=row.body,
-    )
+        ).all()
+    claimed = [
+        _Claimed(
+            id=row.id,
+            created_at=row.created_at,
+            to_address=row.to_address,
+            subject=row.subject,
+            body=row.body,
+        )
+        for row in rows
+    ]
+    return sorted(claimed, key=lambda mail: mail.id)
 
 
-def _mark_sent(session_factory: sessionmaker[Session], mail_id: int, sent_at: datetime) -> None:
+def _mark_sent(
+    session_factory: sessionmaker[Session], mail_ids: list[int], sent_at: datetime
+) -> None:
+    if not mail_ids:
+        return
     with transaction(session_factory) as session:
         session.execute(
             update(OutboxMail)
-            .where(OutboxMail.id == mail_id)
+            .where(OutboxMail.id.in_(mail_ids))
             .values(sent_at=sent_at)
             .execution_options(synchronize_session=False)
         )
@@ -522,22 +533,26 @@ def dispatch_pending(
     sent = 0
     transport = _Transport(settings)
     try:
-        for mail_id in ids:
+        for first in range(0, len(ids), _BATCH):
             claimed_at = require_aware(now(), "clock")
-            mail = _claim(session_factory, mail_id, claimed_at)
-            if mail is None:
-                continue
+            done: list[int] = []
             try:
-                transport.send(build_message(mail, settings), mail)
-            except Exception as exc:
-                # Any failure (refused connection, rejected recipient, full disk) stays with
-                # this one mail; the others still get their chance.
-                log.warning("mail %s to %s not sent: %s", mail.id, mail.to_address, exc)
-                transport.reset()
-                _mark_failed(session_factory, mail.id, claimed_at, f"{type(exc).__name__}: {exc}")
-                continue
-            _mark_sent(session_factory, mail.id, require_aware(now(), "clock"))
-            sent += 1
+                for mail in _claim(session_factory, ids[first : first + _BATCH], claimed_at):
+                    try:
+                        transport.send(build_message(mail, settings), mail)
+                    except Exception as exc:
+                        # Any failure (refused connection, rejected recipient, full disk) stays
+                        # with this one mail; the others still get their chance.
+                        log.warning("mail %s to %s not sent: %s", mail.id, mail.to_address, exc)
+                        transport.reset()
+                        _mark_failed(
+                            session_factory, mail.id, claimed_at, f"{type(exc).__name__}: {exc}"
+                        )
+                        continue
+                    done.append(mail.id)
+            finally:
+                _mark_sent(session_factory, done, require_aware(now(), "clock"))
+            sent += len(done)
     finally:
         transport.close()
     return sent
