@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import subprocess
 import sys
@@ -48,8 +49,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
     planner = None
     if not args.no_worker:
-        # The planning worker runs beside the web workers, so a solve never blocks a request.
+        # The background worker runs beside the web workers: it solves plans and sends the
+        # outbox, so neither a solve nor an SMTP round trip ever runs in a web process.
         planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker"])
+        os.environ["RAUMPLAN_MAIL_AFTER_COMMIT"] = "0"
     print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
     try:
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
@@ -62,12 +65,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """The background worker: plan runs one after the other, and the mail outbox every half
+    second on a thread of its own (a long solve must not hold up mails)."""
+    import threading
+    import time
+
+    from booking.mailer import dispatch_pending
     from booking.services.planning import worker_loop
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    clock = Clock()
+
+    def send_mail_forever() -> None:
+        while True:
+            try:
+                dispatch_pending(factory, settings, clock.now)
+            except Exception:
+                # The outbox keeps the mail; the next round tries again.
+                logging.getLogger("raumplan.mail").exception("mail dispatch failed")
+            time.sleep(0.5)
+
     try:
-        worker_loop(make_session_factory(engine), Clock().now, once=args.once)
+        if args.once:
+            dispatch_pending(factory, settings, clock.now)
+        else:
+            threading.Thread(target=send_mail_forever, daemon=True, name="mail").start()
+        worker_loop(factory, clock.now, once=args.once)
     except KeyboardInterrupt:
         pass
     finally:

@@ -57,6 +57,10 @@ class Settings:
             "outbox_dir": Path(os.environ.get("RAUMPLAN_OUTBOX_DIR") or cls.outbox_dir),
             "secure_cookies": os.environ.get("RAUMPLAN_SECURE_COOKIES", "") in ("1", "true"),
             "base_url": os.environ.get("RAUMPLAN_BASE_URL") or cls.base_url,
+            # "0" leaves sending to `raumplan mail send` (e.g. from cron) instead of a thread
+            # in each web worker.
+            "mail_send_after_commit": os.environ.get("RAUMPLAN_MAIL_AFTER_COMMIT", "1")
+            not in ("0", "false", "no"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

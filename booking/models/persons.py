@@ -47,8 +47,9 @@ class Person(Base):
     created_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
 
+    # Loaded when used: most loads of a person (mail recipients, owners) never look at roles.
     roles: Mapped[list[PersonRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=PersonRole.id
+        cascade="all, delete-orphan", order_by=PersonRole.id
     )
 
 
