@@ -1,7 +1,7 @@
 """Command line: ``python -m solver solve|generate|check|greedy|bench``.
 
 * ``solve PROBLEM.json [--time-limit S] [--seed N] [--workers N]`` prints the plan as JSON;
-* ``generate --profile centre|city|small --seed N`` prints a realistic problem as JSON;
+* ``generate --profile centre|city|small|pair --seed N`` prints a realistic problem as JSON;
 * ``check PROBLEM.json PLAN.json`` prints each violated hard rule; exit code 1 if any;
 * ``greedy PROBLEM.json`` prints the greedy baseline plan as JSON;
 * ``bench [--profile centre|city|all] [--seeds 1,2,3,4,5] [--time-limit S]`` prints the
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--workers", type=int, default=2)
 
     p_gen = sub.add_parser("generate", help="print a realistic instance as JSON")
-    p_gen.add_argument("--profile", default="centre", choices=("centre", "city", "small"))
+    p_gen.add_argument("--profile", default="centre", choices=("centre", "city", "small", "pair"))
     p_gen.add_argument("--seed", type=int, default=1)
 
     p_check = sub.add_parser("check", help="verify a plan against every hard rule")

@@ -28,8 +28,8 @@ wall-clock limit can stop at a different point each run, so a limited run is rep
 if it proves optimality before the limit).
 
 Objective: maximise placed demand (scaled by ``U``, see ``solver/goals.py``) minus the soft
-penalties; with ``relax=True`` violations of requirements are subtracted with a weight above
-everything else, which yields the minimum relaxation when the requirements cannot be met.
+penalties.  When a centre's model is infeasible, it is rebuilt with ``relax=True`` and solved in
+two phases: the minimum relaxation of the requirements first, then the best plan within it.
 """
 
 from __future__ import annotations
@@ -142,23 +142,41 @@ def _soft_bound(ctx: ModelContext) -> int:
     return total
 
 
-def _objective(ctx: ModelContext) -> tuple[int, int]:
-    """Set the objective; return the lexicographic factors (U for placement, V for
-    requirement shortfall in relaxed mode)."""
+def _objective(ctx: ModelContext) -> int:
+    """Maximise placed demand × U minus the soft penalties; return U."""
     unit = _soft_bound(ctx) + 1
     expr: list[cp_model.LinearExprT] = [unit * t.coef * t.var for t in ctx.rewards]
     expr.extend(-t.coef * t.var for t in ctx.penalties)
-    violation = 0
-    if ctx.relax:
-        violation = unit * (sum(t.coef for t in ctx.rewards) + 1)
-        shortfall_total = sum(r.upper for r in ctx.requirements)
-        broken_weight = violation * (shortfall_total + 1)
-        for r in ctx.requirements:
-            expr.append(-broken_weight * r.broken)
-            if r.shortfall is not None:
-                expr.append(-violation * r.shortfall)
     ctx.model.maximize(sum(expr))
-    return unit, violation
+    return unit
+
+
+def _minimum_relaxation(
+    ctx: ModelContext, *, time_limit: float | None, seed: int, workers: int
+) -> bool:
+    """Phase 1 of a diagnosis: find the fewest broken requirements, then the smallest
+    shortfall (research §4.5: maximise satisfied requirement literals), and fix that relaxation
+    in the model so phase 2 optimises the plan around it.  Two phases instead of one weighted
+    objective, because the combined weights made the proof far slower."""
+    shortfall_total = sum(r.upper for r in ctx.requirements)
+    broken_weight = shortfall_total + 1
+    terms: list[cp_model.LinearExprT] = []
+    for r in ctx.requirements:
+        terms.append(broken_weight * r.weight * r.broken)
+        if r.shortfall is not None:
+            terms.append(r.shortfall)
+    ctx.model.minimize(sum(terms))
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit=time_limit, seed=seed, workers=workers)
+    status = solver.solve(ctx.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    for r in ctx.requirements:
+        ctx.model.add(r.broken <= solver.value(r.broken))
+        if r.shortfall is not None:
+            ctx.model.add(r.shortfall <= solver.value(r.shortfall))
+    ctx.model.clear_objective()  # type: ignore[no-untyped-call]
+    return True
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -205,6 +223,12 @@ def solve_centre(
     entries = build_options(problem)
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
+    if relax:
+        limit = None if time_limit is None else time_limit / 2
+        if not _minimum_relaxation(ctx, time_limit=limit, seed=seed, workers=workers):
+            return CentreResult([], [], [], [], [], "UNKNOWN", 0, 0, 0.0, None, {}, False, offset)
+        if time_limit is not None:
+            time_limit = max(0.5, time_limit - (time.perf_counter() - started))
     _objective(ctx)
     solver = cp_model.CpSolver()
     configure(solver, time_limit=time_limit, seed=seed, workers=workers)

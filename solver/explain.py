@@ -120,7 +120,7 @@ def explain(
                 "important demand."
             ),
         )
-    if blockers and len(staff_blocked) * 2 <= len(entry.options):
+    if not staff_blocked:
         ids = [i for i, _ in blockers.most_common()]
         parts = []
         for room_name, occupants in list(blocked_rooms.items())[:3]:
@@ -135,18 +135,33 @@ def explain(
             ),
             blockers=tuple(ids[:6]),
         )
+    # Some room would be free, but every qualified person is busy or away then.
+    eligible = {problem.staff[s].id for s in entry.eligible_staff}
+    busy_with: list[str] = []
+    for option in staff_blocked:
+        for p in placements:
+            if (
+                p.staff in eligible
+                and p.day == option.day
+                and p.start < option.end
+                and option.start < p.end
+                and p.demand not in busy_with
+            ):
+                busy_with.append(p.demand)
+    names = ", ".join(problem.staff[s].name for s in entry.eligible_staff) or "nobody"
     days = sorted({o.day for o in staff_blocked})
+    busy_text = f"; they run {_titles(problem, busy_with[:4])} then" if busy_with else ""
     return Explanation(
         demand=demand.id,
         kind="staff",
-        rule="staffed_activity_has_staff",
+        rule="staff_single_place" if busy_with else "staff_availability",
         message=(
-            f"{demand.title}: needs a staff member"
+            f"{demand.title}: a room is free, but it needs a staff member"
             + (f" with skill '{entry.skill}'" if entry.skill else "")
-            + f", but nobody qualified is free and on duty in {where} "
-            f"(days checked: {', '.join(DAY_NAMES[d] for d in days)})."
+            + f" and no one qualified ({names}) is free in {where} "
+            f"(days: {', '.join(DAY_NAMES[d] for d in days)}){busy_text}."
         ),
-        blockers=tuple(i for i, _ in blockers.most_common(6)),
+        blockers=tuple(busy_with[:6]),
     )
 
 
@@ -258,7 +273,12 @@ def _no_option(problem: Problem, entry: DemandOptions) -> Explanation:
     )
 
 
-_UNIT_TEXT = {"minutes": "h", "days": "days"}
+_LABELS = {
+    ("minimum_opening", "open_minutes"): "Opening hours (minimum_opening)",
+    ("minimum_opening", "open_days"): "Open days (minimum_opening)",
+    ("buergersprechstunde", "consultation_minutes"): "Bürgersprechstunde (buergersprechstunde)",
+    ("weekend_offer", "weekend"): "Weekend offer (weekend_offer): no offer on Saturday or Sunday",
+}
 
 
 def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> RequirementFailure:
@@ -277,19 +297,20 @@ def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> R
             f"{shortfall / 60:g} h above the contract's {required / 60:g} h.",
         )
     achieved = required - shortfall if req.unit else 0
+    label = _LABELS.get((req.rule, req.subject), req.rule)
     if req.unit == "minutes":
         text = (
-            f"{req.rule} ({req.subject}): {achieved / 60:g} h instead of {required / 60:g} h "
+            f"{label}: only {achieved / 60:g} h possible instead of {required / 60:g} h "
             f"({shortfall / 60:g} h short)."
         )
     elif req.unit:
         text = (
-            f"{req.rule} ({req.subject}): {achieved} {req.unit} instead of {required} "
+            f"{label}: only {achieved} {req.unit} possible instead of {required} "
             f"({shortfall} short)."
         )
     elif req.rule in ("fixed_slots_stay", "pins_hold"):
         title = next((d.title for d in problem.demands if d.id == req.subject), req.subject)
         text = f"{req.rule}: {title} ({req.subject}) cannot be placed at its fixed time."
     else:
-        text = f"{req.rule}: cannot be met this week."
+        text = f"{label}: cannot be met this week."
     return RequirementFailure(req.rule, req.subject, required, achieved, req.unit or "count", text)

@@ -32,7 +32,7 @@ from solver.problem import (
     Window,
 )
 
-PROFILES = ("centre", "city", "small")
+PROFILES = ("centre", "city", "small", "pair")
 
 _ROOMS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("Saal", 120, ("barrier_free", "projector", "stage")),
@@ -257,7 +257,7 @@ def _centre(rng: random.Random, prefix: str = "", centre: str = "", scale: float
         )
 
     # Bürgersprechstunde candidates: 2-h blocks Mon–Sat, morning or afternoon.
-    for i in range(round(18 * scale)):
+    for i in range(max(8, round(18 * scale))):
         day = i % 6
         band = (9 * 60, 13 * 60) if i % 3 != 2 else (15 * 60, 20 * 60)
         demands.append(
@@ -382,14 +382,19 @@ def _small(rng: random.Random) -> Problem:
 
 
 def generate(profile: str, seed: int) -> Problem:
-    """A seeded instance of ``profile`` (``centre``, ``city`` or ``small``)."""
+    """A seeded instance of ``profile``: ``centre``, ``city`` (5 centres), ``small`` (a sparse
+    centre week, ~0.15×) or ``pair`` (two small centres, for tests of the per-centre split)."""
     rng = random.Random(f"{profile}:{seed}")
     if profile == "centre":
         return _centre(rng)
     if profile == "small":
         return _small(rng)
-    if profile == "city":
-        parts = [_centre(random.Random(f"city:{seed}:{i}"), f"C{i}-", f"C{i}") for i in range(1, 6)]
+    if profile in ("city", "pair"):
+        count, scale = (5, 1.0) if profile == "city" else (2, 0.15)
+        parts = [
+            _centre(random.Random(f"{profile}:{seed}:{i}"), f"C{i}-", f"C{i}", scale)
+            for i in range(1, count + 1)
+        ]
         return replace(
             parts[0],
             rooms=tuple(r for p in parts for r in p.rooms),

@@ -42,6 +42,7 @@ class Requirement:
     shortfall: cp_model.IntVar | None
     scale: int  # reported units per shortfall unit (a grain is ``grain`` minutes)
     upper: int = 0  # largest possible shortfall
+    weight: int = 1  # how many relaxations breaking it counts as
 
 
 @dataclass(slots=True)
@@ -162,7 +163,12 @@ class ModelContext:
             )
         else:
             self.model.add(lhs >= required).only_enforce_if(~broken)
-            self.requirements.append(Requirement(rule, subject, required, unit, broken, None, 1))
+            # Dropping a programme slot or a staff pin is a bigger step than lifting a number
+            # (opening hours, a contract cap), so the diagnosis prefers the latter.
+            weight = 2 if rule in ("fixed_slots_stay", "pins_hold") else 1
+            self.requirements.append(
+                Requirement(rule, subject, required, unit, broken, None, 1, 0, weight)
+            )
 
     def cap(
         self,
