@@ -113,12 +113,15 @@ def login(session: Session, *, email: str, password: str, client: str, kind: str
 
     Failures are counted per address and per client; past the limit the answer is 429 for the
     rest of the window, whatever the password, so guessing is throttled even for a correct one.
+    A client (one address, such as the centre's public computer) may fail four times as often
+    as one account before it is throttled, so one resident's typos do not lock out the next.
     """
     email = email.strip().lower()[:254]
     since = now - timedelta(minutes=settings.login_window_minutes)
     keys = [f"email:{email}", f"client:{client}"[:300]]
+    limits = {keys[0]: settings.login_max_failures, keys[1]: 4 * settings.login_max_failures}
     for key in keys:
-        if _recent_failures(session, key, since) >= settings.login_max_failures:
+        if _recent_failures(session, key, since) >= limits[key]:
             raise RateLimited(
                 f"Too many failed logins. Please wait {settings.login_window_minutes} minutes "
                 "and try again.",
