@@ -43,6 +43,7 @@ class Row:
     unplaced: int
     groups: int
     kept: int
+    forced: int
     violations: int
 
 
@@ -75,6 +76,22 @@ def groups_kept(problem: Problem, plan: Plan) -> tuple[int, int]:
     return total, kept
 
 
+def groups_forced(problem: Problem) -> int:
+    """Recurring groups whose last-week slot lies in a closed room: they cannot keep it."""
+    forced = 0
+    for d in problem.demands:
+        last = d.last_week
+        if d.kind != "group" or last is None:
+            continue
+        end = last.start + d.duration
+        if any(
+            c.room == last.room and c.window.overlaps(last.day, last.start, end)
+            for c in problem.closures
+        ):
+            forced += 1
+    return forced
+
+
 def measure(profile: str, seed: int, *, time_limit: float | None, workers: int) -> Row:
     problem = generate(profile, seed)
     plan = solve(problem, time_limit=time_limit, seed=0, workers=workers)
@@ -99,6 +116,7 @@ def measure(profile: str, seed: int, *, time_limit: float | None, workers: int) 
         unplaced=len(plan.unplaced),
         groups=groups,
         kept=kept,
+        forced=groups_forced(week2),
         violations=violations,
     )
 
@@ -106,7 +124,7 @@ def measure(profile: str, seed: int, *, time_limit: float | None, workers: int) 
 HEADER = (
     f"{'profile':8} {'seed':>4} {'first s':>8} {'solve s':>8} {'status':>9} {'gap %':>7} "
     f"{'placed':>7} {'greedy':>7} {'of':>6} {'unpl':>5} {'expl ms':>8} {'max ms':>7} "
-    f"{'kept':>9} {'kept %':>7} {'viol':>5}"
+    f"{'kept':>9} {'kept %':>7} {'forced':>6} {'viol':>5}"
 )
 
 
@@ -116,7 +134,7 @@ def _line(r: Row) -> str:
         f"{r.profile:8} {r.seed:>4} {r.first:8.2f} {r.seconds:8.2f} {r.status:>9} "
         f"{100 * r.gap:7.3f} {r.placed:7d} {r.greedy:7d} {r.total:6d} {r.unplaced:5d} "
         f"{r.explain_ms:8.3f} {r.explain_max_ms:7.3f} {f'{r.kept}/{r.groups}':>9} {pct:7.1f} "
-        f"{r.violations:5d}"
+        f"{r.forced:6d} {r.violations:5d}"
     )
 
 
@@ -133,7 +151,7 @@ def _median(profile: str, rows: list[Row]) -> str:
         f"{med([r.greedy for r in rows]):7.0f} {med([r.total for r in rows]):6.0f} "
         f"{med([r.unplaced for r in rows]):5.0f} {med([r.explain_ms for r in rows]):8.3f} "
         f"{max(r.explain_max_ms for r in rows):7.3f} {'':>9} {kept:7.1f} "
-        f"{sum(r.violations for r in rows):5d}"
+        f"{sum(r.forced for r in rows):6d} {sum(r.violations for r in rows):5d}"
     )
 
 
@@ -169,6 +187,7 @@ def run(
         "first/solve s: wall time to first feasible / to proof (or limit); gap: proven gap at "
         "the end; placed/greedy/of: placed weighted demand (CP-SAT, greedy, all demand); "
         "expl ms: median time to explain one unplaced demand (max: worst); kept: recurring "
-        "groups in last week's slot after the small change; viol: checker violations.\n"
+        "groups in last week's slot after the small change; forced: of those, groups whose last "
+        "slot is in the closed room (they cannot stay); viol: checker violations.\n"
     )
     return rows

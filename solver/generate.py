@@ -426,14 +426,12 @@ def next_week(problem: Problem, plan: Plan, seed: int) -> Problem:
         centre = centres[i % len(centres)]
         prefix = f"{centre}-" if centre else ""
         demands.append(_rental(rng, f"{prefix}N{i + 1:02d}", centre))
-    # Close a room for a day without stranding a fixed slot that may use only that room.
+    # Close a room for a day; avoid a room and day that holds a fixed programme slot, so the
+    # change never strands the fixed programme (staff would re-plan that by hand).
     candidates = [r for r in problem.rooms if "confidential" not in r.features]
-    while True:
-        room = rng.choice(candidates)
-        day = rng.randrange(5)
-        if not any(
-            d.kind == "fixed" and d.rooms == (room.id,) and d.windows[0].day == day for d in demands
-        ):
-            break
+    fixed_ids = {d.id for d in problem.demands if d.kind == "fixed"}
+    fixed_at = {(p.room, p.day) for p in plan.placements if p.demand in fixed_ids}
+    options = [(r, d) for r in candidates for d in range(5) if (r.id, d) not in fixed_at]
+    room, day = rng.choice(options) if options else (rng.choice(candidates), rng.randrange(5))
     closure = Closure(Window(day, 0, 24 * 60), room=room.id, reason="Wartung", centre=room.centre)
     return replace(problem, demands=tuple(demands), closures=(*problem.closures, closure))

@@ -1,0 +1,18 @@
+"""Benchmark wrapper (``pytest -m bench``); not part of the ordinary run, no timing asserts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from solver.bench import run
+
+
+@pytest.mark.bench
+def test_bench_centre_prints_a_table_with_zero_violations() -> None:
+    out = io.StringIO()
+    rows = run(("centre",), [1, 2, 3, 4, 5], time_limit=None, workers=2, out=out)
+    print(out.getvalue())
+    assert all(r.violations == 0 for r in rows)
+    assert all(r.placed >= r.greedy for r in rows)
