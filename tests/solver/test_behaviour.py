@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from solver import Demand, Plan, Problem, Progress, Window, check, generate, greedy, solve
-from solver.bench import groups_kept
+from solver.bench import groups_forced, groups_kept
 from solver.generate import next_week
 from solver.jsonio import plan_to_json
 from tests.solver.conftest import NO_REQUIREMENTS, assert_valid, demand, h, room, solved, week
@@ -64,19 +64,19 @@ def test_progress_is_reported_for_each_improving_plan() -> None:
 
 
 def test_stability_keeps_groups_after_a_small_change() -> None:
-    problem = generate("small", 1)
-    plan = solved(problem)
-    following = next_week(problem, plan, 1)
-    stable = solved(following)
-    total, kept = groups_kept(following, stable)
-    no_penalty = replace(
-        following, weights=replace(following.weights, stability_room=0, stability_time=0)
-    )
-    loose = solved(no_penalty)
-    _, kept_loose = groups_kept(no_penalty, loose)
-    assert total > 0
-    assert kept >= kept_loose
-    assert kept / total >= 0.9
+    # Every group not forced out by the closed room keeps its slot; without the penalty many
+    # move (so the test fails if the stability goal is lost).
+    for seed in (1, 2):
+        problem = generate("small", seed)
+        following = next_week(problem, solved(problem), seed)
+        total, kept = groups_kept(following, solved(following))
+        no_penalty = replace(
+            following, weights=replace(following.weights, stability_room=0, stability_time=0)
+        )
+        _, kept_loose = groups_kept(no_penalty, solved(no_penalty))
+        assert total > 0
+        assert kept == total - groups_forced(following)
+        assert kept_loose < kept
 
 
 def test_greedy_baseline_keeps_the_local_rules_and_never_beats_cp_sat() -> None:
