@@ -298,14 +298,18 @@ def queue_plan(session: Session, actor: Actor | None, *, centre_id: int, week: s
 
 
 def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
-    """Take the oldest queued run; two workers never take the same one."""
+    """Take the oldest queued run; two workers never take the same one. A run whose worker
+    died (still "running" well past the longest time limit) is queued work again."""
+    stale = now - timedelta(seconds=MAX_TIME_LIMIT + 300)
+    waiting = (PlanRun.status == "queued") | (
+        (PlanRun.status == "running") & (PlanRun.started_at < stale))
     with transaction(factory) as session:
-        candidate = session.scalar(select(PlanRun.id).where(PlanRun.status == "queued")
+        candidate = session.scalar(select(PlanRun.id).where(waiting)
                                    .order_by(PlanRun.id).limit(1))
         if candidate is None:
             return None
         taken = session.execute(
-            update(PlanRun).where(PlanRun.id == candidate, PlanRun.status == "queued")
+            update(PlanRun).where(PlanRun.id == candidate, waiting)
             .values(status="running", worker=worker, started_at=now))
         return candidate if taken.rowcount == 1 else None  # type: ignore[attr-defined]
 
@@ -314,13 +318,6 @@ def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datet
             workers: int = 2) -> PlanRun:
     """Solve a claimed run: build the problem, solve with progress written as it improves,
     store the plan as a draft. Failures are stored on the run, never lost."""
-    with transaction(factory) as session:
-        run = _run(session, run_id)
-        centre = _centre(session, run.centre_id)
-        problem, _ = build_problem(session, centre, run.week, run.pins)
-        run.problem = solver.problem_to_json(problem)
-        limit, seed = run.time_limit_seconds, run.seed
-
     last_write = [0.0]
 
     def progress(p: solver.Progress) -> None:
@@ -333,9 +330,17 @@ def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datet
                 "objective": p.objective, "bound": p.bound, "seconds": round(p.seconds, 2)}))
 
     try:
+        with transaction(factory) as session:
+            run = _run(session, run_id)
+            centre = _centre(session, run.centre_id)
+            problem, _ = build_problem(session, centre, run.week, run.pins)
+            run.problem = solver.problem_to_json(problem)
+            limit, seed = run.time_limit_seconds, run.seed
         plan = solver.solve(problem, time_limit=limit, seed=seed, workers=workers,
                             on_progress=progress)
     except Exception as exc:
+        # Whatever failed (the week's data, the solver), the run says so instead of hanging
+        # in "running" for ever.
         log.exception("plan run %s failed", run_id)
         with transaction(factory) as session:
             run = _run(session, run_id)

@@ -234,3 +234,31 @@ def test_solve_runs_in_the_worker_process_with_readable_progress(db_url: str,
         assert state["entries"]
         assert state["progress"]["seconds"] >= 0
         assert "queued" in seen or "running" in seen
+
+
+def test_a_run_whose_worker_died_is_taken_up_again(client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    assert planning.claim_next(session_factory, "worker-that-dies", now) == run["id"]
+    # Nobody else takes a run that is being solved …
+    assert planning.claim_next(session_factory, "second", now + timedelta(minutes=5)) is None
+    # … but one still "running" long past the longest time limit is queued work again.
+    later = now + timedelta(minutes=20)
+    assert planning.claim_next(session_factory, "second", later) == run["id"]
+    planning.execute(session_factory, run["id"], lambda: later, workers=1)
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
+
+
+def test_a_failing_build_marks_the_run_failed(client, staff, demo, session_factory, now,
+                                              monkeypatch):
+    run = start_plan(client, staff, demo)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("week data unreadable")
+
+    monkeypatch.setattr(planning, "build_problem", broken)
+    run_id = planning.claim_next(session_factory, "test", now)
+    with pytest.raises(RuntimeError):
+        planning.execute(session_factory, run_id, lambda: now, workers=1)
+    state = client.get(f"/api/plans/{run['id']}", headers=staff).json()
+    assert state["status"] == "failed"
+    assert "week data unreadable" in state["error"]
