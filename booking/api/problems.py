@@ -25,7 +25,10 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
     headers = {}
     if status == 429 and "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # The charset is spelled out: without it some clients guess the encoding of a body that
+    # echoes characters outside the BMP (schemathesis found one) and fail to read it.
+    return Response(body, status_code=status, media_type=f"{PROBLEM_JSON}; charset=utf-8",
+                    headers=headers)
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
