@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get, patch, post
+from litestar import Controller, MediaType, Request, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
+from litestar.response.base import ASGIResponse
 from sqlalchemy.orm import Session
 
 from booking.api import convert
@@ -88,9 +90,11 @@ class AvailabilityController(Controller):
     path = "/api"
     tags = ["availability"]
 
-    @get("/rooms/{room_id:int}/availability")
+    @get("/rooms/{room_id:int}/availability",
+         responses={200: ResponseSpec(data_container=s.Availability,
+                                      description="Free and busy intervals")})
     async def room_availability(self, request: Request[Any, Any, Any], room_id: s.Id,
-                                start: datetime, end: datetime) -> Response[s.Availability]:
+                                start: datetime, end: datetime) -> ASGIResponse:
         """Free and busy intervals of one room between two instants (at most 62 days)."""
         # The hottest read of the service: no injected dependencies (resolving two of them
         # spawns a task group per request), the caller looked up inline, the answer served as
@@ -98,7 +102,8 @@ class AvailabilityController(Controller):
         svc = services(request)
         actor = await bearer_actor(request)
         body = await svc.run_read(_cached_availability, svc, actor, [room_id], start, end)
-        return Response(body, media_type=MediaType.JSON)  # type: ignore[arg-type]
+        # A ready ASGI response: Litestar's Response would be converted into one per request.
+        return ASGIResponse(body=body, media_type=MediaType.JSON)
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(
