@@ -20,13 +20,13 @@ from booking.errors import InvalidInput, NotFound
 from booking.models import (
     HOLDING_STATUS,
     Booking,
-    BookingKind,
     Occurrence,
     Offer,
     Room,
     RoomVersion,
 )
 from booking.permissions import Actor
+from booking.services.conflicts import shown_title
 from booking.timeutil import EARLIEST, LATEST, require_aware
 
 MAX_SPAN = timedelta(days=62)
@@ -74,16 +74,6 @@ _BUSY_QUERY = (
            _occ.c.starts_at < bindparam("end"), _occ.c.ends_at > bindparam("start"))
     .order_by(_occ.c.room_id, _occ.c.starts_at)
 )
-_ROOM_EXISTS = select(Room.__table__.c.id).where(Room.__table__.c.id == bindparam("room_id"))
-
-
-def require_room(session: Session, room_id: int) -> None:
-    """404 for a room that does not exist (as :func:`~booking.services.catalogue.get_room`),
-    without loading the room and its features."""
-    if session.execute(_ROOM_EXISTS, {"room_id": room_id}).first() is None:
-        raise NotFound(f"There is no room {room_id}.")
-
-
 def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start: datetime,
                   end: datetime) -> tuple[list[Busy], list[Free]]:
     start, end = check_window(start, end)
@@ -92,14 +82,7 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
     busy: list[Busy] = []
     for room_id, s, e, kind, title, booking_id, centre_id, offer_public in rows:
         staff = actor.is_staff_of(centre_id)
-        if staff:
-            shown = title
-        elif kind == BookingKind.RENTAL:
-            shown = "Raumvermietung"
-        elif offer_public is False:
-            shown = "Interne Nutzung"
-        else:
-            shown = title
+        shown = title if staff else shown_title(kind, title, offer_public)
         busy.append(Busy(room_id, s, e, shown, kind, booking_id if staff else None))
     free: list[Free] = []
     by_room: dict[int, list[Busy]] = {rid: [] for rid in room_ids}

@@ -36,17 +36,26 @@ def holding_overlaps(session: Session, room_id: int, start: datetime, end: datet
     return session.scalars(query).all()
 
 
+RENTAL_TITLE = "Raumvermietung"
+INTERNAL_TITLE = "Interne Nutzung"
+
+
+def shown_title(kind: str, title: str, offer_public: bool | None) -> str:
+    """The title anyone may see: a rental is only "Raumvermietung" (never the renter's name
+    or purpose), an internal offer only "Interne Nutzung"."""
+    if kind == BookingKind.RENTAL:
+        return RENTAL_TITLE
+    if offer_public is False:
+        return INTERNAL_TITLE
+    return title
+
+
 def public_title(session: Session, booking: Booking) -> str:
-    """What anyone may see of a booking: never a renter's name or purpose."""
-    if booking.kind == BookingKind.RENTAL:
-        return "Raumvermietung"
+    """:func:`shown_title` of a loaded booking; closures say that the room is closed."""
     if booking.kind == BookingKind.CLOSURE:
         return f"Geschlossen: {booking.title}"
-    if booking.offer_id is not None:
-        offer = session.get(Offer, booking.offer_id)
-        if offer is not None and not offer.public:
-            return "Interne Nutzung"
-    return booking.title
+    offer = session.get(Offer, booking.offer_id) if booking.offer_id is not None else None
+    return shown_title(booking.kind, booking.title, offer.public if offer else None)
 
 
 def describe(session: Session, occurrence: Occurrence, zone_name: str) -> str:

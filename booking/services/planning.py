@@ -57,7 +57,7 @@ from booking.models import (
 )
 from booking.permissions import Actor, require_staff
 from booking.services import rentals
-from booking.services.conflicts import is_overlap_error
+from booking.services.conflicts import RENTAL_TITLE, is_overlap_error
 from booking.timeutil import local_to_utc, to_local
 
 log = logging.getLogger("raumplan.planning")
@@ -171,7 +171,7 @@ def build_problem(session: Session, centre: Centre, week: str,
         demand_id = f"fixed-{occ.id}"
         sources[demand_id] = Source("fixed", booking_id=booking.id)
         demands.append(solver.Demand(
-            id=demand_id, title=rentals.RENTAL_TITLE if booking.kind == BookingKind.RENTAL
+            id=demand_id, title=RENTAL_TITLE if booking.kind == BookingKind.RENTAL
             else booking.title, kind="fixed", duration=e - s,
             windows=(solver.Window(day, s, e),), rooms=(str(occ.room_id),), staffed=staffed,
             consultation=bool(offer and offer.consultation),
@@ -229,7 +229,7 @@ def build_problem(session: Session, centre: Centre, week: str,
         demand_id = f"rental-{booking.id}"
         sources[demand_id] = Source("rental", booking_id=booking.id)
         demands.append(solver.Demand(
-            id=demand_id, title=f"{rentals.RENTAL_TITLE} {booking.id}", kind="rental",
+            id=demand_id, title=f"{RENTAL_TITLE} {booking.id}", kind="rental",
             duration=e - s, windows=(solver.Window(day, s, e),),
             size=booking.expected_people or 1, rooms=(str(occ.room_id),), priority=2))
 

@@ -34,7 +34,12 @@ from booking.models import (
     Room,
 )
 from booking.permissions import Actor, require_login, require_resident, require_staff
-from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
+from booking.services.conflicts import (
+    RENTAL_TITLE,
+    conflict_error,
+    holding_overlaps,
+    is_overlap_error,
+)
 from booking.timeutil import (
     EARLIEST,
     LATEST,
@@ -43,8 +48,6 @@ from booking.timeutil import (
     require_aware,
     to_local,
 )
-
-RENTAL_TITLE = "Raumvermietung"
 
 
 def format_eur(cents: int) -> str:
