@@ -19,7 +19,7 @@ from booking.api.catalogue import (
     PersonController,
     RoomController,
 )
-from booking.api.deps import Services, bearer_actor, services
+from booking.api.deps import Services, provide_actor, services
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AvailabilityController, AccountController, PlanController, *page_controllers(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),
-                      "actor": Provide(bearer_actor)},
+                      "actor": Provide(provide_actor)},
         exception_handlers=HANDLERS,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
