@@ -31,6 +31,23 @@ def require_aware(value: datetime, what: str = "time") -> datetime:
     return value.astimezone(UTC)
 
 
+def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """``[start, end)`` as UTC instants, refused with a sentence if it is naive, reversed, empty
+    or outside the years the service handles. Every service that takes a span from a caller
+    checks it here."""
+    from booking.errors import InvalidInput
+
+    try:
+        start, end = require_aware(start, "start"), require_aware(end, "end")
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
+        raise InvalidInput("The time lies outside the years 2000–2099.")
+    if end <= start:
+        raise InvalidInput("The end must be after the start.")
+    return start, end
+
+
 def local_to_utc(day: date, wall: time, zone_name: str) -> datetime:
     """The instant of wall-clock ``wall`` on ``day`` in the zone.
 

@@ -27,7 +27,7 @@ from booking.models import (
 )
 from booking.permissions import Actor
 from booking.services.conflicts import shown_title
-from booking.timeutil import EARLIEST, LATEST, require_aware
+from booking.timeutil import check_span
 
 MAX_SPAN = timedelta(days=62)
 
@@ -50,11 +50,7 @@ class Free:
 
 
 def check_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    start, end = require_aware(start, "start"), require_aware(end, "end")
-    if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
-        raise InvalidInput("The time lies outside the years 2000–2099.")
-    if end <= start:
-        raise InvalidInput("The end must be after the start.")
+    start, end = check_span(start, end)
     if end - start > MAX_SPAN:
         raise InvalidInput("Ask for at most 62 days at once.")
     return start, end

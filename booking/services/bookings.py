@@ -30,7 +30,7 @@ from booking.models import (
 from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
-from booking.timeutil import EARLIEST, LATEST, format_range, require_aware, to_local
+from booking.timeutil import check_span, format_range, require_aware, to_local
 
 STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
 
@@ -39,15 +39,6 @@ STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
 class SeriesResult:
     booking: Booking
     skipped: list[str] = field(default_factory=list)
-
-
-def _check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    start, end = require_aware(start, "start"), require_aware(end, "end")
-    if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
-        raise InvalidInput("The time lies outside the years 2000–2099.")
-    if end <= start:
-        raise InvalidInput("The end must be after the start.")
-    return start, end
 
 
 def _centre_room(session: Session, room_id: int) -> tuple[Room, Centre]:
@@ -82,7 +73,7 @@ def create_booking(
     staff_id = require_staff(actor, centre.id)
     if not title.strip():
         raise InvalidInput("A booking needs a title.")
-    start, end = _check_span(start, end)
+    start, end = check_span(start, end)
     if offer_id is not None:
         offer = session.get(Offer, offer_id)
         if offer is None or offer.centre_id != centre.id:
@@ -142,7 +133,7 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
     room, centre = _centre_room(session, room_id)
     if room.centre_id != occ.booking.centre_id:
         raise InvalidInput("An occurrence can only move to a room of the same centre.")
-    start, end = _check_span(start, end)
+    start, end = check_span(start, end)
     for rid in sorted({occ.room_id, room.id}):
         session.scalars(select(Room).where(Room.id == rid).with_for_update()).one()
     before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),

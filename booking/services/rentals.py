@@ -41,11 +41,9 @@ from booking.services.conflicts import (
     is_overlap_error,
 )
 from booking.timeutil import (
-    EARLIEST,
-    LATEST,
+    check_span,
     format_range,
     minutes_of_day,
-    require_aware,
     to_local,
 )
 
@@ -105,11 +103,7 @@ def quote(session: Session, *, room: Room, start: datetime, end: datetime, peopl
     centre = session.get_one(Centre, room.centre_id)
     zone_name = centre.timezone
     problems: list[str] = []
-    start, end = require_aware(start, "start"), require_aware(end, "end")
-    if not (EARLIEST <= start < LATEST and EARLIEST <= end <= LATEST):
-        raise InvalidInput("The time lies outside the years 2000–2099.")
-    if end <= start:
-        raise InvalidInput("The end must be after the start.")
+    start, end = check_span(start, end)
     if not room.rentable or not room.active:
         problems.append(f"{room.name} cannot be rented by residents.")
     if people < 1:
