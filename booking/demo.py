@@ -83,6 +83,7 @@ from booking.models import (
 )
 from booking.recurrence import expand
 from booking.security import hash_password
+from booking.services.locking import lock_rooms
 from booking.services.rentals import compute_fee
 from booking.timeutil import local_to_utc, require_aware, to_local
 
@@ -915,6 +916,7 @@ class _Plan:
                 for begin, end in instants]
 
     def _save(self, booking: Booking, actor: str) -> Booking:
+        lock_rooms(self.session, {o.room_id for o in booking.occurrences})
         self.session.add(booking)
         self.session.flush()
         audit.record(self.session, self.now, self.persons[actor].id, "booking", booking.id,

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from booking.models import (
 from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
+from booking.services.locking import lock_booking, lock_occurrence, lock_rooms
 from booking.timeutil import check_span, format_range, require_aware, to_local
 
 STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
@@ -90,7 +90,7 @@ def create_booking(
         spans = [(start, end)]
     if not spans:
         raise InvalidInput("The rule gives no date at all.")
-    session.scalars(select(Room).where(Room.id == room.id).with_for_update()).one()
+    lock_rooms(session, [room.id])
     booking = Booking(centre_id=centre.id, kind=kind, status=BookingStatus.CONFIRMED,
                       title=title.strip(), offer_id=offer_id, group_id=group_id, notes=notes,
                       rrule=rrule, created_at=now, updated_at=now, requested_by_id=staff_id,
@@ -134,8 +134,7 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
     if room.centre_id != occ.booking.centre_id:
         raise InvalidInput("An occurrence can only move to a room of the same centre.")
     start, end = check_span(start, end)
-    for rid in sorted({occ.room_id, room.id}):
-        session.scalars(select(Room).where(Room.id == rid).with_for_update()).one()
+    lock_occurrence(session, occ, room.id)
     before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),
               "ends_at": occ.ends_at.isoformat()}
     try:
@@ -165,6 +164,7 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
     staff_id = require_staff(actor, booking.centre_id)
     if booking.kind == BookingKind.RENTAL:
         raise InvalidInput("Rentals are cancelled through /api/rentals/{id}/cancel.")
+    lock_booking(session, booking)
     if booking.status == BookingStatus.CANCELLED:
         raise Conflict(f"Booking {booking.id} is cancelled already.")
     cut = require_aware(from_time) if from_time else None
@@ -187,6 +187,7 @@ def cancel_occurrence(session: Session, actor: Actor, occurrence_id: int,
     if occ is None:
         raise NotFound(f"There is no occurrence {occurrence_id}.")
     staff_id = require_staff(actor, occ.booking.centre_id)
+    lock_occurrence(session, occ)
     if occ.status == BookingStatus.CANCELLED:
         raise Conflict(f"Occurrence {occ.id} is cancelled already.")
     occ.status = BookingStatus.CANCELLED

@@ -58,6 +58,7 @@ from booking.models import (
 from booking.permissions import Actor, require_staff
 from booking.services import rentals
 from booking.services.conflicts import RENTAL_TITLE, is_overlap_error
+from booking.services.locking import lock_rooms
 from booking.timeutil import local_to_utc, to_local
 
 log = logging.getLogger("raumplan.planning")
@@ -435,8 +436,7 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanR
     centre = _centre(session, run.centre_id)
     monday = parse_week(run.week)
     start, end = week_span(monday, centre.timezone)
-    for room_id in sorted(int(r["id"]) for r in run.problem["rooms"]):
-        session.scalars(select(Room).where(Room.id == room_id).with_for_update()).one()
+    lock_rooms(session, (int(r["id"]) for r in run.problem["rooms"]))
 
     # The week's earlier placements of recurring requests are replaced by this plan's.
     replaced = session.scalars(

@@ -25,6 +25,7 @@ from booking.models import (
     group_contact,
 )
 from booking.permissions import Actor, require_login
+from booking.services.locking import lock_bookings
 
 
 def export(session: Session, actor: Actor) -> dict[str, Any]:
@@ -66,8 +67,10 @@ def export(session: Session, actor: Actor) -> dict[str, Any]:
 def delete_account(session: Session, actor: Actor, now: datetime) -> None:
     person_id = require_login(actor)
     person = session.get_one(Person, person_id)
-    for booking in session.scalars(select(Booking).where(or_(
-            Booking.requested_by_id == person_id, Booking.responsible_id == person_id))):
+    own = session.scalars(select(Booking).where(or_(
+        Booking.requested_by_id == person_id, Booking.responsible_id == person_id))).all()
+    lock_bookings(session, own)
+    for booking in own:
         if booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED) and any(
                 o.ends_at > now for o in booking.occurrences):
             booking.status = BookingStatus.CANCELLED

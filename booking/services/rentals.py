@@ -40,6 +40,7 @@ from booking.services.conflicts import (
     holding_overlaps,
     is_overlap_error,
 )
+from booking.services.locking import lock_booking, lock_rooms
 from booking.timeutil import (
     check_span,
     format_range,
@@ -205,6 +206,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
         purpose=purpose.strip(), expected_people=people, fee_cents=result.fee_cents,
         created_at=now, updated_at=now,
     )
+    lock_rooms(session, [room.id])
     booking.occurrences = [Occurrence(room_id=room.id, starts_at=start, ends_at=end,
                                       status=BookingStatus.PENDING)]
     session.add(booking)
@@ -222,29 +224,11 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
     return booking
 
 
-def _lock_room(session: Session, booking: Booking) -> None:
-    """Serialise decisions about one room (Respa's pattern): concurrent confirmations of
-    overlapping requests queue here instead of deadlocking on each other's rows. The exclusion
-    constraint or trigger stays the guarantee; this lock only orders the work.
-
-    SQLite needs nothing here: the transaction began with BEGIN IMMEDIATE before the booking
-    was read, so no other writer can have changed it since."""
-    if session.get_bind().dialect.name == "sqlite":
-        return
-    room_id = booking.occurrences[0].room_id
-    session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
-    # Re-read what we decide on, now that concurrent decisions on the room have committed.
-    session.execute(select(Booking).where(Booking.id == booking.id)
-                    .execution_options(populate_existing=True))
-    session.execute(select(Occurrence).where(Occurrence.booking_id == booking.id)
-                    .execution_options(populate_existing=True))
-
-
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
-    _lock_room(session, booking)
+    lock_booking(session, booking)
     if booking.status != BookingStatus.PENDING:
         raise Conflict(f"Request {booking.id} is {booking.status} and cannot be confirmed now.")
     centre = session.get_one(Centre, booking.centre_id)
@@ -301,7 +285,7 @@ def decline(session: Session, actor: Actor, booking_id: int, reason: str,
     staff_id = require_staff(actor, booking.centre_id)
     if not reason.strip():
         raise InvalidInput("Please give the resident a reason for declining.")
-    _lock_room(session, booking)
+    lock_booking(session, booking)
     if booking.status != BookingStatus.PENDING:
         raise Conflict(f"Request {booking.id} is {booking.status} and cannot be declined now.")
     _set_status(booking, BookingStatus.DECLINED, now)
@@ -320,7 +304,7 @@ def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
     if not is_staff and booking.requested_by_id != person_id:
         # Same answer as for a missing request: residents do not learn of others' requests.
         raise NotFound(f"There is no rental request {booking_id}.")
-    _lock_room(session, booking)
+    lock_booking(session, booking)
     if not booking.is_open:
         raise Conflict(f"Request {booking.id} is {booking.status} already.")
     if not is_staff and booking.occurrences[0].starts_at <= now:

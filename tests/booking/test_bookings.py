@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.db import transaction
 from booking.models import AuditEvent, Booking, Occurrence
+from booking.services.locking import write_past_the_locks
 from tests.booking.api_helpers import berlin, book, local, utc, wall
 from tests.factories import World
 
@@ -172,6 +173,7 @@ def insert_directly(session_factory, centre_id: int, room_id: int, start: dateti
                     end: datetime, status: str = "confirmed") -> int:
     now = datetime(2026, 11, 25, 9, tzinfo=UTC)
     with transaction(session_factory) as s:
+        write_past_the_locks(s)
         booking = Booking(centre_id=centre_id, kind="programme", status=status,
                           title="Am Service vorbei", created_at=now, updated_at=now)
         booking.occurrences = [Occurrence(room_id=room_id, starts_at=start, ends_at=end,
@@ -199,6 +201,7 @@ def test_database_refuses_an_overlapping_confirmed_occurrence_written_past_the_s
                               instant(11, 30), status="pending")
     # Turning the pending row into a confirmed one is refused too.
     with pytest.raises(IntegrityError), transaction(session_factory) as s:
+        write_past_the_locks(s)
         s.get_one(Occurrence, pending).status = "confirmed"
         s.flush()
     with session_factory() as s:

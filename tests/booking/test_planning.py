@@ -27,6 +27,7 @@ from booking.models import (
     StaffProfile,
 )
 from booking.services import planning
+from booking.services.locking import lock_rooms
 from tests.serverproc import running_server
 
 WEEK = "2026-W49"  # the week after the fixture's 'now' (Wed 2026-11-25)
@@ -129,6 +130,7 @@ def test_publish_refused_when_a_booking_took_a_planned_slot_meanwhile(
                  if e["kind"] == "group")
     # Meanwhile: the group's old meeting is cancelled and a rental confirmed in its place.
     with transaction(session_factory) as s:
+        lock_rooms(s, [entry["room_id"]])
         for occ in s.scalars(select(Occurrence).where(
                 Occurrence.room_id == entry["room_id"], Occurrence.status == HOLDING_STATUS,
                 Occurrence.starts_at < datetime.fromisoformat(entry["ends_at"]),

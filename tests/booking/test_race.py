@@ -162,3 +162,85 @@ def test_64_staff_booking_overlapping_programme_slots_one_wins_per_set(
     assert confirmed == SETS
     assert bookings == SETS
     print(f"won {codes.count(201)}, lost {codes.count(409)}")
+
+
+# --- staff writing at the same time: no 5xx (issue 6 §1) -------------------------------------
+
+PAIRS = 50
+
+
+def paired_fight(url: str, pairs: list[tuple[tuple[str, str], tuple[str, str]]]) -> list[int]:
+    """Two client threads; for each pair both requests are released at once by a barrier.
+    Returns the status codes in order (two per pair)."""
+    barrier = threading.Barrier(2)
+    codes = [0] * (2 * len(pairs))
+
+    def run(side: int) -> None:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            client.get("/health")
+            for n, pair in enumerate(pairs):
+                path, token = pair[side]
+                barrier.wait()
+                try:
+                    codes[2 * n + side] = client.post(path, headers=bearer(token)).status_code
+                except httpx.HTTPError:
+                    codes[2 * n + side] = 599
+
+    threads = [threading.Thread(target=run, args=(side,)) for side in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return codes
+
+
+def test_series_cancel_beside_a_rental_confirm_in_the_same_room_never_answers_5xx(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime):
+    """The reproduction of the deadlock: a series of four dates is cancelled while a rental of
+    the same room is confirmed, 50 times, each pair released at the same instant. Neither
+    touches the other's times, so both must succeed."""
+    world = build_world(session_factory, now)
+    cafe = world.rooms["Café"]
+    days = future_weekdays(PAIRS)
+    with running_server(db_url, tmp_path, workers=2) as server:
+        staff = login(server.url, world.emails["staff"], PASSWORD)
+        admin = login(server.url, world.emails["admin"], PASSWORD)
+        resident = login(server.url, world.emails["anna"], PASSWORD)
+        pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for i, day in enumerate(days):
+                # Each series has a ten-minute morning slot of its own, on four weekly dates.
+                start = berlin(days[0], 6) + timedelta(minutes=10 * i)
+                r = client.post("/api/bookings", headers=bearer(staff), json={
+                    "kind": "programme", "title": f"Kurs {i}", "room_id": cafe,
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(minutes=10)).isoformat(),
+                    "rrule": "FREQ=WEEKLY;COUNT=4"})
+                assert r.status_code == 201, r.text
+                series = r.json()["id"]
+                r = client.post("/api/rentals", headers=bearer(resident), json={
+                    "room_id": cafe, "starts_at": berlin(day, 17).isoformat(),
+                    "ends_at": berlin(day, 19).isoformat(), "expected_people": 10,
+                    "purpose": f"Feier {i}"})
+                assert r.status_code == 201, r.text
+                pairs.append(((f"/api/bookings/{series}/cancel", staff),
+                              (f"/api/rentals/{r.json()['id']}/confirm", admin)))
+        codes = paired_fight(server.url, pairs)
+        log = server.log.read_text()
+    print(f"\nseries cancel vs rental confirm, {PAIRS} pairs: cancels "
+          f"{Counter(codes[0::2])}, confirms {Counter(codes[1::2])}")
+    assert all(c < 500 for c in codes), f"server errors: {Counter(codes)}\n{log[-3000:]}"
+    assert set(codes) == {200}, Counter(codes)
+
+    engine = make_engine(db_url)
+    try:
+        assert overlapping_confirmed(engine) == []
+        with engine.connect() as conn:
+            states = dict(conn.execute(text(
+                "SELECT kind, count(DISTINCT status) FROM booking GROUP BY kind")).all())
+            confirmed = conn.execute(text(
+                "SELECT count(*) FROM occurrence WHERE status = 'confirmed'")).scalar_one()
+    finally:
+        engine.dispose()
+    assert states == {"programme": 1, "rental": 1}  # all cancelled, all confirmed
+    assert confirmed == PAIRS
