@@ -23,6 +23,7 @@ from booking.api.deps import Services, provide_actor, services
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
+from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.clock import Clock
 from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies={"svc": Provide(services, sync_to_thread=False),
                       "actor": Provide(provide_actor)},
         exception_handlers=HANDLERS,
+        middleware=[RetryAbortedTransactions()],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         openapi_config=OpenAPIConfig(title="Raumplan", version="0.1.0",

@@ -10,7 +10,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
+from sqlalchemy.exc import DBAPIError
 
+from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.api.schemas import Problem
 from booking.errors import DomainError
 
@@ -23,7 +25,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
                             "detail": detail}
     body.update(extra)
     headers = {}
-    if status == 429 and "retry_after" in extra:
+    if status in (429, 503) and "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     # The charset is spelled out: without it some clients guess the encoding of a body that
     # echoes characters outside the BMP (schemathesis found one) and fail to read it.
@@ -57,6 +59,19 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[di
                    "Something went wrong on our side; nothing was saved. Please try again.")
 
 
+def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """A transaction PostgreSQL aborted (deadlock victim, serialization failure) is no fault of
+    the caller and was rolled back whole: 503, try again; the retry middleware runs it again
+    first (``booking.api.retry``). Any other database error is ours: 500."""
+    if not is_transient(exc):
+        return server_error(request, exc)
+    log.warning("transaction aborted on %s %s: %s", request.method, request.url.path,
+                getattr(exc.orig, "sqlstate", "?"))
+    mark_retryable(request.scope)
+    return problem(503, "Busy", "The database was busy with a concurrent change; nothing was "
+                   "saved. Please try again.", retry_after=RETRY_AFTER)
+
+
 def value_error(_: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:
     # Raised by the aware-instant checks at the edge (naive datetimes in query strings).
     return problem(400, "Invalid input", str(exc))
@@ -67,6 +82,7 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     ValueError: value_error,
+    DBAPIError: database_error,
     Exception: server_error,
 }
 
@@ -81,6 +97,7 @@ PROBLEM_STATUSES = {
     409: "Conflict with the current state: the room is taken, or the request was decided.",
     422: "Well-formed, but against the centre's rules (notice, capacity, house rules).",
     429: "Too many failed logins; see Retry-After.",
+    503: "A concurrent change kept the database busy; nothing was saved. See Retry-After.",
 }
 
 

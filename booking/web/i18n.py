@@ -192,6 +192,11 @@ EN: dict[str, str] = {
     "Konflikt": "Conflict",
     "Nicht möglich": "Not possible",
     "Zu viele Versuche": "Too many attempts",
+    "Gerade beschäftigt": "Busy just now",
+    "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
+    "versuchen Sie es gleich noch einmal.":
+        "Something else was being changed at the same moment; nothing was saved. Please try "
+        "again in a moment.",
     "Anmeldung nötig": "Login required",
     "Ungültige Eingabe": "Invalid input",
     # features

@@ -30,8 +30,10 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DBAPIError
 
 from booking.api.deps import Services, services
+from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
 from booking.errors import DomainError, Forbidden, InvalidInput, PolicyViolation, Unauthorized
 from booking.models import Booking, Centre, Person, Room
@@ -190,7 +192,7 @@ def redirect(path: str, **params: object) -> Redirect:
 
 TITLES = {400: "Ungültige Eingabe", 401: "Anmeldung nötig", 403: "Nicht erlaubt",
           404: "Nicht gefunden", 409: "Konflikt", 422: "Nicht möglich",
-          429: "Zu viele Versuche"}
+          429: "Zu viele Versuche", 503: "Gerade beschäftigt"}
 
 
 def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
@@ -224,6 +226,16 @@ def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response
                       "nichts gespeichert. Bitte versuchen Sie es noch einmal.")
 
 
+def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if not is_transient(exc):
+        return on_server_error(request, exc)
+    mark_retryable(request.scope)  # booking.api.retry runs the request again first
+    page = error_page(request, 503, "Gerade wurde gleichzeitig etwas anderes geändert; es wurde "
+                      "nichts gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+    page.headers["Retry-After"] = str(RETRY_AFTER)
+    return page
+
+
 def on_value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
     # The aware-instant checks at the edge raise it; the app answers 400 too.
     log.info("invalid input on page %s: %s", request.url.path, exc)
@@ -248,6 +260,7 @@ class PageController(Controller):
         HTTPException: on_http_error,
         ValidationException: on_http_error,  # the app maps it to JSON; pages answer HTML
         ValueError: on_value_error,
+        DBAPIError: on_database_error,
         Exception: on_server_error,
     }
     response_headers = [
