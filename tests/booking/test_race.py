@@ -244,3 +244,143 @@ def test_series_cancel_beside_a_rental_confirm_in_the_same_room_never_answers_5x
         engine.dispose()
     assert states == {"programme": 1, "rental": 1}  # all cancelled, all confirmed
     assert confirmed == PAIRS
+
+
+MIXED_SETS = 12
+
+
+@dataclass
+class Job:
+    kind: str
+    method: str
+    path: str
+    token: str
+    body: dict[str, object] | None = None
+
+
+def mixed_fight(url: str, jobs: list[Job]) -> list[int]:
+    """Every job from its own client thread, all released at once by a barrier."""
+    barrier = threading.Barrier(len(jobs))
+    codes = [0] * len(jobs)
+
+    def run(i: int) -> None:
+        job = jobs[i]
+        with httpx.Client(base_url=url, headers=bearer(job.token), timeout=120) as client:
+            client.get("/health")
+            barrier.wait()
+            try:
+                codes[i] = client.request(job.method, job.path, json=job.body).status_code
+            except httpx.HTTPError:
+                codes[i] = 599
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return codes
+
+
+def span(start: datetime, minutes: int) -> dict[str, object]:
+    return {"starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=minutes)).isoformat()}
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_mixed_staff_writes_in_one_window_answer_no_5xx_and_leave_no_overlap(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime,
+        workers: int):
+    """Confirms, cancels of rentals, series and single dates, series created and occurrences
+    moved into and out of the contested window, all released at once (issue 6 §1). Every
+    answer is a success or a 409; cancels always succeed; the database holds no overlap."""
+    world = build_world(session_factory, now)
+    cafe, group_room = world.rooms["Café"], world.rooms["Gruppenraum 1"]
+    days = future_weekdays(MIXED_SETS)
+    jobs: list[Job] = []
+    with running_server(db_url, tmp_path, workers=workers) as server:
+        staff = login(server.url, world.emails["staff"], PASSWORD)
+        admin = login(server.url, world.emails["admin"], PASSWORD)
+        residents = [login(server.url, world.emails[p], PASSWORD) for p in ("anna", "ben")]
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+
+            def post(path: str, token: str, body: dict[str, object]) -> dict[str, object]:
+                r = client.post(path, headers=bearer(token), json=body)
+                assert r.status_code == 201, r.text
+                result: dict[str, object] = r.json()
+                return result
+
+            def programme(room: int, start: datetime, minutes: int,
+                          rrule: str | None = None) -> dict[str, object]:
+                return post("/api/bookings", staff, {"kind": "programme", "title": "Kurs",
+                                                     "room_id": room, "rrule": rrule,
+                                                     **span(start, minutes)})
+
+            def occurrence_ids(booking: dict[str, object]) -> list[int]:
+                return [o["id"] for o in booking["occurrences"]]  # type: ignore[attr-defined]
+
+            for k, day in enumerate(days):
+                token = staff if k % 2 else admin
+                # Five requests for overlapping two-hour windows of the café: one may win.
+                for j in range(5):
+                    rental = post("/api/rentals", residents[j % 2], {
+                        "room_id": cafe, "expected_people": 10, "purpose": f"Feier {k}-{j}",
+                        **span(berlin(day, 13, 10 * j), 120)})
+                    jobs.append(Job("confirm", "POST", f"/api/rentals/{rental['id']}/confirm",
+                                    token))
+                # A weekly series created into the window (and a week later).
+                jobs.append(Job("series create", "POST", "/api/bookings", token, {
+                    "kind": "group", "title": f"Gruppe {k}", "room_id": cafe,
+                    "rrule": "FREQ=WEEKLY;COUNT=2", **span(berlin(day, 14), 60)}))
+                # Two dates of the group room moved into the window, one of the café out of it.
+                for hour in (8, 9):
+                    occ = occurrence_ids(programme(group_room, berlin(day, hour), 60))[0]
+                    jobs.append(Job("move in", "PATCH", f"/api/occurrences/{occ}", token,
+                                    {"room_id": cafe, **span(berlin(day, 13, 30), 60)}))
+                occ = occurrence_ids(programme(cafe, berlin(day, 10), 60))[0]
+                jobs.append(Job("move out", "PATCH", f"/api/occurrences/{occ}", token,
+                                {"room_id": group_room, **span(berlin(day, 13), 60)}))
+                # A series of the café with one date already moved to the group room: its
+                # cancel locks both rooms.
+                series = programme(cafe, berlin(day, 17, 10 * k % 60) + timedelta(
+                    hours=10 * k // 60), 10, "FREQ=WEEKLY;COUNT=3")
+                second = occurrence_ids(series)[1]
+                r = client.patch(f"/api/occurrences/{second}", headers=bearer(staff), json={
+                    "room_id": group_room, **span(berlin(day, 17, 10 * k % 60) + timedelta(
+                        days=7, hours=10 * k // 60), 10)})
+                assert r.status_code == 200, r.text
+                jobs.append(Job("series cancel", "POST", f"/api/bookings/{series['id']}/cancel",
+                                token))
+                # Two dates of another series cancelled one by one.
+                for occ in occurrence_ids(programme(cafe, berlin(day, 16, 5 * k), 5,
+                                                    "FREQ=WEEKLY;COUNT=2")):
+                    jobs.append(Job("date cancel", "POST", f"/api/occurrences/{occ}/cancel",
+                                    token))
+                rental = post("/api/rentals", residents[k % 2], {
+                    "room_id": cafe, "expected_people": 10, "purpose": f"Abend {k}",
+                    **span(berlin(day, 19, 30), 90)})
+                jobs.append(Job("rental cancel", "POST", f"/api/rentals/{rental['id']}/cancel",
+                                token, {"reason": "Heizung defekt"}))
+        random.shuffle(jobs)
+        codes = mixed_fight(server.url, jobs)
+        log = server.log.read_text()
+
+    outcome = Counter((job.kind, code) for job, code in zip(jobs, codes, strict=True))
+    database = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
+    print(f"\nmixed writes on {database}, {len(jobs)} at once, {workers} workers: "
+          + ", ".join(f"{kind} {code}×{n}" for (kind, code), n in sorted(outcome.items())))
+    assert all(c < 500 for c in codes), f"server errors: {outcome}\n{log[-3000:]}"
+    assert set(codes) <= {200, 201, 409}, outcome
+    for job, code in zip(jobs, codes, strict=True):
+        if job.kind.endswith("cancel"):
+            assert code == 200, (job, code)
+
+    engine = make_engine(db_url)
+    try:
+        assert overlapping_confirmed(engine) == []
+        with engine.connect() as conn:
+            mixed = conn.execute(text(
+                "SELECT b.id FROM booking b JOIN occurrence o ON o.booking_id = b.id "
+                "WHERE b.kind = 'rental' AND b.status <> o.status")).all()
+    finally:
+        engine.dispose()
+    assert mixed == []
