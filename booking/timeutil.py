@@ -7,7 +7,7 @@ a group at 19:00 stays at 19:00 across daylight-saving changes.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_ZONE = "Europe/Berlin"
@@ -49,14 +49,33 @@ def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 def local_to_utc(day: date, wall: time, zone_name: str) -> datetime:
-    """The instant of wall-clock ``wall`` on ``day`` in the zone.
-
-    A wall time that does not exist (the spring-forward gap) is moved forward by the gap, and
-    one that exists twice (autumn) takes the first, summer-time, instant: zoneinfo's fold=0.
-    """
+    """The instant of wall-clock ``wall`` on ``day`` in the zone, by RFC 5545's rule (see
+    :func:`local_span`): a wall time that does not exist is moved forward by the gap, one that
+    exists twice takes the first instant."""
     # zoneinfo with fold=0 reads a gap time with the offset before the change, which lands
-    # the gap's length later on the wall clock: 02:30 on the spring-forward night is 03:30.
-    return datetime.combine(day, wall).replace(tzinfo=zone(zone_name), fold=0).astimezone(UTC)
+    # the gap's length later on the wall clock (02:30 on the spring-forward night is 03:30),
+    # and an ambiguous time with the offset before the change too: the first, summer one.
+    return datetime.combine(day, wall.replace(fold=0)).replace(
+        tzinfo=zone(zone_name), fold=0).astimezone(UTC)
+
+
+def local_span(day: date, wall: time, duration: timedelta,
+               zone_name: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of an event that begins at wall-clock ``wall`` on ``day`` and lasts
+    ``duration``: the one rule for local times in Raumplan, RFC 5545's (3.3.5 and 3.3.10).
+
+    - A local start that does not exist (the spring-forward gap) moves forward by the gap:
+      02:30 on the last Sunday of March is 03:30 summer time.
+    - A local start that exists twice (the last Sunday of October) is the first one, in
+      summer time.
+    - The event lasts its stated duration in real time, so its end on the wall clock moves
+      when a change falls inside it: 02:00-04:00 on the spring-forward night is 03:00-05:00,
+      and 02:30-03:30 on the fall-back night ends at the second 02:30.
+
+    Recurrence expansion and the forms' wall-clock times both go through here.
+    """
+    start = local_to_utc(day, wall, zone_name)
+    return start, start + duration
 
 
 def to_local(instant: datetime, zone_name: str) -> datetime:
