@@ -15,7 +15,13 @@ from datetime import date, datetime, time, timedelta
 from dateutil.rrule import rrulestr
 
 from booking.errors import InvalidInput
-from booking.timeutil import local_span
+from booking.timeutil import (
+    HORIZON_MESSAGE,
+    LATEST,
+    SERIES_MESSAGE,
+    SERIES_YEARS,
+    local_span,
+)
 
 MAX_OCCURRENCES = 400
 
@@ -44,11 +50,18 @@ def expand(
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"the recurrence rule cannot be read: {exc}") from exc
     skip = set(exdates)
+    # The first day a series may no longer reach (29 February: the 28th of a common year).
+    try:
+        beyond = first_day.replace(year=first_day.year + SERIES_YEARS)
+    except ValueError:
+        beyond = first_day.replace(year=first_day.year + SERIES_YEARS, day=28)
     result: list[tuple[datetime, datetime]] = []
     for local_start in parsed:
         day = local_start.date()
         if until is not None and day > until:
             break
+        if day >= beyond:
+            raise InvalidInput(SERIES_MESSAGE)
         if day in skip:
             continue
         if len(result) >= MAX_OCCURRENCES:
@@ -56,5 +69,7 @@ def expand(
         # RFC 5545: a start in the gap moves forward, an ambiguous one is the first, and
         # every date lasts ``duration`` in real time (``booking.timeutil.local_span``).
         begin, end = local_span(day, local_start.time(), duration, zone_name)
+        if end > LATEST:
+            raise InvalidInput(HORIZON_MESSAGE)
         result.append((begin, end))
     return result

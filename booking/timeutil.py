@@ -10,11 +10,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from booking.errors import InvalidInput
+
 DEFAULT_ZONE = "Europe/Berlin"
-# Instants outside this range are refused at the edge: nothing a centre books lies there, and
-# it keeps zone arithmetic away from datetime's limits.
+# The calendar horizon: every instant the service takes lies in [EARLIEST, LATEST), and a
+# series' dates lie less than SERIES_YEARS after its first. Nothing a centre books lies outside,
+# and it keeps zone arithmetic away from datetime's limits (years 1 and 9999 with an offset
+# overflow). Outside it a caller gets HORIZON_MESSAGE as a 400.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+SERIES_YEARS = 5
+HORIZON_MESSAGE = "The time lies outside the years 2000–2099."
+SERIES_MESSAGE = f"A series may span at most {SERIES_YEARS} years."
+
+
+def in_horizon(day: date) -> bool:
+    """Whether a local calendar day lies in the years the service handles."""
+    return EARLIEST.year <= day.year < LATEST.year
 
 
 def zone(name: str) -> ZoneInfo:
@@ -28,21 +40,33 @@ def require_aware(value: datetime, what: str = "time") -> datetime:
     """Return ``value`` in UTC; a naive datetime is a programming error or bad input."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} needs a time zone offset, e.g. 2026-12-01T18:00:00+01:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 with an offset
+        raise InvalidInput(HORIZON_MESSAGE) from exc
+
+
+def check_instant(value: datetime, what: str = "time") -> datetime:
+    """``value`` in UTC, refused with a sentence if it is naive or outside the horizon."""
+    try:
+        value = require_aware(value, what)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not EARLIEST <= value <= LATEST:
+        raise InvalidInput(HORIZON_MESSAGE)
+    return value
 
 
 def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """``[start, end)`` as UTC instants, refused with a sentence if it is naive, reversed, empty
     or outside the years the service handles. Every service that takes a span from a caller
     checks it here."""
-    from booking.errors import InvalidInput
-
     try:
         start, end = require_aware(start, "start"), require_aware(end, "end")
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
-        raise InvalidInput("The time lies outside the years 2000–2099.")
+        raise InvalidInput(HORIZON_MESSAGE)
     if end <= start:
         raise InvalidInput("The end must be after the start.")
     return start, end
@@ -52,6 +76,8 @@ def local_to_utc(day: date, wall: time, zone_name: str) -> datetime:
     """The instant of wall-clock ``wall`` on ``day`` in the zone, by RFC 5545's rule (see
     :func:`local_span`): a wall time that does not exist is moved forward by the gap, one that
     exists twice takes the first instant."""
+    if not in_horizon(day):
+        raise InvalidInput(HORIZON_MESSAGE)
     # zoneinfo with fold=0 reads a gap time with the offset before the change, which lands
     # the gap's length later on the wall clock (02:30 on the spring-forward night is 03:30),
     # and an ambiguous time with the offset before the change too: the first, summer one.

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking.errors import Forbidden
-from booking.timeutil import local_span
+from booking.timeutil import in_horizon, local_span
 
 CSRF_MESSAGE = (
     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
@@ -110,6 +110,9 @@ class RentalForm:
         people = parse_positive_int(form.people)
         if day is None:
             form.errors["datum"] = "Bitte ein Datum angeben (TT.MM.JJJJ)."
+        elif not in_horizon(day):
+            form.errors["datum"] = "Bitte ein Datum zwischen 2000 und 2099 angeben."
+            day = None
         if start is None:
             form.errors["von"] = "Bitte eine Uhrzeit angeben (SS:MM)."
         if end is None:

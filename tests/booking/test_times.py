@@ -119,3 +119,79 @@ def test_expansion_around_the_2026_and_2027_changes_agrees_with_rfc_5545(
     want = [(s, s + duration) for s in
             (reference_instant(datetime.combine(d, wall)) for d in days)]
     assert got == want
+
+
+# --------------------------------------------------------------------- the calendar horizon
+
+HORIZON = "The time lies outside the years 2000–2099."
+FAR = [("0001-01-01T00:00:00+01:00", "0001-01-01T01:00:00+01:00"),
+       ("9999-12-31T22:00:00-01:00", "9999-12-31T23:00:00-01:00"),
+       ("1999-12-31T10:00:00+00:00", "1999-12-31T11:00:00+00:00"),
+       ("2100-01-01T10:00:00+00:00", "2100-01-01T11:00:00+00:00")]
+
+
+def test_instants_outside_the_horizon_are_refused_with_a_sentence_everywhere(
+        client, as_, world: World):
+    # Years 1 and 9999 with an offset overflowed datetime's range: 500 in each of these.
+    staff, room = as_("staff"), world.rooms["Café"]
+    made = book(client, staff, room, berlin(2027, 1, 5, 10), berlin(2027, 1, 5, 11))
+    assert made.status_code == 201, made.text
+    occurrence = made.json()["occurrences"][0]["id"]
+    for start, end in FAR:
+        answers = {
+            "booking": book(client, staff, room, start, end),
+            "series": book(client, staff, room, start, end, rrule="FREQ=YEARLY;COUNT=2"),
+            "move": client.patch(f"/api/occurrences/{occurrence}", headers=staff,
+                                 json={"room_id": room, "starts_at": start, "ends_at": end}),
+            "quote": client.post("/api/rentals/quote", json={
+                "room_id": room, "starts_at": start, "ends_at": end, "expected_people": 2}),
+            "rental": client.post("/api/rentals", headers=as_("anna"), json={
+                "room_id": room, "starts_at": start, "ends_at": end, "expected_people": 2,
+                "purpose": "Feier"}),
+            "availability": client.get(f"/api/rooms/{room}/availability",
+                                       params={"start": start, "end": end}),
+            "centre availability": client.get("/api/availability", params={
+                "centre_id": world.centre_id, "start": start, "end": end}),
+            "free rooms": client.get("/api/rooms", params={"free_from": start,
+                                                           "free_to": end}),
+            "cancel from": client.post(f"/api/bookings/{made.json()['id']}/cancel",
+                                       headers=staff, params={"from_time": start}),
+        }
+        for what, r in answers.items():
+            assert r.status_code == 400, (what, start, r.text)
+            assert r.json()["detail"] == HORIZON, (what, start, r.text)
+
+
+def test_pages_refuse_weeks_and_dates_outside_the_horizon_in_german(
+        client, as_, world: World):
+    cafe = world.rooms["Café"]
+    for week in ("0001-W01", "9999-W52", "1999-W52", "2100-W01"):
+        r = client.get(f"/raeume/{cafe}?woche={week}")
+        assert r.status_code == 400, (week, r.text)
+        assert "Die Zeit liegt außerhalb der Jahre 2000–2099." in r.text
+    login(client, world, "anna")
+    token = Page(client.get(f"/raeume/{cafe}/anfragen").text).csrf()
+    for day in ("0001-01-01", "9999-12-31", "31.12.1999"):
+        for action in ("preis", "senden"):
+            r = client.post(f"/raeume/{cafe}/anfragen",
+                            data=request_form(day=day, action=action, token=token))
+            assert r.status_code == 400, (day, r.text)
+            assert "Bitte ein Datum zwischen 2000 und 2099 angeben." in r.text
+
+
+def test_a_series_spans_at_most_five_years_and_stays_inside_the_horizon(
+        client, as_, world: World):
+    staff, room = as_("staff"), world.rooms["Gruppenraum 1"]
+    start, end = berlin(2027, 1, 7, 10), berlin(2027, 1, 7, 11)
+    for extra in ({"rrule": "FREQ=YEARLY;COUNT=400"}, {"rrule": "FREQ=YEARLY;COUNT=6"},
+                  {"rrule": "FREQ=YEARLY", "until": "9999-12-31"},
+                  {"rrule": "FREQ=MONTHLY;UNTIL=20991231T000000"}):
+        r = book(client, staff, room, start, end, **extra)
+        assert r.status_code == 400, (extra, r.text)
+        assert r.json()["detail"] == "A series may span at most 5 years.", r.text
+    r = book(client, staff, room, start, end, rrule="FREQ=YEARLY;COUNT=5")
+    assert r.status_code == 201, r.text
+    r = book(client, staff, room, berlin(2098, 6, 1, 10), berlin(2098, 6, 1, 11),
+             rrule="FREQ=YEARLY;COUNT=3")
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == HORIZON
