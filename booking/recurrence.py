@@ -20,6 +20,7 @@ from booking.timeutil import (
     LATEST,
     SERIES_MESSAGE,
     SERIES_YEARS,
+    format_range,
     local_span,
 )
 
@@ -71,5 +72,13 @@ def expand(
         begin, end = local_span(day, local_start.time(), duration, zone_name)
         if end > LATEST:
             raise InvalidInput(HORIZON_MESSAGE)
+        if result and begin < result[-1][1]:
+            # Not a collision with another booking: the rule itself repeats faster than one
+            # date lasts (FREQ=SECONDLY, or HOURLY with a long duration).
+            raise InvalidInput(
+                "The dates of this series overlap each other: "
+                f"{format_range(*result[-1], zone_name)} and "
+                f"{format_range(begin, end, zone_name)}. Each date must end before the next "
+                "one begins.")
         result.append((begin, end))
     return result

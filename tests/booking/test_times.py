@@ -195,3 +195,25 @@ def test_a_series_spans_at_most_five_years_and_stays_inside_the_horizon(
              rrule="FREQ=YEARLY;COUNT=3")
     assert r.status_code == 400, r.text
     assert r.json()["detail"] == HORIZON
+
+
+# ------------------------------------------------------------ series that overlap themselves
+
+
+def test_a_series_whose_dates_overlap_each_other_is_refused_as_such(client, as_, world: World):
+    staff, room = as_("staff"), world.rooms["Gruppenraum 1"]
+    start = berlin(2027, 1, 5, 10)
+    for rrule, end in (("FREQ=SECONDLY;COUNT=5", berlin(2027, 1, 5, 11)),
+                       ("FREQ=HOURLY;COUNT=5", berlin(2027, 1, 5, 13)),
+                       ("FREQ=DAILY;COUNT=3", berlin(2027, 1, 6, 12))):
+        for skip in (False, True):
+            r = book(client, staff, room, start, end, rrule=rrule, skip_conflicts=skip)
+            assert r.status_code == 400, (rrule, r.text)
+            assert r.json()["detail"].startswith("The dates of this series overlap each "
+                                                 "other: "), r.text
+            assert "taken meanwhile" not in r.text
+    # Back to back is fine: every three hours, three hours long.
+    r = book(client, staff, room, start, berlin(2027, 1, 5, 13), rrule="FREQ=HOURLY;INTERVAL=3;"
+             "COUNT=3")
+    assert r.status_code == 201, r.text
+    assert len(r.json()["occurrences"]) == 3
