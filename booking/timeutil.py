@@ -32,7 +32,7 @@ def in_horizon(day: date) -> bool:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
