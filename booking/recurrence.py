@@ -2,7 +2,9 @@
 
 Rules are read in local wall time: a group that meets at 19:00 on Tuesdays meets at 19:00
 before and after the daylight-saving change, and its instants in UTC shift by an hour. Each
-occurrence is then stored as an absolute ``[start, end)`` in UTC.
+occurrence is then stored as an absolute ``[start, end)`` in UTC, placed by RFC 5545's rule
+(``booking.timeutil.local_span``): a start in the spring-forward gap moves forward by the gap,
+an ambiguous one is the first, and every date lasts the series' duration in real time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from datetime import date, datetime, time, timedelta
 from dateutil.rrule import rrulestr
 
 from booking.errors import InvalidInput
-from booking.timeutil import local_to_utc
+from booking.timeutil import (
+    HORIZON_MESSAGE,
+    LATEST,
+    SERIES_MESSAGE,
+    SERIES_YEARS,
+    format_range,
+    local_span,
+)
 
 MAX_OCCURRENCES = 400
 
@@ -42,19 +51,34 @@ def expand(
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"the recurrence rule cannot be read: {exc}") from exc
     skip = set(exdates)
+    # The first day a series may no longer reach (29 February: the 28th of a common year).
+    try:
+        beyond = first_day.replace(year=first_day.year + SERIES_YEARS)
+    except ValueError:
+        beyond = first_day.replace(year=first_day.year + SERIES_YEARS, day=28)
     result: list[tuple[datetime, datetime]] = []
     for local_start in parsed:
         day = local_start.date()
         if until is not None and day > until:
             break
+        if day >= beyond:
+            raise InvalidInput(SERIES_MESSAGE)
         if day in skip:
             continue
         if len(result) >= MAX_OCCURRENCES:
             raise InvalidInput(f"a series may have at most {MAX_OCCURRENCES} occurrences")
-        begin = local_to_utc(day, local_start.time(), zone_name)
-        # The end is the local wall time start + duration on that day, so a 2-hour evening
-        # group is 2 hours long on the night of the change too.
-        local_end = datetime.combine(day, local_start.time()) + duration
-        end = local_to_utc(local_end.date(), local_end.time(), zone_name)
+        # RFC 5545: a start in the gap moves forward, an ambiguous one is the first, and
+        # every date lasts ``duration`` in real time (``booking.timeutil.local_span``).
+        begin, end = local_span(day, local_start.time(), duration, zone_name)
+        if end > LATEST:
+            raise InvalidInput(HORIZON_MESSAGE)
+        if result and begin < result[-1][1]:
+            # Not a collision with another booking: the rule itself repeats faster than one
+            # date lasts (FREQ=SECONDLY, or HOURLY with a long duration).
+            raise InvalidInput(
+                "The dates of this series overlap each other: "
+                f"{format_range(*result[-1], zone_name)} and "
+                f"{format_range(begin, end, zone_name)}. Each date must end before the next "
+                "one begins.")
         result.append((begin, end))
     return result

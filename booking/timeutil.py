@@ -7,20 +7,32 @@ a group at 19:00 stays at 19:00 across daylight-saving changes.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from booking.errors import InvalidInput
+
 DEFAULT_ZONE = "Europe/Berlin"
-# Instants outside this range are refused at the edge: nothing a centre books lies there, and
-# it keeps zone arithmetic away from datetime's limits.
+# The calendar horizon: every instant the service takes lies in [EARLIEST, LATEST), and a
+# series' dates lie less than SERIES_YEARS after its first. Nothing a centre books lies outside,
+# and it keeps zone arithmetic away from datetime's limits (years 1 and 9999 with an offset
+# overflow). Outside it a caller gets HORIZON_MESSAGE as a 400.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+SERIES_YEARS = 5
+HORIZON_MESSAGE = "The time lies outside the years 2000–2099."
+SERIES_MESSAGE = f"A series may span at most {SERIES_YEARS} years."
+
+
+def in_horizon(day: date) -> bool:
+    """Whether a local calendar day lies in the years the service handles."""
+    return EARLIEST.year <= day.year < LATEST.year
 
 
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
@@ -28,35 +40,68 @@ def require_aware(value: datetime, what: str = "time") -> datetime:
     """Return ``value`` in UTC; a naive datetime is a programming error or bad input."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} needs a time zone offset, e.g. 2026-12-01T18:00:00+01:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 with an offset
+        raise InvalidInput(HORIZON_MESSAGE) from exc
+
+
+def check_instant(value: datetime, what: str = "time") -> datetime:
+    """``value`` in UTC, refused with a sentence if it is naive or outside the horizon."""
+    try:
+        value = require_aware(value, what)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not EARLIEST <= value <= LATEST:
+        raise InvalidInput(HORIZON_MESSAGE)
+    return value
 
 
 def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """``[start, end)`` as UTC instants, refused with a sentence if it is naive, reversed, empty
     or outside the years the service handles. Every service that takes a span from a caller
     checks it here."""
-    from booking.errors import InvalidInput
-
     try:
         start, end = require_aware(start, "start"), require_aware(end, "end")
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
-        raise InvalidInput("The time lies outside the years 2000–2099.")
+        raise InvalidInput(HORIZON_MESSAGE)
     if end <= start:
         raise InvalidInput("The end must be after the start.")
     return start, end
 
 
 def local_to_utc(day: date, wall: time, zone_name: str) -> datetime:
-    """The instant of wall-clock ``wall`` on ``day`` in the zone.
-
-    A wall time that does not exist (the spring-forward gap) is moved forward by the gap, and
-    one that exists twice (autumn) takes the first, summer-time, instant: zoneinfo's fold=0.
-    """
+    """The instant of wall-clock ``wall`` on ``day`` in the zone, by RFC 5545's rule (see
+    :func:`local_span`): a wall time that does not exist is moved forward by the gap, one that
+    exists twice takes the first instant."""
+    if not in_horizon(day):
+        raise InvalidInput(HORIZON_MESSAGE)
     # zoneinfo with fold=0 reads a gap time with the offset before the change, which lands
-    # the gap's length later on the wall clock: 02:30 on the spring-forward night is 03:30.
-    return datetime.combine(day, wall).replace(tzinfo=zone(zone_name), fold=0).astimezone(UTC)
+    # the gap's length later on the wall clock (02:30 on the spring-forward night is 03:30),
+    # and an ambiguous time with the offset before the change too: the first, summer one.
+    return datetime.combine(day, wall.replace(fold=0)).replace(
+        tzinfo=zone(zone_name), fold=0).astimezone(UTC)
+
+
+def local_span(day: date, wall: time, duration: timedelta,
+               zone_name: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of an event that begins at wall-clock ``wall`` on ``day`` and lasts
+    ``duration``: the one rule for local times in Raumplan, RFC 5545's (3.3.5 and 3.3.10).
+
+    - A local start that does not exist (the spring-forward gap) moves forward by the gap:
+      02:30 on the last Sunday of March is 03:30 summer time.
+    - A local start that exists twice (the last Sunday of October) is the first one, in
+      summer time.
+    - The event lasts its stated duration in real time, so its end on the wall clock moves
+      when a change falls inside it: 02:00-04:00 on the spring-forward night is 03:00-05:00,
+      and 02:30-03:30 on the fall-back night ends at the second 02:30.
+
+    Recurrence expansion and the forms' wall-clock times both go through here.
+    """
+    start = local_to_utc(day, wall, zone_name)
+    return start, start + duration
 
 
 def to_local(instant: datetime, zone_name: str) -> datetime:

@@ -17,12 +17,10 @@ from booking.models import Centre, PlanRun
 from booking.permissions import Actor
 from booking.services import planning
 
-WEEK = r"^[0-9]{4}-[Ww][0-9]{2}$"
-
 
 class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     centre_id: s.IdField
-    week: Annotated[str, msgspec.Meta(pattern=WEEK)]
+    week: s.Week
     time_limit: Annotated[float, msgspec.Meta(ge=1, le=600)] = planning.DEFAULT_TIME_LIMIT
     seed: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
 
@@ -33,7 +31,8 @@ class PinIn(msgspec.Struct, forbid_unknown_fields=True):
     demand: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[a-z]+-[0-9]+$")]
     room_id: s.IdField | None = None
     day: Annotated[int, msgspec.Meta(ge=0, le=6)] | None = None
-    start: Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None = None
+    start: Annotated[str, msgspec.Meta(max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] \
+        | None = None
     remove: bool = False
 
 

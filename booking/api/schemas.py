@@ -1,7 +1,7 @@
 """Typed input and output of the JSON API (msgspec structs), separate from the ORM models.
 
 Every number and string has bounds, so malformed or hostile input is a 400 with a message,
-never a database error.
+never a database error. A string stored in a varchar column takes its limit from the model.
 """
 
 from __future__ import annotations
@@ -12,20 +12,48 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.params import Parameter
 
+from booking.models import Booking, Centre, Door, Group, Offer, Person, PlanRun, Room
+from booking.models.base import max_length
+
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 IdField = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
-# No NUL characters (PostgreSQL text cannot hold them) and sensible lengths.
+# No NUL characters (PostgreSQL text cannot hold them).
 _TEXT = r"^[^\x00]*$"
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_TEXT)]
-Text = Annotated[str, msgspec.Meta(max_length=4000, pattern=_TEXT)]
-Short = Annotated[str, msgspec.Meta(max_length=300, pattern=_TEXT)]
+# Strings stored in a varchar column take its length from the model (``max_length``), so the
+# schema cannot accept what the database cannot hold. Free texts (text columns) have limits of
+# their own, for sensible pages and mails.
+TEXT_LENGTH = 4000
+REASON_LENGTH = 2000
+RRULE_LENGTH = 500
+LIST_ITEM_LENGTH = 300
+
+
+def _line(length: int, min_length: int = 0) -> msgspec.Meta:
+    return msgspec.Meta(min_length=min_length, max_length=length, pattern=_TEXT)
+
+
+CentreName = Annotated[str, _line(max_length(Centre.name), 1)]
+Address = Annotated[str, _line(max_length(Centre.address))]
+TimeZone = Annotated[str, _line(max_length(Centre.timezone), 1)]
+RoomName = Annotated[str, _line(max_length(Room.name), 1)]
+DoorName = Annotated[str, _line(max_length(Door.name), 1)]
+GroupName = Annotated[str, _line(max_length(Group.name), 1)]
+OfferTitle = Annotated[str, _line(max_length(Offer.title), 1)]
+BookingTitle = Annotated[str, _line(max_length(Booking.title), 1)]
+PersonName = Annotated[str, _line(max_length(Person.display_name), 1)]
+Email = Annotated[str, _line(max_length(Person.email), 3)]
+# An ISO week such as 2026-W49: eight characters, which the column (PlanRun.week) holds.
+WEEK_LENGTH = min(8, max_length(PlanRun.week))
+Week = Annotated[str, msgspec.Meta(max_length=WEEK_LENGTH, pattern=r"^[0-9]{4}-[Ww][0-9]{2}$")]
+Text = Annotated[str, msgspec.Meta(max_length=TEXT_LENGTH, pattern=_TEXT)]
+Reason = Annotated[str, msgspec.Meta(max_length=REASON_LENGTH, pattern=_TEXT)]
+ListItem = Annotated[str, msgspec.Meta(max_length=LIST_ITEM_LENGTH, pattern=_TEXT)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
 People = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
 MinuteOfDay = Annotated[int, msgspec.Meta(ge=0, le=1440)]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=_TEXT)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_TEXT)]
 Feature = Literal["barrier_free", "barrier_free_toilet", "kitchen", "projector",
                   "confidential", "outdoor", "sound_proof", "storage", "hearing_loop", "stage"]
@@ -57,10 +85,11 @@ class CentreOut(msgspec.Struct):
 
 
 class CentreIn(msgspec.Struct, forbid_unknown_fields=True):
-    slug: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
-    name: Name
-    address: Short = ""
-    timezone: Short = "Europe/Berlin"
+    slug: Annotated[str, msgspec.Meta(min_length=1, max_length=max_length(Centre.slug),
+                                      pattern=r"^[a-z0-9-]+$")]
+    name: CentreName
+    address: Address = ""
+    timezone: TimeZone = "Europe/Berlin"
 
 
 class RoomOut(msgspec.Struct):
@@ -86,7 +115,7 @@ class RoomOut(msgspec.Struct):
 
 
 class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
+    name: RoomName
     capacity: People
     description: Text = ""
     area_m2: Annotated[float, msgspec.Meta(ge=0, le=100_000)] = 0.0
@@ -106,7 +135,7 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name: RoomName | msgspec.UnsetType = msgspec.UNSET
     capacity: People | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType = msgspec.UNSET
     features: Annotated[list[Feature], msgspec.Meta(max_length=20)] | msgspec.UnsetType = \
@@ -151,7 +180,7 @@ class RentalIn(msgspec.Struct, forbid_unknown_fields=True):
     starts_at: Instant
     ends_at: Instant
     expected_people: People
-    purpose: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_TEXT)]
+    purpose: Annotated[str, msgspec.Meta(min_length=1, max_length=REASON_LENGTH, pattern=_TEXT)]
 
 
 class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -195,16 +224,16 @@ class RentalOut(msgspec.Struct):
 
 
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=_TEXT)] = ""
+    reason: Reason = ""
 
 
 class BookingIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["programme", "group", "closure"]
-    title: Name
+    title: BookingTitle
     room_id: IdField
     starts_at: Instant
     ends_at: Instant
-    rrule: Annotated[str, msgspec.Meta(max_length=500, pattern=_TEXT)] | None = None
+    rrule: Annotated[str, msgspec.Meta(max_length=RRULE_LENGTH, pattern=_TEXT)] | None = None
     until: date | None = None
     exdates: Annotated[list[date], msgspec.Meta(max_length=400)] = []
     offer_id: IdField | None = None
@@ -246,11 +275,12 @@ class OfferOut(msgspec.Struct):
 
 
 class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: Name
+    title: OfferTitle
     theme: Theme
     description: Text = ""
-    target_groups: Annotated[list[Short], msgspec.Meta(max_length=20)] = []
-    languages: Annotated[list[Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")]],
+    target_groups: Annotated[list[ListItem], msgspec.Meta(max_length=20)] = []
+    languages: Annotated[list[Annotated[str, msgspec.Meta(max_length=3,
+                                                          pattern=r"^[a-z]{2,3}$")]],
                          msgspec.Meta(max_length=20)] = []
     self_managed: bool = False
     public: bool = True
@@ -267,7 +297,7 @@ class GroupOut(msgspec.Struct):
 
 
 class GroupIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
+    name: GroupName
     kind: Literal["club", "self_help", "migrant_organisation", "partner", "initiative"]
     description: Text = ""
     contact_ids: Annotated[list[IdField], msgspec.Meta(max_length=20)] = []
@@ -282,7 +312,7 @@ class DoorOut(msgspec.Struct):
 
 
 class DoorIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
+    name: DoorName
     kind: Literal["entrance", "room"]
     room_ids: Annotated[list[IdField], msgspec.Meta(max_length=200)] = []
 
@@ -298,7 +328,7 @@ class PersonOut(msgspec.Struct):
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
-    display_name: Name
+    display_name: PersonName
     language: Literal["de", "en"] = "de"
 
 

@@ -25,5 +25,15 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
+def max_length(attribute: Any) -> int:
+    """The length of the varchar column behind a mapped attribute (``max_length(Room.name)``):
+    the one source of the limit that the API schema and the forms enforce, so what they accept
+    always fits (PostgreSQL refuses a longer value; SQLite would store it)."""
+    length = attribute.property.columns[0].type.length
+    if not isinstance(length, int):
+        raise TypeError(f"{attribute} is not a column of bounded length")
+    return length
+
+
 def created_at_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime(), nullable=False)

@@ -30,7 +30,7 @@ from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
 from booking.services.locking import lock_booking, lock_occurrence, lock_rooms
-from booking.timeutil import check_span, format_range, require_aware, to_local
+from booking.timeutil import check_instant, check_span, format_range, to_local
 
 STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
 
@@ -167,7 +167,7 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
     lock_booking(session, booking)
     if booking.status == BookingStatus.CANCELLED:
         raise Conflict(f"Booking {booking.id} is cancelled already.")
-    cut = require_aware(from_time) if from_time else None
+    cut = check_instant(from_time, "from_time") if from_time else None
     count = 0
     for occ in booking.occurrences:
         if occ.status == BookingStatus.CONFIRMED and (cut is None or occ.starts_at >= cut):

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking.errors import Forbidden
-from booking.timeutil import local_to_utc
+from booking.timeutil import in_horizon, local_span
 
 CSRF_MESSAGE = (
     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
@@ -110,6 +110,9 @@ class RentalForm:
         people = parse_positive_int(form.people)
         if day is None:
             form.errors["datum"] = "Bitte ein Datum angeben (TT.MM.JJJJ)."
+        elif not in_horizon(day):
+            form.errors["datum"] = "Bitte ein Datum zwischen 2000 und 2099 angeben."
+            day = None
         if start is None:
             form.errors["von"] = "Bitte eine Uhrzeit angeben (SS:MM)."
         if end is None:
@@ -119,12 +122,15 @@ class RentalForm:
         else:
             form.people_count = people
         if day is not None and start is not None and end is not None:
-            form.starts_at = local_to_utc(day, start, zone_name)
             # "bis 00:00" means midnight at the end of the day.
             end_day = day + timedelta(days=1) if end == time(0) and start != time(0) else day
-            form.ends_at = local_to_utc(end_day, end, zone_name)
-            if form.ends_at <= form.starts_at:
+            # What the resident states is a wall-clock duration; it lasts that long in real
+            # time on the nights the clocks change too (RFC 5545, ``local_span``).
+            duration = datetime.combine(end_day, end) - datetime.combine(day, start)
+            if duration <= timedelta(0):
                 form.errors["bis"] = "Das Ende muss nach dem Beginn liegen."
+            else:
+                form.starts_at, form.ends_at = local_span(day, start, duration, zone_name)
         return form
 
     def require_purpose(self) -> None:

@@ -112,6 +112,8 @@ EN: dict[str, str] = {
     "Die Anfrage kann so gesendet werden.": "The request can be sent like this.",
     "Das Formular enthält Fehler.": "The form has errors.",
     "Bitte ein Datum angeben (TT.MM.JJJJ).": "Please give a date (DD.MM.YYYY).",
+    "Bitte ein Datum zwischen 2000 und 2099 angeben.":
+        "Please give a date between 2000 and 2099.",
     "Bitte eine Uhrzeit angeben (SS:MM).": "Please give a time (HH:MM).",
     "Das Ende muss nach dem Beginn liegen.": "The end must be after the start.",
     "Bitte beschreiben, wofür der Raum gebraucht wird.":

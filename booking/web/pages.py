@@ -40,7 +40,7 @@ from booking.models import Booking, Centre, Person, Room
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
 from booking.services import accounts, availability, catalogue, rentals
-from booking.timeutil import local_date, local_to_utc, to_local
+from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc, to_local
 from booking.web import i18n
 from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
 from booking.web.forms import parse_positive_int as parse_count
@@ -406,6 +406,8 @@ class PublicPages(PageController):
                 if monday is None:
                     raise InvalidInput("Bitte die Woche als Jahr-W-Woche angeben, "
                                        "z. B. 2026-W49.")
+                if not in_horizon(monday):
+                    raise InvalidInput(HORIZON_MESSAGE)
             else:
                 today = local_date(svc.clock.now(), zone_name)
                 monday = today - timedelta(days=today.weekday())

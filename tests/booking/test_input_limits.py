@@ -1,0 +1,213 @@
+"""Input the API's schema accepts must fit the database (issue 6, section 6): every string
+field of every JSON write operation at its maximum length is accepted and one past it is a 400,
+never a 500, on SQLite and PostgreSQL; control characters and NUL bytes are refused in one-line
+fields of the API and the pages; hostile JSON bodies (deep nesting, huge size) are 400/413."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import msgspec
+
+from booking.api import planning as planning_api
+from booking.api import schemas
+from tests.booking.api_helpers import berlin
+from tests.factories import World
+
+# (url, who, body) for one request of an operation; each call gives a fresh target where the
+# operation changes state (a new pending request to decline, a new slug, a free time).
+Call = tuple[str, str, dict[str, Any]]
+
+STRUCTS = {name: getattr(module, name) for module in (schemas, planning_api)
+           for name in dir(module) if isinstance(getattr(module, name), type)
+           and issubclass(getattr(module, name), msgspec.Struct)}
+
+
+def fresh() -> Iterator[int]:
+    return itertools.count(1)
+
+
+def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
+               world: World) -> dict[str, Callable[[], Call]]:
+    """A valid request for every JSON write operation of the API, by "METHOD path"."""
+    n = fresh()
+    centre, cafe, room = world.centre_id, world.rooms["Café"], world.rooms["Gruppenraum 1"]
+
+    def pending_rental() -> int:
+        r = client.post("/api/rentals", headers=as_("anna"), json={
+            "room_id": cafe, "starts_at": berlin(2026, 12, 10, 18),
+            "ends_at": berlin(2026, 12, 10, 20), "expected_people": 5, "purpose": "Feier"})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    def booking_body() -> dict[str, Any]:
+        k = next(n)
+        return {"kind": "programme", "title": "Sprachcafé", "room_id": room,
+                "starts_at": berlin(2027, 2, 1 + k % 27, 6 + k % 14),
+                "ends_at": berlin(2027, 2, 1 + k % 27, 7 + k % 14)}
+
+    def booking_id() -> int:
+        r = client.post("/api/bookings", headers=as_("staff"), json=booking_body())
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    def plan_run() -> int:
+        r = client.post("/api/plans", headers=as_("staff"),
+                        json={"centre_id": centre, "week": f"2027-W{10 + next(n) % 40:02d}"})
+        assert r.status_code == 202, r.text
+        return int(r.json()["id"])
+
+    return {
+        "POST /api/centres": lambda: ("/api/centres", "admin",
+                                      {"slug": f"neu-{next(n)}", "name": "Neu"}),
+        "POST /api/centres/{centre_id}/doors": lambda: (
+            f"/api/centres/{centre}/doors", "staff", {"name": "Tür", "kind": "room"}),
+        "POST /api/centres/{centre_id}/rooms": lambda: (
+            f"/api/centres/{centre}/rooms", "staff", {"name": "Raum", "capacity": 5}),
+        "POST /api/centres/{centre_id}/offers": lambda: (
+            f"/api/centres/{centre}/offers", "staff",
+            {"title": "Angebot", "theme": "culture", "target_groups": ["alle"],
+             "languages": ["de"]}),
+        "POST /api/centres/{centre_id}/groups": lambda: (
+            f"/api/centres/{centre}/groups", "staff", {"name": "Chor", "kind": "club"}),
+        "PATCH /api/rooms/{room_id}": lambda: (f"/api/rooms/{room}", "staff", {}),
+        "POST /api/rentals/quote": lambda: ("/api/rentals/quote", "anonymous", {
+            "room_id": cafe, "starts_at": berlin(2026, 12, 10, 18),
+            "ends_at": berlin(2026, 12, 10, 20), "expected_people": 5}),
+        "POST /api/rentals": lambda: ("/api/rentals", "anna", {
+            "room_id": cafe, "starts_at": berlin(2026, 12, 10, 18),
+            "ends_at": berlin(2026, 12, 10, 20), "expected_people": 5, "purpose": "Feier"}),
+        "POST /api/rentals/{booking_id}/decline": lambda: (
+            f"/api/rentals/{pending_rental()}/decline", "staff", {"reason": "belegt"}),
+        "POST /api/rentals/{booking_id}/cancel": lambda: (
+            f"/api/rentals/{pending_rental()}/cancel", "anna", {"reason": "krank"}),
+        "POST /api/bookings": lambda: ("/api/bookings", "staff", booking_body()),
+        "POST /api/bookings/{booking_id}/cancel": lambda: (
+            f"/api/bookings/{booking_id()}/cancel", "staff", {"reason": "Urlaub"}),
+        "PATCH /api/occurrences/{occurrence_id}": lambda: (
+            "/api/occurrences/1", "staff", {"room_id": room, "starts_at": berlin(2027, 3, 1, 9),
+                                            "ends_at": berlin(2027, 3, 1, 10)}),
+        "POST /api/register": lambda: ("/api/register", "anonymous", {
+            "email": f"neu{next(n)}@example.org", "password": "ein gutes Passwort",
+            "display_name": "Neu"}),
+        "POST /api/login": lambda: ("/api/login", "anonymous", {
+            "email": world.emails["ben"], "password": "falsches Passwort"}),
+        "POST /api/plans": lambda: ("/api/plans", "staff",
+                                    {"centre_id": centre, "week": "2027-W02"}),
+        "POST /api/plans/{run_id}/pins": lambda: (
+            f"/api/plans/{plan_run()}/pins", "staff", {"demand": "group-1"}),
+    }
+
+
+def json_write_operations(client: Any) -> dict[str, str]:
+    """"METHOD path" → name of the struct its JSON body is, from the OpenAPI document."""
+    doc = client.get("/schema/openapi.json").json()
+    found = {}
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            refs = [s["$ref"] for s in [body["schema"], *body["schema"].get("oneOf", [])]
+                    if "$ref" in s]
+            found[f"{method.upper()} {path}"] = refs[0].rsplit("/", 1)[1]
+    return found
+
+
+def string_fields(struct: type) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """(field, string schema, in a list) of every string a struct's JSON may carry."""
+    schema = msgspec.json.schema(struct)
+    props = schema["$defs"][struct.__name__]["properties"]
+    for name, prop in props.items():
+        for option in [prop, *prop.get("anyOf", [])]:
+            if option.get("type") == "string" and "format" not in option:
+                yield name, option, False
+            elif (option.get("type") == "array" and option["items"].get("type") == "string"
+                  and "format" not in option["items"]):
+                yield name, option["items"], True
+
+
+def email_of(length: int) -> str:
+    local = "a" * 60
+    return local + "@" + "b" * (length - len(local) - 5) + ".org"
+
+
+EXAMPLES = {"week": "2027-W03", "start": "10:00", "demand": "group-1", "slug": "a",
+            "languages": "de", "rrule": "FREQ=WEEKLY;COUNT=2", "email": "x@example.org",
+            "timezone": "Europe/Berlin"}
+
+
+def text_of(field: str, length: int) -> str:
+    """A value of the field with exactly ``length`` characters that is valid but for its
+    length (a rule padded with spaces, an e-mail address, a slug)."""
+    if field == "email":
+        return email_of(length)
+    if field == "slug":
+        return "s" * length
+    if field == "languages":
+        return "d" * length
+    if field == "demand":
+        return "group-" + "1" * (length - 6)
+    if field in EXAMPLES:
+        return EXAMPLES[field].ljust(length)
+    return "ä" * length  # two bytes in UTF-8: a limit counts characters, as PostgreSQL does
+
+
+# Fields whose longest value is well-formed but still refused by a rule of the service:
+# an unknown time zone, a wrong password, a demand that is not in the draft. They must still
+# answer 4xx, and not because of their length.
+SEMANTIC = {("POST /api/centres", "timezone"), ("POST /api/login", "email"),
+            ("POST /api/login", "password"), ("POST /api/plans/{run_id}/pins", "demand"),
+            ("POST /api/plans/{run_id}/pins", "start")}
+LENGTH_WORDS = ("length", "characters")
+
+
+def test_every_string_field_of_every_write_operation_fits_the_database_at_its_maximum(
+        client, as_, world: World):
+    calls = base_calls(client, as_, world)
+    operations = json_write_operations(client)
+    assert set(operations) == set(calls), "a new JSON write operation needs a base request here"
+    walked = 0
+    for operation, struct_name in sorted(operations.items()):
+        for field, schema, in_list in string_fields(STRUCTS[struct_name]):
+            assert "maxLength" in schema or "enum" in schema, \
+                f"{operation}: {field} has no maximum length"
+            if "enum" in schema:
+                continue
+            limit = schema["maxLength"]
+            for length, allowed in ((limit, True), (limit + 1, False)):
+                url, who, body = calls[operation]()
+                value = text_of(field, length)
+                body[field] = [value] if in_list else value
+                method = operation.split()[0].lower()
+                r = client.request(method, url, headers=as_(who), json=body)
+                where = f"{operation} {field} at {length} characters: {r.status_code} {r.text}"
+                walked += 1
+                assert r.status_code < 500, where
+                if allowed and (operation, field) in SEMANTIC:
+                    assert 400 <= r.status_code < 500, where
+                    assert not any(w in r.json()["detail"] for w in LENGTH_WORDS), where
+                elif allowed:
+                    assert r.status_code < 300, where
+                else:
+                    assert r.status_code == 400, where
+    assert walked > 60
+
+
+def test_room_and_door_names_as_long_as_the_column_are_stored_and_longer_ones_refused(
+        client, as_, world: World):
+    # The schema allowed 200 characters, the columns hold 120: 121-200 answered 500 on
+    # PostgreSQL.
+    staff, centre = as_("staff"), world.centre_id
+    for path, body in (("rooms", {"capacity": 5}), ("doors", {"kind": "room"})):
+        ok = client.post(f"/api/centres/{centre}/{path}", headers=staff,
+                         json={**body, "name": "R" * 120})
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["name"] == "R" * 120
+        for length in (121, 150, 200):
+            r = client.post(f"/api/centres/{centre}/{path}", headers=staff,
+                            json={**body, "name": "R" * length})
+            assert r.status_code == 400, (path, length, r.text)
+            assert "length <= 120" in r.json()["detail"]
