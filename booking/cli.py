@@ -6,9 +6,11 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from sqlalchemy import func, select, update
 
@@ -38,9 +40,28 @@ def load_demo_if_empty(url: str) -> bool:
         engine.dispose()
 
 
+# How long a stopping worker lets a mail being sent finish before it gives the mail back.
+MAIL_GRACE_SECONDS = 10.0
+# How long serve waits for the background worker to stop before it kills it.
+WORKER_STOP_SECONDS = 60.0
+
+
+class _Terminated(Exception):
+    """SIGTERM reached ``raumplan serve``: stop like after Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # SIGTERM (systemd, container runtimes) must stop everything this command started, as
+    # Ctrl-C does. Uvicorn shuts its web workers down gracefully on SIGTERM and then raises the
+    # signal again, which by default ends the process before the background worker is stopped:
+    # this handler turns it into an exception, so the ``finally`` below runs.
+    signal.signal(signal.SIGTERM, _raise_terminated)
     settings = _settings(args)
     upgrade(settings.database_url)
     if args.demo and load_demo_if_empty(settings.database_url):
@@ -51,52 +72,100 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_worker:
         # The background worker runs beside the web workers: it solves plans and sends the
         # outbox, so neither a solve nor an SMTP round trip ever runs in a web process.
-        planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker"])
+        planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker",  # noqa: S603
+                                    "--stop-with", str(os.getpid())])
         os.environ["RAUMPLAN_MAIL_AFTER_COMMIT"] = "0"
     print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
     try:
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
                     log_level=args.log_level, access_log=False)
+    except _Terminated:
+        pass
     finally:
         if planner is not None:
-            planner.terminate()
-            planner.wait(timeout=10)
+            _stop_worker(planner)
     return 0
+
+
+def _stop_worker(planner: subprocess.Popen[bytes]) -> None:
+    """Ask the background worker to stop (it hands its solve back and keeps the mails in the
+    outbox); kill it only if it does not manage within ``WORKER_STOP_SECONDS``."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this short
+    planner.send_signal(signal.SIGTERM)
+    try:
+        planner.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        planner.kill()
+        planner.wait()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """The background worker: plan runs one after the other, and the mail outbox every half
-    second on a thread of its own (a long solve must not hold up mails)."""
-    import threading
-    import time
+    second on a thread of its own (a long solve must not hold up mails).
 
-    from booking.mailer import dispatch_pending
-    from booking.services.planning import worker_loop
+    SIGTERM or SIGINT stop it gracefully: the run being solved goes back to the queue, the mail
+    being sent may finish (``MAIL_GRACE_SECONDS``), and unsent mails stay in the outbox for
+    the next worker. With ``--stop-with PID`` it also stops when that process (``raumplan
+    serve``) is gone, so a killed serve leaves no worker behind."""
+    import threading
+
+    from booking.mailer import dispatch_pending, hand_back_claims
+    from booking.services import planning
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     clock = Clock()
+    if args.once:
+        try:
+            dispatch_pending(factory, settings, clock.now)
+            planning.worker_loop(factory, clock.now, once=True)
+        finally:
+            engine.dispose()
+        return 0
 
-    def send_mail_forever() -> None:
-        while True:
+    log = logging.getLogger("raumplan.worker")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def send_mail_until_stopped() -> None:
+        while not stop.is_set():
             try:
-                dispatch_pending(factory, settings, clock.now)
+                dispatch_pending(factory, settings, clock.now, stop=stop)
             except Exception:
                 # The outbox keeps the mail; the next round tries again.
                 logging.getLogger("raumplan.mail").exception("mail dispatch failed")
-            time.sleep(0.5)
+            stop.wait(0.5)
 
-    try:
-        if args.once:
-            dispatch_pending(factory, settings, clock.now)
-        else:
-            threading.Thread(target=send_mail_forever, daemon=True, name="mail").start()
-        worker_loop(factory, clock.now, once=args.once)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        engine.dispose()
+    name = planning.worker_name()
+    mail = threading.Thread(target=send_mail_until_stopped, name="mail")
+    # A daemon: a solve cannot be interrupted, so a stopping worker hands the run back and
+    # leaves the thread behind rather than wait up to the run's time limit.
+    plans = threading.Thread(target=planning.worker_loop, args=(factory, clock.now),
+                             kwargs={"name": name, "stop": stop}, name="plans", daemon=True)
+    mail.start()
+    plans.start()
+    while not stop.wait(1.0):
+        if args.stop_with and os.getppid() != args.stop_with:
+            log.warning("serve (pid %s) is gone; stopping", args.stop_with)
+            stop.set()
+    handed = planning.hand_back(factory, name, clock.now())
+    mail.join(timeout=MAIL_GRACE_SECONDS)
+    hand_back_claims(factory)
+    log.info("worker stopped; plan runs handed back: %s", handed or "none")
+    engine.dispose()
+    if plans.is_alive() or mail.is_alive():
+        # A solve cannot be interrupted and a stuck send only ends with its timeout; their
+        # work is handed back, so end here, flushed, instead of waiting for them.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
@@ -217,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = with_db(sub.add_parser("worker", help="run the planning worker"))
     worker.add_argument("--once", action="store_true", help="solve what is queued, then stop")
+    worker.add_argument("--stop-with", type=int, metavar="PID",
+                        help="stop when the process PID is gone (set by serve)")
     worker.set_defaults(func=cmd_worker)
 
     plan = with_db(sub.add_parser("plan", help="plan a centre's week (Raumnutzungsplan)"))

@@ -510,17 +510,55 @@ def _mark_failed(
         )
 
 
+def _release(
+    session_factory: sessionmaker[Session], mail_ids: list[int], claimed_at: datetime
+) -> None:
+    """Give back claimed mails that were not tried: the next dispatch takes them at once
+    instead of after ``CLAIM_TIMEOUT``."""
+    if not mail_ids:
+        return
+    with transaction(session_factory) as session:
+        session.execute(
+            update(OutboxMail)
+            .where(
+                OutboxMail.id.in_(mail_ids),
+                OutboxMail.claimed_at == claimed_at,
+                OutboxMail.sent_at.is_(None),
+            )
+            .values(claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# The batches this process has claimed and not finished (claim time → mail ids), so a
+# stopping worker can give back what a stuck send still holds.
+_held: dict[datetime, list[int]] = {}
+_held_lock = threading.Lock()
+
+
+def hand_back_claims(session_factory: sessionmaker[Session]) -> None:
+    """Give back every mail this process still holds unsent (a stopping worker whose send is
+    stuck): the mails stay in the outbox and the next worker sends them."""
+    with _held_lock:
+        held = list(_held.items())
+        _held.clear()
+    for claimed_at, mail_ids in held:
+        _release(session_factory, mail_ids, claimed_at)
+
+
 def dispatch_pending(
     session_factory: sessionmaker[Session],
     settings: Settings,
     now: Callable[[], datetime],
+    stop: threading.Event | None = None,
 ) -> int:
     """Send every unsent mail once; return how many were sent.
 
     Each mail is claimed, sent and marked in separate short transactions, so the database is
     never held while talking to a mail server, and concurrent dispatchers (threads or
     processes) skip mails another has claimed. A failed mail keeps ``sent_at`` empty, counts
-    the attempt, and is tried again by the next dispatch.
+    the attempt, and is tried again by the next dispatch. Once ``stop`` is set no further
+    mail is tried, and the claimed ones not tried are given back.
     """
     with session_factory() as session:
         ids = list(
@@ -534,10 +572,19 @@ def dispatch_pending(
     transport = _Transport(settings)
     try:
         for first in range(0, len(ids), _BATCH):
+            if stop is not None and stop.is_set():
+                break
             claimed_at = require_aware(now(), "clock")
             done: list[int] = []
+            untried: list[int] = []
             try:
-                for mail in _claim(session_factory, ids[first : first + _BATCH], claimed_at):
+                batch = _claim(session_factory, ids[first : first + _BATCH], claimed_at)
+                untried = [mail.id for mail in batch]
+                with _held_lock:
+                    _held[claimed_at] = untried
+                for mail in batch:
+                    if stop is not None and stop.is_set():
+                        break
                     try:
                         transport.send(build_message(mail, settings), mail)
                     except Exception as exc:
@@ -548,10 +595,15 @@ def dispatch_pending(
                         _mark_failed(
                             session_factory, mail.id, claimed_at, f"{type(exc).__name__}: {exc}"
                         )
+                        untried.remove(mail.id)
                         continue
                     done.append(mail.id)
+                    untried.remove(mail.id)
             finally:
                 _mark_sent(session_factory, done, require_aware(now(), "clock"))
+                with _held_lock:
+                    _held.pop(claimed_at, None)
+                _release(session_factory, untried, claimed_at)
             sent += len(done)
     finally:
         transport.close()

@@ -43,6 +43,14 @@ class Actor:
     def is_any_staff(self) -> bool:
         return self.is_admin or any(r == Role.STAFF for r, _ in self.roles)
 
+    @property
+    def staff_centres(self) -> frozenset[int] | None:
+        """The centres whose people this actor may see; None for every centre (admins, and a
+        staff role without a centre)."""
+        if self.is_admin or (Role.STAFF, None) in self.roles:
+            return None
+        return frozenset(c for r, c in self.roles if r == Role.STAFF and c is not None)
+
     def can_read_reports(self, centre_id: int) -> bool:
         return self.is_staff_of(centre_id) or self.has(Role.CITY, centre_id)
 

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from booking.audit import record
 from booking.errors import Forbidden, InvalidInput, NotFound
 from booking.models import (
     HOLDING_STATUS,
+    Booking,
     Centre,
     Door,
     Feature,
@@ -21,9 +22,12 @@ from booking.models import (
     Occurrence,
     Offer,
     Person,
+    PersonRole,
     Room,
     RoomFeature,
+    StaffProfile,
     Theme,
+    group_contact,
 )
 from booking.permissions import Actor, require_admin, require_login, require_staff
 from booking.timeutil import zone
@@ -234,12 +238,15 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
     staff_id = require_staff(actor, get_centre(session, centre_id).id)
     if kind not in {str(k) for k in GroupKind}:
         raise InvalidInput(f"The kind must be one of {', '.join(k.value for k in GroupKind)}.")
-    contacts = []
-    for pid in sorted(set(contact_ids)):
-        person = session.get(Person, pid)
-        if person is None or person.deleted_at is not None:
+    # Only people the staff member may see: naming another centre's resident as a contact
+    # would both reveal and misuse an account they have no business with.
+    wanted = sorted(set(contact_ids))
+    found = {p.id: p for p in session.scalars(select(Person).where(
+        Person.id.in_(wanted), Person.deleted_at.is_(None), visible_to(actor)))}
+    for pid in wanted:
+        if pid not in found:
             raise NotFound(f"There is no person {pid}.")
-        contacts.append(person)
+    contacts = [found[pid] for pid in wanted]
     group = Group(centre_id=centre_id, name=name, kind=kind, description=description,
                   contacts=contacts)
     session.add(group)
@@ -248,18 +255,43 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
     return group
 
 
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Which persons ``actor`` may see, as a condition on :class:`Person`: themselves, and for
+    staff the people connected to their centres (who requested or is responsible for a booking
+    there, contacts of its groups, anyone holding a role there, its staff profiles). Admins see
+    everyone. Residents of one centre are none of another centre's staff's business."""
+    centres = actor.staff_centres
+    if centres is None:
+        return true()
+    ids = sorted(centres)
+    return or_(
+        Person.id == actor.person_id,
+        exists().where(Booking.centre_id.in_(ids),
+                       or_(Booking.requested_by_id == Person.id,
+                           Booking.responsible_id == Person.id)),
+        exists().where(group_contact.c.person_id == Person.id,
+                       group_contact.c.group_id == Group.id, Group.centre_id.in_(ids)),
+        exists().where(PersonRole.person_id == Person.id, PersonRole.centre_id.in_(ids)),
+        exists().where(StaffProfile.person_id == Person.id, StaffProfile.centre_id.in_(ids)),
+    )
+
+
 def list_persons(session: Session, actor: Actor) -> Sequence[Person]:
     require_login(actor)
     if not actor.is_any_staff:
         raise Forbidden("Only staff may list persons.")
-    return session.scalars(select(Person).where(Person.deleted_at.is_(None))
+    return session.scalars(select(Person).where(Person.deleted_at.is_(None), visible_to(actor))
                            .order_by(Person.id)).all()
 
 
 def get_person(session: Session, actor: Actor, person_id: int) -> Person:
+    """One person; to anyone who may not see them it does not exist (404, not 403)."""
     me = require_login(actor)
-    person = session.get(Person, person_id)
-    if person is None or person.deleted_at is not None or (me != person_id
-                                                          and not actor.is_any_staff):
+    if me != person_id and not actor.is_any_staff:
+        raise NotFound(f"There is no person {person_id}.")
+    person = session.scalar(select(Person).where(Person.id == person_id,
+                                                 Person.deleted_at.is_(None),
+                                                 visible_to(actor)))
+    if person is None:
         raise NotFound(f"There is no person {person_id}.")
     return person

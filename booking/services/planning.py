@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import socket
+import threading
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -344,11 +345,15 @@ def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datet
         # in "running" for ever.
         log.exception("plan run %s failed", run_id)
         with transaction(factory) as session:
-            run = _run(session, run_id)
-            run.status, run.error, run.finished_at = "failed", str(exc)[:2000], now()
+            failed = _still_running(session, run_id)
+            if failed is not None:
+                failed.status, failed.error, failed.finished_at = "failed", str(exc)[:2000], now()
         raise
     with transaction(factory) as session:
-        run = _run(session, run_id)
+        ours = _still_running(session, run_id)
+        if ours is None:
+            return _run(session, run_id)
+        run = ours
         run.plan = solver.plan_to_json(plan)
         run.status = "done"
         run.finished_at = now()
@@ -360,18 +365,46 @@ def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datet
         return run
 
 
+def _still_running(session: Session, run_id: int) -> PlanRun | None:
+    """The run, locked, if it is still being solved; None if a stopping worker handed it back
+    meanwhile (then the worker that takes it up again writes the result, not this one)."""
+    run = session.get(PlanRun, run_id, with_for_update=True)
+    if run is None:
+        raise NotFound(f"There is no plan {run_id}.")
+    return run if run.status == "running" else None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def hand_back(factory: sessionmaker[Session], worker: str, now: datetime) -> list[int]:
+    """A stopping worker puts the runs it is solving back into the queue, so another worker
+    (or this one, restarted) solves them at once instead of after the stale-claim timeout."""
+    with transaction(factory) as session:
+        runs = session.scalars(select(PlanRun).where(
+            PlanRun.status == "running", PlanRun.worker == worker).with_for_update()).all()
+        for run in runs:
+            run.status, run.worker, run.started_at, run.progress = "queued", None, None, {}
+            record(session, now, None, "plan_run", run.id, "handed_back", worker=worker)
+        return [run.id for run in runs]
+
+
 def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
-                poll_seconds: float = 1.0, once: bool = False, workers: int = 2) -> int:
+                poll_seconds: float = 1.0, once: bool = False, workers: int = 2,
+                name: str | None = None, stop: threading.Event | None = None) -> int:
     """The planning worker (``raumplan worker``): solves queued runs one after the other,
-    outside any request, so a long solve never blocks bookings or door checks."""
-    name = f"{socket.gethostname()}:{os.getpid()}"
+    outside any request, so a long solve never blocks bookings or door checks. Once ``stop``
+    is set it takes no further run."""
+    name = name or worker_name()
+    stop = stop or threading.Event()
     done = 0
-    while True:
+    while not stop.is_set():
         run_id = claim_next(factory, name, now())
         if run_id is None:
             if once:
                 return done
-            _time.sleep(poll_seconds)
+            stop.wait(poll_seconds)
             continue
         try:
             execute(factory, run_id, now, workers=workers)
@@ -379,6 +412,7 @@ def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
             continue
         finally:
             done += 1
+    return done
 
 
 # ---------------------------------------------------------------------- drafts and publish

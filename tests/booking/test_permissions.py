@@ -39,7 +39,9 @@ REQUESTERS: Expect = (401,  OK,  OK,  OK,   OK,  OK,   403, 403)
 # exist (404, not 403, so nobody learns of other people's requests).
 OWNER_OR_STAFF: Expect = (401, OK, 404, OK, 404, OK,   404, 404)
 STAFF_DECIDES: Expect = (401, 403, 404, OK, 404, OK,   404, 404)
-SELF_OR_STAFF: Expect = (401, OK, 404, OK,  OK,  OK,   404, 404)
+# A person is visible to themselves, to staff of a centre they are connected with (anna
+# requested a room in nord) and to admins; staff of süd do not learn she exists.
+SELF_OR_CENTRE_STAFF: Expect = (401, OK, 404, OK, 404, OK,  404, 404)
 # The plan run is still queued: staff pass the permission check and hear it is not finished.
 STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
 
@@ -121,7 +123,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/offers", PUBLIC, lambda x: "/api/offers"),
     Endpoint("GET", "/api/groups", PUBLIC, lambda x: "/api/groups"),
     Endpoint("GET", "/api/persons", ANY_STAFF, lambda x: "/api/persons"),
-    Endpoint("GET", "/api/persons/{person_id}", SELF_OR_STAFF,
+    Endpoint("GET", "/api/persons/{person_id}", SELF_OR_CENTRE_STAFF,
              lambda x: f"/api/persons/{x.anna}"),
     Endpoint("POST", "/api/rentals/quote", PUBLIC, lambda x: "/api/rentals/quote",
              lambda x: {"room_id": x.cafe, "starts_at": berlin(2026, 12, 9, 16),
@@ -298,3 +300,67 @@ def test_resident_cannot_create_programme_rooms_doors_offers_or_list_persons(
     rooms = client.get("/api/rooms", params={"centre_id": centre}).json()
     assert "Mein Raum" not in {r["name"] for r in rooms}
     assert client.get("/api/offers", params={"centre_id": centre}).json() == []
+
+
+# Persons: staff see the people of their own centres only (issue 6, section 4). Centre nord is
+# the first centre, süd the second; anna requested a room in nord, ben nowhere yet.
+
+def listed_emails(client, headers) -> set[str]:
+    r = client.get("/api/persons", headers=headers)
+    assert r.status_code == 200, r.text
+    return {p["email"] for p in r.json()}
+
+
+def test_staff_list_the_people_of_their_own_centre_only(client, as_, scene: Scene):
+    emails = scene.world.emails
+    nord = {emails[k] for k in ("anna", "staff", "city", "terminal")}
+    assert listed_emails(client, as_("staff")) == nord
+    assert listed_emails(client, as_("staff_sued")) == {emails["staff_sued"]}
+    assert listed_emails(client, as_("admin")) == set(emails.values())
+
+
+def test_staff_of_another_centre_cannot_tell_a_nord_resident_from_a_missing_person(
+        client, as_, scene: Scene):
+    theirs = client.get(f"/api/persons/{scene.anna}", headers=as_("staff_sued"))
+    nothing = client.get(f"/api/persons/{scene.anna + 1000}", headers=as_("staff_sued"))
+    assert theirs.status_code == nothing.status_code == 404
+    assert theirs.json()["title"] == nothing.json()["title"]
+    assert "anna" not in theirs.text.lower()
+    assert client.get(f"/api/persons/{scene.anna}", headers=as_("staff")).json()["email"] == (
+        scene.world.emails["anna"])
+
+
+def test_staff_of_another_centre_cannot_make_a_nord_resident_their_group_contact(
+        client, as_, scene: Scene, session_factory):
+    sued = scene.world.other_centre_id
+    audit_before = audit_count(session_factory)
+    refused = client.post(f"/api/centres/{sued}/groups", headers=as_("staff_sued"),
+                          json={"name": "Strickkreis", "kind": "self_help",
+                                "contact_ids": [scene.anna]})
+    assert refused.status_code == 404, refused.text
+    assert audit_count(session_factory) == audit_before, "a refused request changed data"
+    assert "Strickkreis" not in {g["name"] for g in client.get(
+        "/api/groups", params={"centre_id": sued}).json()}
+    # Staff of nord, where anna requested a room, may name her.
+    made = client.post(f"/api/centres/{scene.centre}/groups", headers=as_("staff"),
+                       json={"name": "Strickkreis", "kind": "self_help",
+                             "contact_ids": [scene.anna]})
+    assert made.status_code == 201, made.text
+    assert made.json()["contact_ids"] == [scene.anna]
+
+
+def test_a_person_becomes_visible_to_a_centres_staff_through_a_request_or_a_group(
+        client, as_, scene: Scene):
+    ben = scene.world.people["ben"]
+    assert client.get(f"/api/persons/{ben}", headers=as_("staff")).status_code == 404
+    assert client.get(f"/api/persons/{ben}", headers=as_("staff_sued")).status_code == 404
+    asked = rent(client, as_("ben"), scene.world.rooms["Saal Süd"], berlin(2026, 12, 12, 16),
+                 berlin(2026, 12, 12, 18), purpose="Vereinstreffen")
+    assert asked.status_code == 201, asked.text
+    assert client.get(f"/api/persons/{ben}", headers=as_("staff_sued")).status_code == 200
+    assert client.get(f"/api/persons/{ben}", headers=as_("staff")).status_code == 404
+    # An admin names ben a contact of a nord group: nord's staff see him from then on.
+    group = client.post(f"/api/centres/{scene.centre}/groups", headers=as_("admin"),
+                        json={"name": "Schachclub", "kind": "self_help", "contact_ids": [ben]})
+    assert group.status_code == 201, group.text
+    assert scene.world.emails["ben"] in listed_emails(client, as_("staff"))

@@ -250,6 +250,20 @@ def test_a_run_whose_worker_died_is_taken_up_again(client, staff, demo, session_
     assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
 
 
+def test_a_run_handed_back_by_a_stopping_worker_is_solved_by_the_next_one(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    assert planning.claim_next(session_factory, "stopping", now) == run["id"]
+    assert planning.hand_back(session_factory, "stopping", now) == [run["id"]]
+    # The stopping worker's late result is not written over the queued run …
+    planning.execute(session_factory, run["id"], lambda: now, workers=1)
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "queued"
+    # … the next worker takes it at once, not after the stale-claim timeout.
+    assert planning.claim_next(session_factory, "next", now) == run["id"]
+    planning.execute(session_factory, run["id"], lambda: now, workers=1)
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
+
+
 def test_a_failing_build_marks_the_run_failed(client, staff, demo, session_factory, now,
                                               monkeypatch):
     run = start_plan(client, staff, demo)
