@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from booking.app import create_app
+from booking.settings import Settings
 from booking.web import i18n
 from tests.booking.account_helpers import links, mails_to, register_and_confirm, token_of
 from tests.factories import PASSWORD, World
@@ -138,7 +140,7 @@ def test_login_form_sets_session_cookie_and_lists_only_own_requests(
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("raumplan_session=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
-    assert "Secure" not in cookie  # settings.secure_cookies is off in tests
+    assert "Secure" not in cookie  # the tests' base URL is http
     page = client.get("/meine-anfragen")
     assert page.status_code == 200
     assert f'href="/meine-anfragen/{mine}"' in page.text
@@ -188,6 +190,30 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
     assert client.get(f"/api/rentals/{rental}", headers=as_("anna")).json()["status"] == \
         "cancelled"
     assert f"Anfrage Nr. {rental} wurde storniert." in client.get(r.headers["location"]).text
+
+
+def test_https_base_url_makes_cookies_secure_and_sends_hsts(
+        db_url: str, tmp_path: Path, clock, world: World) -> None:
+    settings = Settings(database_url=db_url, outbox_dir=tmp_path / "outbox",
+                        mail_send_after_commit=False, base_url="https://raumplan.example.org")
+    with TestClient(create_app(settings, clock), base_url="https://testserver.local") as https:
+        form = Page(https.get("/login").text)
+        r = https.post("/login", data={"email": world.emails["anna"], "passwort": PASSWORD,
+                                       "csrf_token": form.csrf()}, follow_redirects=False)
+        assert r.status_code == 303
+        cookies = r.headers.get_list("set-cookie")
+        assert {c.split("=")[0] for c in cookies} >= {"raumplan_session", "raumplan_device"}
+        assert all("Secure" in c for c in cookies)
+        assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        api = https.get("/api/centres")
+        assert api.headers["strict-transport-security"].startswith("max-age=31536000")
+    # An explicit RAUMPLAN_SECURE_COOKIES=0 wins (e.g. TLS ends in front of a test proxy).
+    assert not Settings(base_url="https://x.example.org", secure_cookies=False).cookies_secure
+
+
+def test_http_base_url_sends_no_hsts(client: TestClient, world: World) -> None:
+    assert "strict-transport-security" not in client.get("/login").headers
+    assert "strict-transport-security" not in client.get("/api/centres").headers
 
 
 def test_anonymous_forms_need_the_double_submit_token(client: TestClient, world: World) -> None:
