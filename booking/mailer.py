@@ -199,12 +199,10 @@ Jemand wollte sich mit Ihrer E-Mail-Adresse bei Raumplan registrieren
 gerade wurde versucht, mit Ihrer E-Mail-Adresse ein neues Konto bei Raumplan anzulegen. Zu
 dieser Adresse gibt es aber schon ein Konto, und daran hat sich nichts geändert.
 
-Waren Sie das und haben Ihr Passwort vergessen? Hier können Sie ein neues setzen:
+Waren Sie das und haben Ihr Passwort vergessen, oder ist Ihr Konto noch nicht bestätigt?
+Hier können Sie ein neues Passwort setzen; damit ist auch Ihre Adresse bestätigt:
 {{ url }}
-{% if confirm_url %}
-Ihre Adresse ist noch nicht bestätigt. Das geht über diesen Link:
-{{ confirm_url }}
-{% endif %}
+
 Wenn Sie das nicht waren, müssen Sie nichts tun.
 
 {% include "de/_signature" %}""",
@@ -354,12 +352,10 @@ Someone tried to register at Raumplan with your e-mail address
 someone has just tried to create a new Raumplan account with your e-mail address. There is
 already an account for this address, and nothing about it has changed.
 
-Was it you, and have you forgotten your password? You can set a new one here:
+Was it you, and have you forgotten your password, or is your account not confirmed yet?
+You can set a new password here; that confirms your address too:
 {{ url }}
-{% if confirm_url %}
-Your address is not confirmed yet. You can confirm it with this link:
-{{ confirm_url }}
-{% endif %}
+
 If it was not you, you need not do anything.
 
 {% include "en/_signature" %}""",

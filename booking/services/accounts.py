@@ -140,9 +140,9 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     a taken address.
 
     New address: an account without roles and a mailed confirmation link. Taken address: the
-    owner is told by mail that someone tried (with a link to set a new password, and one to
-    confirm the address if that is still open). Both paths hash the password, make one link
-    and queue one mail, so neither the answer nor its time tells the two apart.
+    owner is told by mail that someone tried, with a link to set a new password. Both paths
+    hash the password, make one link and queue one mail, so neither the answer nor its time
+    tells the two apart.
     """
     email = normalise_email(email)
     check_password(password, email=email, name=display_name)
@@ -165,11 +165,12 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
             record(session, now, person.id, "person", person.id, "registered")
             _send_confirmation(session, person, now, settings)
     if existing is not None:
-        context: dict[str, object] = {"url": _link(session, existing, "reset", now, settings)}
-        if existing.email_confirmed_at is None:
-            context["confirm_url"] = _link(session, existing, "confirm", now, settings)
+        # Only a link to set a new password, even when the account is not confirmed yet: a
+        # confirmation link would let the owner confirm an account that someone else made with
+        # their address and a password of the other's choosing. Setting their own password
+        # confirms the address too, and ends the other's sessions.
         mailer.enqueue(session, to=existing, kind=mailer.MailKind.ADDRESS_TAKEN, now=now,
-                       context=context)
+                       context={"url": _link(session, existing, "reset", now, settings)})
     return REGISTERED.format(email=email)
 
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from booking.cli import main as raumplan
-from booking.models import Person
-from tests.booking.account_helpers import mails_to, register_and_confirm, token_of
+from booking.models import LoginDevice, Person
+from tests.booking.account_helpers import links, mails_to, register_and_confirm, token_of
 from tests.booking.api_helpers import berlin
 from tests.factories import PASSWORD, World
 
@@ -145,14 +145,34 @@ def test_confirmation_link_works_once_and_expires(client, clock, session_factory
     clock.advance(timedelta(hours=49))
     expired = client.post("/api/register/confirm", json={"token": first})
     assert expired.status_code == 400 and "expired" in expired.json()["detail"]
-    # Registering again sends the owner a fresh confirmation link (and a reset link).
     assert client.post("/api/register", json=NEW).status_code == 202
-    second = token_of(mails_to(session_factory, NEW["email"])[-1], "/konto/bestaetigen")
-    assert client.post("/api/register/confirm", json={"token": second}).status_code == 200
-    again = client.post("/api/register/confirm", json={"token": second})
-    assert again.status_code == 400 and "used already" in again.json()["detail"]
     made_up = client.post("/api/register/confirm", json={"token": "erfunden"})
     assert made_up.status_code == 400 and "not valid" in made_up.json()["detail"]
+    clock.advance(timedelta(hours=-49))
+    assert client.post("/api/register/confirm", json={"token": first}).status_code == 200
+    again = client.post("/api/register/confirm", json={"token": first})
+    assert again.status_code == 400 and "used already" in again.json()["detail"]
+
+
+def test_someone_elses_registration_of_my_address_is_taken_over_by_setting_my_password(
+        client, session_factory, world: World):
+    """Registering a taken but unconfirmed address mails its owner only a reset link, never a
+    confirmation link: confirming would hand the account to whoever chose its password."""
+    mallory = {**NEW, "password": "Mallorys eigenes Passwort"}
+    assert client.post("/api/register", json=mallory).status_code == 202
+    mallorys_token = login(client, NEW["email"], mallory["password"]).json()["token"]
+    assert client.post("/api/register", json=NEW).status_code == 202  # the real Clara
+    taken = mails_to(session_factory, NEW["email"])[-1]
+    assert taken.subject.startswith("Jemand wollte sich")
+    assert [link for link in links(taken) if "/konto/bestaetigen" in link] == []
+    reset = client.post("/api/password-reset/confirm", json={
+        "token": token_of(taken, "/passwort/neu"), "password": NEW["password"]})
+    assert reset.status_code == 200, reset.text
+    assert client.get("/api/me", headers=bearer(mallorys_token)).status_code == 401
+    assert login(client, NEW["email"], mallory["password"]).status_code == 401
+    me = client.get("/api/me", headers=bearer(
+        login(client, NEW["email"], NEW["password"]).json()["token"]))
+    assert me.json()["roles"] == ["resident"]  # setting the password confirmed the address
 
 
 def test_registration_is_throttled_per_client(client, clock, session_factory):
@@ -377,3 +397,43 @@ def test_production_hashes_are_argon2id_with_rfc9106_parameters():
                          check=True, timeout=60,
                          cwd=Path(__file__).parents[2]).stdout.strip()
     assert out.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_parallel_guesses_cannot_overrun_the_budget(session_factory, settings, now,
+                                                    world: World):
+    """Thirty guesses at once (threads, each its own transaction, as from many addresses and
+    workers): the person's row is locked for the check, so only ten are checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from booking.db import transaction
+    from booking.errors import RateLimited, Unauthorized
+    from booking.services import accounts
+
+    def guess(i: int) -> str:
+        try:
+            with transaction(session_factory) as db:
+                accounts.login(db, email="anna@example.org", password=f"geraten {i}",
+                               kind="api", now=now, settings=settings)
+        except Unauthorized:
+            return "checked"
+        except RateLimited:
+            return "throttled"
+        return "in"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(guess, range(30)))
+    assert outcomes.count("checked") == 10
+    assert outcomes.count("throttled") == 20
+
+
+def test_deleting_the_account_ends_its_mailed_links_and_known_devices(
+        client, as_, session_factory, world: World):
+    client.post("/api/password-reset", json={"email": "anna@example.org"})
+    link = token_of(mails_to(session_factory, "anna@example.org")[-1], "/passwort/neu")
+    assert client.delete("/api/me", headers=as_("anna")).status_code == 204
+    r = client.post("/api/password-reset/confirm",
+                    json={"token": link, "password": "ein ganz neues Passwort"})
+    assert r.status_code == 400
+    with session_factory() as s:
+        assert s.scalars(select(LoginDevice).where(
+            LoginDevice.person_id == world.people["anna"])).all() == []
