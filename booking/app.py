@@ -27,6 +27,7 @@ from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.clock import Clock
 from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
+from booking.security import transport_headers
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    availability_cache=AvailabilityCache(VersionReader(engine)),
                    plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
+    mailer.use_link_base(svc.db, settings.base_url)
     logging.basicConfig(level=logging.INFO,
                         format='{"time": "%(asctime)s", "level": "%(levelname)s", '
                                '"logger": "%(name)s", "message": "%(message)s"}')
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                       "actor": Provide(provide_actor)},
         exception_handlers=HANDLERS,
         middleware=[RetryAbortedTransactions()],
+        response_headers=transport_headers(settings.base_url),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         openapi_config=OpenAPIConfig(title="Raumplan", version="0.1.0",

@@ -773,6 +773,7 @@ def _add_persons(session: Session, centre: Centre, now: datetime) -> dict[str, P
         person = Person(
             email=spec.email, password_hash=password_hash, display_name=spec.name,
             phone=spec.phone, language=spec.language, created_at=now,
+            email_confirmed_at=now,  # demo accounts are ready to use
             roles=[PersonRole(role=str(role),
                               centre_id=centre.id if role in CENTRE_ROLES else None)
                    for role in spec.roles],

@@ -62,6 +62,11 @@ class MailKind(StrEnum):
     REQUEST_DECLINED = "request_declined"
     REQUEST_CANCELLED = "request_cancelled"
     STAFF_NEW_REQUEST = "staff_new_request"
+    # Accounts (booking.services.accounts)
+    CONFIRM_ADDRESS = "confirm_address"
+    ADDRESS_TAKEN = "address_taken"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a password
+    LOGIN_FAILURES = "login_failures"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,6 +178,62 @@ Zur Anfrage (bestätigen oder ablehnen):
 
 Diese Nachricht wurde automatisch von Raumplan versendet.
 """,
+    "de/confirm_address": """\
+Bitte bestätigen Sie Ihre E-Mail-Adresse für Raumplan
+{% include "de/_greeting" %}
+
+Sie haben bei Raumplan, der Raumvermietung der Bielefelder Stadtteilzentren, ein Konto mit
+dieser E-Mail-Adresse angelegt. Bitte bestätigen Sie die Adresse über diesen Link; danach
+können Sie Räume anfragen:
+
+{{ url }}
+
+Der Link gilt {{ hours }} Stunden und nur einmal. Wenn Sie kein Konto angelegt haben, müssen
+Sie nichts tun: Ohne Bestätigung kann das Konto keine Räume anfragen.
+
+{% include "de/_signature" %}""",
+    "de/address_taken": """\
+Jemand wollte sich mit Ihrer E-Mail-Adresse bei Raumplan registrieren
+{% include "de/_greeting" %}
+
+gerade wurde versucht, mit Ihrer E-Mail-Adresse ein neues Konto bei Raumplan anzulegen. Zu
+dieser Adresse gibt es aber schon ein Konto, und daran hat sich nichts geändert.
+
+Waren Sie das und haben Ihr Passwort vergessen, oder ist Ihr Konto noch nicht bestätigt?
+Hier können Sie ein neues Passwort setzen; damit ist auch Ihre Adresse bestätigt:
+{{ url }}
+
+Wenn Sie das nicht waren, müssen Sie nichts tun.
+
+{% include "de/_signature" %}""",
+    "de/password_reset": """\
+Neues Passwort für Raumplan
+{% include "de/_greeting" %}
+
+für Ihr Konto bei Raumplan wurde ein neues Passwort angefordert. Über diesen Link können
+Sie es setzen:
+
+{{ url }}
+
+Der Link gilt {{ minutes }} Minuten und nur einmal. Danach sind alle bisherigen Anmeldungen
+beendet. Wenn Sie kein neues Passwort angefordert haben, müssen Sie nichts tun: Ihr Passwort
+bleibt, wie es ist.
+
+{% include "de/_signature" %}""",
+    "de/login_failures": """\
+Fehlgeschlagene Anmeldungen bei Ihrem Raumplan-Konto
+{% include "de/_greeting" %}
+
+in den letzten {{ minutes }} Minuten wurde {{ failures }}-mal vergeblich versucht, sich mit
+Ihrer E-Mail-Adresse bei Raumplan anzumelden. Neue Geräte können sich darum für
+{{ minutes }} Minuten nicht anmelden. Auf Geräten, auf denen Sie schon angemeldet waren,
+können Sie sich weiter anmelden.
+
+Waren Sie das nicht, versucht vielleicht jemand, Ihr Passwort zu erraten. Ein neues, sicheres
+Passwort setzen Sie hier:
+{{ url }}
+
+{% include "de/_signature" %}""",
     # -- English --------------------------------------------------------------------------
     "en/_greeting": "{% if recipient %}Hello {{ recipient }},{% else %}Hello,{% endif %}",
     "en/_details": """\
@@ -270,6 +331,60 @@ Open the request (confirm or decline):
 
 This message was sent automatically by Raumplan.
 """,
+    "en/confirm_address": """\
+Please confirm your e-mail address for Raumplan
+{% include "en/_greeting" %}
+
+you have created an account with this e-mail address at Raumplan, the room rental of
+Bielefeld's neighbourhood centres. Please confirm the address with this link; then you can
+request rooms:
+
+{{ url }}
+
+The link is valid for {{ hours }} hours and once only. If you did not create an account, you
+need not do anything: without confirmation the account cannot request rooms.
+
+{% include "en/_signature" %}""",
+    "en/address_taken": """\
+Someone tried to register at Raumplan with your e-mail address
+{% include "en/_greeting" %}
+
+someone has just tried to create a new Raumplan account with your e-mail address. There is
+already an account for this address, and nothing about it has changed.
+
+Was it you, and have you forgotten your password, or is your account not confirmed yet?
+You can set a new password here; that confirms your address too:
+{{ url }}
+
+If it was not you, you need not do anything.
+
+{% include "en/_signature" %}""",
+    "en/password_reset": """\
+A new password for Raumplan
+{% include "en/_greeting" %}
+
+a new password has been requested for your Raumplan account. You can set it with this link:
+
+{{ url }}
+
+The link is valid for {{ minutes }} minutes and once only. Afterwards all earlier logins are
+ended. If you did not ask for a new password, you need not do anything: your password stays
+as it is.
+
+{% include "en/_signature" %}""",
+    "en/login_failures": """\
+Failed logins to your Raumplan account
+{% include "en/_greeting" %}
+
+in the last {{ minutes }} minutes there were {{ failures }} failed attempts to log in to
+Raumplan with your e-mail address. New devices therefore cannot log in for {{ minutes }}
+minutes. On devices where you have logged in before, you can still log in.
+
+If this was not you, someone may be trying to guess your password. You can set a new, strong
+password here:
+{{ url }}
+
+{% include "en/_signature" %}""",
 }
 
 _env = Environment(
@@ -297,6 +412,15 @@ def render(kind: MailKind, language: str, context: Mapping[str, object]) -> tupl
 # ---------------------------------------------------------------------------------------------
 # Queueing: inside the caller's transaction.
 
+# Where a session's mails link to (Settings.base_url), carried in ``Session.info``.
+_LINK_BASE: Final = "raumplan_link_base"
+
+
+def use_link_base(session_factory: sessionmaker[Session], base_url: str) -> None:
+    """Mails queued through this factory's sessions turn a ``path`` in their context into an
+    absolute ``url`` on ``base_url`` (the app factory sets it from the settings)."""
+    session_factory.kw.setdefault("info", {})[_LINK_BASE] = base_url.rstrip("/")
+
 
 def enqueue(
     session: Session,
@@ -315,6 +439,9 @@ def enqueue(
         return None
     values: dict[str, object] = {"recipient": to.display_name or ""}
     values.update(context)
+    base = session.info.get(_LINK_BASE)
+    if "url" not in values and isinstance(values.get("path"), str) and base:
+        values["url"] = f"{base}{values['path']}"
     subject, body = render(kind, to.language, values)
     if to.id is None:
         session.flush()  # a person created in this same transaction needs its id

@@ -81,6 +81,10 @@ def require_admin(actor: Actor) -> int:
 def require_resident(actor: Actor) -> int:
     """Residents (and group contacts, who are residents too) may request rooms."""
     person_id = require_login(actor)
+    if not actor.roles:
+        # Self-registered and not yet confirmed (booking.services.accounts.register).
+        raise Forbidden("Please confirm your e-mail address first: open the link in the mail "
+                        "we sent you.")
     if not (actor.has(Role.RESIDENT) or actor.has(Role.GROUP_CONTACT) or actor.is_any_staff):
         raise Forbidden("Only registered residents may request rooms.")
     return person_id

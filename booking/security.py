@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and random tokens."""
+"""Password hashing (argon2id), random tokens, and the transport-security header."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.datastructures import ResponseHeader
 
 # argon2-cffi's defaults are RFC 9106's second recommended option (argon2id, t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -41,3 +42,15 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# One year, the subdomains too: what hstspreload.org asks for. Sent only when the configured
+# base URL is https, so a plain-HTTP demo on localhost is never pinned to TLS.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def transport_headers(base_url: str) -> list[ResponseHeader]:
+    """Headers every response carries: HSTS when the service is reached over https."""
+    if not base_url.lower().startswith("https://"):
+        return []
+    return [ResponseHeader(name="Strict-Transport-Security", value=HSTS)]

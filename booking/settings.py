@@ -18,6 +18,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_bool(name: str) -> bool | None:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("1", "true", "yes"):
+        return True
+    if raw in ("0", "false", "no"):
+        return False
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -33,16 +42,39 @@ class Settings:
     # Cookie sessions for the pages; bearer tokens for API clients.
     session_hours: int = 12
     api_token_days: int = 30
-    secure_cookies: bool = False
-    # Login throttling: this many failures per e-mail address (or per client address) within
-    # the window answer 429 until the window has passed.
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # None: Secure cookies (and an HSTS header) exactly when base_url is https.
+    secure_cookies: bool | None = None
+    # Login throttling (OWASP device cookies, booking.services.accounts.login): clients that
+    # never logged in to an account share this many failures per window for it, so an attacker
+    # with any number of addresses gets at most 3 × 10 = 30 guesses per account and hour; a
+    # known device of the owner is judged on its own failures only.
+    login_max_failures: int = 10
+    login_device_max_failures: int = 5
+    login_window_minutes: int = 20
+    login_device_days: int = 180
+    # Registration and password-reset requests per client address and hour.
+    register_max_per_client: int = 10
+    confirm_link_hours: int = 48
+    reset_link_minutes: int = 60
     # Mails go out on a background thread after the commit; tests can switch that off and
     # call the dispatcher themselves.
     mail_send_after_commit: bool = True
+    # Where people reach the service: links in mails start with it, and an https URL makes
+    # cookies Secure and adds HSTS.
     base_url: str = "http://127.0.0.1:8000"
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.https if self.secure_cookies is None else self.secure_cookies
+
+    def link(self, path: str) -> str:
+        """An absolute link for a mail: the configured base URL and ``path``."""
+        return self.base_url.rstrip("/") + path
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -55,7 +87,7 @@ class Settings:
             "smtp_starttls": os.environ.get("RAUMPLAN_SMTP_STARTTLS", "") in ("1", "true", "yes"),
             "mail_from": os.environ.get("RAUMPLAN_MAIL_FROM") or cls.mail_from,
             "outbox_dir": Path(os.environ.get("RAUMPLAN_OUTBOX_DIR") or cls.outbox_dir),
-            "secure_cookies": os.environ.get("RAUMPLAN_SECURE_COOKIES", "") in ("1", "true"),
+            "secure_cookies": _env_bool("RAUMPLAN_SECURE_COOKIES"),
             "base_url": os.environ.get("RAUMPLAN_BASE_URL") or cls.base_url,
             # "0" leaves sending to `raumplan mail send` (e.g. from cron) instead of a thread
             # in each web worker.

@@ -1,4 +1,5 @@
-"""API: registration, login (bearer tokens), the caller's own data (DSGVO export, deletion)."""
+"""API: registration with a mailed confirmation link, password reset by mail, login (bearer
+tokens and device tokens), the caller's own data (DSGVO export, deletion)."""
 
 from __future__ import annotations
 
@@ -22,23 +23,59 @@ class AccountController(Controller):
     path = "/api"
     tags = ["accounts"]
 
-    @post("/register", sync_to_thread=True)
-    def register(self, svc: Services, data: s.RegisterIn) -> s.PersonOut:
+    @post("/register", sync_to_thread=True, status_code=202)
+    def register(self, svc: Services, request: Request[Any, Any, Any],
+                 data: s.RegisterIn) -> s.Accepted:
+        """Register as a resident. The answer is the same whether or not the address has an
+        account; a link to confirm the address comes by mail, and rooms can be requested once
+        it is opened (``POST /api/register/confirm``). Throttled per client."""
         with transaction(svc.db) as db:
-            return convert.person(accounts.register_resident(
+            return s.Accepted(detail=accounts.register(
                 db, email=data.email, password=data.password, display_name=data.display_name,
-                language=data.language, now=svc.clock.now()))
+                language=data.language, client=client_key(request), now=svc.clock.now(),
+                settings=svc.settings))
+
+    @post("/register/confirm", sync_to_thread=True, status_code=200)
+    def confirm(self, svc: Services, data: s.ConfirmIn) -> s.PersonOut:
+        """Confirm the address with the token of the mailed link (single use, expires)."""
+        with transaction(svc.db) as db:
+            return convert.person(accounts.confirm_address(db, token=data.token,
+                                                           now=svc.clock.now()))
+
+    @post("/password-reset", sync_to_thread=True, status_code=202)
+    def request_reset(self, svc: Services, request: Request[Any, Any, Any],
+                      data: s.ResetRequestIn) -> s.Accepted:
+        """Mail a link to set a new password (the answer does not tell whether the address
+        has an account). Throttled per client."""
+        with transaction(svc.db) as db:
+            return s.Accepted(detail=accounts.request_password_reset(
+                db, email=data.email, client=client_key(request), now=svc.clock.now(),
+                settings=svc.settings))
+
+    @post("/password-reset/confirm", sync_to_thread=True, status_code=200)
+    def reset(self, svc: Services, data: s.ResetIn) -> s.ResetOut:
+        """Set a new password with the mailed link's token (single use, expires). Ends every
+        session and token of the account; the answer's device token marks this client as
+        known for the next login."""
+        with transaction(svc.db) as db:
+            device = accounts.reset_password(db, token=data.token, password=data.password,
+                                             now=svc.clock.now())
+        return s.ResetOut(detail="The new password is set. Please log in with it.",
+                          device_token=device)
 
     @post("/login", sync_to_thread=True, status_code=200)
-    def login(self, svc: Services, request: Request[Any, Any, Any],
-              data: s.LoginIn) -> s.TokenOut:
-        """Exchange e-mail and password for a bearer token (throttled after failures)."""
+    def login(self, svc: Services, data: s.LoginIn) -> s.TokenOut:
+        """Exchange e-mail and password for a bearer token. Failed logins are throttled per
+        account; a client that sends the ``device_token`` of an earlier login is judged on its
+        own failures only."""
         with transaction(svc.db) as db:
-            result = accounts.login(db, email=data.email, password=data.password,
-                                    client=client_key(request), kind="api",
-                                    now=svc.clock.now(), settings=svc.settings)
+            result = accounts.login(db, email=data.email, password=data.password, kind="api",
+                                    now=svc.clock.now(), settings=svc.settings,
+                                    device_tokens=[data.device_token] if data.device_token
+                                    else [])
             return s.TokenOut(token=result.token, token_type="Bearer",  # noqa: S106
-                              expires_at=result.expires_at, person=convert.person(result.person))
+                              expires_at=result.expires_at, person=convert.person(result.person),
+                              device_token=result.device_token)
 
     @post("/logout", sync_to_thread=True, status_code=204)
     def logout(self, svc: Services, request: Request[Any, Any, Any]) -> None:

@@ -55,6 +55,8 @@ Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
 MinuteOfDay = Annotated[int, msgspec.Meta(ge=0, le=1440)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_TEXT)]
+# Tokens of mailed links and device tokens: URL-safe base64 (booking.security.new_token).
+LinkToken = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[A-Za-z0-9_=-]*$")]
 Feature = Literal["barrier_free", "barrier_free_toilet", "kitchen", "projector",
                   "confidential", "outdoor", "sound_proof", "storage", "hearing_loop", "stage"]
 Theme = Literal["family", "education_general", "education_political", "welcome_culture",
@@ -335,6 +337,8 @@ class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
+    # The device token an earlier login of this client got (OWASP device cookie).
+    device_token: LinkToken | None = None
 
 
 class TokenOut(msgspec.Struct):
@@ -342,3 +346,30 @@ class TokenOut(msgspec.Struct):
     token_type: str
     expires_at: datetime
     person: PersonOut
+    # Keep it and send it with the next login: this client is then judged on its own
+    # failed logins only, not locked out by other people's guesses.
+    device_token: str = ""
+
+
+class Accepted(msgspec.Struct):
+    """A request taken in: what happens next, in words (mailed links and the like)."""
+
+    detail: str
+
+
+class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: LinkToken
+
+
+class ResetRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class ResetIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: LinkToken
+    password: Password
+
+
+class ResetOut(msgspec.Struct):
+    detail: str
+    device_token: str

@@ -12,12 +12,21 @@ from booking.models.bookings import (
 from booking.models.centres import Centre
 from booking.models.groups import Group, GroupKind, Offer, Theme, group_contact
 from booking.models.mail import OutboxMail
-from booking.models.persons import AuthToken, LoginAttempt, Person, PersonRole, Role
+from booking.models.persons import (
+    AccountToken,
+    AuthToken,
+    LoginAttempt,
+    LoginDevice,
+    Person,
+    PersonRole,
+    Role,
+)
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
 
 __all__ = [
     "HOLDING_STATUS",
+    "AccountToken",
     "AuditEvent",
     "AuthToken",
     "Base",
@@ -30,6 +39,7 @@ __all__ = [
     "Group",
     "GroupKind",
     "LoginAttempt",
+    "LoginDevice",
     "Occurrence",
     "Offer",
     "OutboxMail",

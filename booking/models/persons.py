@@ -46,6 +46,10 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(2), default="de")
     created_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
+    # Set when the person opened the link mailed at registration (or a password-reset link,
+    # which proves the same); accounts made by staff, the CLI or the demo start confirmed.
+    # Until then a registered person holds no role, so cannot request rooms.
+    email_confirmed_at: Mapped[datetime | None]
 
     # Loaded when used: most loads of a person (mail recipients, owners) never look at roles.
     roles: Mapped[list[PersonRole]] = relationship(
@@ -79,3 +83,35 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(300), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
     success: Mapped[bool]
+
+
+class AccountToken(Base):
+    """A single-use link sent by mail: confirm the e-mail address, or set a new password.
+
+    Like :class:`AuthToken`, only a SHA-256 of the 256-bit token is stored, so a copy of the
+    database does not let anyone open the links."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (CheckConstraint("purpose IN ('confirm', 'reset')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginDevice(Base):
+    """A browser or API client that has logged in to this account before (OWASP's "device
+    cookie"): it carries the token, and login throttling judges it on its own failures only, so
+    an attack from elsewhere cannot lock the owner out. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "login_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]

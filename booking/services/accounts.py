@@ -1,18 +1,38 @@
-"""Accounts: registration, login with throttling, cookie sessions and API tokens."""
+"""Accounts: registration with a confirmed address, password rules and reset by mail, login
+with throttling that cannot lock the owner out, cookie sessions and API tokens.
+
+Registration answers the same whether or not the address has an account (and does the same
+work: hash, token, mail), so it does not tell who is registered; the owner of a taken address
+gets a mail instead. A registered person holds no role until they open the mailed link, so
+they cannot request rooms before their address is confirmed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
+from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
-from booking.models import AuthToken, Centre, LoginAttempt, Person, PersonRole, Role
+from booking.models import (
+    AccountToken,
+    AuthToken,
+    Centre,
+    LoginAttempt,
+    LoginDevice,
+    Person,
+    PersonRole,
+    Role,
+)
 from booking.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -32,11 +52,47 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> None:
+# zxcvbn scores below this mean fewer than 10^6 guesses: passwords on its list of passwords
+# leaked in breaches, dictionary words, names, repetitions, sequences and keyboard rows.
+_MIN_ZXCVBN_SCORE = 2
+# zxcvbn's matching grows with the square of the length; it refuses more than 72 characters,
+# and a longer password is not weak for its first 72 alone.
+_ZXCVBN_MAX = 72
+
+# Why a password is refused, in the words the person reads.
+WEAK_PASSWORD = {
+    "personal": "The password must not be your e-mail address or your name: others know them.",
+    "leaked": "This password is on a list of common passwords leaked in data breaches, which "
+              "attackers try first. Please choose another one, e.g. several unrelated words.",
+    "guessable": "This password is too easy to guess (repeated characters, a sequence or a "
+                 "keyboard row). Please choose another one, e.g. several unrelated words.",
+}
+
+
+def check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """NIST SP 800-63B: at least 10 characters, and not a known or guessable password.
+
+    The block list is zxcvbn's (Dropbox's estimator, maintained for Python): its frequency
+    lists hold the 30,000 most common passwords of leaked breach corpora plus dictionary words
+    and names, and it recognises repetitions, sequences and keyboard rows. The e-mail address,
+    its local part and the name count as known words too (``user_inputs``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > 512:
         raise InvalidInput("The password may have at most 512 characters.")
+    personal = [w for w in (email.strip(), email.partition("@")[0].strip(), name.strip()) if w]
+    if password.strip().casefold() in {w.casefold() for w in personal}:
+        raise InvalidInput(WEAK_PASSWORD["personal"])
+    result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=personal)
+    if result["score"] >= _MIN_ZXCVBN_SCORE:
+        return
+    sources = {match.get("dictionary_name") for match in result["sequence"]}
+    if "user_inputs" in sources:
+        raise InvalidInput(WEAK_PASSWORD["personal"])
+    if sources & {"passwords", "english_wikipedia", "us_tv_and_film", "surnames",
+                  "female_names", "male_names"}:
+        raise InvalidInput(WEAK_PASSWORD["leaked"])
+    raise InvalidInput(WEAK_PASSWORD["guessable"])
 
 
 def create_person(
@@ -50,16 +106,19 @@ def create_person(
     language: str = "de",
     phone: str | None = None,
     actor_id: int | None = None,
+    confirmed: bool = True,
 ) -> Person:
+    """A new account. Staff, the CLI and the demo vouch for the address (``confirmed``);
+    self-registration goes through :func:`register` instead."""
     email = normalise_email(email)
-    check_password(password)
+    check_password(password, email=email, name=display_name)
     if language not in ("de", "en"):
         raise InvalidInput("The language must be 'de' or 'en'.")
     if session.scalar(select(Person.id).where(Person.email == email)) is not None:
         raise Conflict("An account with this e-mail address exists already.")
     person = Person(email=email, password_hash=hash_password(password),
                     display_name=display_name.strip() or None, language=language, phone=phone,
-                    created_at=now)
+                    created_at=now, email_confirmed_at=now if confirmed else None)
     person.roles = [PersonRole(role=str(role), centre_id=centre) for role, centre in roles]
     session.add(person)
     try:
@@ -71,10 +130,160 @@ def create_person(
     return person
 
 
-def register_resident(session: Session, *, email: str, password: str, display_name: str,
-                      language: str, now: datetime) -> Person:
-    return create_person(session, email=email, password=password, display_name=display_name,
-                         now=now, roles=[(Role.RESIDENT, None)], language=language)
+REGISTERED = ("Thank you. We have sent a mail to {email}. Please open the link in it to "
+              "confirm your address; then you can request rooms.")
+
+
+def register(session: Session, *, email: str, password: str, display_name: str, language: str,
+             client: str, now: datetime, settings: Settings) -> str:
+    """Self-registration of a resident; returns the message to show, the same for a new and
+    a taken address.
+
+    New address: an account without roles and a mailed confirmation link. Taken address: the
+    owner is told by mail that someone tried, with a link to set a new password. Both paths
+    hash the password, make one link and queue one mail, so neither the answer nor its time
+    tells the two apart.
+    """
+    email = normalise_email(email)
+    check_password(password, email=email, name=display_name)
+    if language not in ("de", "en"):
+        raise InvalidInput("The language must be 'de' or 'en'.")
+    _throttle_client(session, f"register:{client}", now, settings)
+    password_hash = hash_password(password)
+    existing = session.scalar(select(Person).where(Person.email == email))
+    if existing is None:
+        person = Person(email=email, password_hash=password_hash,
+                        display_name=display_name.strip() or None, language=language,
+                        created_at=now, email_confirmed_at=None)
+        try:
+            with session.begin_nested():
+                session.add(person)
+                session.flush()
+        except IntegrityError:  # registered meanwhile by a concurrent request
+            existing = session.scalar(select(Person).where(Person.email == email))
+        else:
+            record(session, now, person.id, "person", person.id, "registered")
+            _send_confirmation(session, person, now, settings)
+    if existing is not None:
+        # Only a link to set a new password, even when the account is not confirmed yet: a
+        # confirmation link would let the owner confirm an account that someone else made with
+        # their address and a password of the other's choosing. Setting their own password
+        # confirms the address too, and ends the other's sessions.
+        mailer.enqueue(session, to=existing, kind=mailer.MailKind.ADDRESS_TAKEN, now=now,
+                       context={"url": _link(session, existing, "reset", now, settings)})
+    return REGISTERED.format(email=email)
+
+
+def _send_confirmation(session: Session, person: Person, now: datetime,
+                       settings: Settings) -> None:
+    mailer.enqueue(session, to=person, kind=mailer.MailKind.CONFIRM_ADDRESS, now=now,
+                   context={"url": _link(session, person, "confirm", now, settings),
+                            "hours": settings.confirm_link_hours})
+
+
+# Pages the mailed links open (booking.web.pages); the token goes in the query.
+LINK_PATHS = {"confirm": "/konto/bestaetigen", "reset": "/passwort/neu"}
+
+
+def _link(session: Session, person: Person, purpose: str, now: datetime,
+          settings: Settings) -> str:
+    lifetime = (timedelta(hours=settings.confirm_link_hours) if purpose == "confirm"
+                else timedelta(minutes=settings.reset_link_minutes))
+    token = new_token()
+    session.add(AccountToken(token_hash=token_digest(token), person_id=person.id,
+                             purpose=purpose, created_at=now, expires_at=now + lifetime))
+    return settings.link(f"{LINK_PATHS[purpose]}?token={quote(token)}")
+
+
+def _use_link(session: Session, token: str, purpose: str, now: datetime) -> Person:
+    """The person a mailed link belongs to; the link is used up. 400 with the reason when it
+    is unknown, used or expired."""
+    row = session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == token_digest(token.strip()), AccountToken.purpose == purpose)
+        .with_for_update())
+    if row is None:
+        raise InvalidInput("This link is not valid. Please copy the whole link from the mail.")
+    if row.used_at is not None:
+        raise InvalidInput("This link has been used already.")
+    if row.expires_at <= now:
+        raise InvalidInput("This link has expired. Please ask for a new one.")
+    person = session.get(Person, row.person_id)
+    if person is None or person.deleted_at is not None:
+        raise InvalidInput("This link is not valid. Please copy the whole link from the mail.")
+    row.used_at = now
+    return person
+
+
+def _confirmed(session: Session, person: Person, now: datetime) -> None:
+    """The address is proven: a self-registered person becomes a resident."""
+    if person.email_confirmed_at is not None:
+        return
+    person.email_confirmed_at = now
+    if not person.roles:
+        person.roles.append(PersonRole(role=str(Role.RESIDENT), centre_id=None))
+    record(session, now, person.id, "person", person.id, "confirmed")
+
+
+def confirm_address(session: Session, *, token: str, now: datetime) -> Person:
+    person = _use_link(session, token, "confirm", now)
+    _confirmed(session, person, now)
+    return person
+
+
+RESET_REQUESTED = ("If there is an account for {email}, we have sent a mail with a link to set "
+                   "a new password. The link is valid for {minutes} minutes.")
+# Reset mails per address and hour; beyond, requests are answered alike but send nothing,
+# so nobody can fill a mailbox with them.
+_RESET_MAILS_PER_ADDRESS = 3
+
+
+def request_password_reset(session: Session, *, email: str, client: str, now: datetime,
+                           settings: Settings) -> str:
+    """Mail a single-use link to set a new password; the answer does not tell whether the
+    address has an account."""
+    email = normalise_email(email)
+    _throttle_client(session, f"reset:{client}", now, settings)
+    answer = RESET_REQUESTED.format(email=email, minutes=settings.reset_link_minutes)
+    person = session.scalar(select(Person).where(Person.email == email,
+                                                 Person.deleted_at.is_(None)))
+    key = f"reset-mail:{email}"[:300]
+    if person is None or _recent_attempts(session, key, now - timedelta(hours=1)) >= \
+            _RESET_MAILS_PER_ADDRESS:
+        return answer
+    session.add(LoginAttempt(key=key, at=now, success=True))
+    mailer.enqueue(session, to=person, kind=mailer.MailKind.PASSWORD_RESET, now=now,
+                   context={"url": _link(session, person, "reset", now, settings),
+                            "minutes": settings.reset_link_minutes})
+    return answer
+
+
+def reset_password(session: Session, *, token: str, password: str, now: datetime) -> str:
+    """Set a new password through a mailed link. Every session, API token, known device and
+    other open link of the person ends; the address counts as confirmed (the link proved it).
+    Returns a new device token: the client that reset the password is a known device, so it
+    can log in even while others are throttled."""
+    person = _use_link(session, token, "reset", now)
+    check_password(password, email=person.email or "", name=person.display_name or "")
+    person.password_hash = hash_password(password)
+    _confirmed(session, person, now)
+    session.execute(delete(AuthToken).where(AuthToken.person_id == person.id))
+    session.execute(delete(LoginDevice).where(LoginDevice.person_id == person.id))
+    session.execute(update(AccountToken)
+                    .where(AccountToken.person_id == person.id, AccountToken.used_at.is_(None))
+                    .values(used_at=now).execution_options(synchronize_session=False))
+    record(session, now, person.id, "person", person.id, "password reset")
+    return _new_device(session, person, now)
+
+
+def _throttle_client(session: Session, key: str, now: datetime, settings: Settings) -> None:
+    """Registration and reset requests send mail: at most so many per client address and
+    hour. Only requests that would send one are counted."""
+    key = key[:300]
+    if _recent_attempts(session, key, now - timedelta(hours=1)) >= \
+            settings.register_max_per_client:
+        raise RateLimited("Too many requests from your network. Please try again in an hour.",
+                          retry_after=3600)
+    session.add(LoginAttempt(key=key, at=now, success=True))
 
 
 def add_user(session: Session, *, email: str, password: str, display_name: str, role: Role,
@@ -97,6 +306,16 @@ class Login:
     csrf_token: str
     person: Person
     expires_at: datetime
+    # The client's device token for this account (OWASP device cookie): send it with the
+    # next login.
+    device_token: str = ""
+
+
+def _recent_attempts(session: Session, key: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.key == key, LoginAttempt.at >= since)
+    ) or 0
 
 
 def _recent_failures(session: Session, key: str, since: datetime) -> int:
@@ -107,35 +326,82 @@ def _recent_failures(session: Session, key: str, since: datetime) -> int:
     ) or 0
 
 
-def login(session: Session, *, email: str, password: str, client: str, kind: str,
-          now: datetime, settings: Settings) -> Login:
+# A browser keeps the device tokens of the last few accounts logged in there (a shared
+# computer at the centre); more than this are not looked at.
+MAX_DEVICE_TOKENS = 8
+
+
+def _known_device(session: Session, person: Person, tokens: Sequence[str], now: datetime,
+                  settings: Settings) -> tuple[LoginDevice, str] | None:
+    by_digest = {token_digest(t): t for t in list(tokens)[:MAX_DEVICE_TOKENS] if t}
+    if not by_digest:
+        return None
+    device = session.scalar(select(LoginDevice).where(
+        LoginDevice.token_hash.in_(list(by_digest)), LoginDevice.person_id == person.id,
+        LoginDevice.last_used_at > now - timedelta(days=settings.login_device_days)))
+    return None if device is None else (device, by_digest[device.token_hash])
+
+
+def _new_device(session: Session, person: Person, now: datetime) -> str:
+    token = new_token()
+    session.add(LoginDevice(token_hash=token_digest(token), person_id=person.id,
+                            created_at=now, last_used_at=now))
+    return token
+
+
+def login(session: Session, *, email: str, password: str, kind: str,
+          now: datetime, settings: Settings, device_tokens: Sequence[str] = ()) -> Login:
     """Check the password and open a session or API token.
 
-    Failures are counted per address and per client; past the limit the answer is 429 for the
-    rest of the window, whatever the password, so guessing is throttled even for a correct one.
-    A client (one address, such as the centre's public computer) may fail four times as often
-    as one account before it is throttled, so one resident's typos do not lock out the next.
+    Throttling follows OWASP's device-cookie scheme. A client that shows a device token of
+    this account (it logged in here before) is judged on its own failures only: past
+    ``login_device_max_failures`` in the window that device gets 429. Every other client
+    shares the account's budget of ``login_max_failures`` per window, whatever its address,
+    and the owner is mailed when it runs out; the owner's known devices still log in. Past a
+    limit the answer is 429 whatever the password, so guessing is throttled even for a
+    correct one. There is no limit per client address: it would lock out every resident
+    behind a shared one (the centre's public computer, a flat's router) and does not bound an
+    attacker with many addresses; the refused common passwords make spraying one guess over
+    many accounts unrewarding.
+
+    The person's row is locked for the check, so concurrent guesses cannot overrun a budget.
     """
     email = email.strip().lower()[:254]
-    since = now - timedelta(minutes=settings.login_window_minutes)
-    keys = [f"email:{email}", f"client:{client}"[:300]]
-    limits = {keys[0]: settings.login_max_failures, keys[1]: 4 * settings.login_max_failures}
-    for key in keys:
-        if _recent_failures(session, key, since) >= limits[key]:
-            raise RateLimited(
-                f"Too many failed logins. Please wait {settings.login_window_minutes} minutes "
-                "and try again.",
-                retry_after=settings.login_window_minutes * 60,
-            )
-    person = session.scalar(select(Person).where(Person.email == email))
+    window = timedelta(minutes=settings.login_window_minutes)
+    person = session.scalar(select(Person).where(Person.email == email).with_for_update())
+    known = _known_device(session, person, device_tokens, now, settings) if person else None
+    if known is not None:
+        key, limit = f"device:{known[0].id}", settings.login_device_max_failures
+    else:
+        key, limit = f"account:{email}"[:300], settings.login_max_failures
+    failures = _recent_failures(session, key, now - window)
+    if failures >= limit:
+        raise RateLimited(
+            f"Too many failed logins. Please wait {settings.login_window_minutes} minutes "
+            "and try again.",
+            retry_after=settings.login_window_minutes * 60,
+        )
     ok = verify_password(person.password_hash if person else None, password)
-    for key in keys:
-        session.add(LoginAttempt(key=key, at=now, success=ok))
     if not ok or person is None:
         # The failed attempt is counted even though the request fails.
+        session.add(LoginAttempt(key=key, at=now, success=False))
+        if known is None and person is not None and failures + 1 == limit:
+            mailer.enqueue(session, to=person, kind=mailer.MailKind.LOGIN_FAILURES, now=now,
+                           context={"failures": limit, "minutes": settings.login_window_minutes,
+                                    "url": settings.link("/passwort-vergessen")})
         raise Unauthorized("E-mail address or password is wrong.", keep_changes=True)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
-    return open_token(session, person, kind=kind, now=now, settings=settings)
+    if known is not None:
+        known[0].last_used_at = now
+        device_token = known[1]
+    else:
+        session.execute(delete(LoginDevice).where(
+            LoginDevice.person_id == person.id,
+            LoginDevice.last_used_at < now - timedelta(days=settings.login_device_days)))
+        device_token = _new_device(session, person, now)
+    result = open_token(session, person, kind=kind, now=now, settings=settings)
+    return Login(token=result.token, csrf_token=result.csrf_token, person=person,
+                 expires_at=result.expires_at, device_token=device_token)
 
 
 def open_token(session: Session, person: Person, *, kind: str, now: datetime,

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from booking.audit import record
 from booking.models import (
+    AccountToken,
     AuditEvent,
     AuthToken,
     Booking,
     BookingStatus,
+    LoginDevice,
     OutboxMail,
     Person,
     PersonRole,
@@ -85,6 +87,8 @@ def delete_account(session: Session, actor: Actor, now: datetime) -> None:
         booking.notes = None
         booking.updated_at = now
     session.execute(delete(AuthToken).where(AuthToken.person_id == person_id))
+    session.execute(delete(LoginDevice).where(LoginDevice.person_id == person_id))
+    session.execute(delete(AccountToken).where(AccountToken.person_id == person_id))
     session.execute(delete(OutboxMail).where(OutboxMail.person_id == person_id,
                                              OutboxMail.sent_at.is_(None)))
     session.execute(delete(group_contact).where(group_contact.c.person_id == person_id))

@@ -168,6 +168,8 @@ def _mail_context(session: Session, booking: Booking, centre: Centre, reason: st
         "when": format_range(occ.starts_at, occ.ends_at, centre.timezone),
         "fee": format_eur(booking.fee_cents), "rules": house_rules_text(occ.room),
         "reason": reason, "purpose": booking.purpose or "", "people": booking.expected_people or 0,
+        # The page of the request (the mailer makes it a link on the configured base URL).
+        "path": f"/meine-anfragen/{booking.id}",
     }
 
 
@@ -218,6 +220,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
     context = _mail_context(session, booking, centre)
     requester = session.get_one(Person, person_id)
     context["requester"] = requester.display_name or requester.email or ""
+    context["path"] = "/verwaltung/anfragen"
     for staff in staff_of(session, room.centre_id):
         mailer.enqueue(session, to=staff, kind=mailer.MailKind.STAFF_NEW_REQUEST, now=now,
                        context=context)

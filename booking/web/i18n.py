@@ -177,6 +177,29 @@ EN: dict[str, str] = {
     "exportieren und Ihr Konto löschen.":
         "We store only what room rental needs. You can export your data and delete your "
         "account at any time.",
+    # confirmation, password reset
+    "Passwort vergessen?": "Forgot your password?",
+    "Passwort vergessen": "Forgot password",
+    "Wir schicken Ihnen einen Link, mit dem Sie ein neues Passwort setzen können.":
+        "We will send you a link to set a new password.",
+    "Link schicken": "Send link",
+    "Neues Passwort": "New password",
+    "Passwort setzen": "Set password",
+    "Neuen Link anfordern": "Ask for a new link",
+    "E-Mail-Adresse bestätigen": "Confirm your e-mail address",
+    "Bitte bestätigen Sie mit dem Knopf, dass diese E-Mail-Adresse Ihnen gehört.":
+        "Please confirm with the button that this e-mail address is yours.",
+    "Adresse bestätigen": "Confirm address",
+    "Bitte bestätigen Sie Ihre E-Mail-Adresse": "Please confirm your e-mail address",
+    "Bestätigung nicht möglich": "Confirmation not possible",
+    "E-Mail-Adresse bestätigt": "E-mail address confirmed",
+    "Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen.":
+        "Your e-mail address is confirmed. You can now request rooms.",
+    "Neues Passwort gesetzt": "New password set",
+    "Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. Bitte "
+    "melden Sie sich mit dem neuen Passwort an.":
+        "Your new password is set, and all earlier logins have ended. Please log in with "
+        "the new password.",
     # errors
     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
     "fehlte oder nicht passte. Bitte laden Sie die Seite neu und senden Sie das Formular "
@@ -268,6 +291,36 @@ _DE_SERVICE: list[tuple[re.Pattern[str], str]] = [(re.compile(p), de) for p, de 
      "Das Passwort darf höchstens {n} Zeichen haben."),
     (r"An account with this e-mail address exists already\.",
      "Zu dieser E-Mail-Adresse gibt es schon ein Konto."),
+    (r"The password must not be your e-mail address or your name: others know them\.",
+     "Das Passwort darf nicht Ihre E-Mail-Adresse oder Ihr Name sein: Die kennen andere."),
+    (r"This password is on a list of common passwords leaked in data breaches, which attackers "
+     r"try first\. Please choose another one, e\.g\. several unrelated words\.",
+     "Dieses Passwort steht auf einer Liste häufiger Passwörter aus Datenlecks, die Angreifer "
+     "zuerst ausprobieren. Bitte wählen Sie ein anderes, z. B. mehrere Wörter, die nichts "
+     "miteinander zu tun haben."),
+    (r"This password is too easy to guess \(repeated characters, a sequence or a keyboard "
+     r"row\)\. Please choose another one, e\.g\. several unrelated words\.",
+     "Dieses Passwort ist zu leicht zu erraten (wiederholte Zeichen, eine Folge oder eine "
+     "Tastaturreihe). Bitte wählen Sie ein anderes, z. B. mehrere Wörter, die nichts "
+     "miteinander zu tun haben."),
+    (r"Thank you\. We have sent a mail to (?P<email>\S+)\. Please open the link in it to "
+     r"confirm your address; then you can request rooms\.",
+     "Vielen Dank. Wir haben eine E-Mail an {email} geschickt. Bitte öffnen Sie den Link "
+     "darin, um Ihre Adresse zu bestätigen; danach können Sie Räume anfragen."),
+    (r"If there is an account for (?P<email>\S+), we have sent a mail with a link to set a "
+     r"new password\. The link is valid for (?P<n>\d+) minutes\.",
+     "Falls es zu {email} ein Konto gibt, haben wir eine E-Mail mit einem Link geschickt, "
+     "mit dem Sie ein neues Passwort setzen können. Der Link gilt {n} Minuten."),
+    (r"Too many requests from your network\. Please try again in an hour\.",
+     "Zu viele Anfragen aus Ihrem Netz. Bitte versuchen Sie es in einer Stunde noch einmal."),
+    (r"This link is not valid\. Please copy the whole link from the mail\.",
+     "Dieser Link ist ungültig. Bitte kopieren Sie den ganzen Link aus der E-Mail."),
+    (r"This link has been used already\.", "Dieser Link wurde schon benutzt."),
+    (r"This link has expired\. Please ask for a new one\.",
+     "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an."),
+    (r"Please confirm your e-mail address first: open the link in the mail we sent you\.",
+     "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse: Öffnen Sie den Link in der E-Mail, "
+     "die wir Ihnen geschickt haben."),
     (r"The time lies outside the years 2000–2099\.",
      "Die Zeit liegt außerhalb der Jahre 2000–2099."),
     (r"The end must be after the start\.", "Das Ende muss nach dem Beginn liegen."),

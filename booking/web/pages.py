@@ -35,7 +35,14 @@ from sqlalchemy.exc import DBAPIError
 from booking.api.deps import Services, services
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
-from booking.errors import DomainError, Forbidden, InvalidInput, PolicyViolation, Unauthorized
+from booking.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    PolicyViolation,
+    RateLimited,
+    Unauthorized,
+)
 from booking.models import Booking, Centre, Person, Room
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
@@ -51,6 +58,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 SESSION_COOKIE = "raumplan_session"
+# Device tokens of the accounts that logged in with this browser (OWASP device cookie,
+# booking.services.accounts.login), joined by ".".
+DEVICE_COOKIE = "raumplan_device"
 ANON_CSRF_COOKIE = "raumplan_csrf"
 LANG_COOKIE = "raumplan_lang"
 HOME_AFTER_LOGIN = "/meine-anfragen"
@@ -180,7 +190,7 @@ def _cookie(request: Request[Any, Any, Any], key: str, value: str,
             max_age: int | None) -> Cookie:
     svc = services(request)
     return Cookie(key=key, value=value, path="/", httponly=True, samesite="lax",
-                  secure=svc.settings.secure_cookies, max_age=max_age)
+                  secure=svc.settings.cookies_secure, max_age=max_age)
 
 
 def redirect(path: str, **params: object) -> Redirect:
@@ -615,12 +625,35 @@ def _client_key(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _device_tokens(request: Request[Any, Any, Any]) -> list[str]:
+    raw = request.cookies.get(DEVICE_COOKIE, "")
+    return [t for t in raw.split(".") if t][:accounts.MAX_DEVICE_TOKENS]
+
+
+def _remember_device(request: Request[Any, Any, Any], response: Response[Any],
+                     token: str) -> None:
+    """Put this account's device token first in the browser's device cookie."""
+    svc = services(request)
+    tokens = [token, *(t for t in _device_tokens(request) if t != token)]
+    response.set_cookie(_cookie(request, DEVICE_COOKIE,
+                                ".".join(tokens[:accounts.MAX_DEVICE_TOKENS]),
+                                max_age=svc.settings.login_device_days * 24 * 3600))
+
+
 def _logged_in(request: Request[Any, Any, Any], svc: Services, login: accounts.Login,
                weiter: str | None) -> Redirect:
     response = redirect(safe_next(weiter) or HOME_AFTER_LOGIN)
     response.set_cookie(_cookie(request, SESSION_COOKIE, login.token,
                                 max_age=svc.settings.session_hours * 3600))
+    _remember_device(request, response, login.device_token)
     return response
+
+
+def _notice(request: Request[Any, Any, Any], viewer: Viewer, title: str, message: str, *,
+            link: tuple[str, str] | None = None, status: int = 200) -> Template:
+    """A page that tells what happened and what comes next (mail sent, address confirmed)."""
+    return render(request, viewer, "notice.html", status=status, title=title, message=message,
+                  link=link)
 
 
 class AccountPages(PageController):
@@ -641,8 +674,9 @@ class AccountPages(PageController):
         try:
             with transaction(svc.db) as db:
                 result = accounts.login(db, email=email, password=str(data.get("passwort", "")),
-                                        client=_client_key(request), kind="session",
-                                        now=svc.clock.now(), settings=svc.settings)
+                                        kind="session", now=svc.clock.now(),
+                                        settings=svc.settings,
+                                        device_tokens=_device_tokens(request))
         except Unauthorized:
             return render(request, viewer, "login.html", status=401, anon_form=True,
                           nav="login", weiter=safe_next(weiter) or "", email=email,
@@ -689,17 +723,90 @@ class AccountPages(PageController):
                                   errors={"name": "Bitte einen Namen angeben."})
         try:
             with transaction(svc.db) as db:
-                now = svc.clock.now()
-                person = accounts.register_resident(
+                message = accounts.register(
                     db, email=values["email"], password=password, display_name=values["name"],
-                    language=language, now=now)
-                login = accounts.open_token(db, person, kind="session", now=now,
-                                            settings=svc.settings)
+                    language=language, client=_client_key(request), now=svc.clock.now(),
+                    settings=svc.settings)
         except DomainError as exc:
             where = "passwort" if "password" in exc.detail.lower() else "email"
+            if isinstance(exc, RateLimited):
+                return self._register(request, viewer, values=values, weiter=weiter,
+                                      status=exc.status_code, error=exc.detail)
             return self._register(request, viewer, values=values, weiter=weiter,
                                   status=exc.status_code, errors={where: exc.detail})
-        return _logged_in(request, svc, login, weiter)
+        return _notice(request, viewer, "Bitte bestätigen Sie Ihre E-Mail-Adresse", message)
+
+    # The mailed links open a page with a button: mail scanners that fetch links must not
+    # use them up.
+    @get("/konto/bestaetigen", sync_to_thread=False)
+    def confirm_form(self, request: Request[Any, Any, Any], viewer: Viewer,
+                     token: str = "") -> Template:
+        return render(request, viewer, "confirm.html", anon_form=True, token=token)
+
+    @post("/konto/bestaetigen", sync_to_thread=True)
+    def confirm(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                data: FormData) -> Template:
+        check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
+        try:
+            with transaction(svc.db) as db:
+                accounts.confirm_address(db, token=field_value(data, "token"),
+                                         now=svc.clock.now())
+        except DomainError as exc:
+            return _notice(request, viewer, "Bestätigung nicht möglich", exc.detail,
+                           status=exc.status_code, link=("/passwort-vergessen",
+                                                         "Neuen Link anfordern"))
+        return _notice(request, viewer, "E-Mail-Adresse bestätigt",
+                       "Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen.",
+                       link=("/raeume" if viewer.logged_in else "/login",
+                             "Räume ansehen" if viewer.logged_in else "Anmelden"))
+
+    @get("/passwort-vergessen", sync_to_thread=False)
+    def forgot_form(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
+        return render(request, viewer, "forgot.html", anon_form=True, email="", error=None)
+
+    @post("/passwort-vergessen", sync_to_thread=True)
+    def forgot(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+               data: FormData) -> Template:
+        check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
+        email = field_value(data, "email")
+        try:
+            with transaction(svc.db) as db:
+                message = accounts.request_password_reset(
+                    db, email=email, client=_client_key(request), now=svc.clock.now(),
+                    settings=svc.settings)
+        except DomainError as exc:
+            return render(request, viewer, "forgot.html", anon_form=True,
+                          status=exc.status_code, email=email, error=exc.detail)
+        return _notice(request, viewer, "Passwort vergessen", message)
+
+    @get("/passwort/neu", sync_to_thread=False)
+    def reset_form(self, request: Request[Any, Any, Any], viewer: Viewer,
+                   token: str = "") -> Template:
+        return render(request, viewer, "reset.html", anon_form=True, token=token, error=None,
+                      min_password=MIN_PASSWORD_LENGTH)
+
+    @post("/passwort/neu", sync_to_thread=True)
+    def reset(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+              data: FormData) -> Response[Any]:
+        check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
+        token = field_value(data, "token")
+        try:
+            with transaction(svc.db) as db:
+                device = accounts.reset_password(db, token=token,
+                                                 password=str(data.get("passwort", "")),
+                                                 now=svc.clock.now())
+        except DomainError as exc:
+            return render(request, viewer, "reset.html", anon_form=True,
+                          status=exc.status_code, token=token, error=exc.detail,
+                          min_password=MIN_PASSWORD_LENGTH)
+        # Every session of the account has ended, this browser's too.
+        response: Response[Any] = _notice(
+            request, _anonymous_viewer(request), "Neues Passwort gesetzt",
+            "Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. Bitte "
+            "melden Sie sich mit dem neuen Passwort an.", link=("/login", "Anmelden"))
+        _remember_device(request, response, device)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
 
 def page_controllers() -> Sequence[Any]:

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from booking.app import create_app
+from booking.settings import Settings
 from booking.web import i18n
+from tests.booking.account_helpers import links, mails_to, register_and_confirm, token_of
 from tests.factories import PASSWORD, World
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "booking" / "web" / "templates"
@@ -137,7 +140,7 @@ def test_login_form_sets_session_cookie_and_lists_only_own_requests(
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("raumplan_session=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
-    assert "Secure" not in cookie  # settings.secure_cookies is off in tests
+    assert "Secure" not in cookie  # the tests' base URL is http
     page = client.get("/meine-anfragen")
     assert page.status_code == 200
     assert f'href="/meine-anfragen/{mine}"' in page.text
@@ -187,6 +190,30 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
     assert client.get(f"/api/rentals/{rental}", headers=as_("anna")).json()["status"] == \
         "cancelled"
     assert f"Anfrage Nr. {rental} wurde storniert." in client.get(r.headers["location"]).text
+
+
+def test_https_base_url_makes_cookies_secure_and_sends_hsts(
+        db_url: str, tmp_path: Path, clock, world: World) -> None:
+    settings = Settings(database_url=db_url, outbox_dir=tmp_path / "outbox",
+                        mail_send_after_commit=False, base_url="https://raumplan.example.org")
+    with TestClient(create_app(settings, clock), base_url="https://testserver.local") as https:
+        form = Page(https.get("/login").text)
+        r = https.post("/login", data={"email": world.emails["anna"], "passwort": PASSWORD,
+                                       "csrf_token": form.csrf()}, follow_redirects=False)
+        assert r.status_code == 303
+        cookies = r.headers.get_list("set-cookie")
+        assert {c.split("=")[0] for c in cookies} >= {"raumplan_session", "raumplan_device"}
+        assert all("Secure" in c for c in cookies)
+        assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        api = https.get("/api/centres")
+        assert api.headers["strict-transport-security"].startswith("max-age=31536000")
+    # An explicit RAUMPLAN_SECURE_COOKIES=0 wins (e.g. TLS ends in front of a test proxy).
+    assert not Settings(base_url="https://x.example.org", secure_cookies=False).cookies_secure
+
+
+def test_http_base_url_sends_no_hsts(client: TestClient, world: World) -> None:
+    assert "strict-transport-security" not in client.get("/login").headers
+    assert "strict-transport-security" not in client.get("/api/centres").headers
 
 
 def test_anonymous_forms_need_the_double_submit_token(client: TestClient, world: World) -> None:
@@ -377,7 +404,8 @@ def test_room_list_filters_and_shows_prices_in_words(client: TestClient, world: 
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
 
 
-def test_register_creates_a_resident_and_logs_in(client: TestClient) -> None:
+def test_register_page_mails_a_link_that_confirms_the_address(
+        client: TestClient, session_factory, world: World) -> None:
     token = csrf_of(client, "/registrieren")
     r = client.post("/registrieren", data={"name": "Chris", "email": "chris@example.org",
                                            "passwort": "kurz", "sprache": "de",
@@ -385,16 +413,109 @@ def test_register_creates_a_resident_and_logs_in(client: TestClient) -> None:
     assert r.status_code == 400
     assert "Das Passwort braucht mindestens" in r.text
     r = client.post("/registrieren", data={"name": "Chris", "email": "chris@example.org",
+                                           "passwort": "passwort123", "sprache": "de",
+                                           "csrf_token": token})
+    assert r.status_code == 400
+    assert "Liste häufiger Passwörter aus Datenlecks" in r.text
+    r = client.post("/registrieren", data={"name": "Chris", "email": "chris@example.org",
                                            "passwort": PASSWORD, "sprache": "en",
                                            "csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 303 and "raumplan_session=" in r.headers["set-cookie"]
-    mine = client.get("/meine-anfragen")
-    assert mine.status_code == 200
-    assert "<h1>My requests</h1>" in mine.text  # the chosen language
-    again = client.post("/registrieren", data={"name": "Chris", "email": "chris@example.org",
+    assert r.status_code == 200, r.text
+    assert "Wir haben eine E-Mail an chris@example.org geschickt" in r.text
+    assert "raumplan_session" not in client.cookies  # logged in only after confirming
+    # A taken address gets the same page; its owner gets a mail instead.
+    taken = client.post("/registrieren", data={"name": "Chris", "email": "anna@example.org",
                                                "passwort": PASSWORD, "sprache": "de",
                                                "csrf_token": token})
-    assert again.status_code == 409
+    assert taken.status_code == 200
+    assert "Wir haben eine E-Mail an anna@example.org geschickt" in taken.text
+    assert len(mails_to(session_factory, "anna@example.org")) == 1
+    [mail] = mails_to(session_factory, "chris@example.org")
+    assert mail.subject == "Please confirm your e-mail address for Raumplan"  # chosen language
+    link = next(u for u in links(mail) if "/konto/bestaetigen" in u)
+    assert link.startswith("http://127.0.0.1:8000/konto/bestaetigen?token=")
+    # Opening the link shows a button (a mail scanner's fetch does not confirm) ...
+    page = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert page.status_code == 200
+    form = Page(page.text)
+    assert form.hidden["token"] == [token_of(mail, "/konto/bestaetigen")]
+    # ... and pressing it confirms.
+    done = client.post("/konto/bestaetigen", data={"token": form.hidden["token"][0],
+                                                   "csrf_token": form.csrf()})
+    assert done.status_code == 200
+    assert "Ihre E-Mail-Adresse ist bestätigt" in done.text
+    again = client.post("/konto/bestaetigen", data={"token": form.hidden["token"][0],
+                                                    "csrf_token": form.csrf()})
+    assert again.status_code == 400 and "Dieser Link wurde schon benutzt." in again.text
+    login_page = Page(client.get("/login").text)
+    r = client.post("/login", data={"email": "chris@example.org", "passwort": PASSWORD,
+                                    "csrf_token": login_page.csrf()}, follow_redirects=False)
+    assert r.status_code == 303
+    mine = client.get("/meine-anfragen")
+    assert "<h1>My requests</h1>" in mine.text  # the chosen language
+
+
+def test_password_reset_pages_set_a_new_password_and_end_the_sessions(
+        client: TestClient, session_factory, world: World) -> None:
+    login(client, world, "anna")
+    assert client.get("/meine-anfragen").status_code == 200
+    assert "/passwort-vergessen" in client.get("/login").text
+    form = Page(client.get("/passwort-vergessen").text)
+    r = client.post("/passwort-vergessen", data={"email": "anna@example.org",
+                                                 "csrf_token": form.csrf()})
+    assert r.status_code == 200 and "Falls es zu anna@example.org ein Konto gibt" in r.text
+    token = token_of(mails_to(session_factory, "anna@example.org")[-1], "/passwort/neu")
+    form = Page(client.get(f"/passwort/neu?token={token}").text)
+    weak = client.post("/passwort/neu", data={"token": token, "passwort": "anna@example.org",
+                                              "csrf_token": form.csrf()})
+    assert weak.status_code == 400
+    assert "nicht Ihre E-Mail-Adresse oder Ihr Name" in weak.text
+    done = client.post("/passwort/neu", data={"token": token, "passwort": "ein neuer Anfang",
+                                              "csrf_token": form.csrf()})
+    assert done.status_code == 200 and "Ihr neues Passwort ist gesetzt" in done.text
+    assert "raumplan_session" not in client.cookies
+    assert client.cookies.get("raumplan_device")  # this browser is now a known device
+    assert client.get("/meine-anfragen", follow_redirects=False).status_code == 303
+
+
+def test_a_known_browser_logs_in_while_others_are_locked_out(
+        client: TestClient, world: World) -> None:
+    login(client, world, "anna")
+    logout(client)
+    known = client.cookies.get("raumplan_device")
+    assert known
+    # An attacker elsewhere (a browser without the device cookie) uses up the budget.
+    client.cookies.delete("raumplan_device")
+    for _ in range(10):
+        form = Page(client.get("/login").text)
+        r = client.post("/login", data={"email": world.emails["anna"], "passwort": "geraten",
+                                        "csrf_token": form.csrf()})
+        assert r.status_code == 401
+    form = Page(client.get("/login").text)
+    locked = client.post("/login", data={"email": world.emails["anna"], "passwort": PASSWORD,
+                                         "csrf_token": form.csrf()})
+    assert locked.status_code == 429 and "Zu viele fehlgeschlagene Anmeldungen" in locked.text
+    client.cookies.set("raumplan_device", known)
+    login(client, world, "anna")
+
+
+def test_five_residents_log_in_one_after_another_at_the_centres_computer(
+        client: TestClient, session_factory, world: World) -> None:
+    for i in range(3):
+        register_and_confirm(client, session_factory, f"nachbar{i}@example.org", PASSWORD)
+    for _ in range(30):  # typos and guesses at the public computer
+        form = Page(client.get("/login").text)
+        client.post("/login", data={"email": "jemand@example.org", "passwort": "falsch",
+                                    "csrf_token": form.csrf()})
+    for email in ["anna@example.org", "ben@example.org", "nachbar0@example.org",
+                  "nachbar1@example.org", "nachbar2@example.org"]:
+        form = Page(client.get("/login").text)
+        r = client.post("/login", data={"email": email, "passwort": PASSWORD,
+                                        "csrf_token": form.csrf()}, follow_redirects=False)
+        assert r.status_code == 303, (email, r.text)
+        logout(client)
+    # The browser remembers each of them as a known device.
+    assert len(client.cookies.get("raumplan_device", "").split(".")) == 5
 
 
 def test_english_switch(client: TestClient, world: World) -> None:
@@ -427,6 +548,7 @@ def test_every_page_has_lang_one_h1_and_labelled_inputs(
     cafe = world.rooms["Café"]
     api_request(client, as_("anna"), cafe)
     pages = ["/", "/raeume", "/raeume?personen=x", f"/raeume/{cafe}", "/login", "/registrieren",
+             "/passwort-vergessen", "/passwort/neu?token=x", "/konto/bestaetigen?token=x",
              "/raeume/9999", "/raeume?lang=en"]
     checked = [(p, client.get(p)) for p in pages]
     login(client, world, "anna")

@@ -42,6 +42,8 @@ STAFF_DECIDES: Expect = (401, 403, 404, OK, 404, OK,   404, 404)
 # A person is visible to themselves, to staff of a centre they are connected with (anna
 # requested a room in nord) and to admins; staff of süd do not learn she exists.
 SELF_OR_CENTRE_STAFF: Expect = (401, OK, 404, OK, 404, OK,  404, 404)
+# Mailed links work for whoever holds them; a made-up one is refused for everyone.
+BAD_LINK: Expect = (400,    400, 400, 400,  400, 400,  400, 400)
 # The plan run is still queued: staff pass the permission check and hear it is not finished.
 STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
 
@@ -159,6 +161,13 @@ ENDPOINTS = [
     Endpoint("POST", "/api/register", PUBLIC, lambda x: "/api/register",
              lambda x: {"email": "neu@example.org", "password": "ein langes Passwort",
                         "display_name": "Neu"}),
+    Endpoint("POST", "/api/register/confirm", BAD_LINK, lambda x: "/api/register/confirm",
+             lambda x: {"token": "unbekannt"}),
+    Endpoint("POST", "/api/password-reset", PUBLIC, lambda x: "/api/password-reset",
+             lambda x: {"email": x.world.emails["ben"]}),
+    Endpoint("POST", "/api/password-reset/confirm", BAD_LINK,
+             lambda x: "/api/password-reset/confirm",
+             lambda x: {"token": "unbekannt", "password": "ein langes Passwort"}),
     Endpoint("POST", "/api/login", PUBLIC, lambda x: "/api/login",
              lambda x: {"email": x.world.emails["ben"], "password": PASSWORD}),
     Endpoint("POST", "/api/logout", PUBLIC, lambda x: "/api/logout"),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from booking.models import Booking, Person
+from tests.booking.account_helpers import register_and_confirm
 from tests.booking.api_helpers import berlin, rent
 from tests.factories import PASSWORD, World
 
@@ -98,15 +99,14 @@ def test_public_availability_never_shows_renters(client, as_, world: World):
                 assert word not in r.text, (who, word)
 
 
-def test_deleted_persons_email_can_register_again_as_a_new_account(client, as_, world: World):
+def test_deleted_persons_email_can_register_again_as_a_new_account(client, as_, world: World,
+                                                                   session_factory):
     rent(client, as_("anna"), world.rooms["Café"], berlin(2026, 12, 2, 16),
          berlin(2026, 12, 2, 19))
     assert client.delete("/api/me", headers=as_("anna")).status_code == 204
-    again = client.post("/api/register", json={"email": "Anna@Example.org",
-                                               "password": "ein neues Passwort",
-                                               "display_name": "Anna Neu"})
-    assert again.status_code == 201, again.text
-    assert again.json()["id"] != world.people["anna"]
+    again = register_and_confirm(client, session_factory, "Anna@Example.org",
+                                 "ein neues Passwort", "Anna Neu")
+    assert again != world.people["anna"]
     login = client.post("/api/login", json={"email": "anna@example.org",
                                             "password": "ein neues Passwort"})
     assert login.status_code == 200, login.text

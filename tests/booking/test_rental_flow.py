@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.booking.account_helpers import mails_to
 from tests.factories import World
 
 
@@ -53,3 +54,18 @@ def test_conflict_names_title_and_time_not_the_renter(client, as_, world: World)
     assert r.status_code == 422
     assert "Sprachcafé" in r.json()["detail"]
     assert "03.12.2026 17:00–19:00" in r.json()["detail"]
+
+
+def test_rental_mails_link_to_the_request_on_the_configured_base_url(
+        client, as_, world: World, session_factory):
+    r = request(client, as_("anna"), world.rooms["Café"], iso(2026, 12, 2, 16),
+                iso(2026, 12, 2, 19))
+    assert r.status_code == 201, r.text
+    rental = r.json()["id"]
+    [received] = mails_to(session_factory, "anna@example.org")
+    assert f"http://127.0.0.1:8000/meine-anfragen/{rental}\n" in received.body
+    [to_staff] = mails_to(session_factory, "staff@example.org")
+    assert "http://127.0.0.1:8000/verwaltung/anfragen\n" in to_staff.body
+    assert client.post(f"/api/rentals/{rental}/confirm", headers=as_("staff")).status_code == 200
+    confirmed = mails_to(session_factory, "anna@example.org")[-1]
+    assert f"http://127.0.0.1:8000/meine-anfragen/{rental}\n" in confirmed.body
