@@ -24,6 +24,10 @@ def _needed_features(problem: Problem, d: Demand) -> frozenset[str]:
     return d.features
 
 
+def _is_consultation(d: Demand) -> bool:
+    return d.consultation or d.kind == "consultation"
+
+
 def _needs_staff(d: Demand) -> bool:
     return d.staffed or d.consultation or d.kind == "consultation"
 
@@ -412,13 +416,19 @@ def buergersprechstunde(problem: Problem, plan: Plan) -> list[Violation]:
     need = problem.requirements.consultation_minutes
     out: list[Violation] = []
     for centre in _centres(problem):
-        minutes = sum(
-            p.end - p.start
-            for p in plan.placements
-            if (d := demands.get(p.demand)) is not None
-            and d.centre == centre
-            and (d.consultation or d.kind == "consultation")
-        )
+        # Visible time: the union of the sessions, so parallel sessions count once.
+        spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for p in plan.placements:
+            d = demands.get(p.demand)
+            if d is not None and d.centre == centre and _is_consultation(d):
+                spans[p.day].append((p.start, p.end))
+        minutes = 0
+        for items in spans.values():
+            reach = -1
+            for start, end in sorted(items):
+                if end > reach:
+                    minutes += end - max(start, reach)
+                    reach = end
         if minutes < need:
             out.append(
                 Violation(

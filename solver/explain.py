@@ -284,18 +284,6 @@ _LABELS = {
 def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> RequirementFailure:
     """Describe a broken requirement and by how much it is missed."""
     required = req.required * req.scale
-    if req.rule == "staff_availability":
-        member = next(s for s in problem.staff if s.id == req.subject)
-        achieved = required + shortfall
-        return RequirementFailure(
-            req.rule,
-            req.subject,
-            required,
-            achieved,
-            "minutes",
-            f"{member.name} would have to work {achieved / 60:g} h, "
-            f"{shortfall / 60:g} h above the contract's {required / 60:g} h.",
-        )
     achieved = required - shortfall if req.unit else 0
     label = _LABELS.get((req.rule, req.subject), req.rule)
     if req.unit == "minutes":

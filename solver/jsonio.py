@@ -259,6 +259,7 @@ def plan_to_json(plan: Plan) -> JSON:
                 "rule": u.rule,
                 "message": u.message,
                 "blockers": list(u.blockers),
+                "params": dict(u.params),
             }
             for u in plan.unplaced
         ],
@@ -269,6 +270,7 @@ def plan_to_json(plan: Plan) -> JSON:
             "open_minutes": f.open_minutes,
             "open_days": f.open_days,
             "consultation_minutes": f.consultation_minutes,
+            "consultation_session_minutes": f.consultation_session_minutes,
             "utilisation": dict(f.utilisation),
             "placed": f.placed,
             "unplaced": f.unplaced,
@@ -287,7 +289,14 @@ def plan_to_json(plan: Plan) -> JSON:
             "penalties": dict(s.penalties),
             "seed": s.seed,
             "workers": s.workers,
+            "placed_value": s.placed_value,
+            "placed_bound": s.placed_bound,
+            "placement_gap": s.placement_gap,
+            "soft_penalty": s.soft_penalty,
+            "soft_bound": s.soft_bound,
+            "soft_gap": s.soft_gap,
         },
+        "reason": plan.reason,
     }
 
 
@@ -319,6 +328,7 @@ def plan_from_json(data: JSON) -> Plan:
                 rule=str(u["rule"]),
                 message=str(u["message"]),
                 blockers=tuple(u.get("blockers", ())),
+                params=tuple((str(k), str(v)) for k, v in u.get("params", {}).items()),
             )
             for u in data["unplaced"]
         ),
@@ -338,6 +348,9 @@ def plan_from_json(data: JSON) -> Plan:
             placed_weight=int(f["placed_weight"]),
             demand_weight=int(f["demand_weight"]),
             moved=int(f["moved"]),
+            consultation_session_minutes=int(
+                f.get("consultation_session_minutes", f["consultation_minutes"])
+            ),
         ),
         stats=SolveStats(
             status=str(s["status"]),
@@ -349,6 +362,13 @@ def plan_from_json(data: JSON) -> Plan:
             penalties=tuple((k, int(v)) for k, v in s.get("penalties", {}).items()),
             seed=int(s.get("seed", 0)),
             workers=int(s.get("workers", 0)),
+            placed_value=int(s.get("placed_value", 0)),
+            placed_bound=int(s.get("placed_bound", 0)),
+            placement_gap=float(s.get("placement_gap", 0.0)),
+            soft_penalty=int(s.get("soft_penalty", 0)),
+            soft_bound=int(s.get("soft_bound", 0)),
+            soft_gap=float(s.get("soft_gap", 0.0)),
         ),
         week=str(data.get("week", "")),
+        reason=str(data.get("reason", "")),
     )

@@ -15,7 +15,7 @@ stays at 19:00 in a week with a daylight-saving change.  In JSON the minutes are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -229,6 +229,57 @@ class Problem:
         return tuple(sorted({r.centre for r in self.rooms} | {s.centre for s in self.staff}))
 
 
+def canonical(problem: Problem) -> Problem:
+    """The same problem in a canonical order (demands, rooms, staff, closures, pins by id).
+
+    The solver builds its model from this form, so a plan does not depend on the order in
+    which the caller listed its input (issue 8, point 9)."""
+
+    def windows(ws: tuple[Window, ...]) -> tuple[Window, ...]:
+        return tuple(sorted(ws, key=lambda w: (w.day, w.start, w.end)))
+
+    return replace(
+        problem,
+        rooms=tuple(sorted(problem.rooms, key=lambda r: r.id)),
+        demands=tuple(
+            sorted(
+                (
+                    replace(
+                        d,
+                        windows=windows(d.windows),
+                        preferred=windows(d.preferred),
+                        rooms=tuple(sorted(d.rooms)),
+                        staff=tuple(sorted(d.staff)),
+                    )
+                    for d in problem.demands
+                ),
+                key=lambda d: d.id,
+            )
+        ),
+        staff=tuple(
+            sorted(
+                (replace(s, availability=windows(s.availability)) for s in problem.staff),
+                key=lambda s: s.id,
+            )
+        ),
+        days=windows(problem.days),
+        closures=tuple(
+            sorted(
+                problem.closures,
+                key=lambda c: (
+                    c.centre,
+                    c.room or "",
+                    c.window.day,
+                    c.window.start,
+                    c.window.end,
+                    c.reason,
+                ),
+            )
+        ),
+        pins=tuple(sorted(problem.pins, key=lambda p: p.demand)),
+    )
+
+
 # --------------------------------------------------------------------------------------- plan
 
 
@@ -256,14 +307,21 @@ class Shift:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a demand is not in the plan: machine-readable ``kind``, the ``rule`` (a rule name from
-    ``solver.rules.RULEBOOK``), a sentence for staff, and the competing bookings it names."""
+    """Why a demand is not in the plan, as data: machine-readable ``kind``, the ``rule`` that
+    decided (a rule name from ``solver.rules.RULEBOOK``), its ``params`` (name → value, as
+    strings) and the ``blockers`` (ids of the competing bookings or staff members it names).
+    ``message`` is the English rendering (``solver.explain.render``); a caller that speaks
+    another language renders ``kind``/``rule``/``params`` itself."""
 
     demand: str
     kind: str
     rule: str
     message: str
     blockers: tuple[str, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, name: str, default: str = "") -> str:
+        return dict(self.params).get(name, default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +351,9 @@ class Figures:
     placed_weight: int
     demand_weight: int
     moved: int
+    # Sum of the Bürgersprechstunde sessions' lengths; parallel sessions count twice here, but
+    # only once in ``consultation_minutes`` (the visible time residents can use).
+    consultation_session_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +370,15 @@ class SolveStats:
     penalties: tuple[tuple[str, int], ...] = ()
     seed: int = 0
     workers: int = 0
+    # The objective mixes placement (× U) and soft penalties, so ``gap`` hides soft quality.
+    # Reported apart: placed weight and its proven upper bound, soft penalty and its proven
+    # lower bound (at that placement), and a relative gap for each.
+    placed_value: int = 0
+    placed_bound: int = 0
+    placement_gap: float = 0.0
+    soft_penalty: int = 0
+    soft_bound: int = 0
+    soft_gap: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +394,8 @@ class Plan:
     figures: Figures
     stats: SolveStats
     week: str = ""
+    # Why there is no plan (status ``no_plan``) or why it is only the greedy baseline.
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
