@@ -275,7 +275,9 @@ def solve_centre(
         if e.demand.kind == "consultation":
             unused.append(e.demand.id)
         else:
-            unplaced.append(explain.explain(problem, e, placements, shifts))
+            unplaced.append(
+                explain.explain(problem, e, placements, shifts, proven=status == cp_model.OPTIMAL)
+            )
     failures = _failures(ctx, solver) if relax else []
     penalties: dict[str, int] = defaultdict(int)
     for term in ctx.penalties:

@@ -163,7 +163,7 @@ def draft(problem: Problem) -> Plan:
     shifts = _shifts(problem, state)
     placed = {p.demand for p in placements}
     unplaced = [
-        explain(problem, e, placements, shifts)
+        explain(problem, e, placements, shifts, proven=False)
         for e in entries
         if e.demand.id not in placed and e.demand.kind != "consultation"
     ]
