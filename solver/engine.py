@@ -39,14 +39,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from solver import explain, rules
 from solver.check import check
 from solver.greedy import greedy
-from solver.model import ModelContext
+from solver.model import ModelContext, Requirement
 from solver.options import DemandOptions, build_options
 from solver.plan import assemble, no_plan, relative_gap
 from solver.problem import (
@@ -83,6 +83,7 @@ class CentreResult:
     offset: float = 0.0
     unit: int = 1  # U: the factor placing demand is scaled by in the objective
     placed_value: int = 0  # placed weight (before U) of the plan found
+    alternatives: list[list[RequirementFailure]] = field(default_factory=list)
 
 
 def split_by_centre(problem: Problem) -> list[tuple[str, Problem]]:
@@ -156,13 +157,22 @@ def _objective(ctx: ModelContext) -> int:
     return unit
 
 
+Relaxation = list[tuple[Requirement, int]]  # broken requirement, shortfall in its units
+MAX_CHOICES = 3
+
+
 def _minimum_relaxation(
     ctx: ModelContext, *, time_limit: float | None, seed: int, workers: int
-) -> bool:
+) -> list[Relaxation] | None:
     """Phase 1 of a diagnosis: find the fewest broken requirements, then the smallest
     shortfall (research §4.5: maximise satisfied requirement literals), and fix that relaxation
     in the model so phase 2 optimises the plan around it.  Two phases instead of one weighted
-    objective, because the combined weights made the proof far slower."""
+    objective, because the combined weights made the proof far slower.
+
+    Then look for other relaxations exactly as small (another fixed slot to drop, another
+    requirement to miss): staff choose between them, the solver does not pick one silently.
+    Returns the relaxations found, the one the plan uses first; None if none was found."""
+    started = time.perf_counter()
     shortfall_total = sum(r.upper for r in ctx.requirements)
     broken_weight = shortfall_total + 1
     terms: list[cp_model.LinearExprT] = []
@@ -170,18 +180,50 @@ def _minimum_relaxation(
         terms.append(broken_weight * r.weight * r.broken)
         if r.shortfall is not None:
             terms.append(r.shortfall)
-    ctx.model.minimize(sum(terms))
+    cost = sum(terms)
+    ctx.model.minimize(cost)
     solver = cp_model.CpSolver()
     configure(solver, time_limit=time_limit, seed=seed, workers=workers)
     status = solver.solve(ctx.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+        return None
+    best = round(solver.objective_value)
+
+    def read(s: cp_model.CpSolver) -> Relaxation:
+        return [
+            (r, s.value(r.shortfall) if r.shortfall is not None else 0)
+            for r in ctx.requirements
+            if s.boolean_value(r.broken)
+        ]
+
+    choices = [read(solver)]
+    if status == cp_model.OPTIMAL:
+        search = ctx.model.clone()
+        search.clear_objective()  # type: ignore[no-untyped-call]
+        search.add(cost <= best)
+        while len(choices) < MAX_CHOICES:
+            # Exclude every relaxation found so far: another set of broken requirements.
+            found = {id(r) for r, _ in choices[-1]}
+            search.add(
+                sum(r.broken for r in ctx.requirements if id(r) in found)
+                - sum(r.broken for r in ctx.requirements if id(r) not in found)
+                <= len(found) - 1
+            )
+            left = None if time_limit is None else time_limit - (time.perf_counter() - started)
+            if left is not None and left < 0.2:
+                break
+            other = cp_model.CpSolver()
+            configure(other, time_limit=min(5.0, left or 5.0), seed=seed, workers=workers)
+            if other.solve(search) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            choices.append(read(other))
+    chosen = {id(r): short for r, short in choices[0]}
     for r in ctx.requirements:
-        ctx.model.add(r.broken <= solver.value(r.broken))
+        ctx.model.add(r.broken <= (1 if id(r) in chosen else 0))
         if r.shortfall is not None:
-            ctx.model.add(r.shortfall <= solver.value(r.shortfall))
+            ctx.model.add(r.shortfall <= chosen.get(id(r), 0))
     ctx.model.clear_objective()  # type: ignore[no-untyped-call]
-    return True
+    return choices
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -228,10 +270,13 @@ def solve_centre(
     entries = build_options(problem)
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
+    choices: list[Relaxation] = []
     if relax:
         limit = None if time_limit is None else time_limit / 2
-        if not _minimum_relaxation(ctx, time_limit=limit, seed=seed, workers=workers):
+        found = _minimum_relaxation(ctx, time_limit=limit, seed=seed, workers=workers)
+        if found is None:
             return CentreResult([], [], [], [], [], "UNKNOWN", 0, 0, 0.0, None, {}, False, offset)
+        choices = found
         if time_limit is not None:
             time_limit = max(0.5, time_limit - (time.perf_counter() - started))
     unit = _objective(ctx)
@@ -278,7 +323,10 @@ def solve_centre(
             unplaced.append(
                 explain.explain(problem, e, placements, shifts, proven=status == cp_model.OPTIMAL)
             )
-    failures = _failures(ctx, solver) if relax else []
+    failures = _failures(problem, entries, choices[0], placements, shifts) if relax else []
+    alternatives = [
+        _failures(problem, entries, choice, placements, shifts) for choice in choices[1:]
+    ]
     penalties: dict[str, int] = defaultdict(int)
     for term in ctx.penalties:
         penalties[term.goal] += term.coef * solver.value(term.var)
@@ -299,6 +347,7 @@ def solve_centre(
         offset,
         unit,
         placed_value,
+        alternatives,
     )
 
 
@@ -351,13 +400,28 @@ def _shift(staff: str, day: int, first: int, last: int, grain: int) -> Shift:
     return Shift(staff, day, first * grain - base, (last + 1) * grain - base)
 
 
-def _failures(ctx: ModelContext, solver: cp_model.CpSolver) -> list[RequirementFailure]:
+def _failures(
+    problem: Problem,
+    entries: list[DemandOptions],
+    relaxation: Relaxation,
+    placements: list[Placement],
+    shifts: list[Shift],
+) -> list[RequirementFailure]:
+    """The failures of one relaxation, one message per cause: fixed slots (or pins) that fail
+    for the same reason — e.g. one closure — become a single failure naming all of them."""
     result: list[RequirementFailure] = []
-    for r in ctx.requirements:
-        if not solver.boolean_value(r.broken):
+    by_id = {e.demand.id: e for e in entries}
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for r, short in relaxation:
+        if r.rule in ("fixed_slots_stay", "pins_hold") and r.subject in by_id:
+            why = explain.explain(problem, by_id[r.subject], placements, shifts)
+            detail = why.param("reasons") or why.param("skill") or ",".join(why.blockers)
+            groups.setdefault((r.rule, why.kind, detail), []).append(r.subject)
             continue
-        short = solver.value(r.shortfall) * r.scale if r.shortfall is not None else 0
-        result.append(explain.requirement_failure(ctx.problem, r, short))
+        result.append(explain.requirement_failure(problem, r, short * r.scale))
+    for (rule, _kind, _detail), ids in groups.items():
+        why = explain.explain(problem, by_id[ids[0]], placements, shifts)
+        result.append(explain.slots_failure(problem, rule, ids, why))
     return result
 
 
@@ -469,6 +533,8 @@ def solve(
     placements = [p for r in results for p in r.placements]
     shifts = [s for r in results for s in r.shifts]
     failures = [f for r in results for f in r.failures]
+    # Other equally small relaxations, per centre (choices for staff; the plan uses the first).
+    alternatives = [tuple(a) for r in results for a in r.alternatives]
     objective = sum(r.objective for r in results)
     bound = sum(r.bound for r in results)
     optimal = all(r.status == "OPTIMAL" for r in results)
@@ -511,7 +577,7 @@ def solve(
         stats,
         status,
     )
-    return _guard(problem, plan)
+    return _guard(problem, replace(plan, alternatives=tuple(alternatives)))
 
 
 def _split_gap(results: list[CentreResult]) -> tuple[int, int, int, int]:

@@ -509,9 +509,28 @@ def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> R
     return RequirementFailure(req.rule, req.subject, required, achieved, req.unit or "count", text)
 
 
+def slots_failure(
+    problem: Problem, rule: str, ids: list[str], why: Explanation
+) -> RequirementFailure:
+    """One failure for fixed slots (or pins) that cannot be placed for one cause."""
+    titles = _titles(problem, ids)
+    what = "fixed programme slot" if rule == "fixed_slots_stay" else "pinned demand"
+    cause = why.message.split(": ", 1)[1] if ": " in why.message else why.message
+    if len(ids) == 1:
+        text = f"{rule}: {titles[0]} ({ids[0]}) cannot be placed: {cause}"
+    else:
+        text = (
+            f"{rule}: {len(ids)} {what}s cannot be placed ({', '.join(titles[:8])}"
+            + (" …" if len(ids) > 8 else "")
+            + f"); for {titles[0]}: {cause}"
+        )
+    return RequirementFailure(rule, ",".join(ids), len(ids), 0, "count", text)
+
+
 __all__ = [
     "EXPLANATION_KINDS",
     "explain",
     "render",
     "requirement_failure",
+    "slots_failure",
 ]

@@ -265,6 +265,7 @@ def plan_to_json(plan: Plan) -> JSON:
         ],
         "unused_candidates": list(plan.unused_candidates),
         "requirement_failures": [asdict(r) for r in plan.requirement_failures],
+        "alternatives": [[asdict(r) for r in choice] for choice in plan.alternatives],
         "figures": {
             "open_minutes_per_day": list(f.open_minutes_per_day),
             "open_minutes": f.open_minutes,
@@ -371,4 +372,8 @@ def plan_from_json(data: JSON) -> Plan:
         ),
         week=str(data.get("week", "")),
         reason=str(data.get("reason", "")),
+        alternatives=tuple(
+            tuple(RequirementFailure(**r) for r in choice)
+            for choice in data.get("alternatives", ())
+        ),
     )

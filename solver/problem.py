@@ -396,6 +396,9 @@ class Plan:
     week: str = ""
     # Why there is no plan (status ``no_plan``) or why it is only the greedy baseline.
     reason: str = ""
+    # When requirements are unmet: other relaxations exactly as small as the one the plan uses
+    # (``requirement_failures``).  Staff choose; the solver does not decide between equals.
+    alternatives: tuple[tuple[RequirementFailure, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
