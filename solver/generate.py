@@ -4,7 +4,8 @@
 programme slots (two of them Bürgersprechstunde), 60 recurring groups (some meeting twice a
 week), 40 rental requests (weekend-heavy, many needing the kitchen) and Bürgersprechstunde
 candidate blocks.  ``city``: five such centres (ids prefixed ``C1-`` … ``C5-``), which the solver
-plans as independent sub-models.
+plans as independent sub-models.  ``house60``: one large house with the rooms, staff and
+demand of five centres under one roof (60 rooms, ~890 demands), planned as one model.
 
 The fixed programme is generated together with a conflict-free room and staff assignment, so
 the fixed slots are always placeable; recurring groups get a conflict-free "last week" placement
@@ -32,7 +33,7 @@ from solver.problem import (
     Window,
 )
 
-PROFILES = ("centre", "city", "small", "pair")
+PROFILES = ("centre", "city", "small", "pair", "house60")
 
 _ROOMS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("Saal", 120, ("barrier_free", "projector", "stage")),
@@ -389,6 +390,16 @@ def generate(profile: str, seed: int) -> Problem:
         return _centre(rng)
     if profile == "small":
         return _small(rng)
+    if profile == "house60":
+        # One large house: five centres' rooms, staff and demand under one roof (60 rooms,
+        # 30 staff, ~890 demands), planned as a single model.
+        parts = [_centre(random.Random(f"{profile}:{seed}:{i}"), f"H{i}-", "") for i in range(1, 6)]
+        return replace(
+            parts[0],
+            rooms=tuple(r for p in parts for r in p.rooms),
+            staff=tuple(s for p in parts for s in p.staff),
+            demands=tuple(d for p in parts for d in p.demands),
+        )
     if profile in ("city", "pair"):
         count, scale = (5, 1.0) if profile == "city" else (2, 0.15)
         parts = [
