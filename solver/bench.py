@@ -136,7 +136,8 @@ def measure_house(profile: str, seed: int, *, time_limit: float | None, workers:
         groups=0,
         kept=0,
         forced=0,
-        violations=len(check(problem, plan)),
+        # An empty "no plan" is not a plan: it is not checked (it would fail every requirement).
+        violations=0 if plan.status == "no_plan" else len(check(problem, plan)),
         visible_h=f.consultation_minutes / 60,
         sessions_h=f.consultation_session_minutes / 60,
         open_h=f.open_minutes / 60,
@@ -156,7 +157,9 @@ def measure(profile: str, seed: int, *, time_limit: float | None, workers: int) 
     week2 = next_week(problem, plan, seed)
     plan2 = solve(week2, time_limit=time_limit, seed=0, workers=workers)
     groups, kept = groups_kept(week2, plan2)
-    violations = len(check(problem, plan)) + len(check(week2, plan2))
+    violations = sum(
+        len(check(p, x)) for p, x in ((problem, plan), (week2, plan2)) if x.status != "no_plan"
+    )
     return Row(
         profile=profile,
         seed=seed,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.model import ModelContext
-from solver.problem import WEEKEND
+from solver.problem import DAY_NAMES, WEEKEND
 
 
 def placed_whole(ctx: ModelContext) -> None:
@@ -149,6 +149,31 @@ def minimum_opening(ctx: ModelContext) -> None:
         m.add(sum(ctx.open[t] for t in slots) >= day_min).only_enforce_if(day_open)
         open_days.append(day_open)
     ctx.requirement("minimum_opening", "open_days", sum(open_days), req.min_open_days, unit="days")
+
+
+def published_hours(ctx: ModelContext) -> None:
+    """Requirement: the opening hours can be published — per weekday at most two blocks, each
+    starting and ending on the full or half hour.  A staffed activity needs a staff member on
+    duty, so every block covers the staffed activities of its day; ``minimum_opening`` counts
+    over these hours.  (With a 30-minute grain every bound is on the half hour already.)"""
+    m = ctx.model
+    for day, slots in ctx.day_slots.items():
+        starts: list[cp_model.IntVar] = []
+        previous: cp_model.IntVar | None = None
+        for t in slots:
+            now = ctx.open[t]
+            if previous is not None and (t * ctx.grain) % 30:
+                m.add(now == previous)  # no bound inside a half hour
+            begin = m.new_bool_var(f"published_start_{t}")
+            m.add(begin <= now)
+            if previous is None:
+                m.add(begin == now)
+            else:
+                m.add(begin >= now - previous)
+                m.add(begin <= 1 - previous)
+            starts.append(begin)
+            previous = now
+        ctx.requirement("published_hours", DAY_NAMES[day], cp_model.LinearExpr.sum(starts) * -1, -2)
 
 
 def weekend_offer(ctx: ModelContext) -> None:

@@ -501,6 +501,11 @@ def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> R
             f"{label}: only {achieved} {req.unit} possible instead of {required} "
             f"({shortfall} short)."
         )
+    elif req.rule == "published_hours":
+        text = (
+            f"Opening hours on {req.subject} (published_hours): the staffed activities of the "
+            "day need more than two blocks of opening hours."
+        )
     elif req.rule in ("fixed_slots_stay", "pins_hold"):
         title = next((d.title for d in problem.demands if d.id == req.subject), req.subject)
         text = f"{req.rule}: {title} ({req.subject}) cannot be placed at its fixed time."

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from solver.goals import place_weight
-from solver.problem import DEMAND_KINDS, Figures, Placement, Problem, Shift
+from solver.problem import DEMAND_KINDS, Figures, OpeningHours, Placement, Problem, Shift
 
 
 def open_intervals(
@@ -107,4 +107,9 @@ def compute(
         demand_weight=demand_weight,
         moved=moved,
         consultation_session_minutes=consultation_sessions,
+        opening_hours=tuple(
+            OpeningHours(day, start, end, centre)
+            for (centre, day), spans in sorted(intervals.items())
+            for start, end in spans
+        ),
     )

@@ -13,7 +13,8 @@ so the stability goal has something to keep.  Rentals are over-demanded on purpo
 centres at weekends), so some stay unplaced and need explaining.
 
 ``next_week`` derives the re-planning benchmark's "small change": last week's plan becomes the
-groups' ``last_week``, 3 groups drop out, 5 rentals arrive and one room is closed for a day.
+groups' ``last_week`` and its opening hours ``last_opening``, 3 groups drop out, 5 rentals
+arrive and one room is closed for a day.
 """
 
 from __future__ import annotations
@@ -445,4 +446,9 @@ def next_week(problem: Problem, plan: Plan, seed: int) -> Problem:
     options = [(r, d) for r in candidates for d in range(5) if (r.id, d) not in fixed_at]
     room, day = rng.choice(options) if options else (rng.choice(candidates), rng.randrange(5))
     closure = Closure(Window(day, 0, 24 * 60), room=room.id, reason="Wartung", centre=room.centre)
-    return replace(problem, demands=tuple(demands), closures=(*problem.closures, closure))
+    return replace(
+        problem,
+        demands=tuple(demands),
+        closures=(*problem.closures, closure),
+        last_opening=plan.figures.opening_hours,
+    )

@@ -95,6 +95,31 @@ def compact_opening(ctx: ModelContext) -> None:
         ctx.penalise("compact_opening", w, extra, upper=len(slots) // 2)
 
 
+def opening_stability(ctx: ModelContext) -> None:
+    """Penalise each day whose published opening hours differ from last week's, like moving a
+    group (``stability_time``): residents read the hours on the door."""
+    last = [o for o in ctx.problem.last_opening if o.centre in ("", ctx.centre)]
+    if not last:
+        return
+    m = ctx.model
+    w = ctx.problem.weights.stability_time
+    for day, slots in ctx.day_slots.items():
+        before = {
+            t
+            for o in last
+            if o.day == day
+            for t in slots
+            if o.start <= t * ctx.grain - day * 24 * 60 < o.end
+        }
+        changed = m.new_bool_var(f"opening_changed_{day}")
+        for t in slots:
+            if t in before:
+                m.add(changed >= 1 - ctx.open[t])
+            else:
+                m.add(changed >= ctx.open[t])
+        ctx.penalise("opening_stability", w, changed)
+
+
 def staff_hours(ctx: ModelContext) -> None:
     """Penalise staff time on duty, so no one is rostered for idle opening beyond the rules."""
     w = ctx.problem.weights.staff_hours

@@ -17,6 +17,7 @@ from solver.problem import (
     Explanation,
     Figures,
     LastWeek,
+    OpeningHours,
     Pin,
     Placement,
     Plan,
@@ -55,6 +56,16 @@ def _window_out(w: Window) -> JSON:
 
 def _window_in(d: JSON) -> Window:
     return Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
+
+
+def _opening_out(o: OpeningHours) -> JSON:
+    return {"day": o.day, "start": hhmm(o.start), "end": hhmm(o.end), "centre": o.centre}
+
+
+def _opening_in(d: JSON) -> OpeningHours:
+    return OpeningHours(
+        int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]), str(d.get("centre", ""))
+    )
 
 
 def problem_to_json(problem: Problem) -> JSON:
@@ -105,6 +116,7 @@ def problem_to_json(problem: Problem) -> JSON:
             }
             for p in problem.pins
         ],
+        "last_opening": [_opening_out(o) for o in problem.last_opening],
         "requirements": {
             **{
                 f.name: getattr(problem.requirements, f.name)
@@ -223,6 +235,7 @@ def problem_from_json(data: JSON) -> Problem:
         weights=Weights(**{k: v for k, v in data.get("weights", {}).items() if k in known_w}),
         grain=int(data.get("grain", 30)),
         week=str(data.get("week", "")),
+        last_opening=tuple(_opening_in(o) for o in data.get("last_opening", ())),
         **kwargs,
     )
 
@@ -272,6 +285,7 @@ def plan_to_json(plan: Plan) -> JSON:
             "open_days": f.open_days,
             "consultation_minutes": f.consultation_minutes,
             "consultation_session_minutes": f.consultation_session_minutes,
+            "opening_hours": [_opening_out(o) for o in f.opening_hours],
             "utilisation": dict(f.utilisation),
             "placed": f.placed,
             "unplaced": f.unplaced,
@@ -352,6 +366,7 @@ def plan_from_json(data: JSON) -> Plan:
             consultation_session_minutes=int(
                 f.get("consultation_session_minutes", f["consultation_minutes"])
             ),
+            opening_hours=tuple(_opening_in(o) for o in f.get("opening_hours", ())),
         ),
         stats=SolveStats(
             status=str(s["status"]),

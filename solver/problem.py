@@ -90,6 +90,20 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """A block of published opening hours: the door and the website say the centre is open on
+    ``day`` from ``start`` to ``end`` (a staff member is on duty throughout)."""
+
+    day: int
+    start: int
+    end: int
+    centre: str = ""
+
+    def __str__(self) -> str:
+        return describe(self.day, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
 class LastWeek:
     """Where a recurring demand was last week; the stability goal prefers the same again."""
 
@@ -211,6 +225,9 @@ class Problem:
     weights: Weights = field(default_factory=Weights)
     grain: int = 30
     week: str = ""
+    # Last week's published opening hours; changing a day's hours against them costs like
+    # moving a group (``Weights.stability_time``).  Empty: no previous week to keep.
+    last_opening: tuple[OpeningHours, ...] = ()
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -277,6 +294,9 @@ def canonical(problem: Problem) -> Problem:
             )
         ),
         pins=tuple(sorted(problem.pins, key=lambda p: p.demand)),
+        last_opening=tuple(
+            sorted(problem.last_opening, key=lambda o: (o.centre, o.day, o.start, o.end))
+        ),
     )
 
 
@@ -351,6 +371,8 @@ class Figures:
     placed_weight: int
     demand_weight: int
     moved: int
+    # Published opening hours: per centre and day at most two blocks on the full or half hour.
+    opening_hours: tuple[OpeningHours, ...] = ()
     # Sum of the Bürgersprechstunde sessions' lengths; parallel sessions count twice here, but
     # only once in ``consultation_minutes`` (the visible time residents can use).
     consultation_session_minutes: int = 0
