@@ -61,6 +61,7 @@ class Row:
     placement_gap: float = 0.0
     soft_gap: float = 0.0
     memory_mb: float = 0.0
+    shifts_kept: float = 100.0
 
 
 def explain_times(problem: Problem, plan: Plan) -> list[float]:
@@ -90,6 +91,13 @@ def groups_kept(problem: Problem, plan: Plan) -> tuple[int, int]:
         ):
             kept += 1
     return total, kept
+
+
+def shifts_kept(before: Plan, after: Plan) -> float:
+    """% of last week's (staff, day) shifts that stay exactly the same after the change."""
+    old = {(s.staff, s.day): (s.start, s.end) for s in before.shifts}
+    new = {(s.staff, s.day): (s.start, s.end) for s in after.shifts}
+    return 100.0 * sum(1 for k, v in old.items() if new.get(k) == v) / len(old) if old else 100.0
 
 
 def groups_forced(problem: Problem) -> int:
@@ -183,6 +191,7 @@ def measure(profile: str, seed: int, *, time_limit: float | None, workers: int) 
         placement_gap=plan.stats.placement_gap,
         soft_gap=plan.stats.soft_gap,
         memory_mb=peak_memory_mb(),
+        shifts_kept=shifts_kept(plan, plan2),
     )
 
 
@@ -190,7 +199,8 @@ HEADER = (
     f"{'profile':8} {'seed':>4} {'first s':>8} {'solve s':>8} {'status':>9} {'gap %':>7} "
     f"{'placed':>7} {'greedy':>7} {'of':>6} {'unpl':>5} {'expl ms':>8} {'max ms':>7} "
     f"{'kept':>9} {'kept %':>7} {'forced':>6} {'free %':>6} {'viol':>5} "
-    f"{'visib h':>7} {'sess h':>6} {'open h':>6} {'pgap %':>7} {'sgap %':>7} {'mem MB':>7}"
+    f"{'visib h':>7} {'sess h':>6} {'open h':>6} {'pgap %':>7} {'sgap %':>7} {'mem MB':>7} "
+    f"{'shift%':>6}"
 )
 
 
@@ -212,7 +222,7 @@ def _line(r: Row) -> str:
         f"{r.explain_ms:8.3f} {r.explain_max_ms:7.3f} {f'{r.kept}/{r.groups}':>9} {pct:7.1f} "
         f"{r.forced:6d} {_unforced(r):6.1f} {r.violations:5d} "
         + _truth(r.visible_h, r.sessions_h, r.open_h, r.placement_gap, r.soft_gap)
-        + f" {r.memory_mb:7.0f}"
+        + f" {r.memory_mb:7.0f} {r.shifts_kept:6.1f}"
     )
 
 
@@ -238,7 +248,7 @@ def _median(profile: str, rows: list[Row]) -> str:
             med([r.placement_gap for r in rows]),
             med([r.soft_gap for r in rows]),
         )
-        + f" {max(r.memory_mb for r in rows):7.0f}"
+        + f" {max(r.memory_mb for r in rows):7.0f} {med([r.shifts_kept for r in rows]):6.1f}"
     )
 
 
@@ -279,6 +289,7 @@ def run(
         "slot is in the closed room (they cannot stay); free %: kept of the groups that could "
         "stay; viol: checker violations; visib h: visible Bürgersprechstunde hours (union of "
         "the sessions), sess h: the sessions' sum; open h: opening hours; pgap/sgap: placement "
-        "gap and soft-goal gap; mem MB: peak RSS of the process so far (getrusage).\n"
+        "gap and soft-goal gap; mem MB: peak RSS of the process so far (getrusage); shift%: staff "
+        "shifts (person, day) unchanged after the small change.\n"
     )
     return rows

@@ -451,4 +451,5 @@ def next_week(problem: Problem, plan: Plan, seed: int) -> Problem:
         demands=tuple(demands),
         closures=(*problem.closures, closure),
         last_opening=plan.figures.opening_hours,
+        last_shifts=plan.shifts,
     )

@@ -117,6 +117,10 @@ def problem_to_json(problem: Problem) -> JSON:
             for p in problem.pins
         ],
         "last_opening": [_opening_out(o) for o in problem.last_opening],
+        "last_shifts": [
+            {"staff": x.staff, "day": x.day, "start": hhmm(x.start), "end": hhmm(x.end)}
+            for x in problem.last_shifts
+        ],
         "requirements": {
             **{
                 f.name: getattr(problem.requirements, f.name)
@@ -236,6 +240,10 @@ def problem_from_json(data: JSON) -> Problem:
         grain=int(data.get("grain", 30)),
         week=str(data.get("week", "")),
         last_opening=tuple(_opening_in(o) for o in data.get("last_opening", ())),
+        last_shifts=tuple(
+            Shift(str(x["staff"]), int(x["day"]), parse_hhmm(x["start"]), parse_hhmm(x["end"]))
+            for x in data.get("last_shifts", ())
+        ),
         **kwargs,
     )
 

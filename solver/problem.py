@@ -199,6 +199,8 @@ class Weights:
     preferred_window: int = 10
     stability_room: int = 100
     stability_time: int = 100
+    stability_day: int = 100  # on top of stability_time when a group moves to another day
+    stability_shift: int = 20  # a staff member's shift on a day differs from last week's
     compact_opening: int = 30
     staff_hours: int = 1
     staff_balance: int = 2
@@ -228,6 +230,8 @@ class Problem:
     # Last week's published opening hours; changing a day's hours against them costs like
     # moving a group (``Weights.stability_time``).  Empty: no previous week to keep.
     last_opening: tuple[OpeningHours, ...] = ()
+    # Last week's staff shifts; a day's shift that changes costs ``Weights.stability_shift``.
+    last_shifts: tuple[Shift, ...] = ()
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -297,6 +301,7 @@ def canonical(problem: Problem) -> Problem:
         last_opening=tuple(
             sorted(problem.last_opening, key=lambda o: (o.centre, o.day, o.start, o.end))
         ),
+        last_shifts=tuple(sorted(problem.last_shifts, key=lambda x: (x.staff, x.day, x.start))),
     )
 
 
