@@ -1,10 +1,10 @@
 """Command line: ``python -m solver solve|generate|check|greedy|bench``.
 
 * ``solve PROBLEM.json [--time-limit S] [--seed N] [--workers N]`` prints the plan as JSON;
-* ``generate --profile centre|city|small|pair --seed N`` prints a realistic problem as JSON;
+* ``generate --profile centre|city|small|pair|house60 --seed N`` prints a realistic problem as JSON;
 * ``check PROBLEM.json PLAN.json`` prints each violated hard rule; exit code 1 if any;
 * ``greedy PROBLEM.json`` prints the greedy baseline plan as JSON;
-* ``bench [--profile centre|city|all] [--seeds 1,2,3,4,5] [--time-limit S]`` prints the
+* ``bench [--profile centre|city|house60|all] [--seeds 1,2,3,4,5] [--time-limit S]`` prints the
   benchmark table (medians over the seeds).
 """
 
@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--workers", type=int, default=2)
 
     p_gen = sub.add_parser("generate", help="print a realistic instance as JSON")
-    p_gen.add_argument("--profile", default="centre", choices=("centre", "city", "small", "pair"))
+    p_gen.add_argument(
+        "--profile", default="centre", choices=("centre", "city", "small", "pair", "house60")
+    )
     p_gen.add_argument("--seed", type=int, default=1)
 
     p_check = sub.add_parser("check", help="verify a plan against every hard rule")
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     p_greedy.add_argument("problem")
 
     p_bench = sub.add_parser("bench", help="print the benchmark table")
-    p_bench.add_argument("--profile", default="all", choices=("centre", "city", "all"))
+    p_bench.add_argument("--profile", default="all", choices=("centre", "city", "house60", "all"))
     p_bench.add_argument("--seeds", default="1,2,3,4,5")
     p_bench.add_argument("--time-limit", type=float, default=None)
     p_bench.add_argument("--workers", type=int, default=2)

@@ -24,6 +24,10 @@ def _needed_features(problem: Problem, d: Demand) -> frozenset[str]:
     return d.features
 
 
+def _is_consultation(d: Demand) -> bool:
+    return d.consultation or d.kind == "consultation"
+
+
 def _needs_staff(d: Demand) -> bool:
     return d.staffed or d.consultation or d.kind == "consultation"
 
@@ -382,6 +386,47 @@ def minimum_opening(problem: Problem, plan: Plan) -> list[Violation]:
     return out
 
 
+def published_hours(problem: Problem, plan: Plan) -> list[Violation]:
+    """Each centre's opening hours (staff on duty) form at most two blocks a day, each
+    starting and ending on the full or half hour."""
+    out: list[Violation] = []
+    staff_centre = {s.id: s.centre for s in problem.staff}
+    demands = {d.id: d for d in problem.demands}
+    spans: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for s in plan.shifts:
+        spans[(staff_centre.get(s.staff, ""), s.day)].append((s.start, s.end))
+    if problem.requirements.self_managed_counts_as_open:
+        for p in plan.placements:
+            d = demands.get(p.demand)
+            if d is not None and not _needs_staff(d):
+                spans[(d.centre, p.day)].append((p.start, p.end))
+    for (centre, day), items in sorted(spans.items()):
+        blocks: list[list[int]] = []
+        for start, end in sorted(items):
+            if blocks and start <= blocks[-1][1]:
+                blocks[-1][1] = max(blocks[-1][1], end)
+            else:
+                blocks.append([start, end])
+        text = ", ".join(describe(day, a, b) for a, b in blocks)
+        if len(blocks) > 2:
+            out.append(
+                Violation(
+                    "published_hours",
+                    f"{centre or 'centre'} open in {len(blocks)} blocks: {text}",
+                    (centre,),
+                )
+            )
+        if any(a % 30 or b % 30 for a, b in blocks):
+            out.append(
+                Violation(
+                    "published_hours",
+                    f"{centre or 'centre'} opening hours not on the half hour: {text}",
+                    (centre,),
+                )
+            )
+    return out
+
+
 def weekend_offer(problem: Problem, plan: Plan) -> list[Violation]:
     """Each centre has an offer (not a private rental) on Saturday or Sunday while open."""
     req = problem.requirements
@@ -412,13 +457,19 @@ def buergersprechstunde(problem: Problem, plan: Plan) -> list[Violation]:
     need = problem.requirements.consultation_minutes
     out: list[Violation] = []
     for centre in _centres(problem):
-        minutes = sum(
-            p.end - p.start
-            for p in plan.placements
-            if (d := demands.get(p.demand)) is not None
-            and d.centre == centre
-            and (d.consultation or d.kind == "consultation")
-        )
+        # Visible time: the union of the sessions, so parallel sessions count once.
+        spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for p in plan.placements:
+            d = demands.get(p.demand)
+            if d is not None and d.centre == centre and _is_consultation(d):
+                spans[p.day].append((p.start, p.end))
+        minutes = 0
+        for items in spans.values():
+            reach = -1
+            for start, end in sorted(items):
+                if end > reach:
+                    minutes += end - max(start, reach)
+                    reach = end
         if minutes < need:
             out.append(
                 Violation(
@@ -442,6 +493,7 @@ CHECKS: tuple[Callable[[Problem, Plan], list[Violation]], ...] = (
     staff_single_place,
     staffed_activity_has_staff,
     minimum_opening,
+    published_hours,
     weekend_offer,
     buergersprechstunde,
 )

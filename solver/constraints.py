@@ -14,7 +14,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.model import ModelContext
-from solver.problem import WEEKEND
+from solver.problem import DAY_NAMES, WEEKEND
 
 
 def placed_whole(ctx: ModelContext) -> None:
@@ -85,15 +85,9 @@ def staff_availability(ctx: ModelContext) -> None:
             m.add(sum(day_vars) * ctx.grain <= member.max_day_minutes)
             week.extend(day_vars)
         if week:
-            ctx.cap(
-                "staff_availability",
-                member.id,
-                sum(week),
-                member.max_week_minutes // ctx.grain,
-                len(week),
-                unit="minutes",
-                scale=ctx.grain,
-            )
+            # Hard even when diagnosing: contract hours protect a person and are never the
+            # relaxation a plan proposes (issue 8, point 4).
+            m.add(sum(week) * ctx.grain <= member.max_week_minutes)
 
 
 def staff_single_place(ctx: ModelContext) -> None:
@@ -157,6 +151,31 @@ def minimum_opening(ctx: ModelContext) -> None:
     ctx.requirement("minimum_opening", "open_days", sum(open_days), req.min_open_days, unit="days")
 
 
+def published_hours(ctx: ModelContext) -> None:
+    """Requirement: the opening hours can be published — per weekday at most two blocks, each
+    starting and ending on the full or half hour.  A staffed activity needs a staff member on
+    duty, so every block covers the staffed activities of its day; ``minimum_opening`` counts
+    over these hours.  (With a 30-minute grain every bound is on the half hour already.)"""
+    m = ctx.model
+    for day, slots in ctx.day_slots.items():
+        starts: list[cp_model.IntVar] = []
+        previous: cp_model.IntVar | None = None
+        for t in slots:
+            now = ctx.open[t]
+            if previous is not None and (t * ctx.grain) % 30:
+                m.add(now == previous)  # no bound inside a half hour
+            begin = m.new_bool_var(f"published_start_{t}")
+            m.add(begin <= now)
+            if previous is None:
+                m.add(begin == now)
+            else:
+                m.add(begin >= now - previous)
+                m.add(begin <= 1 - previous)
+            starts.append(begin)
+            previous = now
+        ctx.requirement("published_hours", DAY_NAMES[day], cp_model.LinearExpr.sum(starts) * -1, -2)
+
+
 def weekend_offer(ctx: ModelContext) -> None:
     """Requirement: at least one offer (not a private rental) on Saturday or Sunday while the
     centre is open: a staffed offer, or any offer when self-managed use counts as open."""
@@ -174,18 +193,41 @@ def weekend_offer(ctx: ModelContext) -> None:
 
 
 def buergersprechstunde(ctx: ModelContext) -> None:
-    """Requirement: at least ``consultation_minutes`` of staffed Bürgersprechstunde a week in a
-    room fit for confidential talks (room and staff skill are filtered in the options)."""
+    """Requirement: at least ``consultation_minutes`` of *visible* Bürgersprechstunde a week —
+    time in which residents find a contact person, in a room fit for confidential talks (room
+    and staff skill are filtered in the options).
+
+    Counted as the union of time, not the sum of sessions: two sessions at once in two rooms
+    are one hour for a resident.  Each grain is cut at the sessions' ends inside it (starts lie
+    on the grid), and a piece counts when some placed session covers it.
+    """
     req = ctx.problem.requirements
-    terms = [
-        e.demand.duration * ctx.placed(pos)
-        for pos, e in enumerate(ctx.entries)
-        if e.demand.counts_as_consultation
-    ]
+    m = ctx.model
+    # (grain) -> [(covered minutes from the grain's start, option variable)]
+    pieces: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    for pos, e in enumerate(ctx.entries):
+        if not e.demand.counts_as_consultation:
+            continue
+        for var, option in zip(ctx.x[pos], e.options, strict=True):
+            base = option.day * 24 * 60
+            for t in option.slots:
+                covered = min(ctx.grain, base + option.end - t * ctx.grain)
+                pieces.setdefault(t, []).append((covered, var))
+    visible: list[cp_model.LinearExpr] = []
+    for t in sorted(pieces):
+        items = pieces[t]
+        cuts = sorted({c for c, _ in items})
+        previous = 0
+        for cut in cuts:
+            covering = [var for c, var in items if c >= cut]
+            seen = m.new_bool_var(f"consultation_{t}_{cut}")
+            m.add(seen <= sum(covering))
+            visible.append(cp_model.LinearExpr.term(seen, cut - previous))
+            previous = cut
     ctx.requirement(
         "buergersprechstunde",
         "consultation_minutes",
-        sum(terms),
+        cp_model.LinearExpr.sum(visible),
         req.consultation_minutes,
         unit="minutes",
     )

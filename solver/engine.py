@@ -39,14 +39,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain, figures, rules
-from solver.goals import place_weight
-from solver.model import ModelContext
+from solver import explain, rules
+from solver.check import check
+from solver.greedy import greedy
+from solver.model import ModelContext, Requirement
 from solver.options import DemandOptions, build_options
+from solver.plan import assemble, no_plan, relative_gap
 from solver.problem import (
     Closure,
     Explanation,
@@ -58,6 +60,7 @@ from solver.problem import (
     RequirementFailure,
     Shift,
     SolveStats,
+    canonical,
 )
 
 ProgressCallback = Callable[[Progress], None]
@@ -78,6 +81,9 @@ class CentreResult:
     penalties: dict[str, int]
     solved: bool
     offset: float = 0.0
+    unit: int = 1  # U: the factor placing demand is scaled by in the objective
+    placed_value: int = 0  # placed weight (before U) of the plan found
+    alternatives: list[list[RequirementFailure]] = field(default_factory=list)
 
 
 def split_by_centre(problem: Problem) -> list[tuple[str, Problem]]:
@@ -151,13 +157,22 @@ def _objective(ctx: ModelContext) -> int:
     return unit
 
 
+Relaxation = list[tuple[Requirement, int]]  # broken requirement, shortfall in its units
+MAX_CHOICES = 3
+
+
 def _minimum_relaxation(
     ctx: ModelContext, *, time_limit: float | None, seed: int, workers: int
-) -> bool:
+) -> list[Relaxation] | None:
     """Phase 1 of a diagnosis: find the fewest broken requirements, then the smallest
     shortfall (research §4.5: maximise satisfied requirement literals), and fix that relaxation
     in the model so phase 2 optimises the plan around it.  Two phases instead of one weighted
-    objective, because the combined weights made the proof far slower."""
+    objective, because the combined weights made the proof far slower.
+
+    Then look for other relaxations exactly as small (another fixed slot to drop, another
+    requirement to miss): staff choose between them, the solver does not pick one silently.
+    Returns the relaxations found, the one the plan uses first; None if none was found."""
+    started = time.perf_counter()
     shortfall_total = sum(r.upper for r in ctx.requirements)
     broken_weight = shortfall_total + 1
     terms: list[cp_model.LinearExprT] = []
@@ -165,18 +180,50 @@ def _minimum_relaxation(
         terms.append(broken_weight * r.weight * r.broken)
         if r.shortfall is not None:
             terms.append(r.shortfall)
-    ctx.model.minimize(sum(terms))
+    cost = sum(terms)
+    ctx.model.minimize(cost)
     solver = cp_model.CpSolver()
     configure(solver, time_limit=time_limit, seed=seed, workers=workers)
     status = solver.solve(ctx.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+        return None
+    best = round(solver.objective_value)
+
+    def read(s: cp_model.CpSolver) -> Relaxation:
+        return [
+            (r, s.value(r.shortfall) if r.shortfall is not None else 0)
+            for r in ctx.requirements
+            if s.boolean_value(r.broken)
+        ]
+
+    choices = [read(solver)]
+    if status == cp_model.OPTIMAL:
+        search = ctx.model.clone()
+        search.clear_objective()  # type: ignore[no-untyped-call]
+        search.add(cost <= best)
+        while len(choices) < MAX_CHOICES:
+            # Exclude every relaxation found so far: another set of broken requirements.
+            found = {id(r) for r, _ in choices[-1]}
+            search.add(
+                sum(r.broken for r in ctx.requirements if id(r) in found)
+                - sum(r.broken for r in ctx.requirements if id(r) not in found)
+                <= len(found) - 1
+            )
+            left = None if time_limit is None else time_limit - (time.perf_counter() - started)
+            if left is not None and left < 0.2:
+                break
+            other = cp_model.CpSolver()
+            configure(other, time_limit=min(5.0, left or 5.0), seed=seed, workers=workers)
+            if other.solve(search) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            choices.append(read(other))
+    chosen = {id(r): short for r, short in choices[0]}
     for r in ctx.requirements:
-        ctx.model.add(r.broken <= solver.value(r.broken))
+        ctx.model.add(r.broken <= (1 if id(r) in chosen else 0))
         if r.shortfall is not None:
-            ctx.model.add(r.shortfall <= solver.value(r.shortfall))
+            ctx.model.add(r.shortfall <= chosen.get(id(r), 0))
     ctx.model.clear_objective()  # type: ignore[no-untyped-call]
-    return True
+    return choices
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -223,13 +270,16 @@ def solve_centre(
     entries = build_options(problem)
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
+    choices: list[Relaxation] = []
     if relax:
         limit = None if time_limit is None else time_limit / 2
-        if not _minimum_relaxation(ctx, time_limit=limit, seed=seed, workers=workers):
+        found = _minimum_relaxation(ctx, time_limit=limit, seed=seed, workers=workers)
+        if found is None:
             return CentreResult([], [], [], [], [], "UNKNOWN", 0, 0, 0.0, None, {}, False, offset)
+        choices = found
         if time_limit is not None:
             time_limit = max(0.5, time_limit - (time.perf_counter() - started))
-    _objective(ctx)
+    unit = _objective(ctx)
     solver = cp_model.CpSolver()
     configure(solver, time_limit=time_limit, seed=seed, workers=workers)
     callback = _Progress(centre, offset, started, on_progress)
@@ -270,11 +320,17 @@ def solve_centre(
         if e.demand.kind == "consultation":
             unused.append(e.demand.id)
         else:
-            unplaced.append(explain.explain(problem, e, placements, shifts))
-    failures = _failures(ctx, solver) if relax else []
+            unplaced.append(
+                explain.explain(problem, e, placements, shifts, proven=status == cp_model.OPTIMAL)
+            )
+    failures = _failures(problem, entries, choices[0], placements, shifts) if relax else []
+    alternatives = [
+        _failures(problem, entries, choice, placements, shifts) for choice in choices[1:]
+    ]
     penalties: dict[str, int] = defaultdict(int)
     for term in ctx.penalties:
         penalties[term.goal] += term.coef * solver.value(term.var)
+    placed_value = sum(t.coef * solver.value(t.var) for t in ctx.rewards)
     return CentreResult(
         placements,
         shifts,
@@ -289,6 +345,9 @@ def solve_centre(
         dict(penalties),
         True,
         offset,
+        unit,
+        placed_value,
+        alternatives,
     )
 
 
@@ -341,13 +400,28 @@ def _shift(staff: str, day: int, first: int, last: int, grain: int) -> Shift:
     return Shift(staff, day, first * grain - base, (last + 1) * grain - base)
 
 
-def _failures(ctx: ModelContext, solver: cp_model.CpSolver) -> list[RequirementFailure]:
+def _failures(
+    problem: Problem,
+    entries: list[DemandOptions],
+    relaxation: Relaxation,
+    placements: list[Placement],
+    shifts: list[Shift],
+) -> list[RequirementFailure]:
+    """The failures of one relaxation, one message per cause: fixed slots (or pins) that fail
+    for the same reason — e.g. one closure — become a single failure naming all of them."""
     result: list[RequirementFailure] = []
-    for r in ctx.requirements:
-        if not solver.boolean_value(r.broken):
+    by_id = {e.demand.id: e for e in entries}
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for r, short in relaxation:
+        if r.rule in ("fixed_slots_stay", "pins_hold") and r.subject in by_id:
+            why = explain.explain(problem, by_id[r.subject], placements, shifts)
+            detail = why.param("reasons") or why.param("skill") or ",".join(why.blockers)
+            groups.setdefault((r.rule, why.kind, detail), []).append(r.subject)
             continue
-        short = solver.value(r.shortfall) * r.scale if r.shortfall is not None else 0
-        result.append(explain.requirement_failure(ctx.problem, r, short))
+        result.append(explain.requirement_failure(problem, r, short * r.scale))
+    for (rule, _kind, _detail), ids in groups.items():
+        why = explain.explain(problem, by_id[ids[0]], placements, shifts)
+        result.append(explain.slots_failure(problem, rule, ids, why))
     return result
 
 
@@ -378,6 +452,9 @@ def solve(
     is not reproducible run to run, so it is off by default (see ``solver/README.md``).
     """
     started = time.perf_counter()
+    # Canonical order (ids sorted) inside the library: the plan does not depend on the order
+    # the caller listed demands, rooms or staff in (issue 8, point 9).
+    problem = canonical(problem)
     parts = split_by_centre(problem)
     results: list[CentreResult] = []
     first_full: float | None = 0.0
@@ -432,22 +509,32 @@ def solve(
     seconds = time.perf_counter() - started
 
     if not all(r.solved for r in results):
-        # No plan within the limit for some centre: fall back to the greedy baseline there, so
-        # the caller still gets a plan, clearly marked.
-        from solver.greedy import greedy
-
-        plan = greedy(problem)
+        # No plan within the limit for some centre: fall back to the greedy baseline, which
+        # returns a plan only if it keeps every hard rule, and otherwise "no plan" with the
+        # reason.  Never a rule-breaking plan (issue 8, point 5).
+        fallback = greedy(problem)
+        unsolved = ", ".join(sorted(r.status for r in results if not r.solved))
+        stats = replace(
+            fallback.stats, status="UNKNOWN", seconds=round(seconds, 3), seed=seed, workers=workers
+        )
+        if fallback.status == "greedy":
+            return replace(
+                fallback,
+                stats=stats,
+                reason=f"CP-SAT found no plan in time ({unsolved}); this is the greedy baseline, "
+                "which keeps every hard rule but is not optimised",
+            )
         return replace(
-            plan,
-            status="no_plan",
-            stats=replace(
-                plan.stats, status="UNKNOWN", seconds=seconds, seed=seed, workers=workers
-            ),
+            fallback,
+            stats=stats,
+            reason=f"CP-SAT found no plan in time ({unsolved}) and {fallback.reason}",
         )
 
     placements = [p for r in results for p in r.placements]
     shifts = [s for r in results for s in r.shifts]
     failures = [f for r in results for f in r.failures]
+    # Other equally small relaxations, per centre (choices for staff; the plan uses the first).
+    alternatives = [tuple(a) for r in results for a in r.alternatives]
     objective = sum(r.objective for r in results)
     bound = sum(r.bound for r in results)
     optimal = all(r.status == "OPTIMAL" for r in results)
@@ -462,6 +549,7 @@ def solve(
     for r in results:
         for goal, value in r.penalties.items():
             penalties[goal] += value
+    placed_value, placed_bound, soft, soft_bound = _split_gap(results)
     stats = SolveStats(
         status="OPTIMAL" if optimal else "FEASIBLE",
         objective=objective,
@@ -472,8 +560,14 @@ def solve(
         penalties=tuple(sorted(penalties.items())),
         seed=seed,
         workers=workers,
+        placed_value=placed_value,
+        placed_bound=placed_bound,
+        placement_gap=relative_gap(placed_value, placed_bound),
+        soft_penalty=soft,
+        soft_bound=soft_bound,
+        soft_gap=round((soft - soft_bound) / max(1, soft), 6),
     )
-    return assemble(
+    plan = assemble(
         problem,
         placements,
         shifts,
@@ -483,45 +577,39 @@ def solve(
         stats,
         status,
     )
+    return _guard(problem, replace(plan, alternatives=tuple(alternatives)))
 
 
-def relative_gap(objective: int, bound: int) -> float:
-    """Proven relative gap between the best plan and the bound (0.0 = proven optimal)."""
-    return round(abs(bound - objective) / max(1, abs(objective)), 6)
+def _split_gap(results: list[CentreResult]) -> tuple[int, int, int, int]:
+    """Placed weight and its bound, soft penalty and its bound, summed over centres.
+
+    A centre's objective is ``U·P − S`` with ``0 ≤ S < U`` and its proven bound ``B`` holds
+    for every plan, so any plan has ``U·P ≤ B + S ≤ B + U − 1``: ``P ≤ ⌊(B + U − 1)/U⌋``.
+    Among plans placing as much as this one, ``S ≥ U·P − B``.  Stated apart because the
+    combined gap is scaled by ``U``: 0.45 % worse penalties showed as a gap of 1e-06.
+    """
+    placed = placed_bound = soft = soft_bound = 0
+    for r in results:
+        penalty = sum(r.penalties.values())
+        placed += r.placed_value
+        placed_bound += max(r.placed_value, (r.bound + r.unit - 1) // r.unit)
+        soft += penalty
+        soft_bound += min(penalty, max(0, r.unit * r.placed_value - r.bound))
+    return placed, placed_bound, soft, soft_bound
 
 
-def assemble(
-    problem: Problem,
-    placements: list[Placement],
-    shifts: list[Shift],
-    unplaced: list[Explanation],
-    unused: list[str],
-    failures: list[RequirementFailure],
-    stats: SolveStats,
-    status: PlanStatus,
-) -> Plan:
-    """Put a plan together in canonical order and compute its figures."""
-    order = {d.id: i for i, d in enumerate(problem.demands)}
-    placements_t = tuple(sorted(placements, key=lambda p: order[p.demand]))
-    shifts_t = tuple(sorted(shifts, key=lambda s: (s.staff, s.day, s.start)))
-    unplaced_t = tuple(sorted(unplaced, key=lambda u: order[u.demand]))
-    return Plan(
-        status=status,
-        placements=placements_t,
-        shifts=shifts_t,
-        unplaced=unplaced_t,
-        unused_candidates=tuple(sorted(unused, key=lambda d: order[d])),
-        requirement_failures=tuple(failures),
-        figures=figures.compute(problem, placements_t, shifts_t, len(unplaced_t)),
-        stats=stats,
-        week=problem.week,
+def _guard(problem: Problem, plan: Plan) -> Plan:
+    """Last line of defence: a plan that breaks a hard rule it does not declare as an unmet
+    requirement is never returned; the caller gets "no plan" with the reason instead."""
+    declared = {f.rule for f in plan.requirement_failures}
+    broken = [v for v in check(problem, plan) if v.rule not in declared]
+    if not broken:
+        return plan
+    return no_plan(
+        problem,
+        f"the plan found breaks {broken[0].rule}: {broken[0].message}",
+        plan.stats,
     )
-
-
-def placed_weight(problem: Problem, placements: tuple[Placement, ...] | list[Placement]) -> int:
-    weights = problem.weights
-    by_id = {d.id: d for d in problem.demands}
-    return sum(place_weight(weights, by_id[p.demand]) for p in placements)
 
 
 __all__ = ["DemandOptions", "relative_gap", "solve", "split_by_centre"]

@@ -1,15 +1,26 @@
-"""Why a demand is not in the plan, in words a staff member understands.
+"""Why a demand is not in the plan: the rule that decided, as data, rendered at the edge.
 
-Layered, cheapest first (research §6):
+An ``Explanation`` carries a ``kind``, the deciding ``rule`` (a name from
+``solver.rules.RULEBOOK``), ``params`` (the facts that caused it, as strings) and ``blockers``
+(ids of the competing bookings).  ``render`` turns that into English for staff; a caller with
+other catalogues renders ``kind`` + ``params`` itself.  Only the deciding rule and only the
+facts that caused it are named (issue 8, point 3).
 
-1. *No option at all* — the filter in ``solver/options.py`` counted why every (room, start) was
-   rejected: no room large enough (``capacity``), no room with the features (``missing_feature``),
-   the fitting rooms closed (``closure``), nobody qualified available (``staff``).
-2. *Options, but none free* — for each option, who blocks it in the finished plan: the bookings
-   already in that room (``room_conflict``), or no qualified staff member free then (``staff``).
-   The explanation names the competing bookings by title.
-3. *A free option left unused* — placing it would have broken a rule that couples the week
-   (contract hours, one shift a day), so the kind is ``trade_off``.
+What "decided" means, cheapest first:
+
+1. *No option at all* — the filter stages of ``solver/options.py`` are taken in order (a pin,
+   the rooms it may use, their capacity and features, the house's opening days and hours, the
+   closures, a qualified staff member's availability); the stage after which no candidate is
+   left decided.  E.g. a Sunday rental whose rooms fit is refused by the house being closed on
+   Sunday, not by the rooms.
+2. *Options, but none free in the finished plan* — every option's room is taken
+   (``room_conflict``; the bookings in those rooms are named; when one of them has the same
+   priority and could have swapped with it, the soft goal that preferred the other is named),
+   or the qualified people who are available then all run other activities
+   (``staff_single_place``; only those people are named).
+3. *A free option left unused* — a staff member's own limit decided (``staff_availability``
+   with ``limit`` = the daily maximum, the contract hours, or the one-shift-a-day window), or,
+   in a plan that is not proven optimal, the search simply did not get there.
 
 Unmet requirements (``requirements_unmet`` plans) are described by ``requirement_failure``.
 Everything here reads the finished plan only, so it costs milliseconds per demand.
@@ -18,11 +29,21 @@ Everything here reads the finished plan only, so it costs milliseconds per deman
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
+from solver.goals import place_weight
 from solver.model import Requirement
-from solver.options import DemandOptions, Option, available
+from solver.options import (
+    DemandOptions,
+    Option,
+    available,
+    candidate_starts,
+    capacity_and_features,
+    closed,
+)
 from solver.problem import (
     DAY_NAMES,
+    Demand,
     Explanation,
     Placement,
     Problem,
@@ -35,30 +56,115 @@ EXPLANATION_KINDS = (
     "room_conflict",
     "missing_feature",
     "capacity",
-    "staff",
+    "house_closed",
     "closure",
+    "staff",
     "pin",
     "trade_off",
 )
 
-
-def _needs(size: int, features: frozenset[str]) -> str:
-    text = f"{size} people"
-    if features:
-        text += " with " + ", ".join(sorted(features))
-    return text
+Params = dict[str, str]
 
 
-def _windows_text(entry: DemandOptions) -> str:
-    windows = sorted(entry.demand.windows, key=lambda w: (w.day, w.start))
-    if not windows:
-        return "no window"
+def _make(
+    demand: Demand, kind: str, rule: str, params: Params, blockers: Sequence[str] = ()
+) -> Explanation:
+    params = {"title": demand.title, **params}
+    items = tuple(sorted(params.items()))
+    probe = Explanation(demand.id, kind, rule, "", tuple(blockers), items)
+    return Explanation(demand.id, kind, rule, render(probe), tuple(blockers), items)
+
+
+def _join(values: Sequence[str]) -> str:
+    return ", ".join(values)
+
+
+def _days(days: Sequence[int]) -> str:
+    return _join([DAY_NAMES[d] for d in sorted(set(days))])
+
+
+def _windows(demand: Demand) -> str:
+    windows = sorted(demand.windows, key=lambda w: (w.day, w.start))
     return "; ".join(str(w) for w in windows[:4]) + (" …" if len(windows) > 4 else "")
 
 
-def _titles(problem: Problem, ids: list[str]) -> str:
-    by_id = {d.id: d for d in problem.demands}
-    return ", ".join(by_id[i].title if i in by_id else i for i in ids)
+# ----------------------------------------------------------------------------- rendering
+
+
+def render(e: Explanation) -> str:
+    """The English sentence for an explanation (built from ``kind`` and ``params`` only)."""
+    p = dict(e.params)
+    title = p.get("title", e.demand)
+    needs = f"{p.get('size', '?')} people" + (f" with {p['features']}" if p.get("features") else "")
+    if e.kind == "pin":
+        return f"{title}: it is pinned to a room or time where it cannot take place."
+    if e.kind == "missing_feature":
+        if p.get("allowed_rooms"):
+            return (
+                f"{title} needs {needs}: none of the rooms it may use "
+                f"({p['allowed_rooms']}) has {p['missing']}."
+            )
+        return f"{title} needs {needs}: no room has {p['missing']}."
+    if e.kind == "capacity":
+        text = (
+            f"{title} needs {needs}: the largest room with what it needs, {p['largest']}, "
+            f"holds {p['largest_capacity']}"
+        )
+        if p.get("large_rooms"):
+            text += f"; the rooms large enough ({p['large_rooms']}) lack {p['lacking']}"
+        if p.get("allowed_rooms"):
+            text += f" (it may use only {p['allowed_rooms']})"
+        return text + "."
+    if e.kind == "house_closed":
+        return f"{title}: the house is not open in {p['windows']} (open days: {p['open_days']})."
+    if e.kind == "closure":
+        return (
+            f"{title}: every room that fits ({p['rooms']}) is closed in {p['windows']}"
+            + (f" ({p['reasons']})" if p.get("reasons") else "")
+            + "."
+        )
+    if e.kind == "staff" and e.rule == "staff_availability":
+        skill = f" with skill '{p['skill']}'" if p.get("skill") else ""
+        if not p.get("qualified"):
+            return f"{title}: no staff member{skill} may run it."
+        return f"{title}: no staff member{skill} ({p['qualified']}) is available in {p['windows']}."
+    if e.kind == "staff":
+        return (
+            f"{title}: a room is free {p['when']}, but the qualified staff available then "
+            f"({p['available']}) run {p['busy_with']}."
+        )
+    if e.kind == "room_conflict":
+        text = f"{title}: no room for {needs} is free in {p['windows']}; {p['taken']}."
+        if p.get("tie_with"):
+            text += (
+                f" {p['tie_with']} has the same priority and got the room because of "
+                f"{p['tie_rule']} ({p['tie_reason']})."
+            )
+        return text
+    if e.kind == "trade_off" and e.rule == "staff_availability":
+        limit = {
+            "daily_maximum": f"would exceed {p.get('who', '')}'s daily maximum of "
+            f"{p.get('value', '')} h",
+            "contract_hours": f"would exceed {p.get('who', '')}'s contract of "
+            f"{p.get('value', '')} h a week",
+            "availability": f"would need {p.get('who', '')} on duty outside their availability "
+            "(one shift a day)",
+        }.get(p.get("limit", ""), p.get("limit", ""))
+        return f"{title}: {p['room']} is free {p['when']}, but running it there {limit}."
+    if e.kind == "trade_off" and p.get("proven") == "no":
+        return (
+            f"{title}: {p['room']} is free {p['when']}; the search stopped at the time limit "
+            "before placing it (the plan is not proven optimal)."
+        )
+    if e.kind == "trade_off":
+        return (
+            f"{title}: {p['room']} is free {p['when']}, but placing it would displace demand "
+            "of higher priority elsewhere in the week."
+        )
+    return f"{title}: not placed ({e.rule})."
+
+
+# ------------------------------------------------------------------------ explaining
 
 
 def explain(
@@ -66,6 +172,8 @@ def explain(
     entry: DemandOptions,
     placements: list[Placement] | tuple[Placement, ...],
     shifts: list[Shift] | tuple[Shift, ...],
+    *,
+    proven: bool = True,
 ) -> Explanation:
     """Explain why ``entry`` is not placed in a plan with ``placements`` and ``shifts``."""
     demand = entry.demand
@@ -73,17 +181,15 @@ def explain(
         return _no_option(problem, entry)
 
     by_room: dict[str, list[Placement]] = {}
+    busy: dict[str, list[Placement]] = {}
     for p in placements:
         by_room.setdefault(p.room, []).append(p)
-    busy_staff: dict[str, list[Placement]] = {}
-    for p in placements:
         if p.staff is not None:
-            busy_staff.setdefault(p.staff, []).append(p)
-    del shifts  # staff being off duty is not a blocker: shifts can grow
+            busy.setdefault(p.staff, []).append(p)
 
+    taken: dict[str, list[str]] = {}
     blockers: Counter[str] = Counter()
-    blocked_rooms: dict[str, list[str]] = {}
-    staff_blocked: list[Option] = []
+    staff_blocked: list[tuple[Option, list[str], list[str]]] = []
     free: list[Option] = []
     for option in entry.options:
         room = problem.rooms[option.room]
@@ -95,183 +201,282 @@ def explain(
         if occupants:
             for o in occupants:
                 blockers[o] += 1
-                rooms = blocked_rooms.setdefault(room.name, [])
-                if o not in rooms:
-                    rooms.append(o)
+                names = taken.setdefault(room.name, [])
+                if o not in names:
+                    names.append(o)
             continue
-        if entry.staffed and not _staff_free(problem, entry, option, busy_staff):
-            staff_blocked.append(option)
-            continue
+        if entry.staffed:
+            people, work = _available_but_busy(problem, entry, option, busy)
+            if people is not None:
+                staff_blocked.append((option, people, work))
+                continue
         free.append(option)
 
-    where = _windows_text(entry)
     if free:
-        option = free[0]
-        room = problem.rooms[option.room]
-        return Explanation(
-            demand=demand.id,
-            kind="trade_off",
-            rule="place_demand",
-            message=(
-                f"{demand.title}: {room.name} is free "
-                f"{describe(option.day, option.start, option.end)}, "
-                "but placing it there would break a rule that couples the week "
-                "(staff contract hours, one shift a day, opening rules) or displace more "
-                "important demand."
-            ),
+        return _trade_off(problem, entry, free, shifts, proven)
+    if staff_blocked:
+        option, _, _ = staff_blocked[0]
+        people = sorted({n for _, ps, _ in staff_blocked for n in ps})
+        work = sorted({w for _, _, ws in staff_blocked for w in ws})
+        titles = _titles(problem, work)
+        return _make(
+            demand,
+            "staff",
+            "staff_single_place",
+            {
+                "when": describe(option.day, option.start, option.end),
+                "available": _join([_staff_name(problem, s) for s in people]),
+                "busy_with": _join(titles),
+            },
+            work,
         )
-    if not staff_blocked:
-        ids = [i for i, _ in blockers.most_common()]
-        parts = []
-        for room_name, occupants in list(blocked_rooms.items())[:3]:
-            parts.append(f"{room_name} is taken by {_titles(problem, occupants[:3])}")
-        return Explanation(
-            demand=demand.id,
-            kind="room_conflict",
-            rule="room_conflict",
-            message=(
-                f"{demand.title}: no room for {_needs(demand.size, entry.features)} is free "
-                f"in {where}; " + "; ".join(parts) + "."
-            ),
-            blockers=tuple(ids[:6]),
-        )
-    # Some room would be free, but every qualified person is busy or away then.
-    eligible = {problem.staff[s].id for s in entry.eligible_staff}
-    busy_with: list[str] = []
-    for option in staff_blocked:
-        for p in placements:
-            if (
-                p.staff in eligible
-                and p.day == option.day
-                and p.start < option.end
-                and option.start < p.end
-                and p.demand not in busy_with
-            ):
-                busy_with.append(p.demand)
-    names = ", ".join(problem.staff[s].name for s in entry.eligible_staff) or "nobody"
-    days = sorted({o.day for o in staff_blocked})
-    busy_text = f"; they run {_titles(problem, busy_with[:4])} then" if busy_with else ""
-    return Explanation(
-        demand=demand.id,
-        kind="staff",
-        rule="staff_single_place" if busy_with else "staff_availability",
-        message=(
-            f"{demand.title}: a room is free, but it needs a staff member"
-            + (f" with skill '{entry.skill}'" if entry.skill else "")
-            + f" and no one qualified ({names}) is free in {where} "
-            f"(days: {', '.join(DAY_NAMES[d] for d in days)}){busy_text}."
-        ),
-        blockers=tuple(busy_with[:6]),
-    )
+    ids = [i for i, _ in blockers.most_common()]
+    parts = [f"{name} is taken by {_join(_titles(problem, occ))}" for name, occ in taken.items()]
+    params: Params = {
+        "size": str(demand.size),
+        "features": _join(sorted(entry.features)),
+        "windows": _windows(demand),
+        "taken": "; ".join(parts),
+    }
+    params.update(_tie(problem, entry, by_room))
+    return _make(demand, "room_conflict", "room_conflict", params, ids)
 
 
-def _staff_free(
-    problem: Problem,
-    entry: DemandOptions,
-    option: Option,
-    busy: dict[str, list[Placement]],
-) -> bool:
-    """Could some eligible staff member take ``option`` without moving another activity?
+def _titles(problem: Problem, ids: Sequence[str]) -> list[str]:
+    by_id = {d.id: d for d in problem.demands}
+    return [by_id[i].title if i in by_id else i for i in ids]
 
-    Shifts may grow, so being off duty is not a blocker here; if growing a shift breaks contract
-    hours the demand ends up explained as a ``trade_off``.
-    """
+
+def _staff_name(problem: Problem, staff_id: str) -> str:
+    return next((s.name for s in problem.staff if s.id == staff_id), staff_id)
+
+
+def _available_but_busy(
+    problem: Problem, entry: DemandOptions, option: Option, busy: dict[str, list[Placement]]
+) -> tuple[list[str] | None, list[str]]:
+    """(None, []) if some qualified person available then is free; else the people available
+    then and what they run."""
+    people: list[str] = []
+    work: list[str] = []
     for s in entry.eligible_staff:
         member = problem.staff[s]
         if not available(member, option.day, option.start, option.end):
             continue
-        if any(
-            p.day == option.day and p.start < option.end and option.start < p.end
+        clash = [
+            p.demand
             for p in busy.get(member.id, [])
-        ):
+            if p.day == option.day and p.start < option.end and option.start < p.end
+        ]
+        if not clash:
+            return None, []
+        people.append(member.id)
+        work.extend(c for c in clash if c not in work)
+    return people, work
+
+
+def _trade_off(
+    problem: Problem,
+    entry: DemandOptions,
+    free: list[Option],
+    shifts: Sequence[Shift],
+    proven: bool,
+) -> Explanation:
+    """A free option exists: find the person's limit that forbids each free option."""
+    demand = entry.demand
+    option = free[0]
+    base: Params = {
+        "room": problem.rooms[option.room].name,
+        "when": describe(option.day, option.start, option.end),
+    }
+    if entry.staffed:
+        limits = [_limit(problem, entry, o, shifts) for o in free]
+        found = [lim for lim in limits if lim is not None]
+        if found and len(found) == len(limits):
+            # The first free option's limit is named; the others are of the same kind or not.
+            limit, who, value = found[0]
+            return _make(
+                demand,
+                "trade_off",
+                "staff_availability",
+                {**base, "limit": limit, "who": _staff_name(problem, who), "value": value},
+                (who,),
+            )
+    return _make(demand, "trade_off", "place_demand", {**base, "proven": "yes" if proven else "no"})
+
+
+def _limit(
+    problem: Problem, entry: DemandOptions, option: Option, shifts: Sequence[Shift]
+) -> tuple[str, str, str] | None:
+    """The limit that keeps each qualified, available person from taking ``option`` (the first
+    such person's, in order); None if someone could take it."""
+    min_shift = problem.requirements.min_shift_minutes
+    first: tuple[str, str, str] | None = None
+    for s in entry.eligible_staff:
+        member = problem.staff[s]
+        if not available(member, option.day, option.start, option.end):
             continue
-        return True
-    return False
+        mine = [x for x in shifts if x.staff == member.id]
+        today = [x for x in mine if x.day == option.day]
+        start = min([option.start, *(x.start for x in today)])
+        end = max([option.end, *(x.end for x in today)])
+        if end - start < min_shift:
+            end = start + min_shift
+        week = sum(x.end - x.start for x in mine if x.day != option.day) + (end - start)
+        reason: tuple[str, str, str] | None = None
+        if not any(w.contains(option.day, start, end) for w in member.availability):
+            reason = ("availability", member.id, "")
+        elif end - start > member.max_day_minutes:
+            reason = ("daily_maximum", member.id, f"{member.max_day_minutes / 60:g}")
+        elif week > member.max_week_minutes:
+            reason = ("contract_hours", member.id, f"{member.max_week_minutes / 60:g}")
+        if reason is None:
+            return None
+        first = first or reason
+    return first
+
+
+def _soft_costs(problem: Problem, demand: Demand, room_id: str, day: int, start: int) -> Params:
+    """Soft-goal costs of placing ``demand`` at one spot (room_fit, preferred_window,
+    stability), as the model counts them."""
+    w = problem.weights
+    room = problem.room(room_id)
+    end = start + demand.duration
+    costs = {"room_fit": w.room_fit * ((room.capacity - demand.size) // 10)}
+    outside = demand.preferred and not any(p.contains(day, start, end) for p in demand.preferred)
+    costs["preferred_window"] = w.preferred_window if outside else 0
+    last = demand.last_week
+    stab = 0
+    if last is not None:
+        stab += w.stability_room if last.room != room_id else 0
+        stab += w.stability_time if (last.day, last.start) != (day, start) else 0
+    costs["stability"] = stab
+    return {k: str(v) for k, v in costs.items()}
+
+
+def _tie(problem: Problem, entry: DemandOptions, by_room: dict[str, list[Placement]]) -> Params:
+    """If a booking of the same priority holds a spot this demand could have had (same room,
+    same start), say which soft goal preferred it."""
+    demand = entry.demand
+    mine = place_weight(problem.weights, demand)
+    spots = {(problem.rooms[o.room].id, o.day, o.start) for o in entry.options}
+    by_id = {d.id: d for d in problem.demands}
+    for room_id in sorted(by_room):
+        for p in sorted(by_room[room_id], key=lambda p: (p.day, p.start, p.demand)):
+            other = by_id.get(p.demand)
+            if other is None or other.must_place or other.kind == "consultation":
+                continue
+            if place_weight(problem.weights, other) != mine or other.duration != demand.duration:
+                continue
+            if (p.room, p.day, p.start) not in spots:
+                continue
+            theirs = _soft_costs(problem, other, p.room, p.day, p.start)
+            ours = _soft_costs(problem, demand, p.room, p.day, p.start)
+            diffs = {g: int(ours[g]) - int(theirs[g]) for g in ours}
+            goal = max(sorted(diffs), key=lambda g: diffs[g])
+            if diffs[goal] <= 0:
+                continue
+            reasons = {
+                "room_fit": f"it leaves fewer empty seats in {problem.room(p.room).name}",
+                "preferred_window": "the time is inside its preferred window",
+                "stability": "it had this slot last week",
+            }
+            return {"tie_with": other.title, "tie_rule": goal, "tie_reason": reasons[goal]}
+    return {}
 
 
 def _no_option(problem: Problem, entry: DemandOptions) -> Explanation:
+    """No option at all: the filter stage after which no candidate is left decided."""
     demand = entry.demand
-    needs = _needs(demand.size, entry.features)
-    rooms = [r for r in problem.rooms if r.centre == demand.centre]
+    needs: Params = {"size": str(demand.size), "features": _join(sorted(entry.features))}
     if entry.rejected.get("pins_hold"):
-        return Explanation(
-            demand.id,
-            "pin",
-            "pins_hold",
-            f"{demand.title}: it is pinned to a room or time where it cannot take place.",
-        )
-    with_features = [r for r in rooms if entry.features <= r.features]
-    big_enough = [r for r in rooms if r.capacity >= demand.size]
-    if not with_features:
-        missing = sorted(entry.features - set().union(*(r.features for r in rooms)))
-        text = (
-            f"no room has {', '.join(missing)}"
-            if missing
-            else f"no room has all of {', '.join(sorted(entry.features))}"
-        )
-        return Explanation(
-            demand.id,
-            "missing_feature",
-            "capacity_and_features",
-            f"{demand.title} needs {needs}: {text}.",
-        )
-    if not any(r.capacity >= demand.size for r in with_features):
-        largest = max(with_features, key=lambda r: r.capacity)
-        if big_enough:
-            lacking = sorted({f for r in big_enough for f in entry.features - r.features})
-            extra = (
-                f"; the rooms large enough ({', '.join(r.name for r in big_enough[:3])}) "
-                f"lack {', '.join(lacking)}"
+        return _make(demand, "pin", "pins_hold", {})
+    centre_rooms = [r for r in problem.rooms if r.centre == demand.centre]
+    allowed = [r for r in centre_rooms if not demand.rooms or r.id in demand.rooms]
+    restricted = _join([r.name for r in allowed]) if demand.rooms else ""
+    fitting = [r for r in allowed if capacity_and_features(r, demand.size, entry.features) is None]
+    if not fitting:
+        with_features = [r for r in allowed if entry.features <= r.features]
+        if not with_features:
+            have: set[str] = set().union(*(r.features for r in allowed)) if allowed else set()
+            missing = sorted(entry.features - have) or sorted(entry.features)
+            return _make(
+                demand,
+                "missing_feature",
+                "capacity_and_features",
+                {**needs, "missing": _join(missing), "allowed_rooms": restricted},
             )
-        else:
-            extra = ""
-        return Explanation(
-            demand.id,
+        largest = max(with_features, key=lambda r: (r.capacity, r.id))
+        big = [r for r in allowed if r.capacity >= demand.size]
+        lacking = sorted({f for r in big for f in entry.features - r.features})
+        return _make(
+            demand,
             "capacity",
             "capacity_and_features",
-            f"{demand.title} needs {needs}: the largest fitting room, {largest.name}, holds "
-            f"{largest.capacity}{extra}.",
+            {
+                **needs,
+                "largest": largest.name,
+                "largest_capacity": str(largest.capacity),
+                "allowed_rooms": restricted,
+                "large_rooms": _join([r.name for r in big[:3]]),
+                "lacking": _join(lacking),
+            },
         )
-    if (
-        entry.rejected.get("rooms")
-        and not entry.rejected.get("closure")
-        and not entry.rejected.get("staff")
-    ):
-        return Explanation(
-            demand.id,
-            "missing_feature",
-            "capacity_and_features",
-            f"{demand.title} needs {needs}: none of the rooms it may use "
-            f"({', '.join(demand.rooms)}) fits.",
+    # Stage: the house's opening days and hours.
+    spans: list[tuple[int, int, int]] = []
+    for window in demand.windows:
+        for start in candidate_starts(problem, demand, window):
+            spans.append((window.day, start, start + demand.duration))
+    spans = sorted(set(spans))
+    windows = _windows(demand)
+    if not spans:
+        open_days = sorted(w.day for w in problem.days)
+        return _make(
+            demand,
+            "house_closed",
+            "closures",
+            {"windows": windows, "open_days": _days(open_days) or "none"},
         )
-    closure = entry.rejected.get("closure", 0)
-    staff = entry.rejected.get("staff", 0)
-    if closure >= staff and closure:
-        reasons = sorted({c.reason for c in problem.closures if c.reason})
-        return Explanation(
-            demand.id,
+    # Stage: closures of the fitting rooms.
+    open_spots = [(r, s) for r in fitting for s in spans if not closed(problem, r, *s)]
+    if not open_spots:
+        reasons = sorted(
+            {
+                c.reason
+                for c in problem.closures
+                if c.reason
+                and any(
+                    (c.room == r.id or (c.room is None and c.centre in ("", r.centre)))
+                    and c.window.overlaps(*s)
+                    for r in fitting
+                    for s in spans
+                )
+            }
+        )
+        return _make(
+            demand,
             "closure",
             "closures",
-            f"{demand.title}: every fitting room is closed in {_windows_text(entry)}"
-            + (f" ({'; '.join(reasons)})" if reasons else "")
-            + ".",
+            {
+                "rooms": _join([r.name for r in fitting]),
+                "windows": windows,
+                "reasons": "; ".join(reasons),
+            },
         )
-    if staff:
-        return Explanation(
-            demand.id,
-            "staff",
-            "staff_availability",
-            f"{demand.title}: no staff member"
-            + (f" with skill '{entry.skill}'" if entry.skill else "")
-            + f" is available in {_windows_text(entry)}.",
-        )
-    return Explanation(
-        demand.id,
-        "closure",
-        "closures",
-        f"{demand.title}: the house is not open for use in {_windows_text(entry)}.",
+    # Stage: a qualified staff member available (and the centre not closed) then.
+    qualified = [problem.staff[s] for s in entry.eligible_staff]
+    return _make(
+        demand,
+        "staff",
+        "staff_availability",
+        {
+            "skill": entry.skill or "",
+            "qualified": _join([m.name for m in qualified]),
+            "windows": windows,
+        },
     )
 
+
+# ------------------------------------------------------------------ unmet requirements
 
 _LABELS = {
     ("minimum_opening", "open_minutes"): "Opening hours (minimum_opening)",
@@ -284,18 +489,6 @@ _LABELS = {
 def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> RequirementFailure:
     """Describe a broken requirement and by how much it is missed."""
     required = req.required * req.scale
-    if req.rule == "staff_availability":
-        member = next(s for s in problem.staff if s.id == req.subject)
-        achieved = required + shortfall
-        return RequirementFailure(
-            req.rule,
-            req.subject,
-            required,
-            achieved,
-            "minutes",
-            f"{member.name} would have to work {achieved / 60:g} h, "
-            f"{shortfall / 60:g} h above the contract's {required / 60:g} h.",
-        )
     achieved = required - shortfall if req.unit else 0
     label = _LABELS.get((req.rule, req.subject), req.rule)
     if req.unit == "minutes":
@@ -308,9 +501,41 @@ def requirement_failure(problem: Problem, req: Requirement, shortfall: int) -> R
             f"{label}: only {achieved} {req.unit} possible instead of {required} "
             f"({shortfall} short)."
         )
+    elif req.rule == "published_hours":
+        text = (
+            f"Opening hours on {req.subject} (published_hours): the staffed activities of the "
+            "day need more than two blocks of opening hours."
+        )
     elif req.rule in ("fixed_slots_stay", "pins_hold"):
         title = next((d.title for d in problem.demands if d.id == req.subject), req.subject)
         text = f"{req.rule}: {title} ({req.subject}) cannot be placed at its fixed time."
     else:
         text = f"{label}: cannot be met this week."
     return RequirementFailure(req.rule, req.subject, required, achieved, req.unit or "count", text)
+
+
+def slots_failure(
+    problem: Problem, rule: str, ids: list[str], why: Explanation
+) -> RequirementFailure:
+    """One failure for fixed slots (or pins) that cannot be placed for one cause."""
+    titles = _titles(problem, ids)
+    what = "fixed programme slot" if rule == "fixed_slots_stay" else "pinned demand"
+    cause = why.message.split(": ", 1)[1] if ": " in why.message else why.message
+    if len(ids) == 1:
+        text = f"{rule}: {titles[0]} ({ids[0]}) cannot be placed: {cause}"
+    else:
+        text = (
+            f"{rule}: {len(ids)} {what}s cannot be placed ({', '.join(titles[:8])}"
+            + (" …" if len(ids) > 8 else "")
+            + f"); for {titles[0]}: {cause}"
+        )
+    return RequirementFailure(rule, ",".join(ids), len(ids), 0, "count", text)
+
+
+__all__ = [
+    "EXPLANATION_KINDS",
+    "explain",
+    "render",
+    "requirement_failure",
+    "slots_failure",
+]

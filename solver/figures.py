@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from solver.goals import place_weight
-from solver.problem import DEMAND_KINDS, Figures, Placement, Problem, Shift
+from solver.problem import DEMAND_KINDS, Figures, OpeningHours, Placement, Problem, Shift
 
 
 def open_intervals(
@@ -42,6 +42,16 @@ def open_intervals(
     return merged
 
 
+def _merge(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(items):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def compute(
     problem: Problem,
     placements: tuple[Placement, ...],
@@ -58,9 +68,13 @@ def compute(
         per_day[day] += minutes
         if minutes >= req.min_day_open_minutes:
             open_days += 1
-    consultation = sum(
-        p.end - p.start for p in placements if by_id[p.demand].counts_as_consultation
-    )
+    sessions = [p for p in placements if by_id[p.demand].counts_as_consultation]
+    consultation_sessions = sum(p.end - p.start for p in sessions)
+    # Visible Bürgersprechstunde: the union of the sessions' time per centre and day.
+    visible: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for p in sessions:
+        visible.setdefault((by_id[p.demand].centre, p.day), []).append((p.start, p.end))
+    consultation = sum(end - start for spans in visible.values() for start, end in _merge(spans))
     house = sum(w.end - w.start for w in problem.days)
     used: Counter[str] = Counter()
     for p in placements:
@@ -92,4 +106,10 @@ def compute(
         placed_weight=sum(place_weight(problem.weights, by_id[p.demand]) for p in placements),
         demand_weight=demand_weight,
         moved=moved,
+        consultation_session_minutes=consultation_sessions,
+        opening_hours=tuple(
+            OpeningHours(day, start, end, centre)
+            for (centre, day), spans in sorted(intervals.items())
+            for start, end in spans
+        ),
     )

@@ -4,7 +4,8 @@
 programme slots (two of them Bürgersprechstunde), 60 recurring groups (some meeting twice a
 week), 40 rental requests (weekend-heavy, many needing the kitchen) and Bürgersprechstunde
 candidate blocks.  ``city``: five such centres (ids prefixed ``C1-`` … ``C5-``), which the solver
-plans as independent sub-models.
+plans as independent sub-models.  ``house60``: one large house with the rooms, staff and
+demand of five centres under one roof (60 rooms, ~890 demands), planned as one model.
 
 The fixed programme is generated together with a conflict-free room and staff assignment, so
 the fixed slots are always placeable; recurring groups get a conflict-free "last week" placement
@@ -12,7 +13,8 @@ so the stability goal has something to keep.  Rentals are over-demanded on purpo
 centres at weekends), so some stay unplaced and need explaining.
 
 ``next_week`` derives the re-planning benchmark's "small change": last week's plan becomes the
-groups' ``last_week``, 3 groups drop out, 5 rentals arrive and one room is closed for a day.
+groups' ``last_week`` and its opening hours ``last_opening``, 3 groups drop out, 5 rentals
+arrive and one room is closed for a day.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from solver.problem import (
     Window,
 )
 
-PROFILES = ("centre", "city", "small", "pair")
+PROFILES = ("centre", "city", "small", "pair", "house60")
 
 _ROOMS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("Saal", 120, ("barrier_free", "projector", "stage")),
@@ -389,6 +391,16 @@ def generate(profile: str, seed: int) -> Problem:
         return _centre(rng)
     if profile == "small":
         return _small(rng)
+    if profile == "house60":
+        # One large house: five centres' rooms, staff and demand under one roof (60 rooms,
+        # 30 staff, ~890 demands), planned as a single model.
+        parts = [_centre(random.Random(f"{profile}:{seed}:{i}"), f"H{i}-", "") for i in range(1, 6)]
+        return replace(
+            parts[0],
+            rooms=tuple(r for p in parts for r in p.rooms),
+            staff=tuple(s for p in parts for s in p.staff),
+            demands=tuple(d for p in parts for d in p.demands),
+        )
     if profile in ("city", "pair"):
         count, scale = (5, 1.0) if profile == "city" else (2, 0.15)
         parts = [
@@ -434,4 +446,10 @@ def next_week(problem: Problem, plan: Plan, seed: int) -> Problem:
     options = [(r, d) for r in candidates for d in range(5) if (r.id, d) not in fixed_at]
     room, day = rng.choice(options) if options else (rng.choice(candidates), rng.randrange(5))
     closure = Closure(Window(day, 0, 24 * 60), room=room.id, reason="Wartung", centre=room.centre)
-    return replace(problem, demands=tuple(demands), closures=(*problem.closures, closure))
+    return replace(
+        problem,
+        demands=tuple(demands),
+        closures=(*problem.closures, closure),
+        last_opening=plan.figures.opening_hours,
+        last_shifts=plan.shifts,
+    )

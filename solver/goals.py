@@ -63,7 +63,10 @@ def preferred_window(ctx: ModelContext) -> None:
 
 
 def stability(ctx: ModelContext) -> None:
-    """Penalise a recurring demand placed in another room or at another time than last week."""
+    """Penalise a recurring demand placed in another room or at another time than last week;
+    another *day* costs more again (``stability_day``): members plan their week around it.
+    Staff shifts are kept too: each day a person's shift differs from last week's costs
+    ``stability_shift``."""
     weights = ctx.problem.weights
     for pos, e in enumerate(ctx.entries):
         last = e.demand.last_week
@@ -75,7 +78,39 @@ def stability(ctx: ModelContext) -> None:
                 cost += weights.stability_room
             if (o.day, o.start) != (last.day, last.start):
                 cost += weights.stability_time
+            if o.day != last.day:
+                cost += weights.stability_day
             ctx.penalise("stability", cost, var, group=pos)
+    _shift_stability(ctx)
+
+
+def _shift_stability(ctx: ModelContext) -> None:
+    w = ctx.problem.weights.stability_shift
+    if not ctx.problem.last_shifts or not w:
+        return
+    m = ctx.model
+    for s in ctx.staff:
+        member = ctx.problem.staff[s]
+        mine = [x for x in ctx.problem.last_shifts if x.staff == member.id]
+        for day, slots in ctx.day_slots.items():
+            base = day * 24 * 60
+            before = {
+                t
+                for x in mine
+                if x.day == day
+                for t in slots
+                if x.start <= t * ctx.grain - base < x.end
+            }
+            terms = [(t, ctx.on.get((s, t))) for t in slots]
+            if not before and all(v is None for _, v in terms):
+                continue
+            changed = m.new_bool_var(f"shift_changed_{member.id}_{day}")
+            for t, var in terms:
+                if t in before:
+                    m.add(changed >= 1 - (var if var is not None else 0))
+                elif var is not None:
+                    m.add(changed >= var)
+            ctx.penalise("stability", w, changed)
 
 
 def compact_opening(ctx: ModelContext) -> None:
@@ -93,6 +128,31 @@ def compact_opening(ctx: ModelContext) -> None:
         extra = m.new_int_var(0, len(slots), f"extra_blocks_{day}")
         m.add(extra >= sum(starts) - 1)
         ctx.penalise("compact_opening", w, extra, upper=len(slots) // 2)
+
+
+def opening_stability(ctx: ModelContext) -> None:
+    """Penalise each day whose published opening hours differ from last week's, like moving a
+    group (``stability_time``): residents read the hours on the door."""
+    last = [o for o in ctx.problem.last_opening if o.centre in ("", ctx.centre)]
+    if not last:
+        return
+    m = ctx.model
+    w = ctx.problem.weights.stability_time
+    for day, slots in ctx.day_slots.items():
+        before = {
+            t
+            for o in last
+            if o.day == day
+            for t in slots
+            if o.start <= t * ctx.grain - day * 24 * 60 < o.end
+        }
+        changed = m.new_bool_var(f"opening_changed_{day}")
+        for t in slots:
+            if t in before:
+                m.add(changed >= 1 - ctx.open[t])
+            else:
+                m.add(changed >= ctx.open[t])
+        ctx.penalise("opening_stability", w, changed)
 
 
 def staff_hours(ctx: ModelContext) -> None:

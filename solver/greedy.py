@@ -7,17 +7,23 @@ if staffed, for which a qualified staff member can stretch their day's shift to 
 availability and contract hours.  Afterwards shifts are stretched to the minimum length and,
 where contract hours allow, the opening is topped up towards the weekly minimum.
 
-It exists for comparison in ``python -m solver bench``; it does not search, so it may miss
-global requirements that the CP-SAT plan meets — ``solver.check`` says which.
+It exists for comparison in ``python -m solver bench`` and as the fallback when CP-SAT finds no
+plan in time.  It does not search, so it may miss global requirements that the CP-SAT plan
+meets; ``greedy`` therefore checks its own draft with ``solver.check`` and, if any hard rule is
+broken, returns "no plan" with the reason instead (the library never returns a rule-breaking
+plan).  ``draft`` gives the unchecked attempt, for the benchmark and the explanation tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from solver.check import check
+from solver.explain import explain
 from solver.goals import place_weight
 from solver.options import DemandOptions, Option, build_options
-from solver.problem import Placement, Plan, Problem, Shift, SolveStats
+from solver.plan import assemble, no_plan
+from solver.problem import Placement, Plan, Problem, Shift, SolveStats, canonical
 
 
 @dataclass(slots=True)
@@ -25,10 +31,6 @@ class _State:
     rooms: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     busy: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     hull: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
-
-
-def _minutes(state: _State, s: int) -> int:
-    return sum(end - start for (member, _), (start, end) in state.hull.items() if member == s)
 
 
 def _fits_window(problem: Problem, s: int, day: int, start: int, end: int) -> bool:
@@ -44,10 +46,12 @@ def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> 
         start, end = (o.start, o.end) if old is None else (min(old[0], o.start), max(old[1], o.end))
         if not _fits_window(problem, s, o.day, start, end):
             continue
-        if end - start > member.max_day_minutes:
+        # A shift lasts at least the minimum length, so a new day costs at least that much.
+        length = max(end - start, problem.requirements.min_shift_minutes)
+        if length > member.max_day_minutes:
             continue
-        grown = (end - start) - (0 if old is None else old[1] - old[0])
-        if _minutes(state, s) + max(grown, 0) > member.max_week_minutes:
+        grown = length - (0 if old is None else max(old[1] - old[0], _min_shift(problem)))
+        if _minutes(state, s, _min_shift(problem)) + max(grown, 0) > member.max_week_minutes:
             continue
         return s
     return None
@@ -69,11 +73,34 @@ def _ordered(e: DemandOptions, problem: Problem) -> list[Option]:
     return sorted(e.options, key=key)
 
 
-def greedy(problem: Problem) -> Plan:
-    """Plan the week greedily (see module docstring)."""
-    from solver.engine import assemble
-    from solver.explain import explain
+def _min_shift(problem: Problem) -> int:
+    return problem.requirements.min_shift_minutes
 
+
+def _minutes(state: _State, s: int, minimum: int = 0) -> int:
+    return sum(
+        max(end - start, minimum) for (member, _), (start, end) in state.hull.items() if member == s
+    )
+
+
+def greedy(problem: Problem) -> Plan:
+    """The greedy baseline plan, or "no plan" with the reason if its draft breaks a hard rule."""
+    problem = canonical(problem)
+    plan = draft(problem)
+    violations = check(problem, plan)
+    if not violations:
+        return plan
+    rules = sorted({v.rule for v in violations})
+    reason = (
+        f"the greedy baseline cannot keep every hard rule ({', '.join(rules)}), "
+        f"e.g. {violations[0].message}"
+    )
+    return no_plan(problem, reason, plan.stats)
+
+
+def draft(problem: Problem) -> Plan:
+    """The greedy attempt itself, unchecked (see module docstring)."""
+    problem = canonical(problem)
     entries = build_options(problem)
     weights = problem.weights
     rank = {"fixed": 0, "consultation": 1, "group": 2, "rental": 2}
@@ -88,6 +115,8 @@ def greedy(problem: Problem) -> Plan:
     state = _State()
     placements: list[Placement] = []
     consultation = 0
+    # Bürgersprechstunde counts as visible time, so a session parallel to another adds nothing.
+    sessions: list[tuple[int, int, int]] = []
     for i in order:
         e = entries[i]
         demand = e.demand
@@ -99,6 +128,10 @@ def greedy(problem: Problem) -> Plan:
         for o in _ordered(e, problem):
             if any(
                 d == o.day and a < o.end and o.start < b for d, a, b in state.rooms.get(o.room, [])
+            ):
+                continue
+            if demand.kind == "consultation" and any(
+                d == o.day and a < o.end and o.start < b for d, a, b in sessions
             ):
                 continue
             staff: int | None = None
@@ -124,12 +157,13 @@ def greedy(problem: Problem) -> Plan:
             )
             if demand.counts_as_consultation:
                 consultation += demand.duration
+                sessions.append((o.day, o.start, o.end))
             break
 
     shifts = _shifts(problem, state)
     placed = {p.demand for p in placements}
     unplaced = [
-        explain(problem, e, placements, shifts)
+        explain(problem, e, placements, shifts, proven=False)
         for e in entries
         if e.demand.id not in placed and e.demand.kind != "consultation"
     ]
@@ -151,6 +185,9 @@ def _shifts(problem: Problem, state: _State) -> list[Shift]:
     for (s, day), (start, end) in sorted(hull.items()):
         need = req.min_shift_minutes - (end - start)
         if need > 0:
+            used = sum(b - a for (m, _), (a, b) in hull.items() if m == s)
+            if used + need > problem.staff[s].max_week_minutes:
+                continue  # stays short: check() refuses the draft rather than break a contract
             for a, b in ((start, end + need), (start - need, end)):
                 if _fits_window(problem, s, day, a, b):
                     hull[(s, day)] = (a, b)

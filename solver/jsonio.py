@@ -17,6 +17,7 @@ from solver.problem import (
     Explanation,
     Figures,
     LastWeek,
+    OpeningHours,
     Pin,
     Placement,
     Plan,
@@ -55,6 +56,16 @@ def _window_out(w: Window) -> JSON:
 
 def _window_in(d: JSON) -> Window:
     return Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
+
+
+def _opening_out(o: OpeningHours) -> JSON:
+    return {"day": o.day, "start": hhmm(o.start), "end": hhmm(o.end), "centre": o.centre}
+
+
+def _opening_in(d: JSON) -> OpeningHours:
+    return OpeningHours(
+        int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]), str(d.get("centre", ""))
+    )
 
 
 def problem_to_json(problem: Problem) -> JSON:
@@ -104,6 +115,11 @@ def problem_to_json(problem: Problem) -> JSON:
                 "remove": p.remove,
             }
             for p in problem.pins
+        ],
+        "last_opening": [_opening_out(o) for o in problem.last_opening],
+        "last_shifts": [
+            {"staff": x.staff, "day": x.day, "start": hhmm(x.start), "end": hhmm(x.end)}
+            for x in problem.last_shifts
         ],
         "requirements": {
             **{
@@ -223,6 +239,11 @@ def problem_from_json(data: JSON) -> Problem:
         weights=Weights(**{k: v for k, v in data.get("weights", {}).items() if k in known_w}),
         grain=int(data.get("grain", 30)),
         week=str(data.get("week", "")),
+        last_opening=tuple(_opening_in(o) for o in data.get("last_opening", ())),
+        last_shifts=tuple(
+            Shift(str(x["staff"]), int(x["day"]), parse_hhmm(x["start"]), parse_hhmm(x["end"]))
+            for x in data.get("last_shifts", ())
+        ),
         **kwargs,
     )
 
@@ -259,16 +280,20 @@ def plan_to_json(plan: Plan) -> JSON:
                 "rule": u.rule,
                 "message": u.message,
                 "blockers": list(u.blockers),
+                "params": dict(u.params),
             }
             for u in plan.unplaced
         ],
         "unused_candidates": list(plan.unused_candidates),
         "requirement_failures": [asdict(r) for r in plan.requirement_failures],
+        "alternatives": [[asdict(r) for r in choice] for choice in plan.alternatives],
         "figures": {
             "open_minutes_per_day": list(f.open_minutes_per_day),
             "open_minutes": f.open_minutes,
             "open_days": f.open_days,
             "consultation_minutes": f.consultation_minutes,
+            "consultation_session_minutes": f.consultation_session_minutes,
+            "opening_hours": [_opening_out(o) for o in f.opening_hours],
             "utilisation": dict(f.utilisation),
             "placed": f.placed,
             "unplaced": f.unplaced,
@@ -287,7 +312,14 @@ def plan_to_json(plan: Plan) -> JSON:
             "penalties": dict(s.penalties),
             "seed": s.seed,
             "workers": s.workers,
+            "placed_value": s.placed_value,
+            "placed_bound": s.placed_bound,
+            "placement_gap": s.placement_gap,
+            "soft_penalty": s.soft_penalty,
+            "soft_bound": s.soft_bound,
+            "soft_gap": s.soft_gap,
         },
+        "reason": plan.reason,
     }
 
 
@@ -319,6 +351,7 @@ def plan_from_json(data: JSON) -> Plan:
                 rule=str(u["rule"]),
                 message=str(u["message"]),
                 blockers=tuple(u.get("blockers", ())),
+                params=tuple((str(k), str(v)) for k, v in u.get("params", {}).items()),
             )
             for u in data["unplaced"]
         ),
@@ -338,6 +371,10 @@ def plan_from_json(data: JSON) -> Plan:
             placed_weight=int(f["placed_weight"]),
             demand_weight=int(f["demand_weight"]),
             moved=int(f["moved"]),
+            consultation_session_minutes=int(
+                f.get("consultation_session_minutes", f["consultation_minutes"])
+            ),
+            opening_hours=tuple(_opening_in(o) for o in f.get("opening_hours", ())),
         ),
         stats=SolveStats(
             status=str(s["status"]),
@@ -349,6 +386,17 @@ def plan_from_json(data: JSON) -> Plan:
             penalties=tuple((k, int(v)) for k, v in s.get("penalties", {}).items()),
             seed=int(s.get("seed", 0)),
             workers=int(s.get("workers", 0)),
+            placed_value=int(s.get("placed_value", 0)),
+            placed_bound=int(s.get("placed_bound", 0)),
+            placement_gap=float(s.get("placement_gap", 0.0)),
+            soft_penalty=int(s.get("soft_penalty", 0)),
+            soft_bound=int(s.get("soft_bound", 0)),
+            soft_gap=float(s.get("soft_gap", 0.0)),
         ),
         week=str(data.get("week", "")),
+        reason=str(data.get("reason", "")),
+        alternatives=tuple(
+            tuple(RequirementFailure(**r) for r in choice)
+            for choice in data.get("alternatives", ())
+        ),
     )

@@ -11,7 +11,7 @@ A time-indexed Boolean model on the grain grid (research §3.1):
 The hard rules (``solver/constraints.py``) and soft goals (``solver/goals.py``) only add
 constraints and objective terms to a ``ModelContext``; ``solver/rules.py`` lists both in one
 place.  With ``relax=True`` every *requirement* (opening hours, weekend offer, consultation hours,
-contract hours, fixed slots, pins) gets a violation variable instead of being hard; the objective
+fixed slots, pins) gets a violation variable instead of being hard; the objective
 then first minimises the violations, which names the minimum relaxation when a week cannot meet
 its requirements (research §4.5, §6.4).
 """
@@ -169,30 +169,6 @@ class ModelContext:
             self.requirements.append(
                 Requirement(rule, subject, required, unit, broken, None, 1, 0, weight)
             )
-
-    def cap(
-        self,
-        rule: str,
-        subject: str,
-        lhs: Expr,
-        limit: int,
-        upper: int,
-        *,
-        unit: str,
-        scale: int,
-    ) -> None:
-        """Post ``lhs <= limit``; in relaxed mode allow an excess (reported as a shortfall of
-        the limit) that marks it broken."""
-        if not self.relax:
-            self.model.add(lhs <= limit)
-            return
-        broken = self.model.new_bool_var(f"broken_{rule}_{subject}")
-        excess = self.model.new_int_var(0, max(0, upper - limit), f"excess_{rule}_{subject}")
-        self.model.add(lhs <= limit + excess)
-        self.model.add(excess <= max(0, upper - limit) * broken)
-        self.requirements.append(
-            Requirement(rule, subject, limit, unit, broken, excess, scale, max(0, upper - limit))
-        )
 
     def penalise(
         self, goal: str, coef: int, var: cp_model.IntVar, upper: int = 1, group: int | None = None

@@ -15,7 +15,7 @@ stays at 19:00 in a week with a daylight-saving change.  In JSON the minutes are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -87,6 +87,20 @@ class Closure:
     room: str | None = None
     reason: str = ""
     centre: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """A block of published opening hours: the door and the website say the centre is open on
+    ``day`` from ``start`` to ``end`` (a staff member is on duty throughout)."""
+
+    day: int
+    start: int
+    end: int
+    centre: str = ""
+
+    def __str__(self) -> str:
+        return describe(self.day, self.start, self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +199,8 @@ class Weights:
     preferred_window: int = 10
     stability_room: int = 100
     stability_time: int = 100
+    stability_day: int = 100  # on top of stability_time when a group moves to another day
+    stability_shift: int = 20  # a staff member's shift on a day differs from last week's
     compact_opening: int = 30
     staff_hours: int = 1
     staff_balance: int = 2
@@ -211,6 +227,11 @@ class Problem:
     weights: Weights = field(default_factory=Weights)
     grain: int = 30
     week: str = ""
+    # Last week's published opening hours; changing a day's hours against them costs like
+    # moving a group (``Weights.stability_time``).  Empty: no previous week to keep.
+    last_opening: tuple[OpeningHours, ...] = ()
+    # Last week's staff shifts; a day's shift that changes costs ``Weights.stability_shift``.
+    last_shifts: tuple[Shift, ...] = ()
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -227,6 +248,61 @@ class Problem:
     @property
     def centres(self) -> tuple[str, ...]:
         return tuple(sorted({r.centre for r in self.rooms} | {s.centre for s in self.staff}))
+
+
+def canonical(problem: Problem) -> Problem:
+    """The same problem in a canonical order (demands, rooms, staff, closures, pins by id).
+
+    The solver builds its model from this form, so a plan does not depend on the order in
+    which the caller listed its input (issue 8, point 9)."""
+
+    def windows(ws: tuple[Window, ...]) -> tuple[Window, ...]:
+        return tuple(sorted(ws, key=lambda w: (w.day, w.start, w.end)))
+
+    return replace(
+        problem,
+        rooms=tuple(sorted(problem.rooms, key=lambda r: r.id)),
+        demands=tuple(
+            sorted(
+                (
+                    replace(
+                        d,
+                        windows=windows(d.windows),
+                        preferred=windows(d.preferred),
+                        rooms=tuple(sorted(d.rooms)),
+                        staff=tuple(sorted(d.staff)),
+                    )
+                    for d in problem.demands
+                ),
+                key=lambda d: d.id,
+            )
+        ),
+        staff=tuple(
+            sorted(
+                (replace(s, availability=windows(s.availability)) for s in problem.staff),
+                key=lambda s: s.id,
+            )
+        ),
+        days=windows(problem.days),
+        closures=tuple(
+            sorted(
+                problem.closures,
+                key=lambda c: (
+                    c.centre,
+                    c.room or "",
+                    c.window.day,
+                    c.window.start,
+                    c.window.end,
+                    c.reason,
+                ),
+            )
+        ),
+        pins=tuple(sorted(problem.pins, key=lambda p: p.demand)),
+        last_opening=tuple(
+            sorted(problem.last_opening, key=lambda o: (o.centre, o.day, o.start, o.end))
+        ),
+        last_shifts=tuple(sorted(problem.last_shifts, key=lambda x: (x.staff, x.day, x.start))),
+    )
 
 
 # --------------------------------------------------------------------------------------- plan
@@ -256,14 +332,21 @@ class Shift:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a demand is not in the plan: machine-readable ``kind``, the ``rule`` (a rule name from
-    ``solver.rules.RULEBOOK``), a sentence for staff, and the competing bookings it names."""
+    """Why a demand is not in the plan, as data: machine-readable ``kind``, the ``rule`` that
+    decided (a rule name from ``solver.rules.RULEBOOK``), its ``params`` (name → value, as
+    strings) and the ``blockers`` (ids of the competing bookings or staff members it names).
+    ``message`` is the English rendering (``solver.explain.render``); a caller that speaks
+    another language renders ``kind``/``rule``/``params`` itself."""
 
     demand: str
     kind: str
     rule: str
     message: str
     blockers: tuple[str, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, name: str, default: str = "") -> str:
+        return dict(self.params).get(name, default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +376,11 @@ class Figures:
     placed_weight: int
     demand_weight: int
     moved: int
+    # Published opening hours: per centre and day at most two blocks on the full or half hour.
+    opening_hours: tuple[OpeningHours, ...] = ()
+    # Sum of the Bürgersprechstunde sessions' lengths; parallel sessions count twice here, but
+    # only once in ``consultation_minutes`` (the visible time residents can use).
+    consultation_session_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +397,15 @@ class SolveStats:
     penalties: tuple[tuple[str, int], ...] = ()
     seed: int = 0
     workers: int = 0
+    # The objective mixes placement (× U) and soft penalties, so ``gap`` hides soft quality.
+    # Reported apart: placed weight and its proven upper bound, soft penalty and its proven
+    # lower bound (at that placement), and a relative gap for each.
+    placed_value: int = 0
+    placed_bound: int = 0
+    placement_gap: float = 0.0
+    soft_penalty: int = 0
+    soft_bound: int = 0
+    soft_gap: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +421,11 @@ class Plan:
     figures: Figures
     stats: SolveStats
     week: str = ""
+    # Why there is no plan (status ``no_plan``) or why it is only the greedy baseline.
+    reason: str = ""
+    # When requirements are unmet: other relaxations exactly as small as the one the plan uses
+    # (``requirement_failures``).  Staff choose; the solver does not decide between equals.
+    alternatives: tuple[tuple[RequirementFailure, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,12 @@ RULEBOOK: tuple[Rule, ...] = (
         constraints.minimum_opening,
     ),
     Rule(
+        "published_hours",
+        "requirement",
+        "publishable opening hours: ≤ 2 blocks a day on the full or half hour",
+        constraints.published_hours,
+    ),
+    Rule(
         "weekend_offer", "requirement", "an offer on Saturday or Sunday", constraints.weekend_offer
     ),
     Rule(
@@ -86,6 +92,12 @@ RULEBOOK: tuple[Rule, ...] = (
     ),
     Rule("preferred_window", "soft", "respect preferred windows", goals.preferred_window),
     Rule("stability", "soft", "recurring groups keep last week's room and time", goals.stability),
+    Rule(
+        "opening_stability",
+        "soft",
+        "a day's published opening hours stay as last week",
+        goals.opening_stability,
+    ),
     Rule("compact_opening", "soft", "no gaps in a day's opening hours", goals.compact_opening),
     Rule("staff_hours", "soft", "no idle staff hours beyond the rules", goals.staff_hours),
     Rule("staff_balance", "soft", "balanced staff load", goals.staff_balance),

@@ -115,9 +115,9 @@ def test_infeasible_requirement_says_which_and_by_how_much() -> None:
     assert "20 h short" in failure.message
 
 
-def test_contract_hours_relaxation_names_the_person() -> None:
-    # Two fixed staffed slots need 4 h but the contract allows 2 h: lift that cap by 2 h.
-    req = replace(NO_REQUIREMENTS)
+def test_diagnosis_never_relaxes_contract_hours_it_drops_a_fixed_slot_instead() -> None:
+    # Two fixed staffed slots need 4 h but the only contract allows 2 h.  Contract hours
+    # protect a person: the plan keeps them and reports the fixed slot it cannot place.
     problem = week(
         [room("A")],
         [
@@ -125,11 +125,9 @@ def test_contract_hours_relaxation_names_the_person() -> None:
             demand("F2", "fixed", 2, Window(1, h(10), h(12)), staffed=True),
         ],
         [staff("s", Window(0, h(8), h(16)), Window(1, h(8), h(16)), hours=2)],
-        requirements=req,
     )
     plan = solve(problem, workers=1)
     assert plan.status == "requirements_unmet"
-    assert {v.rule for v in check(problem, plan)} == {"staff_availability"}
-    assert [(f.rule, f.subject, f.achieved - f.required) for f in plan.requirement_failures] == [
-        ("staff_availability", "s", h(2))
-    ]
+    assert {v.rule for v in check(problem, plan)} == {"fixed_slots_stay"}
+    assert sum(s.end - s.start for s in plan.shifts) <= h(2)
+    assert [f.rule for f in plan.requirement_failures] == ["fixed_slots_stay"]
