@@ -14,6 +14,7 @@ from types import FrameType
 
 from sqlalchemy import func, select, update
 
+from booking import logs
 from booking.clock import Clock
 from booking.db import make_engine, make_session_factory, transaction
 from booking.errors import DomainError, NotFound
@@ -62,11 +63,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # signal again, which by default ends the process before the background worker is stopped:
     # this handler turns it into an exception, so the ``finally`` below runs.
     signal.signal(signal.SIGTERM, _raise_terminated)
+    # Workers are separate processes: they read the settings from the environment.
+    os.environ["RAUMPLAN_LOG_LEVEL"] = args.log_level.upper()
     settings = _settings(args)
+    logs.configure(settings.log_level)
+    log = logging.getLogger("raumplan.serve")
     upgrade(settings.database_url)
     if args.demo and load_demo_if_empty(settings.database_url):
-        print("Demo centre loaded. Staff login: leitung@sieker-mitte.example / raumplan-demo")
-    # Workers are separate processes: they read the settings from the environment.
+        log.info("Demo centre loaded. Staff login: leitung@sieker-mitte.example / "
+                 "raumplan-demo")
     os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
     planner = None
     if not args.no_worker:
@@ -75,10 +80,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker",  # noqa: S603
                                     "--stop-with", str(os.getpid())])
         os.environ["RAUMPLAN_MAIL_AFTER_COMMIT"] = "0"
-    print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
+    log.info("Raumplan serves on http://%s:%s (%s)", args.host, args.port,
+             settings.database_url)
     try:
+        # log_config=None: uvicorn's loggers propagate to the JSON logs configured above.
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level=args.log_level, access_log=False)
+                    log_level=args.log_level, access_log=False, log_config=None)
     except _Terminated:
         pass
     finally:
@@ -113,6 +120,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from booking.services import planning
 
     settings = _settings(args)
+    logs.configure(settings.log_level)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     clock = Clock()
