@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
-from booking import mailer
+from booking import logs, mailer
 from booking.api.accounts import AccountController
 from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
 from booking.api.catalogue import (
@@ -49,9 +48,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     mailer.use_link_base(svc.db, settings.base_url)
-    logging.basicConfig(level=logging.INFO,
-                        format='{"time": "%(asctime)s", "level": "%(levelname)s", '
-                               '"logger": "%(name)s", "message": "%(message)s"}')
 
     def on_startup(app: Litestar) -> None:
         app.state.services = svc
@@ -82,6 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                      description="Room booking for Bielefeld's "
                                                  "Stadtteilzentren"),
         template_config=template_config(),
+        plugins=[logs.plugin(settings.log_level)],
     )
     document_problems(app)
     return app

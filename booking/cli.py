@@ -14,6 +14,7 @@ from types import FrameType
 
 from sqlalchemy import func, select, update
 
+from booking import logs
 from booking.clock import Clock
 from booking.db import make_engine, make_session_factory, transaction
 from booking.errors import DomainError, NotFound
@@ -62,23 +63,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # signal again, which by default ends the process before the background worker is stopped:
     # this handler turns it into an exception, so the ``finally`` below runs.
     signal.signal(signal.SIGTERM, _raise_terminated)
-    settings = _settings(args)
-    upgrade(settings.database_url)
-    if args.demo and load_demo_if_empty(settings.database_url):
-        print("Demo centre loaded. Staff login: leitung@sieker-mitte.example / raumplan-demo")
     # Workers are separate processes: they read the settings from the environment.
-    os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
+    os.environ["RAUMPLAN_LOG_LEVEL"] = args.log_level.upper()
+    settings = _settings(args)
+    logs.configure(settings.log_level)
+    log = logging.getLogger("raumplan.serve")
     planner = None
-    if not args.no_worker:
-        # The background worker runs beside the web workers: it solves plans and sends the
-        # outbox, so neither a solve nor an SMTP round trip ever runs in a web process.
-        planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker",  # noqa: S603
-                                    "--stop-with", str(os.getpid())])
-        os.environ["RAUMPLAN_MAIL_AFTER_COMMIT"] = "0"
-    print(f"Raumplan serves on http://{args.host}:{args.port} ({settings.database_url})")
     try:
+        upgrade(settings.database_url)
+        if args.demo and load_demo_if_empty(settings.database_url):
+            log.info("Demo centre loaded. Staff login: leitung@sieker-mitte.example / "
+                     "raumplan-demo")
+        os.environ["RAUMPLAN_DATABASE_URL"] = settings.database_url
+        if not args.no_worker:
+            # The background worker runs beside the web workers: it solves plans and sends the
+            # outbox, so neither a solve nor an SMTP round trip ever runs in a web process.
+            planner = subprocess.Popen([sys.executable, "-m", "booking.cli", "worker",  # noqa: S603
+                                        "--stop-with", str(os.getpid())])
+            os.environ["RAUMPLAN_MAIL_AFTER_COMMIT"] = "0"
+        log.info("Raumplan serves on http://%s:%s (%s)", args.host, args.port,
+                 settings.database_url)
+        # log_config=None: uvicorn's loggers propagate to the JSON logs configured above.
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level=args.log_level, access_log=False)
+                    log_level=args.log_level, access_log=False, log_config=None)
     except _Terminated:
         pass
     finally:
@@ -113,6 +120,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from booking.services import planning
 
     settings = _settings(args)
+    logs.configure(settings.log_level)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     clock = Clock()
@@ -154,9 +162,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.stop_with and os.getppid() != args.stop_with:
             log.warning("serve (pid %s) is gone; stopping", args.stop_with)
             stop.set()
-    handed = planning.hand_back(factory, name, clock.now())
+    handed: list[int] = []
+    try:
+        handed = planning.hand_back(factory, name, clock.now())
+    except Exception:
+        # E.g. the database is gone: the run is taken up again after the stale-claim timeout.
+        log.exception("could not hand the plan run back")
     mail.join(timeout=MAIL_GRACE_SECONDS)
-    hand_back_claims(factory)
+    try:
+        hand_back_claims(factory)
+    except Exception:
+        # The mails stay in the outbox; their claims expire after mailer.CLAIM_TIMEOUT.
+        log.exception("could not hand the claimed mails back")
     log.info("worker stopped; plan runs handed back: %s", handed or "none")
     engine.dispose()
     if plans.is_alive() or mail.is_alive():

@@ -62,6 +62,8 @@ class Settings:
     # Where people reach the service: links in mails start with it, and an https URL makes
     # cookies Secure and adds HSTS.
     base_url: str = "http://127.0.0.1:8000"
+    # Python logging level name; logs are JSON lines on stderr (booking/logs.py).
+    log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -89,6 +91,7 @@ class Settings:
             "outbox_dir": Path(os.environ.get("RAUMPLAN_OUTBOX_DIR") or cls.outbox_dir),
             "secure_cookies": _env_bool("RAUMPLAN_SECURE_COOKIES"),
             "base_url": os.environ.get("RAUMPLAN_BASE_URL") or cls.base_url,
+            "log_level": os.environ.get("RAUMPLAN_LOG_LEVEL") or cls.log_level,
             # "0" leaves sending to `raumplan mail send` (e.g. from cron) instead of a thread
             # in each web worker.
             "mail_send_after_commit": os.environ.get("RAUMPLAN_MAIL_AFTER_COMMIT", "1")

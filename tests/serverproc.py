@@ -43,7 +43,7 @@ class Server:
 
 
 def start_server(database_url: str, log_dir: Path, *, workers: int = 1, demo: bool = False,
-                 extra_env: dict[str, str] | None = None) -> Server:
+                 extra_env: dict[str, str] | None = None, log_level: str = "warning") -> Server:
     port = free_port()
     env = dict(os.environ)
     env.update({"RAUMPLAN_DATABASE_URL": database_url,
@@ -51,7 +51,7 @@ def start_server(database_url: str, log_dir: Path, *, workers: int = 1, demo: bo
     env.update(extra_env or {})
     log = log_dir / f"server-{port}.log"
     args = [sys.executable, "-m", "booking.cli", "serve", "--port", str(port),
-            "--workers", str(workers), "--log-level", "warning"]
+            "--workers", str(workers), "--log-level", log_level]
     if demo:
         args.append("--demo")
     with log.open("wb") as out:

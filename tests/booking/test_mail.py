@@ -403,3 +403,31 @@ def test_after_commit_hook_respects_the_setting(
     time.sleep(0.3)  # a short grace period: proving absence needs some wait
     assert smtp.messages == []
     assert dispatch_pending(session_factory, settings, lambda: now) == 1
+
+
+def test_a_stopping_dispatch_gives_back_the_mails_it_did_not_try(
+    session_factory: sessionmaker[Session], now: datetime, smtp: SmtpServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from booking import mailer
+
+    person = add_person(session_factory, now, email_address="aylin@example.org")
+    for _ in range(3):
+        queue(session_factory, person, MailKind.REQUEST_RECEIVED, now)
+    settings = smtp_settings(smtp, tmp_path)
+    stop = threading.Event()
+    send = mailer._Transport.send
+
+    def send_then_stop(self: Any, message: EmailMessage, mail: Any) -> None:
+        send(self, message, mail)
+        stop.set()  # SIGTERM reaches the worker while the first mail goes out
+
+    monkeypatch.setattr(mailer._Transport, "send", send_then_stop)
+    assert dispatch_pending(session_factory, settings, lambda: now, stop=stop) == 1
+    # The first is sent; the other two are neither sent nor held: the next worker sends them
+    # now, not after the claim timeout.
+    assert [(m.sent_at is not None, m.claimed_at) for m in outbox(session_factory)] == [
+        (True, now), (False, None), (False, None)]
+    monkeypatch.undo()
+    assert dispatch_pending(session_factory, settings, lambda: now) == 2
+    assert len(smtp.messages) == 3
