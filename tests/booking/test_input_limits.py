@@ -6,13 +6,19 @@ fields of the API and the pages; hostile JSON bodies (deep nesting, huge size) a
 from __future__ import annotations
 
 import itertools
+import random
+import string
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from sqlalchemy import select
 
 from booking.api import planning as planning_api
 from booking.api import schemas
+from booking.models import AccountToken, Person
+from booking.security import new_token, token_digest
 from tests.booking.api_helpers import berlin
 from tests.factories import World
 
@@ -30,9 +36,20 @@ def fresh() -> Iterator[int]:
 
 
 def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
-               world: World) -> dict[str, Callable[[], Call]]:
+               world: World, session_factory: Any, now: datetime) -> dict[str, Callable[[], Call]]:
     """A valid request for every JSON write operation of the API, by "METHOD path"."""
     n = fresh()
+
+    def link_token(purpose: str) -> str:
+        """A token as the mailed link carries it, unused and valid (a fresh one per call:
+        each is good for one use)."""
+        token = new_token()
+        with session_factory.begin() as s:
+            person = s.scalar(select(Person.id).where(Person.email == world.emails["ben"]))
+            s.add(AccountToken(token_hash=token_digest(token), person_id=person,
+                               purpose=purpose, created_at=now,
+                               expires_at=now + timedelta(hours=1)))
+        return token
     centre, cafe, room = world.centre_id, world.rooms["Café"], world.rooms["Gruppenraum 1"]
 
     def pending_rental() -> int:
@@ -92,6 +109,13 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         "POST /api/register": lambda: ("/api/register", "anonymous", {
             "email": f"neu{next(n)}@example.org", "password": "ein gutes Passwort",
             "display_name": "Neu"}),
+        "POST /api/register/confirm": lambda: ("/api/register/confirm", "anonymous",
+                                               {"token": link_token("confirm")}),
+        "POST /api/password-reset": lambda: ("/api/password-reset", "anonymous",
+                                             {"email": world.emails["ben"]}),
+        "POST /api/password-reset/confirm": lambda: (
+            "/api/password-reset/confirm", "anonymous",
+            {"token": link_token("reset"), "password": "ein gutes Passwort"}),
         "POST /api/login": lambda: ("/api/login", "anonymous", {
             "email": world.emails["ben"], "password": "falsches Passwort"}),
         "POST /api/plans": lambda: ("/api/plans", "staff",
@@ -144,7 +168,7 @@ def text_of(field: str, length: int) -> str:
     length (a rule padded with spaces, an e-mail address, a slug)."""
     if field == "email":
         return email_of(length)
-    if field == "slug":
+    if field in ("slug", "token", "device_token"):
         return "s" * length
     if field == "languages":
         return "d" * length
@@ -152,21 +176,26 @@ def text_of(field: str, length: int) -> str:
         return "group-" + "1" * (length - 6)
     if field in EXAMPLES:
         return EXAMPLES[field].ljust(length)
+    if field == "password":
+        # Not a repetition: a repeated character is refused as guessable, whatever its length.
+        return "".join(random.Random(length).choices(string.ascii_letters + "äöü", k=length))
     return "ä" * length  # two bytes in UTF-8: a limit counts characters, as PostgreSQL does
 
 
 # Fields whose longest value is well-formed but still refused by a rule of the service:
 # an unknown time zone, a wrong password, a demand that is not in the draft. They must still
 # answer 4xx, and not because of their length.
-SEMANTIC = {("POST /api/centres", "timezone"), ("POST /api/login", "email"),
-            ("POST /api/login", "password"), ("POST /api/plans/{run_id}/pins", "demand"),
+SEMANTIC = {("POST /api/centres", "timezone"), ("POST /api/register/confirm", "token"),
+            ("POST /api/password-reset/confirm", "token"), ("POST /api/login", "email"),
+            ("POST /api/login", "password"), ("POST /api/login", "device_token"),
+            ("POST /api/plans/{run_id}/pins", "demand"),
             ("POST /api/plans/{run_id}/pins", "start")}
 LENGTH_WORDS = ("length", "characters")
 
 
 def test_every_string_field_of_every_write_operation_fits_the_database_at_its_maximum(
-        client, as_, world: World):
-    calls = base_calls(client, as_, world)
+        client, as_, world: World, session_factory, now):
+    calls = base_calls(client, as_, world, session_factory, now)
     operations = json_write_operations(client)
     assert set(operations) == set(calls), "a new JSON write operation needs a base request here"
     walked = 0
