@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 
 from booking import logs, mailer
 from booking.api.accounts import AccountController
+from booking.api.body import MAX_BODY_BYTES, LimitedRequest
 from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
 from booking.api.catalogue import (
     CentreController,
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                                  "Stadtteilzentren"),
         template_config=template_config(),
         plugins=[logs.plugin(settings.log_level)],
+        request_class=LimitedRequest,
+        request_max_body_size=MAX_BODY_BYTES,
     )
     document_problems(app)
     return app

@@ -86,6 +86,11 @@ def create_booking(
         local = to_local(start, centre.timezone)
         spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
                        centre.timezone, until=until, exdates=exdates)
+        # The first date is the instant given (RFC 5545: DTSTART is the first instance), also
+        # when it is the second of two equal wall times; later dates follow the wall time.
+        if spans and spans[0][0] != start and to_local(spans[0][0], centre.timezone).replace(
+                tzinfo=None, fold=0) == local.replace(tzinfo=None, fold=0):
+            spans[0] = (start, end)
     else:
         spans = [(start, end)]
     if not spans:

@@ -114,6 +114,10 @@ EN: dict[str, str] = {
     "Bitte ein Datum angeben (TT.MM.JJJJ).": "Please give a date (DD.MM.YYYY).",
     "Bitte ein Datum zwischen 2000 und 2099 angeben.":
         "Please give a date between 2000 and 2099.",
+    "Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), die hier nicht "
+    "erlaubt sind.":
+        "The input contains control characters (a null character, for example) that are not "
+        "allowed here.",
     "Bitte eine Uhrzeit angeben (SS:MM).": "Please give a time (HH:MM).",
     "Das Ende muss nach dem Beginn liegen.": "The end must be after the start.",
     "Bitte beschreiben, wofür der Raum gebraucht wird.":
@@ -324,6 +328,7 @@ _DE_SERVICE: list[tuple[re.Pattern[str], str]] = [(re.compile(p), de) for p, de 
     (r"The time lies outside the years 2000–2099\.",
      "Die Zeit liegt außerhalb der Jahre 2000–2099."),
     (r"The end must be after the start\.", "Das Ende muss nach dem Beginn liegen."),
+    (r"Please enter at most (?P<n>\d+) characters\.", "Bitte höchstens {n} Zeichen eingeben."),
     (r"(?P<room>.+) cannot be rented by residents\.",
      "{room} kann nicht von Anwohner*innen gemietet werden."),
     (r"At least one person must come\.", "Mindestens eine Person muss kommen."),
