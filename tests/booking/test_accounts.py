@@ -453,3 +453,18 @@ def test_during_an_attack_the_owner_gets_in_on_a_new_device_by_resetting_the_pas
                                         "password": "ein ganz neues Passwort",
                                         "device_token": device})
     assert r.status_code == 200, r.text
+
+
+def test_an_account_keeps_its_twenty_most_recent_devices(client, session_factory,
+                                                         world: World):
+    first = login(client, "anna@example.org", PASSWORD).json()["device_token"]
+    for _ in range(20):
+        assert login(client, "anna@example.org", PASSWORD).status_code == 200
+    with session_factory() as s:
+        assert len(s.scalars(select(LoginDevice).where(
+            LoginDevice.person_id == world.people["anna"])).all()) == 20
+    for _ in range(10):
+        login(client, "anna@example.org", "falsch geraten")
+    forgotten = client.post("/api/login", json={"email": "anna@example.org",
+                                                "password": PASSWORD, "device_token": first})
+    assert forgotten.status_code == 429  # the oldest device is no longer known

@@ -207,8 +207,20 @@ def test_https_base_url_makes_cookies_secure_and_sends_hsts(
         assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
         api = https.get("/api/centres")
         assert api.headers["strict-transport-security"].startswith("max-age=31536000")
-    # An explicit RAUMPLAN_SECURE_COOKIES=0 wins (e.g. TLS ends in front of a test proxy).
-    assert not Settings(base_url="https://x.example.org", secure_cookies=False).cookies_secure
+
+
+
+def test_secure_cookies_follow_raumplan_base_url_unless_set(monkeypatch) -> None:
+    monkeypatch.setenv("RAUMPLAN_BASE_URL", "https://raumplan.example.org")
+    monkeypatch.delenv("RAUMPLAN_SECURE_COOKIES", raising=False)
+    assert Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_SECURE_COOKIES", "0")  # e.g. a test proxy in front
+    assert not Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_BASE_URL", "http://127.0.0.1:8000")
+    monkeypatch.delenv("RAUMPLAN_SECURE_COOKIES")
+    assert not Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_SECURE_COOKIES", "1")
+    assert Settings.from_env().cookies_secure
 
 
 def test_http_base_url_sends_no_hsts(client: TestClient, world: World) -> None:
