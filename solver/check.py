@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
-from solver.problem import WEEKEND, Demand, Placement, Plan, Problem, Violation, describe
+from solver.problem import DAY_NAMES, WEEKEND, Demand, Placement, Plan, Problem, Violation, describe
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
@@ -212,8 +213,9 @@ def closures(problem: Problem, plan: Plan) -> list[Violation]:
 
 
 def staff_availability(problem: Problem, plan: Plan) -> list[Violation]:
-    """Shifts lie in availability, one per day, at least the minimum length, within the daily
-    maximum and the weekly contract hours."""
+    """Shifts lie in availability, one per day (or two around a 30–60 min break), each at least
+    the minimum length and at most 6 h in a row (ArbZG § 4), within the daily maximum and the
+    weekly contract hours, with 11 h rest between days (ArbZG § 5)."""
     out: list[Violation] = []
     staff = {s.id: s for s in problem.staff}
     per_day: dict[tuple[str, int], int] = defaultdict(int)
@@ -239,17 +241,58 @@ def staff_availability(problem: Problem, plan: Plan) -> list[Violation]:
                     "staff_availability", f"{member.name}: shift shorter than minimum", (s.staff,)
                 )
             )
-        per_day[(s.staff, s.day)] += 1
+        per_day[(s.staff, s.day)] += s.end - s.start
         week[s.staff] += s.end - s.start
-        if s.end - s.start > member.max_day_minutes:
+    for (sid, day), minutes in sorted(per_day.items()):
+        if sid in staff and minutes > staff[sid].max_day_minutes:
             out.append(
-                Violation("staff_availability", f"{member.name}: above daily maximum", (s.staff,))
+                Violation(
+                    "staff_availability",
+                    f"{staff[sid].name}: above daily maximum on {DAY_NAMES[day]}",
+                    (sid,),
+                )
             )
-    for (sid, day), count in sorted(per_day.items()):
-        if count > 1:
+    by_day: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for s in plan.shifts:
+        by_day[(s.staff, s.day)].append((s.start, s.end))
+    for (sid, day), spans in sorted(by_day.items()):
+        spans.sort()
+        if len(spans) > 2:
             out.append(
-                Violation("staff_availability", f"{sid}: {count} shifts on day {day}", (sid,))
+                Violation("staff_availability", f"{sid}: {len(spans)} shifts on day {day}", (sid,))
             )
+        for (_, a_end), (b_start, _) in pairwise(spans):
+            if not 30 <= b_start - a_end <= 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: two shifts on day {day} not separated by a 30–60 min break",
+                        (sid,),
+                    )
+                )
+        for start, end in spans:
+            if end - start > 6 * 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: {describe(day, start, end)} is more than 6 h without a break "
+                        "(ArbZG § 4)",
+                        (sid,),
+                    )
+                )
+    for (sid, day), spans in sorted(by_day.items()):
+        following = by_day.get((sid, day + 1))
+        if following:
+            rest = 24 * 60 - max(e for _, e in spans) + min(a for a, _ in following)
+            if rest < 11 * 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: only {rest / 60:g} h rest before {DAY_NAMES[day + 1]} "
+                        "(ArbZG § 5: 11 h)",
+                        (sid,),
+                    )
+                )
     for sid, minutes in sorted(week.items()):
         if sid in staff and minutes > staff[sid].max_week_minutes:
             out.append(

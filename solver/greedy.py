@@ -37,6 +37,22 @@ def _fits_window(problem: Problem, s: int, day: int, start: int, end: int) -> bo
     return any(w.contains(day, start, end) for w in problem.staff[s].availability)
 
 
+# The baseline plans one shift a day without a break, so at most 6 h (ArbZG § 4), and keeps
+# 11 h of rest between days (§ 5).
+MAX_HULL = 6 * 60
+REST = 11 * 60
+
+
+def _rest_ok(
+    hull: dict[tuple[int, int], tuple[int, int]], s: int, day: int, start: int, end: int
+) -> bool:
+    before = hull.get((s, day - 1))
+    after = hull.get((s, day + 1))
+    if before is not None and 24 * 60 - before[1] + start < REST:
+        return False
+    return not (after is not None and 24 * 60 - end + after[0] < REST)
+
+
 def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> int | None:
     for s in e.eligible_staff:
         member = problem.staff[s]
@@ -48,7 +64,9 @@ def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> 
             continue
         # A shift lasts at least the minimum length, so a new day costs at least that much.
         length = max(end - start, problem.requirements.min_shift_minutes)
-        if length > member.max_day_minutes:
+        if length > min(member.max_day_minutes, MAX_HULL):
+            continue
+        if not _rest_ok(state.hull, s, o.day, start, end):
             continue
         grown = length - (0 if old is None else max(old[1] - old[0], _min_shift(problem)))
         if _minutes(state, s, _min_shift(problem)) + max(grown, 0) > member.max_week_minutes:
@@ -189,7 +207,7 @@ def _shifts(problem: Problem, state: _State) -> list[Shift]:
             if used + need > problem.staff[s].max_week_minutes:
                 continue  # stays short: check() refuses the draft rather than break a contract
             for a, b in ((start, end + need), (start - need, end)):
-                if _fits_window(problem, s, day, a, b):
+                if _fits_window(problem, s, day, a, b) and _rest_ok(hull, s, day, a, b):
                     hull[(s, day)] = (a, b)
                     break
     # Top up: give whole availability windows to staff on days with the least opening.
@@ -199,10 +217,12 @@ def _shifts(problem: Problem, state: _State) -> list[Shift]:
                 break
             if (s, w.day) in hull:
                 continue
-            length = min(w.end - w.start, member.max_day_minutes)
+            length = min(w.end - w.start, member.max_day_minutes, MAX_HULL)
             used = sum(b - a for (m, _), (a, b) in hull.items() if m == s)
             length = min(length, member.max_week_minutes - used)
-            if length >= req.min_shift_minutes:
+            if length >= req.min_shift_minutes and _rest_ok(
+                hull, s, w.day, w.start, w.start + length
+            ):
                 hull[(s, w.day)] = (w.start, w.start + length)
     return [
         Shift(problem.staff[s].id, day, start, end)
