@@ -87,23 +87,39 @@ def placed_whole(problem: Problem, plan: Plan) -> list[Violation]:
     return out
 
 
+def _occupied(problem: Problem, p: Placement) -> tuple[int, int]:
+    """The span ``p`` takes its room: its own time plus setup and cleanup."""
+    d = next((x for x in problem.demands if x.id == p.demand), None)
+    r = next((x for x in problem.rooms if x.id == p.room), None)
+    if d is None or r is None:
+        return p.start, p.end
+    kind_buffer = {k: m for k, m in r.buffers}.get(d.kind, 0)
+    return p.start - max(d.setup, kind_buffer), p.end + max(d.cleanup, kind_buffer)
+
+
 def room_conflict(problem: Problem, plan: Plan) -> list[Violation]:
-    """No two placements in the same room overlap."""
+    """No two placements in the same room overlap (setup and cleanup buffers included), and a
+    divisible room is not used whole while one of its parts is in use."""
     out: list[Violation] = []
-    by_room: dict[tuple[str, int], list[Placement]] = defaultdict(list)
-    for p in plan.placements:
-        by_room[(p.room, p.day)].append(p)
-    for (room, _), items in sorted(by_room.items()):
-        items.sort(key=lambda p: (p.start, p.end))
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                if b.start >= a.end:
-                    break
+    # Each placement blocks its room and, for a divisible room, the whole and its parts.
+    related: dict[str, set[str]] = defaultdict(set)
+    for r in problem.rooms:
+        related[r.id].add(r.id)
+        for part in r.parts:
+            related[r.id].add(part)
+            related[part].add(r.id)
+    spans = [(p, _occupied(problem, p)) for p in plan.placements]
+    for i, (a, (a0, a1)) in enumerate(spans):
+        for b, (b0, b1) in spans[i + 1 :]:
+            if a.day != b.day or b.room not in related.get(a.room, {a.room}):
+                continue
+            if _overlap(a0, a1, b0, b1):
+                where = a.room if a.room == b.room else f"{a.room}/{b.room}"
                 out.append(
                     Violation(
                         "room_conflict",
-                        f"{a.demand} and {b.demand} overlap in {room} "
-                        f"({describe(a.day, max(a.start, b.start), min(a.end, b.end))})",
+                        f"{a.demand} and {b.demand} overlap in {where} "
+                        f"({describe(a.day, max(a0, b0), min(a1, b1))})",
                         (a.demand, b.demand),
                     )
                 )

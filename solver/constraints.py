@@ -43,11 +43,24 @@ def pins_hold(ctx: ModelContext) -> None:
 
 
 def room_conflict(ctx: ModelContext) -> None:
-    """No two uses of a room at the same time (one linear constraint per room and grain)."""
+    """No two uses of a room at the same time (one linear constraint per room and grain),
+    setup and cleanup buffers included; a divisible room is used whole or by its parts, never
+    both at once."""
     for key in sorted(ctx.room_cover):
         xs = ctx.room_cover[key]
         if len(xs) > 1:
             ctx.model.add_at_most_one(xs)
+    index = {r.id: i for i, r in enumerate(ctx.problem.rooms)}
+    for whole, room in enumerate(ctx.problem.rooms):
+        for part in room.parts:
+            p = index.get(part)
+            if p is None:
+                continue
+            grains = {t for (r, t) in ctx.room_cover if r == whole} & {
+                t for (r, t) in ctx.room_cover if r == p
+            }
+            for t in sorted(grains):
+                ctx.model.add_at_most_one(ctx.room_cover[(whole, t)] + ctx.room_cover[(p, t)])
 
 
 MAX_STRETCH = 6 * 60  # ArbZG § 4: no more than six hours in a row without a break

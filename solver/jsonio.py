@@ -81,6 +81,8 @@ def problem_to_json(problem: Problem) -> JSON:
                 "capacity": r.capacity,
                 "features": sorted(r.features),
                 "centre": r.centre,
+                "buffers": dict(r.buffers),
+                "parts": list(r.parts),
             }
             for r in problem.rooms
         ],
@@ -154,6 +156,8 @@ def _demand_out(d: Demand) -> JSON:
         else {"room": d.last_week.room, "day": d.last_week.day, "start": hhmm(d.last_week.start)},
         "consultation": d.consultation,
         "centre": d.centre,
+        "setup": d.setup,
+        "cleanup": d.cleanup,
     }
 
 
@@ -179,6 +183,8 @@ def _demand_in(d: JSON) -> Demand:
         else LastWeek(str(last["room"]), int(last["day"]), parse_hhmm(last["start"])),
         consultation=bool(d.get("consultation", False)),
         centre=str(d.get("centre", "")),
+        setup=int(d.get("setup", 0)),
+        cleanup=int(d.get("cleanup", 0)),
     )
 
 
@@ -200,6 +206,8 @@ def problem_from_json(data: JSON) -> Problem:
                 capacity=int(r["capacity"]),
                 features=frozenset(r.get("features", ())),
                 centre=str(r.get("centre", "")),
+                buffers=tuple((str(k), int(v)) for k, v in r.get("buffers", {}).items()),
+                parts=tuple(str(x) for x in r.get("parts", ())),
             )
             for r in data["rooms"]
         ),

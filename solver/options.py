@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from solver.problem import Demand, Pin, Problem, Room, StaffMember, Window
+from solver.problem import Demand, Pin, Problem, Room, StaffMember, Window, room_span
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -30,6 +30,7 @@ class Option:
     start: int
     end: int  # actual end (start + duration)
     slots: tuple[int, ...]  # global grain indices the option occupies (whole grains)
+    room_slots: tuple[int, ...] = ()  # grains the room is taken, setup and cleanup included
 
 
 @dataclass(slots=True)
@@ -206,7 +207,16 @@ def _fill(problem: Problem, entry: DemandOptions) -> None:
                 ):
                     entry.rejected["pins_hold"] += 1
                     continue
-                if closed(problem, room, window.day, start, end):
+                lo, hi = room_span(room, demand, start, end)
+                house = day_window(problem, window.day)
+                if (
+                    demand.kind != "fixed"
+                    and house is not None
+                    and (lo < house.start or hi > house.end)
+                ):
+                    entry.rejected["buffer"] += 1  # setup or cleanup outside the house hours
+                    continue
+                if closed(problem, room, window.day, lo, hi):
                     entry.rejected["closure"] += 1
                     continue
                 if entry.staffed and not any(
@@ -223,6 +233,7 @@ def _fill(problem: Problem, entry: DemandOptions) -> None:
                         start=start,
                         end=end,
                         slots=slot_span(problem.grain, window.day, start, end),
+                        room_slots=slot_span(problem.grain, window.day, max(0, lo), hi),
                     )
                 )
     # Two windows may produce the same start; keep each (room, day, start) once, in order.
