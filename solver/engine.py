@@ -47,7 +47,7 @@ from solver import explain, rules
 from solver.check import check
 from solver.greedy import greedy
 from solver.model import ModelContext, Requirement
-from solver.options import DemandOptions, build_options
+from solver.options import DemandOptions, build_options, prune
 from solver.plan import assemble, no_plan, relative_gap
 from solver.problem import (
     Closure,
@@ -64,6 +64,18 @@ from solver.problem import (
 )
 
 ProgressCallback = Callable[[Progress], None]
+
+# A centre counts as a large house above this many (demand, room) pairs (the ordinary centre
+# has ~2 000, the 60-room house ~53 000).  Large houses get the greedy baseline as their first
+# plan and as a hint, and each demand keeps the options in its best ROOMS_PER_DEMAND rooms
+# only: otherwise the model (240 000 options) finds no plan in a minute and needs > 1 GB.
+LARGE_HOUSE = 20_000
+ROOMS_PER_DEMAND = 4
+Hint = dict[str, tuple[str, int, int]]
+
+
+def is_large(problem: Problem) -> bool:
+    return len(problem.demands) * len(problem.rooms) > LARGE_HOUSE
 
 
 @dataclass(slots=True)
@@ -264,12 +276,26 @@ def solve_centre(
     on_progress: ProgressCallback | None = None,
     offset: float = 0.0,
     relax: bool = False,
+    hint: Hint | None = None,
 ) -> CentreResult:
-    """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model."""
+    """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model.
+
+    ``hint`` (demand → room, day, start of a plan that keeps every rule, e.g. the greedy
+    baseline) is given to CP-SAT as a starting point; a large house also prunes its options."""
     started = time.perf_counter()
-    entries = build_options(problem)
+    full = build_options(problem)
+    entries = full
+    if is_large(problem):
+        keep = {d: room for d, (room, _, _) in (hint or {}).items()}
+        entries = prune(problem, full, ROOMS_PER_DEMAND, keep)
+    explain_entries = {e.demand.id: e for e in full}
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
+    if hint is not None and not relax:
+        for pos, e in enumerate(entries):
+            want = hint.get(e.demand.id)
+            for var, o in zip(ctx.x[pos], e.options, strict=True):
+                ctx.model.add_hint(var, want == (problem.rooms[o.room].id, o.day, o.start))
     choices: list[Relaxation] = []
     if relax:
         limit = None if time_limit is None else time_limit / 2
@@ -320,8 +346,15 @@ def solve_centre(
         if e.demand.kind == "consultation":
             unused.append(e.demand.id)
         else:
+            # Explained against every option, also those a large house pruned.
             unplaced.append(
-                explain.explain(problem, e, placements, shifts, proven=status == cp_model.OPTIMAL)
+                explain.explain(
+                    problem,
+                    explain_entries[e.demand.id],
+                    placements,
+                    shifts,
+                    proven=status == cp_model.OPTIMAL and entries is full,
+                )
             )
     failures = _failures(problem, entries, choices[0], placements, shifts) if relax else []
     alternatives = [
@@ -458,6 +491,16 @@ def solve(
     parts = split_by_centre(problem)
     results: list[CentreResult] = []
     first_full: float | None = 0.0
+    # A large house gets the (checked) greedy baseline first: a plan within seconds, kept if
+    # CP-SAT finds none in time, and the starting point of the search.
+    early: Plan | None = None
+    early_seconds: float | None = None
+    hint: Hint | None = None
+    if any(is_large(part) for _, part in parts):
+        candidate = greedy(problem)
+        if candidate.status == "greedy":
+            early, early_seconds = candidate, time.perf_counter() - started
+            hint = {p.demand: (p.room, p.day, p.start) for p in candidate.placements}
     if workers >= 2 and len(parts) >= 2 and not portfolio:
         pool_size = min(workers, len(parts))
         share = None if time_limit is None else time_limit * pool_size / len(parts)
@@ -500,6 +543,7 @@ def solve(
                 workers=workers if portfolio else 1,
                 on_progress=on_progress,
                 offset=elapsed,
+                hint=hint,
             )
             if result.first is None or first_full is None:
                 first_full = None
@@ -512,10 +556,15 @@ def solve(
         # No plan within the limit for some centre: fall back to the greedy baseline, which
         # returns a plan only if it keeps every hard rule, and otherwise "no plan" with the
         # reason.  Never a rule-breaking plan (issue 8, point 5).
-        fallback = greedy(problem)
+        fallback = early if early is not None else greedy(problem)
         unsolved = ", ".join(sorted(r.status for r in results if not r.solved))
         stats = replace(
-            fallback.stats, status="UNKNOWN", seconds=round(seconds, 3), seed=seed, workers=workers
+            fallback.stats,
+            status="UNKNOWN",
+            seconds=round(seconds, 3),
+            seed=seed,
+            workers=workers,
+            first_solution_seconds=None if early_seconds is None else round(early_seconds, 3),
         )
         if fallback.status == "greedy":
             return replace(
@@ -550,6 +599,8 @@ def solve(
         for goal, value in r.penalties.items():
             penalties[goal] += value
     placed_value, placed_bound, soft, soft_bound = _split_gap(results)
+    if early_seconds is not None:
+        first_full = early_seconds if first_full is None else min(first_full, early_seconds)
     stats = SolveStats(
         status="OPTIMAL" if optimal else "FEASIBLE",
         objective=objective,
@@ -577,6 +628,18 @@ def solve(
         stats,
         status,
     )
+    if (
+        early is not None
+        and not failures
+        and plan.figures.placed_weight < early.figures.placed_weight
+    ):
+        # Cut short, the search placed less than the baseline it started from: keep that.
+        return replace(
+            early,
+            stats=replace(stats, status="UNKNOWN"),
+            reason="the search within the time limit placed less than the greedy baseline; "
+            "this is the baseline, which keeps every hard rule but is not optimised",
+        )
     return _guard(problem, replace(plan, alternatives=tuple(alternatives)))
 
 

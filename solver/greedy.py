@@ -174,7 +174,14 @@ def draft(problem: Problem) -> Plan:
                 )
             )
             if demand.counts_as_consultation:
-                consultation += demand.duration
+                # Only the time no other session covers yet is new visible time.
+                covered = {
+                    m
+                    for d, a, b in sessions
+                    if d == o.day
+                    for m in range(max(a, o.start), min(b, o.end))
+                }
+                consultation += demand.duration - len(covered)
                 sessions.append((o.day, o.start, o.end))
             break
 

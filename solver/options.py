@@ -180,6 +180,53 @@ def build_options(problem: Problem) -> list[DemandOptions]:
     return result
 
 
+def prune(
+    problem: Problem,
+    entries: list[DemandOptions],
+    rooms: int,
+    keep: dict[str, str] | None = None,
+) -> list[DemandOptions]:
+    """Keep, per demand, the options in its ``rooms`` best rooms only: last week's room and a
+    pinned room first, then the fewest empty seats (the ``room_fit`` goal's order).
+
+    Used for very large houses only (``solver.engine.LARGE_MODEL``): a model with hundreds of
+    thousands of options neither finds a first plan in seconds nor fits in memory.  The price
+    is that the optimum is proven only over the kept rooms.  ``keep`` (demand → room id, e.g.
+    the room of a starting plan) is kept as well."""
+    result: list[DemandOptions] = []
+    for e in entries:
+        last = e.demand.last_week.room if e.demand.last_week is not None else None
+        pinned = e.pinned.room if e.pinned is not None else None
+        start = (keep or {}).get(e.demand.id)
+        ranked = sorted(
+            {o.room for o in e.options},
+            key=lambda r: (
+                problem.rooms[r].id not in (last, pinned),
+                problem.rooms[r].capacity - e.demand.size,
+                problem.rooms[r].id,
+            ),
+        )
+        chosen = set(ranked[:rooms]) | {
+            o.room for o in e.options if problem.rooms[o.room].id == start
+        }
+        kept = [o for o in e.options if o.room in chosen]
+        pruned = DemandOptions(
+            e.index,
+            e.demand,
+            e.features,
+            e.skill,
+            e.staffed,
+            e.eligible_staff,
+            kept,
+            e.rejected.copy(),
+            dict(e.rejected_rooms),
+            e.pinned,
+        )
+        pruned.rejected["pruned"] += len(e.options) - len(kept)
+        result.append(pruned)
+    return result
+
+
 def _fill(problem: Problem, entry: DemandOptions) -> None:
     demand = entry.demand
     pin = entry.pinned
