@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain, rules
+from solver import diagnose, explain, rules
 from solver.check import check
 from solver.greedy import greedy
 from solver.model import ModelContext, Requirement
@@ -72,6 +72,7 @@ ProgressCallback = Callable[[Progress], None]
 LARGE_HOUSE = 20_000
 ROOMS_PER_DEMAND = 4
 Hint = dict[str, tuple[str, int, int]]
+FIX_SECONDS = 5.0  # per what-if solve of a diagnosis (solver.diagnose)
 
 
 def is_large(problem: Problem) -> bool:
@@ -277,6 +278,7 @@ def solve_centre(
     offset: float = 0.0,
     relax: bool = False,
     hint: Hint | None = None,
+    diagnose: bool = True,
 ) -> CentreResult:
     """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model.
 
@@ -312,7 +314,7 @@ def solve_centre(
     status = solver.solve(ctx.model, callback)
     seconds = time.perf_counter() - started
 
-    if status == cp_model.INFEASIBLE and not relax:
+    if status == cp_model.INFEASIBLE and not relax and diagnose:
         remaining = None if time_limit is None else max(1.0, time_limit - seconds)
         result = solve_centre(
             problem,
@@ -640,7 +642,22 @@ def solve(
             reason="the search within the time limit placed less than the greedy baseline; "
             "this is the baseline, which keeps every hard rule but is not optimised",
         )
-    return _guard(problem, replace(plan, alternatives=tuple(alternatives)))
+    plan = replace(plan, alternatives=tuple(alternatives))
+    if failures and (time_limit is None or time.perf_counter() - started < time_limit / 2):
+
+        def trial(changed: Problem) -> tuple[list[Placement], list[Shift]] | None:
+            r = solve_centre(
+                changed,
+                changed.centres[0],
+                time_limit=FIX_SECONDS,
+                seed=seed,
+                workers=1,
+                diagnose=False,
+            )
+            return (r.placements, r.shifts) if r.solved else None
+
+        plan = replace(plan, fixes=tuple(diagnose.fixes(problem, plan, trial)))
+    return _guard(problem, plan)
 
 
 def _split_gap(results: list[CentreResult]) -> tuple[int, int, int, int]:

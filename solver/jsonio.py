@@ -16,6 +16,7 @@ from solver.problem import (
     Demand,
     Explanation,
     Figures,
+    Fix,
     LastWeek,
     OpeningHours,
     Pin,
@@ -295,6 +296,9 @@ def plan_to_json(plan: Plan) -> JSON:
         "unused_candidates": list(plan.unused_candidates),
         "requirement_failures": [asdict(r) for r in plan.requirement_failures],
         "alternatives": [[asdict(r) for r in choice] for choice in plan.alternatives],
+        "fixes": [
+            {"kind": f.kind, "message": f.message, "params": dict(f.params)} for f in plan.fixes
+        ],
         "figures": {
             "open_minutes_per_day": list(f.open_minutes_per_day),
             "open_minutes": f.open_minutes,
@@ -406,5 +410,9 @@ def plan_from_json(data: JSON) -> Plan:
         alternatives=tuple(
             tuple(RequirementFailure(**r) for r in choice)
             for choice in data.get("alternatives", ())
+        ),
+        fixes=tuple(
+            Fix(str(f["kind"]), str(f["message"]), tuple(sorted(f.get("params", {}).items())))
+            for f in data.get("fixes", ())
         ),
     )

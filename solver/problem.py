@@ -389,6 +389,17 @@ class RequirementFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """A change with which the week would meet every requirement (``solver.diagnose``):
+    ``kind`` (``extra_staff``, ``extra_room``, ``lift_closure``), its ``params`` as strings,
+    and the English ``message``.  Each is a separate choice for staff."""
+
+    kind: str
+    message: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """The plan's figures for the compliance report."""
 
@@ -453,6 +464,8 @@ class Plan:
     # When requirements are unmet: other relaxations exactly as small as the one the plan uses
     # (``requirement_failures``).  Staff choose; the solver does not decide between equals.
     alternatives: tuple[tuple[RequirementFailure, ...], ...] = ()
+    # When requirements are unmet: changes a centre can make so the week meets them all.
+    fixes: tuple[Fix, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
