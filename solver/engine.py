@@ -20,8 +20,9 @@ fastest; ``workers >= 2`` is spent on solving several centres at once in worker 
 (research §7: centres are independent sub-models).  The portfolio setting (2 workers, max_lp,
 linearization 2) remains available as ``solve(..., portfolio=True)``.
 
-What makes a solve reproducible: the model is built in a fixed order (demands and rooms in
-input order, grains ascending, dictionaries iterated sorted); each centre's search is
+What makes a solve reproducible: the model is built in a fixed order (the problem is first put
+in canonical order, ``solver.problem.canonical``, so the caller's input order does not matter;
+grains ascending, dictionaries iterated sorted); each centre's search is
 single-threaded with a fixed seed, so neither the worker count nor process scheduling changes
 the plan; and the run ends because optimality is proven, not because the time limit struck (a
 wall-clock limit can stop at a different point each run, so a limited run is reproducible only
