@@ -54,6 +54,9 @@ def _rest_ok(
 
 
 def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> int | None:
+    """The qualified person whose day grows least by taking ``o`` (ties: canonical order), so
+    long days stay free for the activities only they can run."""
+    best: tuple[int, int] | None = None
     for s in e.eligible_staff:
         member = problem.staff[s]
         if any(d == o.day and a < o.end and o.start < b for d, a, b in state.busy.get(s, [])):
@@ -71,8 +74,9 @@ def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> 
         grown = length - (0 if old is None else max(old[1] - old[0], _min_shift(problem)))
         if _minutes(state, s, _min_shift(problem)) + max(grown, 0) > member.max_week_minutes:
             continue
-        return s
-    return None
+        if best is None or max(grown, 0) < best[0]:
+            best = (max(grown, 0), s)
+    return None if best is None else best[1]
 
 
 def _ordered(e: DemandOptions, problem: Problem) -> list[Option]:
