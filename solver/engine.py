@@ -72,7 +72,7 @@ ProgressCallback = Callable[[Progress], None]
 # only: otherwise the model (240 000 options) finds no plan in a minute and needs > 1 GB.
 LARGE_HOUSE = 20_000
 ROOMS_PER_DEMAND = 4
-Hint = dict[str, tuple[str, int, int]]
+Hint = dict[str, tuple[str, int, int, str | None]]  # demand → room, day, start, staff
 FIX_SECONDS = 5.0  # per what-if solve of a diagnosis (solver.diagnose)
 
 
@@ -280,6 +280,7 @@ def solve_centre(
     relax: bool = False,
     hint: Hint | None = None,
     diagnose: bool = True,
+    shifts_hint: list[Shift] | None = None,
 ) -> CentreResult:
     """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model.
 
@@ -289,16 +290,13 @@ def solve_centre(
     full = build_options(problem)
     entries = full
     if is_large(problem):
-        keep = {d: room for d, (room, _, _) in (hint or {}).items()}
+        keep = {d: where[0] for d, where in (hint or {}).items()}
         entries = prune(problem, full, ROOMS_PER_DEMAND, keep)
     explain_entries = {e.demand.id: e for e in full}
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
     if hint is not None and not relax:
-        for pos, e in enumerate(entries):
-            want = hint.get(e.demand.id)
-            for var, o in zip(ctx.x[pos], e.options, strict=True):
-                ctx.model.add_hint(var, want == (problem.rooms[o.room].id, o.day, o.start))
+        _add_hint(ctx, hint, shifts_hint or [])
     choices: list[Relaxation] = []
     if relax:
         limit = None if time_limit is None else time_limit / 2
@@ -385,6 +383,36 @@ def solve_centre(
         placed_value,
         alternatives,
     )
+
+
+def _add_hint(ctx: ModelContext, hint: Hint, shifts: list[Shift]) -> None:
+    """Hint a whole plan (placements, staff, duty, opening), so the search can start from it."""
+    m = ctx.model
+    problem = ctx.problem
+    for pos, e in enumerate(ctx.entries):
+        want = hint.get(e.demand.id)
+        for k, (var, o) in enumerate(zip(ctx.x[pos], e.options, strict=True)):
+            here = want is not None and want[:3] == (problem.rooms[o.room].id, o.day, o.start)
+            m.add_hint(var, here)
+            for s in e.eligible_staff:
+                z = ctx.z.get((pos, k, s))
+                if z is not None:
+                    m.add_hint(z, here and want is not None and want[3] == problem.staff[s].id)
+    duty: set[tuple[int, int]] = set()
+    index = {member.id: i for i, member in enumerate(problem.staff)}
+    for shift in shifts:
+        who = index.get(shift.staff)
+        if who is None:
+            continue
+        for t in ctx.day_slots.get(shift.day, []):
+            minute = t * ctx.grain - shift.day * 24 * 60
+            if shift.start <= minute < shift.end:
+                duty.add((who, t))
+    for key, var in ctx.on.items():
+        m.add_hint(var, key in duty)
+    opened = {t for _, t in duty}
+    for t, var in ctx.open.items():
+        m.add_hint(var, t in opened)
 
 
 def _placements(ctx: ModelContext, solver: cp_model.CpSolver) -> list[Placement]:
@@ -503,7 +531,7 @@ def solve(
         candidate = greedy(problem)
         if candidate.status == "greedy":
             early, early_seconds = candidate, time.perf_counter() - started
-            hint = {p.demand: (p.room, p.day, p.start) for p in candidate.placements}
+            hint = {p.demand: (p.room, p.day, p.start, p.staff) for p in candidate.placements}
     if workers >= 2 and len(parts) >= 2 and not portfolio:
         pool_size = min(workers, len(parts))
         share = None if time_limit is None else time_limit * pool_size / len(parts)
@@ -547,6 +575,7 @@ def solve(
                 on_progress=on_progress,
                 offset=elapsed,
                 hint=hint,
+                shifts_hint=None if early is None else list(early.shifts),
             )
             if result.first is None or first_full is None:
                 first_full = None
