@@ -190,11 +190,13 @@ def test_unmet_requirement_is_reported_with_its_shortfall(client, staff, demo, s
     draft = client.get(f"/api/plans/{run['id']}", headers=staff).json()
     assert draft["plan_status"] == "requirements_unmet"
     assert draft["requirement_failures"], draft
-    failure = draft["requirement_failures"][0]
-    # The minimum relaxation: whose contract hours would have to grow, and by how much.
-    assert failure["rule"] == "staff_availability"
-    assert failure["required"] == 6 * 60 < failure["achieved"]
-    assert "above the contract" in failure["message"]
+    # Contract hours protect people: the diagnosis never plans anyone above them. What the
+    # short contracts cost is the centre's opening hours, and the plan says by how much.
+    rules = {f["rule"] for f in draft["requirement_failures"]}
+    assert "staff_availability" not in rules
+    failure = next(f for f in draft["requirement_failures"] if f["rule"] == "minimum_opening")
+    assert failure["required"] == 40 * 60 > failure["achieved"]
+    assert "short" in failure["message"]
 
 
 def test_residents_cannot_plan_and_bad_weeks_are_refused(client, demo, staff):
