@@ -26,7 +26,7 @@ from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.clock import Clock
-from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
+from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
                    inline_reads=is_sqlite(engine),
                    availability_cache=AvailabilityCache(VersionReader(engine)),
-                   plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
+                   plain=PlainReader(engine))
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     logging.basicConfig(level=logging.INFO,
                         format='{"time": "%(asctime)s", "level": "%(levelname)s", '

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
@@ -147,22 +148,54 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.commit()
 
 
-class PlainSQLiteReader:
-    """Single-statement reads on a plain ``sqlite3`` connection per thread, in autocommit mode,
-    for the hottest read paths (availability counters, API token lookup): the ORM session's
-    begin, execute and close cost several times the query there. Only for SQLite; callers use
-    the normal session path on other databases."""
+class PlainReader:
+    """Single-statement reads on a plain driver connection per thread, in autocommit mode, for
+    the hottest read paths (availability counters, API token lookup): the ORM session's begin,
+    execute and close cost several times the query there. On PostgreSQL a pooled connection
+    also costs a ping at checkout, a ``BEGIN`` and a ``ROLLBACK`` at return: three round trips
+    besides the query (py-spy, bench/booking.py). Here a read is one round trip of a prepared
+    statement. SQL is written with ``?`` placeholders (SQLite's), turned into psycopg's ``%s``.
+    """
 
     def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name != "sqlite" or not engine.url.database:
-            raise ValueError("PlainSQLiteReader needs an SQLite file database")
-        self._path = engine.url.database
         self._local = threading.local()
+        url = engine.url
+        if engine.dialect.name == "sqlite":
+            if not url.database:
+                raise ValueError("PlainReader needs an SQLite file database")
+            self._connect: Any = partial(_plain_sqlite, url.database)
+            self._retry_on: tuple[type[Exception], ...] = ()
+            self._paramstyle = "qmark"
+        elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+            import psycopg
+
+            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._connect = partial(psycopg.connect, conninfo, autocommit=True,
+                                    prepare_threshold=0)
+            # A connection the server closed (a restart) is replaced once, like a pool's ping.
+            self._retry_on = (psycopg.OperationalError,)
+            self._paramstyle = "format"
+        else:
+            raise ValueError(f"no plain reader for {engine.dialect.name}+"
+                             f"{engine.dialect.driver}")
+        self._sql: dict[str, str] = {}
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if self._paramstyle == "format":
+            sql = self._sql.get(sql) or self._sql.setdefault(sql, sql.replace("?", "%s"))
+        conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-        return conn.execute(sql, list(params)).fetchall()
+            conn = self._local.conn = self._connect()
+        try:
+            return list(conn.execute(sql, list(params)).fetchall())
+        except self._retry_on:
+            self._local.conn = None
+            conn.close()
+            conn = self._local.conn = self._connect()
+            return list(conn.execute(sql, list(params)).fetchall())
+
+
+def _plain_sqlite(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=60000")
+    return conn

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import Clock
-from booking.db import PlainSQLiteReader
+from booking.db import PlainReader
 from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
@@ -31,7 +31,7 @@ class Services:
     read_db: sessionmaker[Session]
     clock: Clock
     availability_cache: AvailabilityCache[Any]
-    plain: PlainSQLiteReader | None = None
+    plain: PlainReader | None = None
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
@@ -72,7 +72,7 @@ def _token_actor(svc: Services, token: str) -> Actor:
         return api_token_actor(session, token, svc.clock.now())
 
 
-# The same query in plain SQL for the SQLite fast path (booking.db.PlainSQLiteReader).
+# The same query in plain SQL for the fast path (booking.db.PlainReader).
 _API_CALLER_SQL = (
     "SELECT t.person_id, t.expires_at, p.language, p.deleted_at, r.role, r.centre_id "
     "FROM auth_token t JOIN person p ON p.id = t.person_id "
@@ -80,8 +80,11 @@ _API_CALLER_SQL = (
 )
 
 
-def _instant(stored: str) -> datetime:
-    """SQLite's stored UTC text (booking.db.UTCDateTime) as an aware instant."""
+def _instant(stored: str | datetime) -> datetime:
+    """SQLite's stored UTC text (booking.db.UTCDateTime), or PostgreSQL's timestamptz, as an
+    aware instant."""
+    if isinstance(stored, datetime):
+        return stored
     return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 

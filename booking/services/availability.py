@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from booking.db import PlainSQLiteReader, is_sqlite
+from booking.db import PlainReader
 from booking.errors import InvalidInput, NotFound
 from booking.models import (
     HOLDING_STATUS,
@@ -23,7 +23,6 @@ from booking.models import (
     Occurrence,
     Offer,
     Room,
-    RoomVersion,
 )
 from booking.permissions import Actor
 from booking.services.conflicts import shown_title
@@ -96,13 +95,6 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
 
 
 T = TypeVar("T")
-_room, _version = Room.__table__, RoomVersion.__table__
-_ROOM_VERSIONS = (
-    select(_room.c.id, _version.c.version)
-    .select_from(_room.outerjoin(_version, _version.c.room_id == _room.c.id))
-    .where(_room.c.id.in_(bindparam("room_ids", expanding=True)))
-    .order_by(_room.c.id)
-)
 
 
 def view_of(actor: Actor) -> tuple[object, ...]:
@@ -114,23 +106,18 @@ def view_of(actor: Actor) -> tuple[object, ...]:
 
 class VersionReader:
     """Reads the rooms' change counters with as little machinery as possible: on a cache hit
-    this is all the database work of the read path (plain SQLite connection, or a Core
-    connection from the pool on other databases)."""
+    this is all the database work of the read path (one statement on a plain driver
+    connection, :class:`booking.db.PlainReader`)."""
 
     _SQL = ("SELECT r.id, v.version FROM room r LEFT JOIN room_version v ON v.room_id = r.id "
             "WHERE r.id IN ({}) ORDER BY r.id")
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._plain = PlainSQLiteReader(engine) if is_sqlite(engine) else None
+        self._plain = PlainReader(engine)
 
     def __call__(self, room_ids: Sequence[int]) -> tuple[tuple[int, int | None], ...]:
-        if self._plain is not None:
-            sql = self._SQL.format(",".join("?" * len(room_ids)))
-            return tuple((r[0], r[1]) for r in self._plain.rows(sql, room_ids))
-        with self._engine.connect() as core:
-            rows = core.execute(_ROOM_VERSIONS, {"room_ids": list(room_ids)}).all()
-            return tuple((r[0], r[1]) for r in rows)
+        sql = self._SQL.format(",".join("?" * len(room_ids)))
+        return tuple((r[0], r[1]) for r in self._plain.rows(sql, room_ids))
 
 
 class AvailabilityCache(Generic[T]):

@@ -40,7 +40,7 @@ from booking.services.conflicts import (
     holding_overlaps,
     is_overlap_error,
 )
-from booking.services.locking import lock_booking, lock_rooms
+from booking.services.locking import lock_booking, lock_rooms, lock_rooms_of_booking
 from booking.timeutil import (
     check_span,
     format_range,
@@ -225,6 +225,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
 
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -280,6 +281,7 @@ def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
 
 def decline(session: Session, actor: Actor, booking_id: int, reason: str,
             now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -298,6 +300,7 @@ def decline(session: Session, actor: Actor, booking_id: int, reason: str,
 
 def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
            now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     booking = _rental(session, booking_id)
     person_id = require_login(actor)
     is_staff = actor.is_staff_of(booking.centre_id)
