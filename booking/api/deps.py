@@ -3,7 +3,7 @@ caller as an :class:`~booking.permissions.Actor`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -47,13 +47,31 @@ def services(request: Request[Any, Any, Any]) -> Services:
     return svc
 
 
-async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = None) -> Actor:
-    """The API's caller, from ``Authorization: Bearer <token>``; anonymous without one."""
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
+        return None
+    return header[7:].strip()
+
+
+async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = None) -> Actor:
+    """The API's caller, from ``Authorization: Bearer <token>``; anonymous without one."""
+    token = bearer_token(request)
+    if token is None:
         return ANONYMOUS
     svc = svc or services(request)
-    return await svc.run_read(_token_actor, svc, header[7:].strip())
+    return await svc.run_read(_token_actor, svc, token)
+
+
+def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int]) -> tuple[
+        Actor, tuple[object, ...]]:
+    """The caller and the rooms' change counters, in one round trip when there is a token: the
+    availability read, the hottest path, needs both before it can answer from its cache."""
+    versions = svc.availability_cache.versions
+    if token is None:
+        return ANONYMOUS, versions(room_ids)
+    counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [token_digest(token)])
+    return _actor_from_plain_rows(rows, svc.clock.now()), counters
 
 
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
@@ -65,9 +83,8 @@ async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor
 
 def _token_actor(svc: Services, token: str) -> Actor:
     if svc.plain is not None:
-        rows = svc.plain.rows(_API_CALLER_SQL, [token_digest(token)])
-        return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows],
-                                svc.clock.now())
+        return _actor_from_plain_rows(svc.plain.rows(_API_CALLER_SQL, [token_digest(token)]),
+                                      svc.clock.now())
     with svc.read_db() as session:
         return api_token_actor(session, token, svc.clock.now())
 
@@ -78,6 +95,10 @@ _API_CALLER_SQL = (
     "FROM auth_token t JOIN person p ON p.id = t.person_id "
     "LEFT JOIN person_role r ON r.person_id = p.id WHERE t.token_hash = ? AND t.kind = 'api'"
 )
+
+
+def _actor_from_plain_rows(rows: list[tuple[Any, ...]], now: datetime) -> Actor:
+    return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows], now)
 
 
 def _instant(stored: str | datetime) -> datetime:
