@@ -11,6 +11,7 @@ handled here so that no other module needs to care:
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -149,16 +150,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 class PlainReader:
-    """Single-statement reads on a plain driver connection per thread, in autocommit mode, for
-    the hottest read paths (availability counters, API token lookup): the ORM session's begin,
+    """Single-statement reads on a few plain driver connections in autocommit mode, for the
+    hottest read paths (availability counters, API token lookup): the ORM session's begin,
     execute and close cost several times the query there. On PostgreSQL a pooled connection
     also costs a ping at checkout, a ``BEGIN`` and a ``ROLLBACK`` at return: three round trips
     besides the query (py-spy, bench/booking.py). Here a read is one round trip of a prepared
     statement. SQL is written with ``?`` placeholders (SQLite's), turned into psycopg's ``%s``.
-    """
 
-    def __init__(self, engine: Engine) -> None:
-        self._local = threading.local()
+    At most ``size`` connections per process (a read waits for a free one): one per thread
+    made four workers' reader threads exceed PostgreSQL's ``max_connections``."""
+
+    def __init__(self, engine: Engine, size: int = 4) -> None:
         url = engine.url
         if engine.dialect.name == "sqlite":
             if not url.database:
@@ -179,20 +181,29 @@ class PlainReader:
             raise ValueError(f"no plain reader for {engine.dialect.name}+"
                              f"{engine.dialect.driver}")
         self._sql: dict[str, str] = {}
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         if self._paramstyle == "format":
             sql = self._sql.get(sql) or self._sql.setdefault(sql, sql.replace("?", "%s"))
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        try:
-            return list(conn.execute(sql, list(params)).fetchall())
-        except self._retry_on:
-            self._local.conn = None
-            conn.close()
-            conn = self._local.conn = self._connect()
-            return list(conn.execute(sql, list(params)).fetchall())
+        with self._slots:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                try:
+                    result = list(conn.execute(sql, list(params)).fetchall())
+                except self._retry_on:
+                    conn.close()
+                    conn = self._connect()
+                    result = list(conn.execute(sql, list(params)).fetchall())
+            except BaseException:
+                conn.close()
+                raise
+            self._idle.put(conn)
+            return result
 
 
 def _plain_sqlite(path: str) -> sqlite3.Connection:
