@@ -26,7 +26,7 @@ from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.clock import Clock
-from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
+from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.security import transport_headers
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
                    inline_reads=is_sqlite(engine),
                    availability_cache=AvailabilityCache(VersionReader(engine)),
-                   plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
+                   plain=PlainReader(engine))
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     mailer.use_link_base(svc.db, settings.base_url)
 

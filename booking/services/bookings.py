@@ -29,7 +29,12 @@ from booking.models import (
 from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
-from booking.services.locking import lock_booking, lock_occurrence, lock_rooms
+from booking.services.locking import (
+    lock_booking,
+    lock_occurrence,
+    lock_rooms,
+    lock_rooms_of_booking,
+)
 from booking.timeutil import check_instant, check_span, format_range, to_local
 
 STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
@@ -163,6 +168,7 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
 def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
                    now: datetime, from_time: datetime | None = None) -> Booking:
     """Cancel a staff booking, or only its occurrences from ``from_time`` on."""
+    lock_rooms_of_booking(session, booking_id)
     booking = session.get(Booking, booking_id)
     if booking is None:
         raise NotFound(f"There is no booking {booking_id}.")
