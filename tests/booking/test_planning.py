@@ -201,6 +201,13 @@ def test_unmet_requirement_is_reported_with_its_shortfall(client, staff, demo, s
     assert "short" in failure["message"]
 
 
+def published_event(factory: sessionmaker[Session], run_id: int) -> AuditEvent:
+    with factory() as s:
+        return s.scalars(select(AuditEvent).where(
+            AuditEvent.entity == "plan_run", AuditEvent.entity_id == run_id,
+            AuditEvent.action == "published")).one()
+
+
 def test_a_plan_missing_the_profil_is_published_only_with_an_acknowledgement_in_the_audit(
         client, staff, demo, session_factory, now):
     with transaction(session_factory) as s:
@@ -219,10 +226,7 @@ def test_a_plan_missing_the_profil_is_published_only_with_an_acknowledgement_in_
                     json={"acknowledge_unmet": True})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "published"
-    with session_factory() as s:
-        event = s.scalars(select(AuditEvent).where(
-            AuditEvent.entity == "plan_run", AuditEvent.entity_id == run["id"],
-            AuditEvent.action == "published")).one()
+    event = published_event(session_factory, run["id"])
     assert event.actor_id is not None
     assert any("40 h" in m for m in event.changes["acknowledged_unmet"])
 
@@ -233,10 +237,7 @@ def test_a_plan_meeting_the_profil_records_no_acknowledgement(
     solve_queued(session_factory, now)
     r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
     assert r.status_code == 200, r.text
-    with session_factory() as s:
-        event = s.scalars(select(AuditEvent).where(
-            AuditEvent.entity == "plan_run", AuditEvent.entity_id == run["id"],
-            AuditEvent.action == "published")).one()
+    event = published_event(session_factory, run["id"])
     assert "acknowledged_unmet" not in event.changes
 
 
