@@ -12,7 +12,7 @@ form can show it, else an error page with the error's status; never a JSON body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
+from jinja2 import Environment, FileSystemLoader
 from litestar import Controller, Request, Response, get, post
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, ResponseHeader
@@ -48,6 +49,7 @@ from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
 from booking.services import accounts, availability, catalogue, rentals
 from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc, to_local
+from booking.translations import LANGUAGE_NAMES, N_, direction, translations
 from booking.web import i18n
 from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
 from booking.web.forms import parse_positive_int as parse_count
@@ -71,7 +73,12 @@ PageId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 def template_config() -> TemplateConfig[Any]:
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+    """Jinja with ``jinja2.ext.i18n``, so templates may use ``{% trans %}`` as well as ``_()``.
+    The gettext functions come with each page's context (the viewer's language), not as
+    globals: one environment serves every language at once."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                      extensions=["jinja2.ext.i18n"])
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
 # --- who is looking ------------------------------------------------------------------------
@@ -101,6 +108,10 @@ class Viewer:
     @property
     def gettext(self) -> i18n.Gettext:
         return i18n.gettext(self.lang)
+
+    @property
+    def ngettext(self) -> Callable[[str, str, int], str]:
+        return translations(self.lang).ngettext
 
 
 def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -170,7 +181,8 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
     and remembers an explicit language choice."""
     lang = viewer.lang
     ctx: dict[str, Any] = {
-        "_": viewer.gettext, "lang": lang, "viewer": viewer,
+        "_": viewer.gettext, "gettext": viewer.gettext, "ngettext": viewer.ngettext,
+        "lang": lang, "dir": direction(lang), "languages": LANGUAGE_NAMES, "viewer": viewer,
         "csrf_token": viewer.session_csrf or "",
         "lang_url": lambda code: _lang_url(request, code),
         "msg": lambda text: i18n.service_message(text, lang),
@@ -200,9 +212,9 @@ def redirect(path: str, **params: object) -> Redirect:
 
 # --- error pages (the page controllers' own exception handlers) ----------------------------
 
-TITLES = {400: "Ungültige Eingabe", 401: "Anmeldung nötig", 403: "Nicht erlaubt",
-          404: "Nicht gefunden", 409: "Konflikt", 422: "Nicht möglich",
-          429: "Zu viele Versuche", 503: "Gerade beschäftigt"}
+TITLES = {400: N_("Ungültige Eingabe"), 401: N_("Anmeldung nötig"), 403: N_("Nicht erlaubt"),
+          404: N_("Nicht gefunden"), 409: N_("Konflikt"), 422: N_("Nicht möglich"),
+          429: N_("Zu viele Versuche"), 503: N_("Gerade beschäftigt")}
 
 
 def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
@@ -212,7 +224,7 @@ def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
 
 def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
     return render(request, _viewer_of(request), "error.html", status=status,
-                  title=TITLES.get(status, "Fehler"), message=message)
+                  title=TITLES.get(status, N_("Fehler")), message=message)
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -223,25 +235,26 @@ def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respon
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
-        return error_page(request, 404, "Die Seite wurde nicht gefunden.")
+        return error_page(request, 404, N_("Die Seite wurde nicht gefunden."))
     if 400 <= exc.status_code < 500:
-        return error_page(request, exc.status_code, "Die Eingabe ist ungültig.")
+        return error_page(request, exc.status_code, N_("Die Eingabe ist ungültig."))
     return on_server_error(request, exc)
 
 
 def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on page %s %s", request.method, request.url.path,
                   exc_info=exc)
-    return error_page(request, 500, "Etwas ist auf unserer Seite schiefgegangen; es wurde "
-                      "nichts gespeichert. Bitte versuchen Sie es noch einmal.")
+    return error_page(request, 500, N_("Etwas ist auf unserer Seite schiefgegangen; es wurde "
+                                       "nichts gespeichert. Bitte versuchen Sie es noch einmal."))
 
 
 def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     if not is_transient(exc):
         return on_server_error(request, exc)
     mark_retryable(request.scope)  # booking.api.retry runs the request again first
-    page = error_page(request, 503, "Gerade wurde gleichzeitig etwas anderes geändert; es wurde "
-                      "nichts gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+    page = error_page(request, 503, N_(
+        "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
+        "versuchen Sie es gleich noch einmal."))
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
@@ -249,7 +262,7 @@ def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
 def on_value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
     # The aware-instant checks at the edge raise it; the app answers 400 too.
     log.info("invalid input on page %s: %s", request.url.path, exc)
-    return error_page(request, 400, "Die Eingabe ist ungültig.")
+    return error_page(request, 400, N_("Die Eingabe ist ungültig."))
 
 
 def on_login_needed(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
@@ -348,7 +361,7 @@ def _rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalV
         person = db.get(Person, booking.requested_by_id)
         if person is not None:
             requester = (f"{person.display_name or ''} <{person.email}>" if person.email
-                         else "gelöschtes Konto")
+                         else N_("gelöschtes Konto"))
     return RentalView(
         id=booking.id, room=occ.room.name, room_id=occ.room_id,
         centre=centre.name if centre else "",
@@ -389,7 +402,7 @@ class PublicPages(PageController):
         if personen:
             min_people = parse_count(personen)
             if min_people is None:
-                errors["personen"] = "Bitte eine ganze Zahl ab 1 eingeben."
+                errors["personen"] = N_("Bitte eine ganze Zahl ab 1 eingeben.")
         centre_id = parse_count(zentrum) if zentrum else None
         with svc.read_db() as db:
             centres = {c.id: c for c in catalogue.list_centres(db)}
@@ -414,8 +427,8 @@ class PublicPages(PageController):
             if woche:
                 monday = parse_iso_week(woche)
                 if monday is None:
-                    raise InvalidInput("Bitte die Woche als Jahr-W-Woche angeben, "
-                                       "z. B. 2026-W49.")
+                    raise InvalidInput(N_("Bitte die Woche als Jahr-W-Woche angeben, "
+                                          "z. B. 2026-W49."))
                 if not in_horizon(monday):
                     raise InvalidInput(HORIZON_MESSAGE)
             else:
@@ -553,7 +566,7 @@ class RentalPages(PageController):
 
 # --- staff pages ---------------------------------------------------------------------------
 
-NOT_STAFF = "Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden."
+NOT_STAFF = N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden.")
 
 
 def require_staff_viewer(viewer: Viewer) -> Actor:
@@ -571,9 +584,9 @@ class StaffPages(PageController):
               bestaetigt: str | None = None, abgelehnt: str | None = None) -> Template:
         notice = None
         if bestaetigt and parse_count(bestaetigt):
-            notice = ("Anfrage Nr. %(nr)s wurde bestätigt.", parse_count(bestaetigt))
+            notice = (N_("Anfrage Nr. %(nr)s wurde bestätigt."), parse_count(bestaetigt))
         elif abgelehnt and parse_count(abgelehnt):
-            notice = ("Anfrage Nr. %(nr)s wurde abgelehnt.", parse_count(abgelehnt))
+            notice = (N_("Anfrage Nr. %(nr)s wurde abgelehnt."), parse_count(abgelehnt))
         return self._inbox(request, svc, viewer, notice=notice)
 
     def _inbox(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
@@ -680,7 +693,7 @@ class AccountPages(PageController):
         except Unauthorized:
             return render(request, viewer, "login.html", status=401, anon_form=True,
                           nav="login", weiter=safe_next(weiter) or "", email=email,
-                          error="E-Mail-Adresse oder Passwort ist falsch.", hint=False)
+                          error=N_("E-Mail-Adresse oder Passwort ist falsch."), hint=False)
         except DomainError as exc:
             return render(request, viewer, "login.html", status=exc.status_code,
                           anon_form=True, nav="login", weiter=safe_next(weiter) or "",
@@ -720,7 +733,7 @@ class AccountPages(PageController):
         language = values["sprache"] if values["sprache"] in i18n.LANGUAGES else viewer.lang
         if not values["name"]:
             return self._register(request, viewer, values=values, weiter=weiter, status=400,
-                                  errors={"name": "Bitte einen Namen angeben."})
+                                  errors={"name": N_("Bitte einen Namen angeben.")})
         try:
             with transaction(svc.db) as db:
                 message = accounts.register(
@@ -734,7 +747,7 @@ class AccountPages(PageController):
                                       status=exc.status_code, error=exc.detail)
             return self._register(request, viewer, values=values, weiter=weiter,
                                   status=exc.status_code, errors={where: exc.detail})
-        return _notice(request, viewer, "Bitte bestätigen Sie Ihre E-Mail-Adresse", message)
+        return _notice(request, viewer, N_("Bitte bestätigen Sie Ihre E-Mail-Adresse"), message)
 
     # The mailed links open a page with a button: mail scanners that fetch links must not
     # use them up.
@@ -752,13 +765,13 @@ class AccountPages(PageController):
                 accounts.confirm_address(db, token=field_value(data, "token"),
                                          now=svc.clock.now())
         except DomainError as exc:
-            return _notice(request, viewer, "Bestätigung nicht möglich", exc.detail,
+            return _notice(request, viewer, N_("Bestätigung nicht möglich"), exc.detail,
                            status=exc.status_code, link=("/passwort-vergessen",
-                                                         "Neuen Link anfordern"))
-        return _notice(request, viewer, "E-Mail-Adresse bestätigt",
-                       "Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen.",
+                                                         N_("Neuen Link anfordern")))
+        return _notice(request, viewer, N_("E-Mail-Adresse bestätigt"),
+                       N_("Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen."),
                        link=("/raeume" if viewer.logged_in else "/login",
-                             "Räume ansehen" if viewer.logged_in else "Anmelden"))
+                             N_("Räume ansehen") if viewer.logged_in else N_("Anmelden")))
 
     @get("/passwort-vergessen", sync_to_thread=False)
     def forgot_form(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
@@ -777,7 +790,7 @@ class AccountPages(PageController):
         except DomainError as exc:
             return render(request, viewer, "forgot.html", anon_form=True,
                           status=exc.status_code, email=email, error=exc.detail)
-        return _notice(request, viewer, "Passwort vergessen", message)
+        return _notice(request, viewer, N_("Passwort vergessen"), message)
 
     @get("/passwort/neu", sync_to_thread=False)
     def reset_form(self, request: Request[Any, Any, Any], viewer: Viewer,
@@ -801,9 +814,9 @@ class AccountPages(PageController):
                           min_password=MIN_PASSWORD_LENGTH)
         # Every session of the account has ended, this browser's too.
         response: Response[Any] = _notice(
-            request, _anonymous_viewer(request), "Neues Passwort gesetzt",
-            "Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. Bitte "
-            "melden Sie sich mit dem neuen Passwort an.", link=("/login", "Anmelden"))
+            request, _anonymous_viewer(request), N_("Neues Passwort gesetzt"),
+            N_("Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. "
+               "Bitte melden Sie sich mit dem neuen Passwort an."), link=("/login", N_("Anmelden")))
         _remember_device(request, response, device)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
