@@ -19,7 +19,9 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+# "heads": branches developed side by side each add a migration after the same parent until
+# they are chained; all of them apply. Once chained there is one head and this is "head".
+def upgrade(url: str, revision: str = "heads") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)

@@ -130,7 +130,7 @@ def update() -> None:
         catalogue.project, catalogue.fuzzy = "Raumplan", False
         catalogue.header_comment = HEADER_COMMENT
         with path.open("wb") as f:
-            write_po(f, catalogue, width=100, omit_header=False, ignore_obsolete=True)
+            write_po(f, catalogue, width=100, ignore_obsolete=True, include_lineno=False)
 
 
 if __name__ == "__main__":

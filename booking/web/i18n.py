@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from booking.formatting import holiday_name
 from booking.timeutil import to_local
 from booking.translations import (
     DEFAULT_LANGUAGE,
@@ -174,10 +175,20 @@ def service_message(message: str, lang: str) -> str:
         if match:
             parts = {k: _(_WORDS[v]) if v in _WORDS else v
                      for k, v in match.groupdict().items()}
+            if "name" in parts and "d" in parts:  # "closed on 24.12.2026 (Christmas Day)"
+                parts["name"] = _holiday(parts["d"], lang) or parts["name"]
             if "names" in parts:
                 parts["names"] = parts["names"].replace("(booking ", f"({_(_WORDS['booking'])} ")
             return _(msgid) % parts
     return _(message)
+
+
+def _holiday(day: str, lang: str) -> str | None:
+    try:
+        when = datetime.strptime(day, "%d.%m.%Y").date()  # noqa: DTZ007 - a date, no zone
+    except ValueError:
+        return None
+    return holiday_name(when, lang)
 
 
 def format_when(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
@@ -195,11 +206,10 @@ def format_day(instant: datetime, zone_name: str, lang: str) -> str:
     return f"{WEEKDAYS.get(lang, WEEKDAYS['de'])[local.weekday()]}, {local:%d.%m.%Y}"
 
 
-def pick_language(query: str | None, cookie: str | None, person: str | None,
-                  accepted: str | None = None) -> str:
-    """The page's language: the one just chosen, the browser's remembered choice, the account's,
-    what the browser asks for on a first visit, else German."""
-    for candidate in (query, cookie, person, accepted):
+def pick_language(*candidates: str | None) -> str:
+    """The page's language: the first of ``candidates`` (in order of precedence: just chosen,
+    remembered, asked for by the browser) that we speak, else German."""
+    for candidate in candidates:
         if candidate in LANGUAGES:
             return candidate
     return DEFAULT_LANGUAGE

@@ -47,9 +47,9 @@ from booking.errors import (
 from booking.models import Booking, Centre, Person, Room
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
-from booking.services import accounts, availability, catalogue, rentals
+from booking.services import accounts, availability, catalogue, preferences, rentals
 from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc, to_local
-from booking.translations import LANGUAGE_NAMES, N_, direction, translations
+from booking.translations import LANGUAGE_NAMES, N_, direction, negotiate, translations
 from booking.web import i18n
 from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
 from booking.web.forms import parse_positive_int as parse_count
@@ -114,21 +114,29 @@ class Viewer:
         return translations(self.lang).ngettext
 
 
-def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
+def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None, str | None]:
+    """The language just chosen (``?lang=``), the browser's remembered choice (cookie) and the
+    best match of its ``Accept-Language``."""
     chosen = request.query_params.get("lang")
-    return (chosen if chosen in i18n.LANGUAGES else None), request.cookies.get(LANG_COOKIE)
+    cookie = request.cookies.get(LANG_COOKIE)
+    return ((chosen if chosen in i18n.LANGUAGES else None),
+            (cookie if cookie in i18n.LANGUAGES else None),
+            negotiate(request.headers.get("accept-language")))
 
 
 def _anonymous_viewer(request: Request[Any, Any, Any]) -> Viewer:
-    chosen, cookie = _languages(request)
+    chosen, cookie, accepted = _languages(request)
     anon = request.cookies.get(ANON_CSRF_COOKIE)
-    return Viewer(lang=i18n.pick_language(chosen, cookie, None), lang_chosen=chosen,
+    return Viewer(lang=i18n.pick_language(chosen, cookie, None, accepted), lang_chosen=chosen,
                   anon_csrf=anon or new_token(), anon_csrf_is_new=not anon)
 
 
 def page_viewer(request: Request[Any, Any, Any], svc: Services) -> Viewer:
     """Dependency: the viewer from the session cookie; kept on ``request.state`` so the error
-    pages can show the same header."""
+    pages can show the same header. A language chosen with ``?lang=`` by a logged-in person
+    becomes their account's language (pages and mails), so it follows them to other devices;
+    the account's language comes before this browser's cookie, which may be someone else's
+    choice on a shared computer."""
     viewer = _anonymous_viewer(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -136,13 +144,17 @@ def page_viewer(request: Request[Any, Any, Any], svc: Services) -> Viewer:
             found = accounts.authenticate(db, token, "session", svc.clock.now())
             if found is not None:
                 person, row = found
-                chosen, cookie = _languages(request)
+                chosen, cookie, accepted = _languages(request)
                 viewer = Viewer(
                     actor=Actor.of(person), name=person.display_name or person.email or "",
                     session_token=token, session_csrf=row.csrf_token,
-                    lang=i18n.pick_language(chosen, cookie, person.language),
+                    lang=i18n.pick_language(chosen, person.language, cookie, accepted),
                     lang_chosen=chosen, anon_csrf=viewer.anon_csrf,
                     anon_csrf_is_new=viewer.anon_csrf_is_new)
+                remember = chosen if chosen and chosen != person.language else None
+        if found is not None and remember and viewer.actor.person_id is not None:
+            with transaction(svc.db) as db:
+                preferences.set_language(db, viewer.actor.person_id, remember)
     request.state.viewer = viewer
     return viewer
 

@@ -45,3 +45,17 @@ def test_a_service_message_is_rendered_through_the_catalogues() -> None:
 
 def test_an_unknown_language_gets_the_german_msgids() -> None:
     assert translations.gettext_for("xx")("Räume finden") == "Räume finden"
+
+
+def test_every_german_holiday_name_is_a_msgid() -> None:
+    """Turkish and Arabic holiday names come from our catalogues (``holidays`` has neither):
+    a holiday a new ``holidays`` release adds must be added to HOLIDAY_NAMES."""
+    import holidays
+
+    from booking.formatting import HOLIDAY_NAMES
+
+    names = {name for sub in holidays.country_holidays("DE").subdivisions
+             for year in range(2025, 2031)
+             for name in holidays.country_holidays("DE", subdiv=sub, years=year,
+                                                   language="de").values()}
+    assert names - set(HOLIDAY_NAMES) == set()

@@ -1,0 +1,125 @@
+"""The page's language: chosen with ?lang= and remembered (cookie, and the account's language
+in the database), Accept-Language on a first visit, right-to-left Arabic, and holiday names in
+the page's language. On both databases."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.models import Person
+from tests.booking.test_pages import Page, csrf_of, login, request_form
+from tests.factories import World
+
+
+def html_attrs(text: str) -> tuple[str | None, str | None]:
+    start = text.index("<html")
+    tag = text[start:text.index(">", start)]
+    lang = tag.split('lang="', 1)[1].split('"', 1)[0] if 'lang="' in tag else None
+    direction = tag.split('dir="', 1)[1].split('"', 1)[0] if 'dir="' in tag else None
+    return lang, direction
+
+
+def language_of(session_factory: sessionmaker[Session], email: str) -> str:
+    with session_factory() as db:
+        return db.scalars(select(Person.language).where(Person.email == email)).one()
+
+
+def test_arabic_pages_are_right_to_left_and_german_ones_left_to_right(
+        client: TestClient, world: World) -> None:
+    cafe = world.rooms["Café"]
+    for path in ("/", "/raeume", f"/raeume/{cafe}", "/login", "/raeume/9999"):
+        sep = "&" if "?" in path else "?"
+        assert html_attrs(client.get(f"{path}{sep}lang=ar").text) == ("ar", "rtl"), path
+        assert html_attrs(client.get(f"{path}{sep}lang=de").text) == ("de", "ltr"), path
+
+
+def test_the_room_week_arrows_point_back_in_time_in_either_direction(
+        client: TestClient, world: World) -> None:
+    cafe = world.rooms["Café"]
+    rtl = client.get(f"/raeume/{cafe}?lang=ar").text
+    ltr = client.get(f"/raeume/{cafe}?lang=de").text
+    assert 'rel="prev"><span aria-hidden="true">→' in rtl
+    assert 'rel="prev"><span aria-hidden="true">←' in ltr
+
+
+def test_every_page_offers_all_five_languages_each_in_itself(
+        client: TestClient, world: World) -> None:
+    page = client.get("/raeume?personen=3&lang=uk").text
+    for code, name in [("de", "Deutsch"), ("en", "English"), ("tr", "Türkçe"),
+                       ("ar", "العربية"), ("uk", "Українська")]:
+        assert f'lang="{code}" hreflang="{code}"' in page and f">{name}</a>" in page
+    # The switch keeps the page's other parameters.
+    assert "/raeume?personen=3&amp;lang=tr" in page
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("tr-TR,tr;q=0.9,en;q=0.5", "tr"),
+    ("fr-FR, ar;q=0.8, en;q=0.5", "ar"),
+    ("en;q=0.2, uk", "uk"),
+    ("fr, *;q=0.1", "de"),
+    ("tr;q=0", "de"),
+    ("", "de"),
+])
+def test_accept_language_decides_a_first_visit(client: TestClient, header: str,
+                                               expected: str) -> None:
+    page = client.get("/raeume", headers={"Accept-Language": header})
+    assert html_attrs(page.text)[0] == expected
+    assert "raumplan_lang" not in page.cookies  # only an explicit choice is remembered
+
+
+def test_a_chosen_language_is_remembered_by_the_browser(client: TestClient) -> None:
+    assert html_attrs(client.get("/raeume?lang=uk").text)[0] == "uk"
+    # Later visits, whatever the browser asks for, keep the choice.
+    assert html_attrs(client.get("/", headers={"Accept-Language": "tr"}).text)[0] == "uk"
+    assert html_attrs(client.get("/raeume?lang=xx").text)[0] == "uk"  # unknown: ignored
+
+
+def test_a_logged_in_choice_is_saved_on_the_account_and_follows_the_person(
+        client: TestClient, world: World, session_factory: sessionmaker[Session]) -> None:
+    login(client, world, "anna")
+    assert language_of(session_factory, world.emails["anna"]) == "de"
+    assert html_attrs(client.get("/meine-anfragen?lang=ar").text) == ("ar", "rtl")
+    assert language_of(session_factory, world.emails["anna"]) == "ar"
+    # Another browser, which asks for Turkish: the account's language wins after login.
+    client.cookies.clear()
+    login(client, world, "anna")
+    assert html_attrs(client.get("/meine-anfragen",
+                                 headers={"Accept-Language": "tr"}).text)[0] == "ar"
+
+
+def test_registering_in_ukrainian_keeps_ukrainian_for_the_account(
+        client: TestClient, session_factory: sessionmaker[Session]) -> None:
+    form = Page(client.get("/registrieren?lang=uk").text)
+    r = client.post("/registrieren", data={
+        "name": "Olena", "email": "olena@example.org", "passwort": "Sonnenblume-Kyiv-1991",
+        "sprache": "uk", "csrf_token": form.csrf()})
+    assert r.status_code == 200, r.text
+    assert language_of(session_factory, "olena@example.org") == "uk"
+
+
+def test_the_database_accepts_the_five_languages_and_no_other(
+        session_factory: sessionmaker[Session], world: World) -> None:
+    email = world.emails["anna"]
+    for code in ("tr", "ar", "uk", "en", "de"):
+        with session_factory.begin() as db:
+            db.execute(update(Person).where(Person.email == email).values(language=code))
+    with pytest.raises(IntegrityError), session_factory.begin() as db:
+        db.execute(update(Person).where(Person.email == email).values(language="fr"))
+
+
+def test_holiday_names_come_in_the_page_language(client: TestClient, world: World) -> None:
+    cafe = world.rooms["Café"]
+    login(client, world, "anna")
+    token = csrf_of(client, f"/raeume/{cafe}/anfragen")
+    form = request_form(day="2026-12-25", start="14:00", end="17:00", token=token)
+    german = client.post(f"/raeume/{cafe}/anfragen?lang=de", data=form).text
+    assert "Das Stadtteilzentrum ist am 25.12.2026 geschlossen (Erster Weihnachtstag)." in german
+    assert "Christmas" not in german
+    english = client.post(f"/raeume/{cafe}/anfragen?lang=en", data=form).text
+    assert "(Christmas Day)" in english and "Weihnacht" not in english
+    ukrainian = client.post(f"/raeume/{cafe}/anfragen?lang=uk", data=form).text
+    assert "Перший день Різдва" in ukrainian and "Christmas" not in ukrainian
