@@ -1,19 +1,90 @@
 """One home for showing values to people: money, dates, times, weekdays, ISO weeks and public
 holidays, in the reader's language, through Babel's CLDR data.
 
-Digits stay Latin in every language (``numbering_system="latn"``): the forms' date and time
-fields take Latin digits, and a page should not mix two digit systems.
+Choices, the same for every language: Latin digits (``numbering_system="latn"``) and the
+24-hour clock, because the forms' date and time fields take them and a page should not mix two
+systems; dates with the month's name (``2 Dec 2026``), which no reader can take for another day
+as they could ``02/12``. English follows British conventions (``en_GB``), nearer to Bielefeld's
+than American ones. ISO weeks are numbered by ISO 8601 in every language (``isocalendar``), not
+by the locale's own week rules.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from typing import Final
 
 import holidays
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_currency, format_decimal
 
-from booking.translations import N_, gettext_for
+from booking.timeutil import to_local
+from booking.translations import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext_for
+
+# Our language codes → the CLDR locales whose conventions the pages use.
+LOCALES: Final = {"de": "de_DE", "en": "en_GB", "tr": "tr_TR", "ar": "ar", "uk": "uk_UA"}
+CURRENCY: Final = "EUR"
+
+
+@cache
+def locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang if lang in LANGUAGES else DEFAULT_LANGUAGE])
+
+
+def money(cents: int, lang: str) -> str:
+    """``12,50 €`` (de), ``€12.50`` (en): amounts are stored in cents."""
+    return format_currency(Decimal(cents) / 100, CURRENCY, locale=locale(lang),
+                           numbering_system="latn")
+
+
+def number(value: float, lang: str) -> str:
+    """``1,5`` (de), ``1.5`` (en); no trailing zeros."""
+    return format_decimal(value, locale=locale(lang), numbering_system="latn")
+
+
+def day(value: date, lang: str) -> str:
+    """``2. Dez. 2026`` (de), ``2 Dec 2026`` (en)."""
+    return format_skeleton("yMMMd", value, locale=locale(lang))
+
+
+def weekday_and_day(value: date, lang: str) -> str:
+    """``Mi., 2. Dez. 2026`` (de), ``Wed, 2 Dec 2026`` (en)."""
+    return format_skeleton("yMMMEd", value, locale=locale(lang))
+
+
+def clock(value: time | datetime, lang: str) -> str:
+    """``18:00`` in every language (24-hour clock, Latin digits)."""
+    moment = value if isinstance(value, datetime) else datetime.combine(date(2000, 1, 1), value)
+    return format_skeleton("Hm", moment, locale=locale(lang))
+
+
+def when(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
+    """A span in local time: ``Mi., 2. Dez. 2026, 18:00–21:00``; both days written out when
+    it runs past midnight."""
+    s, e = to_local(start, zone_name), to_local(end, zone_name)
+    # CLDR's way of joining a date and a time: "{1}, {0}" in German, "{1}، {0}" in Arabic.
+    joined = str(locale(lang).datetime_formats["medium"])
+    if s.date() == e.date():
+        return joined.format(f"{clock(s, lang)}–{clock(e, lang)}", weekday_and_day(s, lang))
+    return (joined.format(clock(s, lang), weekday_and_day(s, lang)) + " – "
+            + joined.format(clock(e, lang), weekday_and_day(e, lang)))
+
+
+def times(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
+    """``18:00–21:00`` within a day; the whole span when it crosses midnight."""
+    s, e = to_local(start, zone_name), to_local(end, zone_name)
+    if s.date() == e.date():
+        return f"{clock(s, lang)}–{clock(e, lang)}"
+    return when(start, end, zone_name, lang)
+
+
+def iso_week(monday: date, lang: str) -> str:
+    """The ISO 8601 week as people say it: ``49/2026``."""
+    year, week, _ = monday.isocalendar()
+    return f"{number(week, lang)}/{year}"
 
 # Where the ``holidays`` package names German holidays in a language itself.
 HOLIDAY_LANGUAGES: Final = {"de": "de", "en": "en_US", "uk": "uk"}

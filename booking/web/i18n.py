@@ -13,7 +13,6 @@ import re
 from datetime import datetime
 
 from booking.formatting import holiday_name
-from booking.timeutil import to_local
 from booking.translations import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -44,11 +43,6 @@ STATUS_WORDS = {
     "confirmed": N_("bestätigt"),
     "declined": N_("abgelehnt"),
     "cancelled": N_("storniert"),
-}
-
-WEEKDAYS = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
 
 # Public titles of busy times (``booking.services.availability``), translated on the pages.
@@ -189,21 +183,6 @@ def _holiday(day: str, lang: str) -> str | None:
     except ValueError:
         return None
     return holiday_name(when, lang)
-
-
-def format_when(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
-    """``Di, 01.12.2026 18:00–21:00``; both days written out when it runs past midnight."""
-    days = WEEKDAYS.get(lang, WEEKDAYS["de"])
-    s, e = to_local(start, zone_name), to_local(end, zone_name)
-    head = f"{days[s.weekday()]}, {s:%d.%m.%Y %H:%M}"
-    if s.date() == e.date():
-        return f"{head}–{e:%H:%M}"
-    return f"{head} – {days[e.weekday()]}, {e:%d.%m.%Y %H:%M}"
-
-
-def format_day(instant: datetime, zone_name: str, lang: str) -> str:
-    local = to_local(instant, zone_name)
-    return f"{WEEKDAYS.get(lang, WEEKDAYS['de'])[local.weekday()]}, {local:%d.%m.%Y}"
 
 
 def pick_language(*candidates: str | None) -> str:

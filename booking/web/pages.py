@@ -33,6 +33,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DBAPIError
 
+from booking import formatting
 from booking.api.deps import Services, services
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
@@ -48,7 +49,7 @@ from booking.models import Booking, Centre, Person, Room
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
 from booking.services import accounts, availability, catalogue, preferences, rentals
-from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc, to_local
+from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc
 from booking.translations import LANGUAGE_NAMES, N_, direction, negotiate, translations
 from booking.web import i18n
 from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
@@ -198,7 +199,7 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
         "csrf_token": viewer.session_csrf or "",
         "lang_url": lambda code: _lang_url(request, code),
         "msg": lambda text: i18n.service_message(text, lang),
-        "eur": rentals.format_eur,
+        "eur": lambda cents: formatting.money(cents, lang),
         **context,
     }
     cookies: list[Cookie] = []
@@ -317,6 +318,7 @@ class RoomView:
     description: str
     capacity: int
     area_m2: float
+    area: str
     features: list[str]
     accessibility_notes: str
     price: str
@@ -329,22 +331,24 @@ class RoomView:
     rentable: bool
 
     @classmethod
-    def of(cls, room: Room, centre: Centre) -> RoomView:
+    def of(cls, room: Room, centre: Centre, lang: str) -> RoomView:
+        def eur(cents: int) -> str:
+            return formatting.money(cents, lang)
+
+        def hours(minutes: int) -> str:
+            return formatting.number(minutes / 60, lang)
+
         return cls(
             id=room.id, name=room.name, centre=centre.name, description=room.description,
             capacity=room.capacity, area_m2=room.area_m2,
+            area=formatting.number(room.area_m2, lang),
             features=[i18n.FEATURE_WORDS.get(f, f) for f in room.features],
             accessibility_notes=room.accessibility_notes,
-            price=rentals.format_eur(room.price_per_hour_cents),
-            weekend_price=rentals.format_eur(room.weekend_price_per_hour_cents),
-            min_fee=rentals.format_eur(room.min_fee_cents),
-            cleaning_fee=rentals.format_eur(room.cleaning_fee_cents),
-            min_hours=_hours(room.min_rental_minutes), max_hours=_hours(room.max_rental_minutes),
+            price=eur(room.price_per_hour_cents),
+            weekend_price=eur(room.weekend_price_per_hour_cents),
+            min_fee=eur(room.min_fee_cents), cleaning_fee=eur(room.cleaning_fee_cents),
+            min_hours=hours(room.min_rental_minutes), max_hours=hours(room.max_rental_minutes),
             rules=rentals.house_rules_text(room), rentable=room.rentable and room.active)
-
-
-def _hours(minutes: int) -> str:
-    return f"{minutes / 60:g}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -377,9 +381,9 @@ def _rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalV
     return RentalView(
         id=booking.id, room=occ.room.name, room_id=occ.room_id,
         centre=centre.name if centre else "",
-        when=i18n.format_when(occ.starts_at, occ.ends_at, zone_name, lang),
+        when=formatting.when(occ.starts_at, occ.ends_at, zone_name, lang),
         status=booking.status, status_word=i18n.STATUS_WORDS.get(booking.status, booking.status),
-        fee=rentals.format_eur(booking.fee_cents), people=booking.expected_people or 0,
+        fee=formatting.money(booking.fee_cents, lang), people=booking.expected_people or 0,
         purpose=booking.purpose or "", reason=booking.decision_reason or "",
         requester=requester, can_cancel=booking.is_open and occ.starts_at > now)
 
@@ -422,7 +426,7 @@ class PublicPages(PageController):
                 db, centre_id=centre_id, min_capacity=min_people,
                 barrier_free=bool(barrierefrei) or None,
                 features=["kitchen"] if kueche else [])
-            rooms = [RoomView.of(r, centres[r.centre_id]) for r in found]
+            rooms = [RoomView.of(r, centres[r.centre_id], viewer.lang) for r in found]
         filters = {"personen": personen or "", "barrierefrei": bool(barrierefrei),
                    "kueche": bool(kueche), "zentrum": centre_id}
         return render(request, viewer, "rooms.html", status=400 if errors else 200,
@@ -449,18 +453,16 @@ class PublicPages(PageController):
             start = local_to_utc(monday, time(0), zone_name)
             end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
             busy, _free = availability.busy_and_free(db, viewer.actor, [room.id], start, end)
-            view = RoomView.of(room, centre)
-        days = [DayRow(i18n.format_day(local_to_utc(monday + timedelta(days=i), time(12),
-                                                    zone_name), zone_name, viewer.lang))
+            view = RoomView.of(room, centre, viewer.lang)
+        days = [DayRow(formatting.weekday_and_day(monday + timedelta(days=i), viewer.lang))
                 for i in range(7)]
         for b in busy:
             index = max(0, (local_date(b.starts_at, zone_name) - monday).days)
-            s, e = to_local(b.starts_at, zone_name), to_local(b.ends_at, zone_name)
-            shown = (f"{s:%H:%M}–{e:%H:%M}" if s.date() == e.date()
-                     else i18n.format_when(b.starts_at, b.ends_at, zone_name, viewer.lang))
+            shown = formatting.times(b.starts_at, b.ends_at, zone_name, viewer.lang)
             days[min(index, 6)].items.append((shown, b.title))
-        week = {"name": iso_week(monday), "from": f"{monday:%d.%m.%Y}",
-                "to": f"{monday + timedelta(days=6):%d.%m.%Y}",
+        week = {"name": iso_week(monday), "label": formatting.iso_week(monday, viewer.lang),
+                "from": formatting.day(monday, viewer.lang),
+                "to": formatting.day(monday + timedelta(days=6), viewer.lang),
                 "prev": iso_week(monday - timedelta(days=7)),
                 "next": iso_week(monday + timedelta(days=7))}
         return render(request, viewer, "room.html", nav="raeume", room=view, days=days,
@@ -470,10 +472,10 @@ class PublicPages(PageController):
 # --- resident pages: request, follow, cancel -----------------------------------------------
 
 
-def _rentable_room(db: Any, room_id: int) -> tuple[RoomView, str]:
+def _rentable_room(db: Any, room_id: int, lang: str) -> tuple[RoomView, str]:
     room = catalogue.get_room(db, room_id)
     centre = db.get_one(Centre, room.centre_id)
-    return RoomView.of(room, centre), centre.timezone
+    return RoomView.of(room, centre, lang), centre.timezone
 
 
 class RentalPages(PageController):
@@ -484,7 +486,7 @@ class RentalPages(PageController):
                      room_id: PageId) -> Template:
         require_viewer(viewer)
         with svc.read_db() as db:
-            room, _zone = _rentable_room(db, room_id)
+            room, _zone = _rentable_room(db, room_id, viewer.lang)
         return render(request, viewer, "request.html", nav="raeume", room=room,
                       form=RentalForm(), quote=None, problems=[], error=None)
 
@@ -495,7 +497,7 @@ class RentalPages(PageController):
         check_csrf(viewer.session_csrf, data)
         now = svc.clock.now()
         with svc.read_db() as db:
-            room, zone_name = _rentable_room(db, room_id)
+            room, zone_name = _rentable_room(db, room_id, viewer.lang)
         form = RentalForm.read(data, zone_name)
         sending = field_value(data, "aktion") == "senden"
         if sending:
