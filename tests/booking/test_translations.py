@@ -10,7 +10,7 @@ from booking import translations
 from booking.translations import LANGUAGES, extract, read_catalogue
 from booking.web import i18n
 
-COMPLETE = ("de", "en")
+COMPLETE = LANGUAGES
 
 
 def test_extraction_finds_the_page_strings() -> None:
