@@ -4,13 +4,18 @@ the page's language. On both databases."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking.models import Person
+from booking import translations
+from booking.models import Centre, Person, Room
+from booking.translations import LANGUAGES, read_catalogue
 from tests.booking.test_pages import Page, csrf_of, login, request_form
 from tests.factories import World
 
@@ -123,3 +128,66 @@ def test_holiday_names_come_in_the_page_language(client: TestClient, world: Worl
     assert "(Christmas Day)" in english and "Weihnacht" not in english
     ukrainian = client.post(f"/raeume/{cafe}/anfragen?lang=uk", data=form).text
     assert "Перший день Різдва" in ukrainian and "Christmas" not in ukrainian
+
+
+def visible_text(page: str) -> str:
+    """The page's text as a reader sees it, without the language switch (whose links name each
+    language in itself, marked with their own lang)."""
+    page = re.sub(r'<p class="lang-switch">.*?</p>', "", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def catalogue_texts(lang: str) -> set[str]:
+    catalogue = read_catalogue(lang)
+    return {m.string for m in catalogue if m.id and isinstance(m.string, str)}
+
+
+def foreign_texts(lang: str) -> dict[str, set[str]]:
+    """Per other language, its catalogue texts that are not also texts of ``lang``; long
+    enough (≥ 8 characters) not to be a shared word ("Filter", "Status")."""
+    own = catalogue_texts(lang)
+    return {other: {t for t in catalogue_texts(other) - own if len(t) >= 8
+                    and "%(" not in t}
+            for other in LANGUAGES if other != lang}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_page_in_one_language_shows_no_text_of_another(
+        client: TestClient, world: World, session_factory: sessionmaker[Session],
+        lang: str) -> None:
+    cafe = world.rooms["Café"]
+    # Names are the centres' own ("Stadtteilzentrum Nord"), not texts of the pages.
+    with session_factory() as db:
+        names = [*db.scalars(select(Centre.name)), *db.scalars(select(Room.name))]
+
+    def text_of(page: str) -> str:
+        text = visible_text(page)
+        for name in names:
+            text = text.replace(name, "")
+        return text
+
+    pages = {path: client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
+             for path in ("/", "/raeume", "/raeume?personen=x", f"/raeume/{cafe}", "/login",
+                          "/registrieren", "/passwort-vergessen", "/raeume/9999")}
+    login(client, world, "anna")
+    token = csrf_of(client, f"/raeume/{cafe}/anfragen")
+    # On Christmas Day (a holiday name) with too many people (a service message).
+    pages["quote"] = client.post(f"/raeume/{cafe}/anfragen?lang={lang}", data=request_form(
+        day="2026-12-25", start="14:00", end="17:00", people="45", token=token)).text
+    pages["mine"] = client.get("/meine-anfragen").text
+    assert "(" in visible_text(pages["quote"])  # the holiday's name is on the page
+    found = [(path, other, text) for path, page in pages.items()
+             for other, texts in foreign_texts(lang).items()
+             for text in texts if text in text_of(page)]
+    assert found == [], found
+    # And the page's own language is there: its word for "rooms" in the navigation.
+    assert all(translations.gettext_for(lang)("Räume") in visible_text(p)
+               for p in pages.values())
+
+
+def test_turkish_browser_gets_turkish_text_on_a_first_visit(client: TestClient) -> None:
+    page = client.get("/raeume", headers={"Accept-Language": "tr-TR,tr;q=0.9,de;q=0.5"}).text
+    assert "<h1>Oda bul</h1>" in page and "İçeriğe geç" in page
+    arabic = client.get("/raeume", headers={"Accept-Language": "ar-SY"}).text
+    assert "<h1>البحث عن غرفة</h1>" in arabic and html_attrs(arabic) == ("ar", "rtl")
