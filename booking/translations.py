@@ -126,7 +126,10 @@ def update() -> None:
         path = catalogue_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalogue = read_catalogue(lang) if path.exists() else Catalog(locale=lang)
+        before = {m.id for m in catalogue if m.id}, catalogue.creation_date
         catalogue.update(template, update_header_comment=False)
+        if {m.id for m in catalogue if m.id} == before[0]:
+            catalogue.creation_date = before[1]  # nothing new: leave the file as it was
         catalogue.project, catalogue.fuzzy = "Raumplan", False
         catalogue.header_comment = HEADER_COMMENT
         with path.open("wb") as f:
