@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.booking [--duration 10] [--clients 8] [--workers 1]
         [--occurrences 20000] [--database-url postgresql://postgres@127.0.0.1:5432/raumplan_bench]
+    .venv/bin/python -m bench.booking --both      # SQLite, then PostgreSQL, one table each
+                                                  # and the two compared
 
 What it does:
 
@@ -17,6 +19,17 @@ What it does:
 4. prints requests/s (median over rounds), p50/p99 latency, the server's CPU time per request
    (summed over its processes, from /proc: steadier than req/s on a shared machine), and the
    targets of DESIGN §4 with PASS/MISS.
+
+Where the time goes on PostgreSQL (issue 6 §2, py-spy on the server and EXPLAIN ANALYZE): the
+queries themselves take 0.02–0.3 ms (the counters 0.08 ms, the week's busy intervals 0.3 ms on
+a miss); the cost was round trips and the machinery around them. A cached availability read
+paid a pool ping, BEGIN, the query and ROLLBACK at return (now one prepared statement on a
+plain autocommit connection, ``booking.db.PlainReader``), and the staff read a second such
+session for the token (now in the same statement). What remains is the hop to a worker thread
+and psycopg per request (server CPU 0.2 ms vs SQLite's 0.09). A confirmation is latency-bound:
+about fifteen statements, most of them inside the room's lock, each waiting for a backend on a
+busy two-core machine; reading the booking after the lock instead of twice, and one read for
+holder and losers instead of a savepoint and a second query, took out five of them.
 """
 
 from __future__ import annotations
@@ -62,6 +75,7 @@ RENTAL_SLOTS = [((9, 0), (11, 0)), ((11, 30), (13, 30)), ((14, 0), (16, 0)),
                 ((16, 30), (18, 30)), ((19, 0), (21, 0))]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 TARGET_READ_RATIO = 0.5
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/raumplan_bench"
 TARGET_CONFIRMS = 200.0
 
 
@@ -630,8 +644,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="alternating health/availability rounds (the median is reported)")
     p.add_argument("--clients", type=int, default=8, help="concurrent keep-alive connections")
     p.add_argument("--workers", type=int, default=1, help="server processes (uvicorn workers)")
-    p.add_argument("--database-url", help="default: a fresh temporary SQLite file; a "
-                   "postgresql://…/<name> database is created and dropped by the benchmark")
+    p.add_argument("--database-url", action="append", default=[],
+                   help="default: a fresh temporary SQLite file; a postgresql://…/<name> "
+                   "database is created and dropped by the benchmark. Given twice (e.g. "
+                   "sqlite:// and postgresql://…), both are measured in one run, one after the "
+                   "other, and compared")
+    p.add_argument("--both", action="store_true",
+                   help=f"measure a fresh SQLite file and PostgreSQL ({DEFAULT_PG}) in one run")
     p.add_argument("--occurrences", type=int, default=20_000,
                    help="confirmed occurrences to store (at least)")
     p.add_argument("--rentals", type=int, default=0,
@@ -642,12 +661,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    urls: list[str | None] = list(args.database_url)
+    if args.both:
+        urls = [None, DEFAULT_PG]
+    urls = [None if u in ("sqlite", "sqlite://") else u for u in urls] or [None]
+    summaries = [run(url, args) for url in urls]
+    if len(summaries) > 1:
+        print()
+        print("side by side (same invocation, one database after the other)")
+        names = [name for name, _ in summaries]
+        print(f"{'':<44}" + "".join(f"{n:>14}" for n in names))
+        for key in summaries[0][1]:
+            print(f"{key:<44}" + "".join(f"{figures[key]:>14.2f}" for _, figures in summaries))
+    return 0
+
+
+def run(database_url: str | None, args: argparse.Namespace) -> tuple[str, dict[str, float]]:
+    """Seed, serve and measure one database; print its table; return its key figures."""
     rentals = args.rentals or int(1500 * (args.duration + args.warmup)) + 500
     workdir = Path(tempfile.mkdtemp(prefix="raumplan-bench-"))
     loadgen: LoadGenerator | None = None
     server: Server | None = None
     try:
-        with fresh_database(args.database_url, workdir) as url:
+        with fresh_database(database_url, workdir) as url:
             now = datetime.now(UTC)
             t0 = time.perf_counter()
             seeded = seed(url, args.occurrences, rentals, now)
@@ -722,6 +758,14 @@ def main(argv: list[str] | None = None) -> int:
             if confirmed != confirm.count:
                 print(f"  ! confirmations answered 200: {confirm.count}, in the database: "
                       f"{confirmed}")
+            print(flush=True)
+            name = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+            return f"{name} ×{args.workers}", {
+                "/health req/s": health.rate,
+                "availability anonymous / health": anon_ratio,
+                "availability staff token / health": staff_ratio,
+                "rental confirmations/s": confirm.rate,
+            }
     finally:
         if loadgen is not None:
             loadgen.close()
@@ -731,7 +775,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"work folder kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    return 0
 
 
 def count_confirmed_rentals(url: str) -> int:

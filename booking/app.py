@@ -9,6 +9,7 @@ from litestar.di import Provide
 
 from booking import logs, mailer
 from booking.api.accounts import AccountController
+from booking.api.body import MAX_BODY_BYTES, LimitedRequest
 from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
 from booking.api.catalogue import (
     CentreController,
@@ -25,7 +26,7 @@ from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.clock import Clock
-from booking.db import PlainSQLiteReader, is_sqlite, make_engine, make_session_factory
+from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.security import transport_headers
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
                    inline_reads=is_sqlite(engine),
                    availability_cache=AvailabilityCache(VersionReader(engine)),
-                   plain=PlainSQLiteReader(engine) if is_sqlite(engine) else None)
+                   plain=PlainReader(engine))
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     mailer.use_link_base(svc.db, settings.base_url)
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         openapi_config=openapi_config(),
         template_config=template_config(),
         plugins=[logs.plugin(settings.log_level)],
+        request_class=LimitedRequest,
+        request_max_body_size=MAX_BODY_BYTES,
     )
     document_problems(app)
     describe_operations(app)

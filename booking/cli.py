@@ -230,7 +230,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                     raise NotFound("Publishing from the command line needs an admin account "
                                    "(raumplan user add --role admin).")
                 actor = Actor(person_id=admin, roles=frozenset({("admin", None)}))
-                planning.publish(session, actor, run_id, clock.now())
+                planning.publish(session, actor, run_id, clock.now(),
+                                 acknowledge_unmet=args.acknowledge_unmet)
             print(f"Plan {run_id} published.")
     finally:
         engine.dispose()
@@ -314,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0)
     plan.add_argument("--workers", type=int, default=2)
     plan.add_argument("--publish", action="store_true", help="publish the plan when done")
+    plan.add_argument("--acknowledge-unmet", action="store_true",
+                      help="publish even if the week misses a requirement of the Profil "
+                           "(recorded in the audit)")
     plan.set_defaults(func=cmd_plan)
 
     with_db(sub.add_parser("migrate", help="apply the database migrations")).set_defaults(

@@ -11,11 +11,13 @@ handled here so that no other module needs to care:
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
@@ -147,22 +149,64 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.commit()
 
 
-class PlainSQLiteReader:
-    """Single-statement reads on a plain ``sqlite3`` connection per thread, in autocommit mode,
-    for the hottest read paths (availability counters, API token lookup): the ORM session's
-    begin, execute and close cost several times the query there. Only for SQLite; callers use
-    the normal session path on other databases."""
+class PlainReader:
+    """Single-statement reads on a few plain driver connections in autocommit mode, for the
+    hottest read paths (availability counters, API token lookup): the ORM session's begin,
+    execute and close cost several times the query there. On PostgreSQL a pooled connection
+    also costs a ping at checkout, a ``BEGIN`` and a ``ROLLBACK`` at return: three round trips
+    besides the query (py-spy, bench/booking.py). Here a read is one round trip of a prepared
+    statement. SQL is written with ``?`` placeholders (SQLite's), turned into psycopg's ``%s``.
 
-    def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name != "sqlite" or not engine.url.database:
-            raise ValueError("PlainSQLiteReader needs an SQLite file database")
-        self._path = engine.url.database
-        self._local = threading.local()
+    At most ``size`` connections per process (a read waits for a free one): one per thread
+    made four workers' reader threads exceed PostgreSQL's ``max_connections``."""
+
+    def __init__(self, engine: Engine, size: int = 4) -> None:
+        url = engine.url
+        if engine.dialect.name == "sqlite":
+            if not url.database:
+                raise ValueError("PlainReader needs an SQLite file database")
+            self._connect: Any = partial(_plain_sqlite, url.database)
+            self._retry_on: tuple[type[Exception], ...] = ()
+            self._paramstyle = "qmark"
+        elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+            import psycopg
+
+            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._connect = partial(psycopg.connect, conninfo, autocommit=True,
+                                    prepare_threshold=0)
+            # A connection the server closed (a restart) is replaced once, like a pool's ping.
+            self._retry_on = (psycopg.OperationalError,)
+            self._paramstyle = "format"
+        else:
+            raise ValueError(f"no plain reader for {engine.dialect.name}+"
+                             f"{engine.dialect.driver}")
+        self._sql: dict[str, str] = {}
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-        return conn.execute(sql, list(params)).fetchall()
+        if self._paramstyle == "format":
+            sql = self._sql.get(sql) or self._sql.setdefault(sql, sql.replace("?", "%s"))
+        with self._slots:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                try:
+                    result = list(conn.execute(sql, list(params)).fetchall())
+                except self._retry_on:
+                    conn.close()
+                    conn = self._connect()
+                    result = list(conn.execute(sql, list(params)).fetchall())
+            except BaseException:
+                conn.close()
+                raise
+            self._idle.put(conn)
+            return result
+
+
+def _plain_sqlite(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=60000")
+    return conn

@@ -9,11 +9,12 @@ The booking service calls this API from a worker process:
   and from absolute instants at its edge.
 * ``solve(problem, *, time_limit=None, seed=0, workers=2, on_progress=None) -> Plan``: the
   CP-SAT plan.  ``on_progress`` gets a ``Progress`` (objective, bound, seconds) on each improving
-  solution.  With a time limit the best plan found is returned with its proven gap
-  (``plan.stats.gap``).  Same input, seed and worker count give the same plan as long as the run
-  ends by proving optimality (see ``solver.engine``).
+  solution.  With a time limit the best plan found is returned with its proven gaps
+  (``plan.stats``).  Same input (in any order), seed and worker count give the same plan as
+  long as the run ends by proving optimality (see ``solver.engine``).
 * ``check(problem, plan) -> list[Violation]``: independent verification of every hard rule.
-* ``greedy(problem) -> Plan``: first-come-first-served baseline.
+* ``greedy(problem) -> Plan``: first-come-first-served baseline; "no plan" with the reason if
+  it cannot keep every hard rule.
 * ``generate(profile, seed) -> Problem``: realistic instances (``centre``, ``city``, ``small``).
 * ``problem_from_json`` / ``problem_to_json`` / ``plan_from_json`` / ``plan_to_json``.
 
@@ -35,7 +36,9 @@ from solver.problem import (
     Demand,
     Explanation,
     Figures,
+    Fix,
     LastWeek,
+    OpeningHours,
     Pin,
     Placement,
     Plan,
@@ -64,10 +67,15 @@ def solve(
     """Plan the week with CP-SAT.
 
     ``time_limit`` (seconds, wall clock, whole problem) stops the search with the best plan so
-    far and its proven gap; ``seed`` and ``workers`` select a reproducible run (``workers=1``:
-    single thread; ``workers>=2``: deterministic interleaved portfolio).  If the requirements
-    cannot be met, the plan's status is ``requirements_unmet`` and
-    ``plan.requirement_failures`` names each failing requirement and by how much.
+    far, its placement gap and soft gap (``plan.stats``).  Each centre is searched by one
+    deterministic thread with ``seed``; ``workers >= 2`` solves several centres at once, so the
+    plan does not depend on ``workers`` — nor on the order of the input (it is solved in a
+    canonical order).  Every returned plan passes ``check`` (except the requirements a
+    ``requirements_unmet`` plan declares); if none can be found in time, the checked greedy
+    baseline (status ``greedy``) or "no plan" with ``plan.reason`` is returned.  If the
+    requirements cannot be met, ``plan.requirement_failures`` names each failing requirement and
+    by how much, ``plan.alternatives`` other equally small relaxations, and ``plan.fixes``
+    changes with which the week would meet them all.
     """
     return engine.solve(
         problem, time_limit=time_limit, seed=seed, workers=workers, on_progress=on_progress
@@ -79,7 +87,9 @@ __all__ = [
     "Demand",
     "Explanation",
     "Figures",
+    "Fix",
     "LastWeek",
+    "OpeningHours",
     "Pin",
     "Placement",
     "Plan",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
-from solver.problem import WEEKEND, Demand, Placement, Plan, Problem, Violation, describe
+from solver.problem import DAY_NAMES, WEEKEND, Demand, Placement, Plan, Problem, Violation, describe
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
@@ -86,23 +87,39 @@ def placed_whole(problem: Problem, plan: Plan) -> list[Violation]:
     return out
 
 
+def _occupied(problem: Problem, p: Placement) -> tuple[int, int]:
+    """The span ``p`` takes its room: its own time plus setup and cleanup."""
+    d = next((x for x in problem.demands if x.id == p.demand), None)
+    r = next((x for x in problem.rooms if x.id == p.room), None)
+    if d is None or r is None:
+        return p.start, p.end
+    kind_buffer = {k: m for k, m in r.buffers}.get(d.kind, 0)
+    return p.start - max(d.setup, kind_buffer), p.end + max(d.cleanup, kind_buffer)
+
+
 def room_conflict(problem: Problem, plan: Plan) -> list[Violation]:
-    """No two placements in the same room overlap."""
+    """No two placements in the same room overlap (setup and cleanup buffers included), and a
+    divisible room is not used whole while one of its parts is in use."""
     out: list[Violation] = []
-    by_room: dict[tuple[str, int], list[Placement]] = defaultdict(list)
-    for p in plan.placements:
-        by_room[(p.room, p.day)].append(p)
-    for (room, _), items in sorted(by_room.items()):
-        items.sort(key=lambda p: (p.start, p.end))
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                if b.start >= a.end:
-                    break
+    # Each placement blocks its room and, for a divisible room, the whole and its parts.
+    related: dict[str, set[str]] = defaultdict(set)
+    for r in problem.rooms:
+        related[r.id].add(r.id)
+        for part in r.parts:
+            related[r.id].add(part)
+            related[part].add(r.id)
+    spans = [(p, _occupied(problem, p)) for p in plan.placements]
+    for i, (a, (a0, a1)) in enumerate(spans):
+        for b, (b0, b1) in spans[i + 1 :]:
+            if a.day != b.day or b.room not in related.get(a.room, {a.room}):
+                continue
+            if _overlap(a0, a1, b0, b1):
+                where = a.room if a.room == b.room else f"{a.room}/{b.room}"
                 out.append(
                     Violation(
                         "room_conflict",
-                        f"{a.demand} and {b.demand} overlap in {room} "
-                        f"({describe(a.day, max(a.start, b.start), min(a.end, b.end))})",
+                        f"{a.demand} and {b.demand} overlap in {where} "
+                        f"({describe(a.day, max(a0, b0), min(a1, b1))})",
                         (a.demand, b.demand),
                     )
                 )
@@ -212,8 +229,9 @@ def closures(problem: Problem, plan: Plan) -> list[Violation]:
 
 
 def staff_availability(problem: Problem, plan: Plan) -> list[Violation]:
-    """Shifts lie in availability, one per day, at least the minimum length, within the daily
-    maximum and the weekly contract hours."""
+    """Shifts lie in availability, one per day (or two around a 30–60 min break), each at least
+    the minimum length and at most 6 h in a row (ArbZG § 4), within the daily maximum and the
+    weekly contract hours, with 11 h rest between days (ArbZG § 5)."""
     out: list[Violation] = []
     staff = {s.id: s for s in problem.staff}
     per_day: dict[tuple[str, int], int] = defaultdict(int)
@@ -239,17 +257,58 @@ def staff_availability(problem: Problem, plan: Plan) -> list[Violation]:
                     "staff_availability", f"{member.name}: shift shorter than minimum", (s.staff,)
                 )
             )
-        per_day[(s.staff, s.day)] += 1
+        per_day[(s.staff, s.day)] += s.end - s.start
         week[s.staff] += s.end - s.start
-        if s.end - s.start > member.max_day_minutes:
+    for (sid, day), minutes in sorted(per_day.items()):
+        if sid in staff and minutes > staff[sid].max_day_minutes:
             out.append(
-                Violation("staff_availability", f"{member.name}: above daily maximum", (s.staff,))
+                Violation(
+                    "staff_availability",
+                    f"{staff[sid].name}: above daily maximum on {DAY_NAMES[day]}",
+                    (sid,),
+                )
             )
-    for (sid, day), count in sorted(per_day.items()):
-        if count > 1:
+    by_day: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for s in plan.shifts:
+        by_day[(s.staff, s.day)].append((s.start, s.end))
+    for (sid, day), spans in sorted(by_day.items()):
+        spans.sort()
+        if len(spans) > 2:
             out.append(
-                Violation("staff_availability", f"{sid}: {count} shifts on day {day}", (sid,))
+                Violation("staff_availability", f"{sid}: {len(spans)} shifts on day {day}", (sid,))
             )
+        for (_, a_end), (b_start, _) in pairwise(spans):
+            if not 30 <= b_start - a_end <= 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: two shifts on day {day} not separated by a 30–60 min break",
+                        (sid,),
+                    )
+                )
+        for start, end in spans:
+            if end - start > 6 * 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: {describe(day, start, end)} is more than 6 h without a break "
+                        "(ArbZG § 4)",
+                        (sid,),
+                    )
+                )
+    for (sid, day), spans in sorted(by_day.items()):
+        following = by_day.get((sid, day + 1))
+        if following:
+            rest = 24 * 60 - max(e for _, e in spans) + min(a for a, _ in following)
+            if rest < 11 * 60:
+                out.append(
+                    Violation(
+                        "staff_availability",
+                        f"{sid}: only {rest / 60:g} h rest before {DAY_NAMES[day + 1]} "
+                        "(ArbZG § 5: 11 h)",
+                        (sid,),
+                    )
+                )
     for sid, minutes in sorted(week.items()):
         if sid in staff and minutes > staff[sid].max_week_minutes:
             out.append(

@@ -43,19 +43,42 @@ def pins_hold(ctx: ModelContext) -> None:
 
 
 def room_conflict(ctx: ModelContext) -> None:
-    """No two uses of a room at the same time (one linear constraint per room and grain)."""
+    """No two uses of a room at the same time (one linear constraint per room and grain),
+    setup and cleanup buffers included; a divisible room is used whole or by its parts, never
+    both at once."""
     for key in sorted(ctx.room_cover):
         xs = ctx.room_cover[key]
         if len(xs) > 1:
             ctx.model.add_at_most_one(xs)
+    index = {r.id: i for i, r in enumerate(ctx.problem.rooms)}
+    for whole, room in enumerate(ctx.problem.rooms):
+        for part in room.parts:
+            p = index.get(part)
+            if p is None:
+                continue
+            grains = {t for (r, t) in ctx.room_cover if r == whole} & {
+                t for (r, t) in ctx.room_cover if r == p
+            }
+            for t in sorted(grains):
+                ctx.model.add_at_most_one(ctx.room_cover[(whole, t)] + ctx.room_cover[(p, t)])
+
+
+MAX_STRETCH = 6 * 60  # ArbZG § 4: no more than six hours in a row without a break
+MIN_BREAK = 30  # ... of at least 30 minutes (parts of 15 minutes allowed)
+MAX_BREAK = 60  # a longer gap is a split shift, which the house does not plan
+DAILY_REST = 11 * 60  # ArbZG § 5: eleven hours between the end of one day's work and the next
 
 
 def staff_availability(ctx: ModelContext) -> None:
-    """Staff work only when available (``on`` exists only there), in one contiguous shift per
-    day of at least ``min_shift_minutes``, within their daily maximum and weekly contract hours.
-    """
+    """Staff work only when available (``on`` exists only there), in one shift per day of at
+    least ``min_shift_minutes`` — which may be interrupted by one break of 30–60 minutes —,
+    within their daily maximum and weekly contract hours, and by the working-time law (ArbZG):
+    never more than six hours in a row without a break (§ 4), and eleven hours of rest between
+    one day's end and the next day's start (§ 5)."""
     m = ctx.model
     min_len = ctx.slots_needed(ctx.problem.requirements.min_shift_minutes)
+    stretch = MAX_STRETCH // ctx.grain
+    brk_min, brk_max = ctx.slots_needed(MIN_BREAK), MAX_BREAK // ctx.grain
     for s in ctx.staff:
         member = ctx.problem.staff[s]
         week: list[cp_model.IntVar] = []
@@ -64,14 +87,17 @@ def staff_availability(ctx: ModelContext) -> None:
             if not ons:
                 continue
             starts: list[cp_model.IntVar] = []
+            reached: cp_model.IntVar | None = None  # on duty earlier this day
             for t, var in ons:
                 begin = m.new_bool_var(f"shift_start_{member.id}_{t}")
                 before = ctx.on.get((s, t - 1))
-                # A shift starts where on goes 0 -> 1.
+                # A shift (or its part after the break) starts where on goes 0 -> 1.
                 if before is None:
                     m.add(begin >= var)
                 else:
                     m.add(begin >= var - before)
+                    m.add(begin <= 1 - before)
+                m.add(begin <= var)
                 starts.append(begin)
                 # A shift that starts here lasts at least the minimum length.
                 for k in range(1, min_len):
@@ -80,10 +106,38 @@ def staff_availability(ctx: ModelContext) -> None:
                         m.add(begin == 0)
                         break
                     m.add_implication(begin, nxt)
-            m.add(sum(starts) <= 1)
+                if reached is not None:
+                    # Resuming after a break: the break lasted MIN_BREAK to MAX_BREAK.
+                    recent = [
+                        ctx.on[(s, t - k)] for k in range(1, brk_max + 2) if (s, t - k) in ctx.on
+                    ]
+                    m.add_bool_or(recent or [m.new_constant(0)]).only_enforce_if([begin, reached])
+                    for k in range(1, brk_min + 1):
+                        if (s, t - k) in ctx.on:
+                            m.add_implication(begin, ctx.on[(s, t - k)].negated()).only_enforce_if(
+                                reached
+                            )
+                # reached' = reached or on (prefix OR over the day).
+                nxt_reached = m.new_bool_var(f"reached_{member.id}_{t}")
+                parts = [var] if reached is None else [var, reached]
+                m.add_max_equality(nxt_reached, parts)
+                reached = nxt_reached
+            m.add(sum(starts) <= 2)
+            on_at = dict(ons)
+            for t in slots:
+                window = [on_at[u] for u in range(t, t + stretch + 1) if u in on_at]
+                if len(window) == stretch + 1:
+                    m.add(sum(window) <= stretch)
             day_vars = [v for _, v in ons]
             m.add(sum(day_vars) * ctx.grain <= member.max_day_minutes)
             week.extend(day_vars)
+            # Daily rest before the next day's first grain on duty.
+            following = ctx.day_slots.get(day + 1, [])
+            for t, var in ons:
+                for u in following:
+                    nxt = ctx.on.get((s, u))
+                    if nxt is not None and (u - t - 1) * ctx.grain < DAILY_REST:
+                        m.add_bool_or([var.negated(), nxt.negated()])
         if week:
             # Hard even when diagnosing: contract hours protect a person and are never the
             # relaxation a plan proposes (issue 8, point 4).

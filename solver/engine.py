@@ -20,8 +20,9 @@ fastest; ``workers >= 2`` is spent on solving several centres at once in worker 
 (research §7: centres are independent sub-models).  The portfolio setting (2 workers, max_lp,
 linearization 2) remains available as ``solve(..., portfolio=True)``.
 
-What makes a solve reproducible: the model is built in a fixed order (demands and rooms in
-input order, grains ascending, dictionaries iterated sorted); each centre's search is
+What makes a solve reproducible: the model is built in a fixed order (the problem is first put
+in canonical order, ``solver.problem.canonical``, so the caller's input order does not matter;
+grains ascending, dictionaries iterated sorted); each centre's search is
 single-threaded with a fixed seed, so neither the worker count nor process scheduling changes
 the plan; and the run ends because optimality is proven, not because the time limit struck (a
 wall-clock limit can stop at a different point each run, so a limited run is reproducible only
@@ -43,11 +44,11 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain, rules
+from solver import diagnose, explain, rules
 from solver.check import check
 from solver.greedy import greedy
 from solver.model import ModelContext, Requirement
-from solver.options import DemandOptions, build_options
+from solver.options import DemandOptions, build_options, prune
 from solver.plan import assemble, no_plan, relative_gap
 from solver.problem import (
     Closure,
@@ -64,6 +65,19 @@ from solver.problem import (
 )
 
 ProgressCallback = Callable[[Progress], None]
+
+# A centre counts as a large house above this many (demand, room) pairs (the ordinary centre
+# has ~2 000, the 60-room house ~53 000).  Large houses get the greedy baseline as their first
+# plan and as a hint, and each demand keeps the options in its best ROOMS_PER_DEMAND rooms
+# only: otherwise the model (240 000 options) finds no plan in a minute and needs > 1 GB.
+LARGE_HOUSE = 20_000
+ROOMS_PER_DEMAND = 4
+Hint = dict[str, tuple[str, int, int, str | None]]  # demand → room, day, start, staff
+FIX_SECONDS = 5.0  # per what-if solve of a diagnosis (solver.diagnose)
+
+
+def is_large(problem: Problem) -> bool:
+    return len(problem.demands) * len(problem.rooms) > LARGE_HOUSE
 
 
 @dataclass(slots=True)
@@ -264,12 +278,25 @@ def solve_centre(
     on_progress: ProgressCallback | None = None,
     offset: float = 0.0,
     relax: bool = False,
+    hint: Hint | None = None,
+    diagnose: bool = True,
+    shifts_hint: list[Shift] | None = None,
 ) -> CentreResult:
-    """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model."""
+    """Build and solve one centre's model; on infeasibility, diagnose with the relaxed model.
+
+    ``hint`` (demand → room, day, start of a plan that keeps every rule, e.g. the greedy
+    baseline) is given to CP-SAT as a starting point; a large house also prunes its options."""
     started = time.perf_counter()
-    entries = build_options(problem)
+    full = build_options(problem)
+    entries = full
+    if is_large(problem):
+        keep = {d: where[0] for d, where in (hint or {}).items()}
+        entries = prune(problem, full, ROOMS_PER_DEMAND, keep)
+    explain_entries = {e.demand.id: e for e in full}
     ctx = ModelContext(problem, entries, centre, relax=relax)
     rules.build(ctx)
+    if hint is not None and not relax:
+        _add_hint(ctx, hint, shifts_hint or [])
     choices: list[Relaxation] = []
     if relax:
         limit = None if time_limit is None else time_limit / 2
@@ -286,7 +313,7 @@ def solve_centre(
     status = solver.solve(ctx.model, callback)
     seconds = time.perf_counter() - started
 
-    if status == cp_model.INFEASIBLE and not relax:
+    if status == cp_model.INFEASIBLE and not relax and diagnose:
         remaining = None if time_limit is None else max(1.0, time_limit - seconds)
         result = solve_centre(
             problem,
@@ -320,8 +347,15 @@ def solve_centre(
         if e.demand.kind == "consultation":
             unused.append(e.demand.id)
         else:
+            # Explained against every option, also those a large house pruned.
             unplaced.append(
-                explain.explain(problem, e, placements, shifts, proven=status == cp_model.OPTIMAL)
+                explain.explain(
+                    problem,
+                    explain_entries[e.demand.id],
+                    placements,
+                    shifts,
+                    proven=status == cp_model.OPTIMAL and entries is full,
+                )
             )
     failures = _failures(problem, entries, choices[0], placements, shifts) if relax else []
     alternatives = [
@@ -349,6 +383,36 @@ def solve_centre(
         placed_value,
         alternatives,
     )
+
+
+def _add_hint(ctx: ModelContext, hint: Hint, shifts: list[Shift]) -> None:
+    """Hint a whole plan (placements, staff, duty, opening), so the search can start from it."""
+    m = ctx.model
+    problem = ctx.problem
+    for pos, e in enumerate(ctx.entries):
+        want = hint.get(e.demand.id)
+        for k, (var, o) in enumerate(zip(ctx.x[pos], e.options, strict=True)):
+            here = want is not None and want[:3] == (problem.rooms[o.room].id, o.day, o.start)
+            m.add_hint(var, here)
+            for s in e.eligible_staff:
+                z = ctx.z.get((pos, k, s))
+                if z is not None:
+                    m.add_hint(z, here and want is not None and want[3] == problem.staff[s].id)
+    duty: set[tuple[int, int]] = set()
+    index = {member.id: i for i, member in enumerate(problem.staff)}
+    for shift in shifts:
+        who = index.get(shift.staff)
+        if who is None:
+            continue
+        for t in ctx.day_slots.get(shift.day, []):
+            minute = t * ctx.grain - shift.day * 24 * 60
+            if shift.start <= minute < shift.end:
+                duty.add((who, t))
+    for key, var in ctx.on.items():
+        m.add_hint(var, key in duty)
+    opened = {t for _, t in duty}
+    for t, var in ctx.open.items():
+        m.add_hint(var, t in opened)
 
 
 def _placements(ctx: ModelContext, solver: cp_model.CpSolver) -> list[Placement]:
@@ -458,6 +522,16 @@ def solve(
     parts = split_by_centre(problem)
     results: list[CentreResult] = []
     first_full: float | None = 0.0
+    # A large house gets the (checked) greedy baseline first: a plan within seconds, kept if
+    # CP-SAT finds none in time, and the starting point of the search.
+    early: Plan | None = None
+    early_seconds: float | None = None
+    hint: Hint | None = None
+    if any(is_large(part) for _, part in parts):
+        candidate = greedy(problem)
+        if candidate.status == "greedy":
+            early, early_seconds = candidate, time.perf_counter() - started
+            hint = {p.demand: (p.room, p.day, p.start, p.staff) for p in candidate.placements}
     if workers >= 2 and len(parts) >= 2 and not portfolio:
         pool_size = min(workers, len(parts))
         share = None if time_limit is None else time_limit * pool_size / len(parts)
@@ -500,6 +574,8 @@ def solve(
                 workers=workers if portfolio else 1,
                 on_progress=on_progress,
                 offset=elapsed,
+                hint=hint,
+                shifts_hint=None if early is None else list(early.shifts),
             )
             if result.first is None or first_full is None:
                 first_full = None
@@ -512,10 +588,15 @@ def solve(
         # No plan within the limit for some centre: fall back to the greedy baseline, which
         # returns a plan only if it keeps every hard rule, and otherwise "no plan" with the
         # reason.  Never a rule-breaking plan (issue 8, point 5).
-        fallback = greedy(problem)
+        fallback = early if early is not None else greedy(problem)
         unsolved = ", ".join(sorted(r.status for r in results if not r.solved))
         stats = replace(
-            fallback.stats, status="UNKNOWN", seconds=round(seconds, 3), seed=seed, workers=workers
+            fallback.stats,
+            status="UNKNOWN",
+            seconds=round(seconds, 3),
+            seed=seed,
+            workers=workers,
+            first_solution_seconds=None if early_seconds is None else round(early_seconds, 3),
         )
         if fallback.status == "greedy":
             return replace(
@@ -550,6 +631,8 @@ def solve(
         for goal, value in r.penalties.items():
             penalties[goal] += value
     placed_value, placed_bound, soft, soft_bound = _split_gap(results)
+    if early_seconds is not None:
+        first_full = early_seconds if first_full is None else min(first_full, early_seconds)
     stats = SolveStats(
         status="OPTIMAL" if optimal else "FEASIBLE",
         objective=objective,
@@ -577,7 +660,34 @@ def solve(
         stats,
         status,
     )
-    return _guard(problem, replace(plan, alternatives=tuple(alternatives)))
+    if (
+        early is not None
+        and not failures
+        and plan.figures.placed_weight < early.figures.placed_weight
+    ):
+        # Cut short, the search placed less than the baseline it started from: keep that.
+        return replace(
+            early,
+            stats=replace(stats, status="UNKNOWN"),
+            reason="the search within the time limit placed less than the greedy baseline; "
+            "this is the baseline, which keeps every hard rule but is not optimised",
+        )
+    plan = replace(plan, alternatives=tuple(alternatives))
+    if failures and (time_limit is None or time.perf_counter() - started < time_limit / 2):
+
+        def trial(changed: Problem) -> tuple[list[Placement], list[Shift]] | None:
+            r = solve_centre(
+                changed,
+                changed.centres[0],
+                time_limit=FIX_SECONDS,
+                seed=seed,
+                workers=1,
+                diagnose=False,
+            )
+            return (r.placements, r.shifts) if r.solved else None
+
+        plan = replace(plan, fixes=tuple(diagnose.fixes(problem, plan, trial)))
+    return _guard(problem, plan)
 
 
 def _split_gap(results: list[CentreResult]) -> tuple[int, int, int, int]:

@@ -50,6 +50,7 @@ from solver.problem import (
     RequirementFailure,
     Shift,
     describe,
+    room_span,
 )
 
 EXPLANATION_KINDS = (
@@ -115,6 +116,11 @@ def render(e: Explanation) -> str:
         if p.get("allowed_rooms"):
             text += f" (it may use only {p['allowed_rooms']})"
         return text + "."
+    if e.kind == "house_closed" and p.get("buffers"):
+        return (
+            f"{title}: with the room's setup and cleanup time it does not fit into the house "
+            f"hours in {p['windows']}."
+        )
     if e.kind == "house_closed":
         return f"{title}: the house is not open in {p['windows']} (open days: {p['open_days']})."
     if e.kind == "closure":
@@ -186,6 +192,18 @@ def explain(
         by_room.setdefault(p.room, []).append(p)
         if p.staff is not None:
             busy.setdefault(p.staff, []).append(p)
+    # A divisible room and its parts block each other.
+    related: dict[str, set[str]] = {}
+    for r in problem.rooms:
+        related.setdefault(r.id, set()).add(r.id)
+        for part in r.parts:
+            related[r.id].add(part)
+            related.setdefault(part, {part}).add(r.id)
+    by_id = {d.id: d for d in problem.demands}
+    rooms = {r.id: r for r in problem.rooms}
+
+    def taken_span(p: Placement) -> tuple[int, int]:
+        return room_span(rooms[p.room], by_id[p.demand], p.start, p.end)
 
     taken: dict[str, list[str]] = {}
     blockers: Counter[str] = Counter()
@@ -193,10 +211,12 @@ def explain(
     free: list[Option] = []
     for option in entry.options:
         room = problem.rooms[option.room]
+        lo, hi = room_span(room, demand, option.start, option.end)
         occupants = [
             p.demand
-            for p in by_room.get(room.id, [])
-            if p.day == option.day and p.start < option.end and option.start < p.end
+            for rid in sorted(related.get(room.id, {room.id}))
+            for p in by_room.get(rid, [])
+            if p.day == option.day and (span := taken_span(p))[0] < hi and lo < span[1]
         ]
         if occupants:
             for o in occupants:
@@ -436,8 +456,28 @@ def _no_option(problem: Problem, entry: DemandOptions) -> Explanation:
             "closures",
             {"windows": windows, "open_days": _days(open_days) or "none"},
         )
+    # Stage: setup and cleanup inside the house hours (fixed slots keep their time).
+    house = {w.day: w for w in problem.days}
+    buffered = [
+        (r, (s[0], *room_span(r, demand, s[1], s[2])))
+        for r in fitting
+        for s in spans
+        if demand.kind == "fixed"
+        or (
+            house[s[0]].start <= room_span(r, demand, s[1], s[2])[0]
+            and room_span(r, demand, s[1], s[2])[1] <= house[s[0]].end
+        )
+    ]
+    if not buffered:
+        open_days = sorted(w.day for w in problem.days)
+        return _make(
+            demand,
+            "house_closed",
+            "closures",
+            {"windows": windows, "open_days": _days(open_days) or "none", "buffers": "yes"},
+        )
     # Stage: closures of the fitting rooms.
-    open_spots = [(r, s) for r in fitting for s in spans if not closed(problem, r, *s)]
+    open_spots = [(r, s) for r, s in buffered if not closed(problem, r, *s)]
     if not open_spots:
         reasons = sorted(
             {
@@ -447,8 +487,7 @@ def _no_option(problem: Problem, entry: DemandOptions) -> Explanation:
                 and any(
                     (c.room == r.id or (c.room is None and c.centre in ("", r.centre)))
                     and c.window.overlaps(*s)
-                    for r in fitting
-                    for s in spans
+                    for r, s in buffered
                 )
             }
         )

@@ -4,8 +4,10 @@ Fixed slots first, then Bürgersprechstunde candidates until the weekly hours ar
 groups and rentals by descending placement weight (input order breaks ties).  Each demand takes
 its first option (last week's placement first, then preferred windows) whose room is free and,
 if staffed, for which a qualified staff member can stretch their day's shift to cover it within
-availability and contract hours.  Afterwards shifts are stretched to the minimum length and,
-where contract hours allow, the opening is topped up towards the weekly minimum.
+availability, contract hours and the working-time law (a day longer than 6 h is split by a
+30-60 min break between the person's activities; 11 h rest between days).  Afterwards shifts
+are stretched to the minimum length and, where contract hours allow, the opening is topped up
+towards the weekly minimum.
 
 It exists for comparison in ``python -m solver bench`` and as the fallback when CP-SAT finds no
 plan in time.  It does not search, so it may miss global requirements that the CP-SAT plan
@@ -17,6 +19,7 @@ plan).  ``draft`` gives the unchecked attempt, for the benchmark and the explana
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from solver.check import check
 from solver.explain import explain
@@ -31,13 +34,60 @@ class _State:
     rooms: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     busy: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     hull: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    # A day longer than 6 h is split by a 30-60 min break between the person's activities.
+    breaks: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
 
 def _fits_window(problem: Problem, s: int, day: int, start: int, end: int) -> bool:
     return any(w.contains(day, start, end) for w in problem.staff[s].availability)
 
 
+# The baseline plans one shift a day without a break, so at most 6 h (ArbZG § 4), and keeps
+# 11 h of rest between days (§ 5).
+MAX_HULL = 6 * 60
+REST = 11 * 60
+
+
+def _split(
+    problem: Problem, busy: list[tuple[int, int]], start: int, end: int
+) -> tuple[int, int] | None:
+    """A break (from, to) of 30-60 min between the activities in ``busy`` that cuts the day
+    ``start``-``end`` into two parts of at most 6 h and at least the minimum shift each."""
+    grain = problem.grain
+    low = max(problem.requirements.min_shift_minutes, grain)
+    merged: list[list[int]] = []
+    for a, b in sorted(busy):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for (_, g0), (g1, _) in pairwise(merged):
+        b0 = g0 + (-g0) % grain
+        while b0 + 30 <= g1:
+            for length in range(30, 61, grain):
+                b1 = b0 + length
+                if b1 > g1:
+                    break
+                if low <= b0 - start <= MAX_HULL and low <= end - b1 <= MAX_HULL:
+                    return b0, b1
+            b0 += grain
+    return None
+
+
+def _rest_ok(
+    hull: dict[tuple[int, int], tuple[int, int]], s: int, day: int, start: int, end: int
+) -> bool:
+    before = hull.get((s, day - 1))
+    after = hull.get((s, day + 1))
+    if before is not None and 24 * 60 - before[1] + start < REST:
+        return False
+    return not (after is not None and 24 * 60 - end + after[0] < REST)
+
+
 def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> int | None:
+    """The qualified person whose day grows least by taking ``o`` (ties: canonical order), so
+    long days stay free for the activities only they can run."""
+    best: tuple[int, int] | None = None
     for s in e.eligible_staff:
         member = problem.staff[s]
         if any(d == o.day and a < o.end and o.start < b for d, a, b in state.busy.get(s, [])):
@@ -50,11 +100,18 @@ def _try_staff(problem: Problem, state: _State, e: DemandOptions, o: Option) -> 
         length = max(end - start, problem.requirements.min_shift_minutes)
         if length > member.max_day_minutes:
             continue
+        if length > MAX_HULL:
+            today = [(a, b) for d, a, b in state.busy.get(s, []) if d == o.day]
+            if _split(problem, [*today, (o.start, o.end)], start, end) is None:
+                continue
+        if not _rest_ok(state.hull, s, o.day, start, end):
+            continue
         grown = length - (0 if old is None else max(old[1] - old[0], _min_shift(problem)))
         if _minutes(state, s, _min_shift(problem)) + max(grown, 0) > member.max_week_minutes:
             continue
-        return s
-    return None
+        if best is None or max(grown, 0) < best[0]:
+            best = (max(grown, 0), s)
+    return None if best is None else best[1]
 
 
 def _ordered(e: DemandOptions, problem: Problem) -> list[Option]:
@@ -141,9 +198,16 @@ def draft(problem: Problem) -> Plan:
                     continue
                 state.busy.setdefault(staff, []).append((o.day, o.start, o.end))
                 old = state.hull.get((staff, o.day))
-                state.hull[(staff, o.day)] = (
+                hull = (
                     (o.start, o.end) if old is None else (min(old[0], o.start), max(old[1], o.end))
                 )
+                state.hull[(staff, o.day)] = hull
+                state.breaks.pop((staff, o.day), None)
+                if hull[1] - hull[0] > MAX_HULL:
+                    today = [(a, b) for d, a, b in state.busy[staff] if d == o.day]
+                    brk = _split(problem, today, *hull)
+                    if brk is not None:
+                        state.breaks[(staff, o.day)] = brk
             state.rooms.setdefault(o.room, []).append((o.day, o.start, o.end))
             placements.append(
                 Placement(
@@ -156,7 +220,14 @@ def draft(problem: Problem) -> Plan:
                 )
             )
             if demand.counts_as_consultation:
-                consultation += demand.duration
+                # Only the time no other session covers yet is new visible time.
+                covered = {
+                    m
+                    for d, a, b in sessions
+                    if d == o.day
+                    for m in range(max(a, o.start), min(b, o.end))
+                }
+                consultation += demand.duration - len(covered)
                 sessions.append((o.day, o.start, o.end))
             break
 
@@ -189,7 +260,7 @@ def _shifts(problem: Problem, state: _State) -> list[Shift]:
             if used + need > problem.staff[s].max_week_minutes:
                 continue  # stays short: check() refuses the draft rather than break a contract
             for a, b in ((start, end + need), (start - need, end)):
-                if _fits_window(problem, s, day, a, b):
+                if _fits_window(problem, s, day, a, b) and _rest_ok(hull, s, day, a, b):
                     hull[(s, day)] = (a, b)
                     break
     # Top up: give whole availability windows to staff on days with the least opening.
@@ -199,15 +270,22 @@ def _shifts(problem: Problem, state: _State) -> list[Shift]:
                 break
             if (s, w.day) in hull:
                 continue
-            length = min(w.end - w.start, member.max_day_minutes)
+            length = min(w.end - w.start, member.max_day_minutes, MAX_HULL)
             used = sum(b - a for (m, _), (a, b) in hull.items() if m == s)
             length = min(length, member.max_week_minutes - used)
-            if length >= req.min_shift_minutes:
+            if length >= req.min_shift_minutes and _rest_ok(
+                hull, s, w.day, w.start, w.start + length
+            ):
                 hull[(s, w.day)] = (w.start, w.start + length)
-    return [
-        Shift(problem.staff[s].id, day, start, end)
-        for (s, day), (start, end) in sorted(hull.items())
-    ]
+    shifts: list[Shift] = []
+    for (s, day), (start, end) in sorted(hull.items()):
+        brk = state.breaks.get((s, day))
+        if brk is not None and (start, end) == state.hull.get((s, day)):
+            shifts.append(Shift(problem.staff[s].id, day, start, brk[0]))
+            shifts.append(Shift(problem.staff[s].id, day, brk[1], end))
+        else:
+            shifts.append(Shift(problem.staff[s].id, day, start, end))
+    return shifts
 
 
 def _open(problem: Problem, hull: dict[tuple[int, int], tuple[int, int]]) -> int:

@@ -16,6 +16,7 @@ from solver.problem import (
     Demand,
     Explanation,
     Figures,
+    Fix,
     LastWeek,
     OpeningHours,
     Pin,
@@ -81,6 +82,8 @@ def problem_to_json(problem: Problem) -> JSON:
                 "capacity": r.capacity,
                 "features": sorted(r.features),
                 "centre": r.centre,
+                "buffers": dict(r.buffers),
+                "parts": list(r.parts),
             }
             for r in problem.rooms
         ],
@@ -154,6 +157,8 @@ def _demand_out(d: Demand) -> JSON:
         else {"room": d.last_week.room, "day": d.last_week.day, "start": hhmm(d.last_week.start)},
         "consultation": d.consultation,
         "centre": d.centre,
+        "setup": d.setup,
+        "cleanup": d.cleanup,
     }
 
 
@@ -179,6 +184,8 @@ def _demand_in(d: JSON) -> Demand:
         else LastWeek(str(last["room"]), int(last["day"]), parse_hhmm(last["start"])),
         consultation=bool(d.get("consultation", False)),
         centre=str(d.get("centre", "")),
+        setup=int(d.get("setup", 0)),
+        cleanup=int(d.get("cleanup", 0)),
     )
 
 
@@ -200,6 +207,8 @@ def problem_from_json(data: JSON) -> Problem:
                 capacity=int(r["capacity"]),
                 features=frozenset(r.get("features", ())),
                 centre=str(r.get("centre", "")),
+                buffers=tuple((str(k), int(v)) for k, v in r.get("buffers", {}).items()),
+                parts=tuple(str(x) for x in r.get("parts", ())),
             )
             for r in data["rooms"]
         ),
@@ -287,6 +296,9 @@ def plan_to_json(plan: Plan) -> JSON:
         "unused_candidates": list(plan.unused_candidates),
         "requirement_failures": [asdict(r) for r in plan.requirement_failures],
         "alternatives": [[asdict(r) for r in choice] for choice in plan.alternatives],
+        "fixes": [
+            {"kind": f.kind, "message": f.message, "params": dict(f.params)} for f in plan.fixes
+        ],
         "figures": {
             "open_minutes_per_day": list(f.open_minutes_per_day),
             "open_minutes": f.open_minutes,
@@ -398,5 +410,9 @@ def plan_from_json(data: JSON) -> Plan:
         alternatives=tuple(
             tuple(RequirementFailure(**r) for r in choice)
             for choice in data.get("alternatives", ())
+        ),
+        fixes=tuple(
+            Fix(str(f["kind"]), str(f["message"]), tuple(sorted(f.get("params", {}).items())))
+            for f in data.get("fixes", ())
         ),
     )

@@ -93,8 +93,9 @@ class ModelContext:
             cover: dict[int, list[cp_model.IntVar]] = defaultdict(list)
             for k, option in enumerate(e.options):
                 var = self.x[pos][k]
-                for t in option.slots:
+                for t in option.room_slots or option.slots:
                     self.room_cover[(option.room, t)].append(var)
+                for t in option.slots:
                     cover[t].append(var)
             self.demand_cover.append(cover)
 

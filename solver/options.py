@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from solver.problem import Demand, Pin, Problem, Room, StaffMember, Window
+from solver.problem import Demand, Pin, Problem, Room, StaffMember, Window, room_span
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -30,6 +30,7 @@ class Option:
     start: int
     end: int  # actual end (start + duration)
     slots: tuple[int, ...]  # global grain indices the option occupies (whole grains)
+    room_slots: tuple[int, ...] = ()  # grains the room is taken, setup and cleanup included
 
 
 @dataclass(slots=True)
@@ -179,6 +180,53 @@ def build_options(problem: Problem) -> list[DemandOptions]:
     return result
 
 
+def prune(
+    problem: Problem,
+    entries: list[DemandOptions],
+    rooms: int,
+    keep: dict[str, str] | None = None,
+) -> list[DemandOptions]:
+    """Keep, per demand, the options in its ``rooms`` best rooms only: last week's room and a
+    pinned room first, then the fewest empty seats (the ``room_fit`` goal's order).
+
+    Used for very large houses only (``solver.engine.LARGE_MODEL``): a model with hundreds of
+    thousands of options neither finds a first plan in seconds nor fits in memory.  The price
+    is that the optimum is proven only over the kept rooms.  ``keep`` (demand → room id, e.g.
+    the room of a starting plan) is kept as well."""
+    result: list[DemandOptions] = []
+    for e in entries:
+        last = e.demand.last_week.room if e.demand.last_week is not None else None
+        pinned = e.pinned.room if e.pinned is not None else None
+        start = (keep or {}).get(e.demand.id)
+        ranked = sorted(
+            {o.room for o in e.options},
+            key=lambda r: (
+                problem.rooms[r].id not in (last, pinned),
+                problem.rooms[r].capacity - e.demand.size,
+                problem.rooms[r].id,
+            ),
+        )
+        chosen = set(ranked[:rooms]) | {
+            o.room for o in e.options if problem.rooms[o.room].id == start
+        }
+        kept = [o for o in e.options if o.room in chosen]
+        pruned = DemandOptions(
+            e.index,
+            e.demand,
+            e.features,
+            e.skill,
+            e.staffed,
+            e.eligible_staff,
+            kept,
+            e.rejected.copy(),
+            dict(e.rejected_rooms),
+            e.pinned,
+        )
+        pruned.rejected["pruned"] += len(e.options) - len(kept)
+        result.append(pruned)
+    return result
+
+
 def _fill(problem: Problem, entry: DemandOptions) -> None:
     demand = entry.demand
     pin = entry.pinned
@@ -206,7 +254,16 @@ def _fill(problem: Problem, entry: DemandOptions) -> None:
                 ):
                     entry.rejected["pins_hold"] += 1
                     continue
-                if closed(problem, room, window.day, start, end):
+                lo, hi = room_span(room, demand, start, end)
+                house = day_window(problem, window.day)
+                if (
+                    demand.kind != "fixed"
+                    and house is not None
+                    and (lo < house.start or hi > house.end)
+                ):
+                    entry.rejected["buffer"] += 1  # setup or cleanup outside the house hours
+                    continue
+                if closed(problem, room, window.day, lo, hi):
                     entry.rejected["closure"] += 1
                     continue
                 if entry.staffed and not any(
@@ -223,6 +280,7 @@ def _fill(problem: Problem, entry: DemandOptions) -> None:
                         start=start,
                         end=end,
                         slots=slot_span(problem.grain, window.day, start, end),
+                        room_slots=slot_span(problem.grain, window.day, max(0, lo), hi),
                     )
                 )
     # Two windows may produce the same start; keep each (room, day, start) once, in order.

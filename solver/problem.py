@@ -57,13 +57,23 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Room:
-    """A bookable room; ``features`` are tags such as ``kitchen`` or ``confidential``."""
+    """A bookable room; ``features`` are tags such as ``kitchen`` or ``confidential``.
+
+    ``buffers`` gives, per demand kind, the minutes the room needs before and after a use of
+    that kind (setup and cleanup: a rental in the Saal needs 30 minutes each side).  ``parts``
+    names the rooms this one divides into (a hall usable whole or as two halves): the whole and
+    a part are never used at once."""
 
     id: str
     name: str
     capacity: int
     features: frozenset[str] = frozenset()
     centre: str = ""
+    buffers: tuple[tuple[str, int], ...] = ()
+    parts: tuple[str, ...] = ()
+
+    def buffer(self, kind: str) -> int:
+        return dict(self.buffers).get(kind, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,8 @@ class Demand:
     last_week: LastWeek | None = None
     consultation: bool = False
     centre: str = ""
+    setup: int = 0  # minutes the room is needed before the demand (on top of its duration)
+    cleanup: int = 0  # ... and after it
 
     @property
     def counts_as_consultation(self) -> bool:
@@ -250,6 +262,13 @@ class Problem:
         return tuple(sorted({r.centre for r in self.rooms} | {s.centre for s in self.staff}))
 
 
+def room_span(room: Room, demand: Demand, start: int, end: int) -> tuple[int, int]:
+    """The span a use occupies its room, setup and cleanup buffers included."""
+    before = max(demand.setup, room.buffer(demand.kind))
+    after = max(demand.cleanup, room.buffer(demand.kind))
+    return start - before, end + after
+
+
 def canonical(problem: Problem) -> Problem:
     """The same problem in a canonical order (demands, rooms, staff, closures, pins by id).
 
@@ -261,7 +280,15 @@ def canonical(problem: Problem) -> Problem:
 
     return replace(
         problem,
-        rooms=tuple(sorted(problem.rooms, key=lambda r: r.id)),
+        rooms=tuple(
+            sorted(
+                (
+                    replace(r, buffers=tuple(sorted(r.buffers)), parts=tuple(sorted(r.parts)))
+                    for r in problem.rooms
+                ),
+                key=lambda r: r.id,
+            )
+        ),
         demands=tuple(
             sorted(
                 (
@@ -362,6 +389,17 @@ class RequirementFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """A change with which the week would meet every requirement (``solver.diagnose``):
+    ``kind`` (``extra_staff``, ``extra_room``, ``lift_closure``), its ``params`` as strings,
+    and the English ``message``.  Each is a separate choice for staff."""
+
+    kind: str
+    message: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """The plan's figures for the compliance report."""
 
@@ -426,6 +464,8 @@ class Plan:
     # When requirements are unmet: other relaxations exactly as small as the one the plan uses
     # (``requirement_failures``).  Staff choose; the solver does not decide between equals.
     alternatives: tuple[tuple[RequirementFailure, ...], ...] = ()
+    # When requirements are unmet: changes a centre can make so the week meets them all.
+    fixes: tuple[Fix, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

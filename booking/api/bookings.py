@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
-from booking.api.deps import Services, bearer_actor, services
+from booking.api.deps import Services, bearer_token, caller_and_versions, services
 from booking.db import transaction
 from booking.errors import InvalidInput
 from booking.permissions import Actor
@@ -65,14 +65,16 @@ class OccurrenceController(Controller):
                                                                  svc.clock.now()))
 
 
-def _cached_availability(svc: Services, actor: Actor, room_ids: list[int], start: datetime,
-                         end: datetime) -> bytes:
+def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
+                         start: datetime, end: datetime) -> bytes:
     """The encoded answer, from the cache while the rooms have not changed."""
+    actor, versions = caller_and_versions(svc, token, room_ids)
+
     def build(start: datetime, end: datetime) -> bytes:
         with svc.read_db() as db:
             return msgspec.json.encode(_availability(db, actor, room_ids, start, end))
 
-    result: bytes = svc.availability_cache.get(actor, room_ids, start, end, build)
+    result: bytes = svc.availability_cache.get(actor, room_ids, start, end, build, versions)
     return result
 
 
@@ -97,11 +99,12 @@ class AvailabilityController(Controller):
                                 start: datetime, end: datetime) -> ASGIResponse:
         """Free and busy intervals of one room between two instants (at most 62 days)."""
         # The hottest read of the service: no injected dependencies (resolving two of them
-        # spawns a task group per request), the caller looked up inline, the answer served as
-        # the bytes cached for this room, window and view.
+        # spawns a task group per request), the caller looked up in the same round trip as the
+        # rooms' change counters, the answer served as the bytes cached for this room, window
+        # and view.
         svc = services(request)
-        actor = await bearer_actor(request)
-        body = await svc.run_read(_cached_availability, svc, actor, [room_id], start, end)
+        body = await svc.run_read(_cached_availability, svc, bearer_token(request), [room_id],
+                                  start, end)
         # A ready ASGI response: Litestar's Response would be converted into one per request.
         return ASGIResponse(body=body, media_type=MediaType.JSON)
 

@@ -3,7 +3,7 @@ caller as an :class:`~booking.permissions.Actor`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import Clock
-from booking.db import PlainSQLiteReader
+from booking.db import PlainReader
 from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
@@ -31,7 +31,7 @@ class Services:
     read_db: sessionmaker[Session]
     clock: Clock
     availability_cache: AvailabilityCache[Any]
-    plain: PlainSQLiteReader | None = None
+    plain: PlainReader | None = None
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
@@ -47,13 +47,31 @@ def services(request: Request[Any, Any, Any]) -> Services:
     return svc
 
 
-async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = None) -> Actor:
-    """The API's caller, from ``Authorization: Bearer <token>``; anonymous without one."""
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
+        return None
+    return header[7:].strip()
+
+
+async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = None) -> Actor:
+    """The API's caller, from ``Authorization: Bearer <token>``; anonymous without one."""
+    token = bearer_token(request)
+    if token is None:
         return ANONYMOUS
     svc = svc or services(request)
-    return await svc.run_read(_token_actor, svc, header[7:].strip())
+    return await svc.run_read(_token_actor, svc, token)
+
+
+def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int]) -> tuple[
+        Actor, tuple[object, ...]]:
+    """The caller and the rooms' change counters, in one round trip when there is a token: the
+    availability read, the hottest path, needs both before it can answer from its cache."""
+    versions = svc.availability_cache.versions
+    if token is None:
+        return ANONYMOUS, versions(room_ids)
+    counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [token_digest(token)])
+    return _actor_from_plain_rows(rows, svc.clock.now()), counters
 
 
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
@@ -65,14 +83,13 @@ async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor
 
 def _token_actor(svc: Services, token: str) -> Actor:
     if svc.plain is not None:
-        rows = svc.plain.rows(_API_CALLER_SQL, [token_digest(token)])
-        return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows],
-                                svc.clock.now())
+        return _actor_from_plain_rows(svc.plain.rows(_API_CALLER_SQL, [token_digest(token)]),
+                                      svc.clock.now())
     with svc.read_db() as session:
         return api_token_actor(session, token, svc.clock.now())
 
 
-# The same query in plain SQL for the SQLite fast path (booking.db.PlainSQLiteReader).
+# The same query in plain SQL for the fast path (booking.db.PlainReader).
 _API_CALLER_SQL = (
     "SELECT t.person_id, t.expires_at, p.language, p.deleted_at, r.role, r.centre_id "
     "FROM auth_token t JOIN person p ON p.id = t.person_id "
@@ -80,8 +97,15 @@ _API_CALLER_SQL = (
 )
 
 
-def _instant(stored: str) -> datetime:
-    """SQLite's stored UTC text (booking.db.UTCDateTime) as an aware instant."""
+def _actor_from_plain_rows(rows: list[tuple[Any, ...]], now: datetime) -> Actor:
+    return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows], now)
+
+
+def _instant(stored: str | datetime) -> datetime:
+    """SQLite's stored UTC text (booking.db.UTCDateTime), or PostgreSQL's timestamptz, as an
+    aware instant."""
+    if isinstance(stored, datetime):
+        return stored
     return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 

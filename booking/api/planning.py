@@ -36,6 +36,12 @@ class PinIn(msgspec.Struct, forbid_unknown_fields=True):
     remove: bool = False
 
 
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Publishing a plan that misses a requirement of the Profil needs staff's explicit yes."""
+
+    acknowledge_unmet: bool = False
+
+
 class PlanEntry(msgspec.Struct):
     demand: str
     title: str
@@ -142,8 +148,12 @@ class PlanController(Controller):
             return plan_out(run, db.get_one(Centre, run.centre_id))
 
     @post("/{run_id:int}/publish", sync_to_thread=True, status_code=200)
-    def publish(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
-        """Write the draft's placements as occurrences (409 if the week changed meanwhile)."""
+    def publish(self, svc: Services, actor: Actor, run_id: s.Id,
+                data: PublishIn | None = None) -> PlanOut:
+        """Write the draft's placements as occurrences (409 if the week changed meanwhile).
+        A plan that misses a requirement of the Profil answers 409 unless the body says
+        ``{"acknowledge_unmet": true}``; the acknowledgement is recorded in the audit."""
         with transaction(svc.db) as db:
-            run = planning.publish(db, actor, run_id, svc.clock.now())
+            run = planning.publish(db, actor, run_id, svc.clock.now(),
+                                   acknowledge_unmet=bool(data and data.acknowledge_unmet))
             return plan_out(run, db.get_one(Centre, run.centre_id))

@@ -18,8 +18,11 @@ from booking.models.base import max_length
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 IdField = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
-# No NUL characters (PostgreSQL text cannot hold them).
-_TEXT = r"^[^\x00]*$"
+# One-line fields (names, titles, e-mail, rules) refuse every control character: NUL, which
+# PostgreSQL cannot store, and the others (escape sequences, bells, line breaks) a name has no
+# use for. Free texts keep tab and line breaks, for the text areas of the pages.
+LINE = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+_TEXT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
 # Strings stored in a varchar column take its length from the model (``max_length``), so the
 # schema cannot accept what the database cannot hold. Free texts (text columns) have limits of
 # their own, for sensible pages and mails.
@@ -30,7 +33,7 @@ LIST_ITEM_LENGTH = 300
 
 
 def _line(length: int, min_length: int = 0) -> msgspec.Meta:
-    return msgspec.Meta(min_length=min_length, max_length=length, pattern=_TEXT)
+    return msgspec.Meta(min_length=min_length, max_length=length, pattern=LINE)
 
 
 CentreName = Annotated[str, _line(max_length(Centre.name), 1)]
@@ -48,13 +51,14 @@ WEEK_LENGTH = min(8, max_length(PlanRun.week))
 Week = Annotated[str, msgspec.Meta(max_length=WEEK_LENGTH, pattern=r"^[0-9]{4}-[Ww][0-9]{2}$")]
 Text = Annotated[str, msgspec.Meta(max_length=TEXT_LENGTH, pattern=_TEXT)]
 Reason = Annotated[str, msgspec.Meta(max_length=REASON_LENGTH, pattern=_TEXT)]
-ListItem = Annotated[str, msgspec.Meta(max_length=LIST_ITEM_LENGTH, pattern=_TEXT)]
+ListItem = Annotated[str, msgspec.Meta(max_length=LIST_ITEM_LENGTH, pattern=LINE)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
 People = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
 MinuteOfDay = Annotated[int, msgspec.Meta(ge=0, le=1440)]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_TEXT)]
+# A password is never stored, only hashed: anything but NUL (its byte count is argon2's).
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=r"^[^\x00]*$")]
 # Tokens of mailed links and device tokens: URL-safe base64 (booking.security.new_token).
 LinkToken = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[A-Za-z0-9_=-]*$")]
 Feature = Literal["barrier_free", "barrier_free_toilet", "kitchen", "projector",
@@ -235,7 +239,7 @@ class BookingIn(msgspec.Struct, forbid_unknown_fields=True):
     room_id: IdField
     starts_at: Instant
     ends_at: Instant
-    rrule: Annotated[str, msgspec.Meta(max_length=RRULE_LENGTH, pattern=_TEXT)] | None = None
+    rrule: Annotated[str, msgspec.Meta(max_length=RRULE_LENGTH, pattern=LINE)] | None = None
     until: date | None = None
     exdates: Annotated[list[date], msgspec.Meta(max_length=400)] = []
     offer_id: IdField | None = None

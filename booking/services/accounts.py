@@ -344,10 +344,21 @@ def _known_device(session: Session, person: Person, tokens: Sequence[str], now: 
     return None if device is None else (device, by_digest[device.token_hash])
 
 
+# Known devices kept per person, the most recently used: a script that logs in without its
+# device token makes a new one each time, and must not grow the table without end.
+MAX_DEVICES_PER_PERSON = 20
+
+
 def _new_device(session: Session, person: Person, now: datetime) -> str:
     token = new_token()
     session.add(LoginDevice(token_hash=token_digest(token), person_id=person.id,
                             created_at=now, last_used_at=now))
+    session.flush()
+    kept = (select(LoginDevice.id).where(LoginDevice.person_id == person.id)
+            .order_by(LoginDevice.last_used_at.desc(), LoginDevice.id.desc())
+            .limit(MAX_DEVICES_PER_PERSON))
+    session.execute(delete(LoginDevice).where(LoginDevice.person_id == person.id,
+                                              LoginDevice.id.not_in(kept.scalar_subquery())))
     return token
 
 

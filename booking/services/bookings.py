@@ -29,7 +29,12 @@ from booking.models import (
 from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
-from booking.services.locking import lock_booking, lock_occurrence, lock_rooms
+from booking.services.locking import (
+    lock_booking,
+    lock_occurrence,
+    lock_rooms,
+    lock_rooms_of_booking,
+)
 from booking.timeutil import check_instant, check_span, format_range, to_local
 
 STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
@@ -86,6 +91,11 @@ def create_booking(
         local = to_local(start, centre.timezone)
         spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
                        centre.timezone, until=until, exdates=exdates)
+        # The first date is the instant given (RFC 5545: DTSTART is the first instance), also
+        # when it is the second of two equal wall times; later dates follow the wall time.
+        if spans and spans[0][0] != start and to_local(spans[0][0], centre.timezone).replace(
+                tzinfo=None, fold=0) == local.replace(tzinfo=None, fold=0):
+            spans[0] = (start, end)
     else:
         spans = [(start, end)]
     if not spans:
@@ -158,6 +168,7 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
 def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
                    now: datetime, from_time: datetime | None = None) -> Booking:
     """Cancel a staff booking, or only its occurrences from ``from_time`` on."""
+    lock_rooms_of_booking(session, booking_id)
     booking = session.get(Booking, booking_id)
     if booking is None:
         raise NotFound(f"There is no booking {booking_id}.")

@@ -56,6 +56,20 @@ def lock_rooms(session: Session, room_ids: Iterable[int]) -> None:
     held.update(missing)
 
 
+def lock_rooms_of_booking(session: Session, booking_id: int) -> None:
+    """Lock the rooms of a booking's occurrences before the booking is read (one statement):
+    read after this, the booking is what the last writer of those rooms committed. Cheaper
+    than :func:`lock_booking`, which has to read a booking read earlier again; call that one
+    after reading too; it only checks then (a move may have committed in between)."""
+    held: set[int] = session.info.setdefault(_HELD, set())
+    rooms = select(Occurrence.room_id).where(Occurrence.booking_id == booking_id)
+    if session.get_bind().dialect.name == "sqlite":
+        held.update(session.scalars(rooms.distinct()))
+        return
+    held.update(session.scalars(select(Room.id).where(Room.id.in_(rooms)).order_by(Room.id)
+                                .with_for_update(key_share=True)))
+
+
 def lock_bookings(session: Session, bookings: Sequence[Booking], *also: int) -> None:
     """Lock the rooms of loaded bookings' occurrences (and ``also``), then read the bookings
     and their occurrences again: what another writer committed while we waited (a
@@ -89,13 +103,13 @@ def lock_occurrence(session: Session, occurrence: Occurrence, *also: int) -> Non
 
 def _lock_until_stable(session: Session, rooms: Callable[[], set[int]],
                        refresh: Callable[[], None]) -> None:
-    while True:
+    # Rooms held already were locked before these rows were read (lock_rooms_of_booking, or
+    # a write that locks all its rooms first): nothing to read again then.
+    while not rooms() <= locked_rooms(session):
         lock_rooms(session, rooms())
         if session.get_bind().dialect.name == "sqlite":
             return  # BEGIN IMMEDIATE came before the first read: nothing changed since
         refresh()
-        if rooms() <= locked_rooms(session):
-            return
 
 
 def write_past_the_locks(session: Session) -> None:

@@ -245,13 +245,26 @@ def build_problem(session: Session, centre: Centre, week: str,
         max_week_minutes=p.max_week_minutes, max_day_minutes=p.max_day_minutes,
         skills=frozenset(p.skills)) for p, person in profiles]
 
+    last_plan = _last_published_plan(session, centre.id, monday)
     problem = solver.Problem(
+        last_opening=last_plan.figures.opening_hours if last_plan else (),
+        last_shifts=last_plan.shifts if last_plan else (),
         rooms=tuple(solver.Room(id=str(r.id), name=r.name, capacity=r.capacity,
                                 features=frozenset(r.features)) for r in rooms),
         demands=tuple(demands), staff=tuple(staff),
         days=tuple(solver.Window(d, HOUSE_OPEN, HOUSE_CLOSE) for d in range(7)),
         closures=tuple(closures), pins=tuple(_pin(p) for p in pins), grain=GRAIN, week=week)
     return problem, sources
+
+
+def _last_published_plan(session: Session, centre_id: int, monday: date) -> solver.Plan | None:
+    """The plan published for the week before: its opening hours (on the door and the
+    website) and staff shifts are what this week keeps where it can."""
+    year, number, _ = (monday - timedelta(days=7)).isocalendar()
+    stored = session.scalars(select(PlanRun.plan).where(
+        PlanRun.centre_id == centre_id, PlanRun.week == f"{year}-W{number:02d}",
+        PlanRun.status == "published").order_by(PlanRun.published_at.desc()).limit(1)).first()
+    return solver.plan_from_json(stored) if stored else None
 
 
 def _pin(p: dict[str, Any]) -> solver.Pin:
@@ -459,7 +472,14 @@ def resolve(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanR
                       previous_id=old.id)
 
 
-def publish(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanRun:
+def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
+            acknowledge_unmet: bool = False) -> PlanRun:
+    """Write the draft as the week's occurrences, in one transaction.
+
+    A draft whose week misses a requirement of the Profil (opening hours, Bürgersprechstunde,
+    weekend offer) is published only when staff say so (``acknowledge_unmet``): the centre then
+    knowingly falls short of what the city funds it for, and the audit records which
+    requirements were acknowledged, by whom."""
     run = get_run(session, actor, run_id)
     staff_id = require_staff(actor, run.centre_id)
     if run.status != "done" or run.plan is None or run.problem is None:
@@ -467,6 +487,11 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanR
     plan = solver.plan_from_json(run.plan)
     if plan.status == "no_plan":
         raise Conflict("This draft has no complete plan; re-solve with a longer time limit.")
+    unmet = [f.message for f in plan.requirement_failures]
+    if unmet and not acknowledge_unmet:
+        raise Conflict("This plan does not meet every requirement of the Profil: "
+                       + " ".join(unmet) + " Publish it only if you accept that for this week "
+                       "(acknowledge_unmet); the acknowledgement is recorded.")
     centre = _centre(session, run.centre_id)
     monday = parse_week(run.week)
     start, end = week_span(monday, centre.timezone)
@@ -526,5 +551,6 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanR
     run.status = "published"
     run.published_at = now
     record(session, now, staff_id, "plan_run", run.id, "published", created=created,
-           confirmed_rentals=confirmed, replaced=len(replaced))
+           confirmed_rentals=confirmed, replaced=len(replaced),
+           **({"acknowledged_unmet": unmet} if unmet else {}))
     return run

@@ -40,7 +40,7 @@ from booking.services.conflicts import (
     holding_overlaps,
     is_overlap_error,
 )
-from booking.services.locking import lock_booking, lock_rooms
+from booking.services.locking import lock_booking, lock_rooms, lock_rooms_of_booking
 from booking.timeutil import (
     check_span,
     format_range,
@@ -228,6 +228,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
 
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -236,32 +237,37 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
         raise Conflict(f"Request {booking.id} is {booking.status} and cannot be confirmed now.")
     centre = session.get_one(Centre, booking.centre_id)
     occ = booking.occurrences[0]
+    # Under the room's lock no other writer changes what overlaps: one read finds a holder
+    # (then the confirmation is refused) and the pending requests it declines. The database's
+    # constraint or trigger stays the guarantee behind this check.
+    others = session.scalars(select(Occurrence).where(
+        Occurrence.room_id == occ.room_id,
+        Occurrence.status.in_((BookingStatus.CONFIRMED, BookingStatus.PENDING)),
+        Occurrence.starts_at < occ.ends_at, Occurrence.ends_at > occ.starts_at,
+        Occurrence.booking_id != booking.id)).all()
+    if any(o.status == BookingStatus.CONFIRMED for o in others):
+        raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
+                             exclude_occurrence=occ.id)
+    occ.status = BookingStatus.CONFIRMED
     try:
-        with session.begin_nested():
-            occ.status = BookingStatus.CONFIRMED
-            session.flush()
+        session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
-        raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
-                             exclude_occurrence=occ.id) from exc
+        raise Conflict("The room was taken meanwhile; please look again.") from exc
     booking.status = BookingStatus.CONFIRMED
     booking.updated_at = now
     record(session, now, staff_id, "booking", booking.id, "confirmed",
            status=["pending", "confirmed"])
     _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
-    _decline_overlapping_pending(session, occ, staff_id, now)
+    _decline(session, [o for o in others if o.status == BookingStatus.PENDING], booking.id,
+             staff_id, now)
     return booking
 
 
-def _decline_overlapping_pending(session: Session, won: Occurrence, staff_id: int,
-                                 now: datetime) -> None:
-    losers = session.scalars(
-        select(Occurrence).where(
-            Occurrence.room_id == won.room_id, Occurrence.status == BookingStatus.PENDING,
-            Occurrence.starts_at < won.ends_at, Occurrence.ends_at > won.starts_at,
-            Occurrence.booking_id != won.booking_id)
-    ).all()
+def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id: int,
+             now: datetime) -> None:
+    """Decline the pending requests that overlap a confirmed one, with a reason."""
     reason = "Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben."
     for occ in losers:
         booking = occ.booking
@@ -270,7 +276,7 @@ def _decline_overlapping_pending(session: Session, won: Occurrence, staff_id: in
         _set_status(booking, BookingStatus.DECLINED, now)
         booking.decision_reason = reason
         record(session, now, staff_id, "booking", booking.id, "declined",
-               status=["pending", "declined"], reason=reason, because_of=won.booking_id)
+               status=["pending", "declined"], reason=reason, because_of=won)
         _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason)
 
 
@@ -283,6 +289,7 @@ def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
 
 def decline(session: Session, actor: Actor, booking_id: int, reason: str,
             now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -301,6 +308,7 @@ def decline(session: Session, actor: Actor, booking_id: int, reason: str,
 
 def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
            now: datetime) -> Booking:
+    lock_rooms_of_booking(session, booking_id)
     booking = _rental(session, booking_id)
     person_id = require_login(actor)
     is_staff = actor.is_staff_of(booking.centre_id)

@@ -7,11 +7,12 @@ check everything that is a rule of the centre, so these only catch what cannot b
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from booking.errors import Forbidden
+from booking.errors import Forbidden, InvalidInput
 from booking.timeutil import in_horizon, local_span
 from booking.translations import N_
 
@@ -31,12 +32,29 @@ class CsrfRejected(Forbidden):
         super().__init__(CSRF_MESSAGE)
 
 
-def field_value(data: dict[str, Any], name: str) -> str:
-    """One form field as a stripped string (the last one if it came twice)."""
+# The same characters the API refuses (``booking.api.schemas``): none in a one-line field, and
+# in a text area none but tab and line breaks.
+_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_MESSAGE = N_("Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), die "
+                     "hier nicht erlaubt sind.")
+
+
+def field_value(data: dict[str, Any], name: str, *, text_area: bool = False,
+                max_length: int | None = None) -> str:
+    """One form field as a stripped string (the last one if it came twice). A control
+    character (line breaks too, unless the field is a text area) or more than ``max_length``
+    characters is a 400 with a sentence: the database could not hold them or should not."""
     value = data.get(name, "")
     if isinstance(value, list):
         value = value[-1] if value else ""
-    return str(value).strip()
+    text = str(value).strip()
+    if (_CONTROL_IN_TEXT if text_area else _CONTROL_IN_LINE).search(text):
+        raise InvalidInput(CONTROL_MESSAGE)
+    if max_length is not None and len(text) > max_length:
+        # English like the services' messages; booking.web.i18n turns it into a msgid.
+        raise InvalidInput(f"Please enter at most {max_length} characters.")
+    return text
 
 
 def check_csrf(expected: str | None, data: dict[str, Any]) -> None:
@@ -105,7 +123,7 @@ class RentalForm:
     def read(cls, data: dict[str, Any], zone_name: str) -> RentalForm:
         form = cls(day=field_value(data, "datum"), start=field_value(data, "von"),
                    end=field_value(data, "bis"), people=field_value(data, "personen"),
-                   purpose=field_value(data, "zweck")[:2000])
+                   purpose=field_value(data, "zweck", text_area=True)[:2000])
         day = parse_date(form.day)
         start, end = parse_time(form.start), parse_time(form.end)
         people = parse_positive_int(form.people)

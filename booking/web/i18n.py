@@ -109,6 +109,14 @@ _SERVICE: list[tuple[re.Pattern[str], str]] = [(re.compile(p), msgid) for p, msg
      N_("Die Zeit liegt außerhalb der Jahre 2000–2099.")),
     (r"The end must be after the start\.",
      N_("Das Ende muss nach dem Beginn liegen.")),
+    (r"Please enter at most (?P<n>\d+) characters\.",
+     N_("Bitte höchstens %(n)s Zeichen eingeben.")),
+    (r"A series may span at most (?P<n>\d+) years\.",
+     N_("Eine Serie darf höchstens %(n)s Jahre umfassen.")),
+    (r"The dates of this series overlap each other: (?P<first>.+?) and (?P<second>.+?)\. "
+     r"Each date must end before the next one begins\.",
+     N_("Die Termine dieser Serie überschneiden sich: %(first)s und %(second)s. Jeder Termin "
+        "muss enden, bevor der nächste beginnt.")),
     (r"(?P<room>.+) cannot be rented by residents\.",
      N_("%(room)s kann nicht von Anwohner*innen gemietet werden.")),
     (r"At least one person must come\.",
@@ -135,6 +143,8 @@ _SERVICE: list[tuple[re.Pattern[str], str]] = [(re.compile(p), msgid) for p, msg
      N_("Der Raum ist am %(when)s schon belegt: %(names)s.")),
     (r"The room is already taken at (?P<when>.+)\.",
      N_("Der Raum ist am %(when)s schon belegt.")),
+    (r"The room was taken meanwhile; please look again\.",
+     N_("Der Raum wurde inzwischen vergeben; bitte sehen Sie noch einmal nach.")),
     (r"Please say what the room is for\.",
      N_("Bitte sagen Sie, wofür der Raum gebraucht wird.")),
     (r"Request (?P<nr>\d+) is (?P<st>\w+) and cannot be (?P<what>confirmed|declined) now\.",

@@ -46,6 +46,7 @@ from booking.errors import (
     Unauthorized,
 )
 from booking.models import Booking, Centre, Person, Room
+from booking.models.base import max_length
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
 from booking.services import accounts, availability, catalogue, preferences, rentals
@@ -570,7 +571,7 @@ class RentalPages(PageController):
         check_csrf(viewer.session_csrf, data)
         try:
             with transaction(svc.db) as db:
-                rentals.cancel(db, actor, booking_id, field_value(data, "grund"),
+                rentals.cancel(db, actor, booking_id, field_value(data, "grund", text_area=True),
                                svc.clock.now())
         except DomainError as exc:
             return self._my_requests(request, svc, viewer, error=exc.detail,
@@ -635,7 +636,7 @@ class StaffPages(PageController):
                 booking_id: PageId, data: FormData) -> Response[Any]:
         actor = require_staff_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
-        reason = field_value(data, "grund")[:2000]
+        reason = field_value(data, "grund", text_area=True)[:2000]
         try:
             with transaction(svc.db) as db:
                 rentals.decline(db, actor, booking_id, reason, svc.clock.now())
@@ -741,7 +742,9 @@ class AccountPages(PageController):
     def register(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
                  data: FormData) -> Response[Any]:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
-        values = {k: field_value(data, k) for k in ("name", "email", "sprache")}
+        values = {"name": field_value(data, "name", max_length=max_length(Person.display_name)),
+                  "email": field_value(data, "email", max_length=max_length(Person.email)),
+                  "sprache": field_value(data, "sprache")}
         password = str(data.get("passwort", ""))
         weiter = field_value(data, "weiter")
         language = values["sprache"] if values["sprache"] in i18n.LANGUAGES else viewer.lang

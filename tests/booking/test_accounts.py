@@ -437,3 +437,34 @@ def test_deleting_the_account_ends_its_mailed_links_and_known_devices(
     with session_factory() as s:
         assert s.scalars(select(LoginDevice).where(
             LoginDevice.person_id == world.people["anna"])).all() == []
+
+
+def test_during_an_attack_the_owner_gets_in_on_a_new_device_by_resetting_the_password(
+        client, session_factory, world: World):
+    for _ in range(10):
+        login(client, "anna@example.org", "falsch geraten")
+    assert login(client, "anna@example.org", PASSWORD).status_code == 429
+    client.post("/api/password-reset", json={"email": "anna@example.org"})
+    link = token_of(mails_to(session_factory, "anna@example.org")[-1], "/passwort/neu")
+    reset = client.post("/api/password-reset/confirm",
+                        json={"token": link, "password": "ein ganz neues Passwort"})
+    device = reset.json()["device_token"]
+    r = client.post("/api/login", json={"email": "anna@example.org",
+                                        "password": "ein ganz neues Passwort",
+                                        "device_token": device})
+    assert r.status_code == 200, r.text
+
+
+def test_an_account_keeps_its_twenty_most_recent_devices(client, session_factory,
+                                                         world: World):
+    first = login(client, "anna@example.org", PASSWORD).json()["device_token"]
+    for _ in range(20):
+        assert login(client, "anna@example.org", PASSWORD).status_code == 200
+    with session_factory() as s:
+        assert len(s.scalars(select(LoginDevice).where(
+            LoginDevice.person_id == world.people["anna"])).all()) == 20
+    for _ in range(10):
+        login(client, "anna@example.org", "falsch geraten")
+    forgotten = client.post("/api/login", json={"email": "anna@example.org",
+                                                "password": PASSWORD, "device_token": first})
+    assert forgotten.status_code == 429  # the oldest device is no longer known

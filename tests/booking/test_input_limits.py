@@ -6,13 +6,19 @@ fields of the API and the pages; hostile JSON bodies (deep nesting, huge size) a
 from __future__ import annotations
 
 import itertools
+import random
+import string
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from sqlalchemy import select
 
 from booking.api import planning as planning_api
 from booking.api import schemas
+from booking.models import AccountToken, Person
+from booking.security import new_token, token_digest
 from tests.booking.api_helpers import berlin
 from tests.factories import World
 
@@ -30,9 +36,20 @@ def fresh() -> Iterator[int]:
 
 
 def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
-               world: World) -> dict[str, Callable[[], Call]]:
+               world: World, session_factory: Any, now: datetime) -> dict[str, Callable[[], Call]]:
     """A valid request for every JSON write operation of the API, by "METHOD path"."""
     n = fresh()
+
+    def link_token(purpose: str) -> str:
+        """A token as the mailed link carries it, unused and valid (a fresh one per call:
+        each is good for one use)."""
+        token = new_token()
+        with session_factory.begin() as s:
+            person = s.scalar(select(Person.id).where(Person.email == world.emails["ben"]))
+            s.add(AccountToken(token_hash=token_digest(token), person_id=person,
+                               purpose=purpose, created_at=now,
+                               expires_at=now + timedelta(hours=1)))
+        return token
     centre, cafe, room = world.centre_id, world.rooms["Café"], world.rooms["Gruppenraum 1"]
 
     def pending_rental() -> int:
@@ -92,6 +109,13 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         "POST /api/register": lambda: ("/api/register", "anonymous", {
             "email": f"neu{next(n)}@example.org", "password": "ein gutes Passwort",
             "display_name": "Neu"}),
+        "POST /api/register/confirm": lambda: ("/api/register/confirm", "anonymous",
+                                               {"token": link_token("confirm")}),
+        "POST /api/password-reset": lambda: ("/api/password-reset", "anonymous",
+                                             {"email": world.emails["ben"]}),
+        "POST /api/password-reset/confirm": lambda: (
+            "/api/password-reset/confirm", "anonymous",
+            {"token": link_token("reset"), "password": "ein gutes Passwort"}),
         "POST /api/login": lambda: ("/api/login", "anonymous", {
             "email": world.emails["ben"], "password": "falsches Passwort"}),
         "POST /api/plans": lambda: ("/api/plans", "staff",
@@ -144,7 +168,7 @@ def text_of(field: str, length: int) -> str:
     length (a rule padded with spaces, an e-mail address, a slug)."""
     if field == "email":
         return email_of(length)
-    if field == "slug":
+    if field in ("slug", "token", "device_token"):
         return "s" * length
     if field == "languages":
         return "d" * length
@@ -152,21 +176,26 @@ def text_of(field: str, length: int) -> str:
         return "group-" + "1" * (length - 6)
     if field in EXAMPLES:
         return EXAMPLES[field].ljust(length)
+    if field == "password":
+        # Not a repetition: a repeated character is refused as guessable, whatever its length.
+        return "".join(random.Random(length).choices(string.ascii_letters + "äöü", k=length))
     return "ä" * length  # two bytes in UTF-8: a limit counts characters, as PostgreSQL does
 
 
 # Fields whose longest value is well-formed but still refused by a rule of the service:
 # an unknown time zone, a wrong password, a demand that is not in the draft. They must still
 # answer 4xx, and not because of their length.
-SEMANTIC = {("POST /api/centres", "timezone"), ("POST /api/login", "email"),
-            ("POST /api/login", "password"), ("POST /api/plans/{run_id}/pins", "demand"),
+SEMANTIC = {("POST /api/centres", "timezone"), ("POST /api/register/confirm", "token"),
+            ("POST /api/password-reset/confirm", "token"), ("POST /api/login", "email"),
+            ("POST /api/login", "password"), ("POST /api/login", "device_token"),
+            ("POST /api/plans/{run_id}/pins", "demand"),
             ("POST /api/plans/{run_id}/pins", "start")}
 LENGTH_WORDS = ("length", "characters")
 
 
 def test_every_string_field_of_every_write_operation_fits_the_database_at_its_maximum(
-        client, as_, world: World):
-    calls = base_calls(client, as_, world)
+        client, as_, world: World, session_factory, now):
+    calls = base_calls(client, as_, world, session_factory, now)
     operations = json_write_operations(client)
     assert set(operations) == set(calls), "a new JSON write operation needs a base request here"
     walked = 0
@@ -211,3 +240,126 @@ def test_room_and_door_names_as_long_as_the_column_are_stored_and_longer_ones_re
                             json={**body, "name": "R" * length})
             assert r.status_code == 400, (path, length, r.text)
             assert "length <= 120" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------- control characters and NUL
+
+# Free-text fields a page shows as a text area: newlines belong there.
+TEXT_AREAS = {"description", "accessibility_notes", "cleaning_rules", "house_rules", "notes",
+              "purpose", "reason"}
+# Fields whose own pattern refuses anything unusual anyway.
+PATTERNED = {"slug", "languages", "week", "start", "demand"}
+
+
+def test_control_characters_are_refused_in_one_line_fields_and_newlines_kept_in_texts(
+        client, as_, world: World):
+    # NUL answered 500 on PostgreSQL and was stored on SQLite; an escape sequence or a bell
+    # in a name was stored on both.
+    calls = base_calls(client, as_, world)
+    checked = 0
+    for operation, struct_name in sorted(json_write_operations(client).items()):
+        for field, schema, in_list in string_fields(STRUCTS[struct_name]):
+            if "enum" in schema or field in PATTERNED:
+                continue
+            example = EXAMPLES.get(field, "Wort")
+            refused = ["\x00", "\x1b[31m", "\x07", "\x7f", "\x85"]
+            if field == "password":  # never stored, only hashed: only NUL is refused
+                refused = ["\x00"]
+            elif field not in TEXT_AREAS:
+                refused += ["\n", "\r", "\t"]
+            for bad in refused:
+                url, who, body = calls[operation]()
+                value = example[:2] + bad + example[2:]
+                body[field] = [value] if in_list else value
+                r = client.request(operation.split()[0].lower(), url, headers=as_(who),
+                                   json=body)
+                assert r.status_code == 400, (operation, field, repr(bad), r.text)
+                checked += 1
+    assert checked > 150
+    # A text area keeps its lines.
+    r = client.post(f"/api/centres/{world.centre_id}/rooms", headers=as_("staff"), json={
+        "name": "Werkstatt", "capacity": 4, "house_rules": "Bitte lüften.\r\nSchlüssel ab."})
+    assert r.status_code == 201, r.text
+    assert r.json()["house_rules"] == "Bitte lüften.\r\nSchlüssel ab."
+
+
+def _page_csrf(client: Any, path: str) -> str:
+    from tests.booking.test_pages import Page
+
+    return Page(client.get(path).text).csrf()
+
+
+def test_page_forms_refuse_control_characters_and_keep_newlines_in_text_areas(
+        client, as_, world: World):
+    from tests.booking.test_pages import login, logout, request_form
+
+    # Registration: a NUL in the e-mail address created an account on SQLite, 500 on
+    # PostgreSQL.
+    for field, value in (("email", "neu\x00@example.org"), ("name", "Neu\x00"),
+                         ("name", "Neu\x1b[2J"), ("email", "neu@\nexample.org")):
+        token = _page_csrf(client, "/registrieren")
+        data = {"name": "Neu", "email": "neu@example.org", "passwort": "ein gutes Passwort",
+                "sprache": "de", "csrf_token": token, field: value}
+        r = client.post("/registrieren", data=data, follow_redirects=False)
+        assert r.status_code == 400, (field, repr(value), r.text)
+        assert "Steuerzeichen" in r.text
+    assert client.post("/login", data={"email": "anna@example.org\x00", "passwort": "x",
+                                       "csrf_token": _page_csrf(client, "/login")}
+                       ).status_code == 400
+    # A name longer than the column: 500 on PostgreSQL.
+    token = _page_csrf(client, "/registrieren")
+    r = client.post("/registrieren", data={
+        "name": "N" * 201, "email": "lang@example.org", "passwort": "ein gutes Passwort",
+        "sprache": "de", "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    assert "höchstens 200 Zeichen" in r.text
+    # The rental form: the purpose is a text area, its lines stay; a NUL is refused.
+    cafe = world.rooms["Café"]
+    login(client, world, "anna")
+    token = _page_csrf(client, f"/raeume/{cafe}/anfragen")
+    r = client.post(f"/raeume/{cafe}/anfragen", data=request_form(
+        purpose="Geburtstag\x00", action="senden", token=token), follow_redirects=False)
+    assert r.status_code == 400, r.text
+    r = client.post(f"/raeume/{cafe}/anfragen", data=request_form(
+        purpose="Geburtstag\r\nmit Kuchen", action="senden", token=token),
+        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    rental = int(r.headers["location"].split("/")[-1].split("?")[0])
+    logout(client)
+    r = client.get(f"/api/rentals/{rental}", headers=as_("staff"))
+    assert r.json()["purpose"] == "Geburtstag\r\nmit Kuchen"
+    login(client, world, "staff")
+    token = _page_csrf(client, "/verwaltung/anfragen")
+    r = client.post(f"/verwaltung/anfragen/{rental}/ablehnen",
+                    data={"csrf_token": token, "grund": "belegt\x00"})
+    assert r.status_code == 400, r.text
+    assert client.get(f"/api/rentals/{rental}", headers=as_("staff")).json()["status"] == \
+        "pending"
+
+
+# ----------------------------------------------------------------------- hostile JSON bodies
+
+
+def test_deeply_nested_json_is_a_400_on_every_json_operation(client, as_, world: World):
+    # 100,000 nested brackets raised RecursionError in the decoder: 500 on all of them.
+    calls = base_calls(client, as_, world)
+    deep_list = b"[" * 100_000 + b"]" * 100_000
+    deep_object = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+    for operation in sorted(json_write_operations(client)):
+        url, who, _ = calls[operation]()
+        for body in (deep_list, deep_object, b'{"name": ' + deep_list + b"}"):
+            r = client.request(operation.split()[0].lower(), url, content=body,
+                               headers={**as_(who), "content-type": "application/json"})
+            assert r.status_code == 400, (operation, r.text)
+            assert "nested" in r.json()["detail"], r.text
+    # Nesting a real body needs is fine, and brackets inside strings do not count.
+    r = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"), json={
+        "title": "[" * 150, "theme": "culture", "target_groups": ["{" * 100]})
+    assert r.status_code == 201, r.text
+
+
+def test_a_body_over_one_mebibyte_is_a_413(client, as_, world: World):
+    r = client.post("/api/login", content=b'{"email": "' + b"a" * (1 << 20) + b'"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

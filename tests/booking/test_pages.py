@@ -203,8 +203,20 @@ def test_https_base_url_makes_cookies_secure_and_sends_hsts(
         assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
         api = https.get("/api/centres")
         assert api.headers["strict-transport-security"].startswith("max-age=31536000")
-    # An explicit RAUMPLAN_SECURE_COOKIES=0 wins (e.g. TLS ends in front of a test proxy).
-    assert not Settings(base_url="https://x.example.org", secure_cookies=False).cookies_secure
+
+
+
+def test_secure_cookies_follow_raumplan_base_url_unless_set(monkeypatch) -> None:
+    monkeypatch.setenv("RAUMPLAN_BASE_URL", "https://raumplan.example.org")
+    monkeypatch.delenv("RAUMPLAN_SECURE_COOKIES", raising=False)
+    assert Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_SECURE_COOKIES", "0")  # e.g. a test proxy in front
+    assert not Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_BASE_URL", "http://127.0.0.1:8000")
+    monkeypatch.delenv("RAUMPLAN_SECURE_COOKIES")
+    assert not Settings.from_env().cookies_secure
+    monkeypatch.setenv("RAUMPLAN_SECURE_COOKIES", "1")
+    assert Settings.from_env().cookies_secure
 
 
 def test_http_base_url_sends_no_hsts(client: TestClient, world: World) -> None:
@@ -451,6 +463,34 @@ def test_register_page_mails_a_link_that_confirms_the_address(
     assert "<h1>My requests</h1>" in mine.text  # the chosen language
 
 
+def test_an_unconfirmed_account_is_asked_to_confirm_before_requesting_a_room(
+        client: TestClient, world: World) -> None:
+    token = csrf_of(client, "/registrieren")
+    r = client.post("/registrieren", data={"name": "Dana", "email": "dana@example.org",
+                                           "passwort": PASSWORD, "sprache": "de",
+                                           "csrf_token": token})
+    assert r.status_code == 200
+    form = Page(client.get("/login").text)
+    r = client.post("/login", data={"email": "dana@example.org", "passwort": PASSWORD,
+                                    "csrf_token": form.csrf()}, follow_redirects=False)
+    assert r.status_code == 303
+    cafe = world.rooms["Café"]
+    token = csrf_of(client, f"/raeume/{cafe}/anfragen")
+    r = client.post(f"/raeume/{cafe}/anfragen",
+                    data=request_form(action="senden", token=token), follow_redirects=False)
+    assert r.status_code == 403
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in r.text
+
+
+def test_registration_page_is_throttled_per_client(client: TestClient, world: World) -> None:
+    token = csrf_of(client, "/registrieren")
+    for i in range(11):
+        r = client.post("/registrieren", data={"name": "Eve", "email": f"eve{i}@example.org",
+                                               "passwort": PASSWORD, "csrf_token": token})
+    assert r.status_code == 429
+    assert "Zu viele Anfragen aus Ihrem Netz" in r.text
+
+
 def test_password_reset_pages_set_a_new_password_and_end_the_sessions(
         client: TestClient, session_factory, world: World) -> None:
     login(client, world, "anna")
@@ -475,7 +515,7 @@ def test_password_reset_pages_set_a_new_password_and_end_the_sessions(
 
 
 def test_a_known_browser_logs_in_while_others_are_locked_out(
-        client: TestClient, world: World) -> None:
+        client: TestClient, session_factory, world: World) -> None:
     login(client, world, "anna")
     logout(client)
     known = client.cookies.get("raumplan_device")
@@ -491,6 +531,8 @@ def test_a_known_browser_logs_in_while_others_are_locked_out(
     locked = client.post("/login", data={"email": world.emails["anna"], "passwort": PASSWORD,
                                          "csrf_token": form.csrf()})
     assert locked.status_code == 429 and "Zu viele fehlgeschlagene Anmeldungen" in locked.text
+    [warning] = mails_to(session_factory, "anna@example.org")
+    assert warning.subject == "Fehlgeschlagene Anmeldungen bei Ihrem Raumplan-Konto"
     client.cookies.set("raumplan_device", known)
     login(client, world, "anna")
 

@@ -19,9 +19,11 @@ from booking.db import transaction
 from booking.demo import load_demo
 from booking.models import (
     HOLDING_STATUS,
+    AuditEvent,
     Booking,
     BookingKind,
     BookingStatus,
+    Centre,
     Occurrence,
     PlanRun,
     StaffProfile,
@@ -190,11 +192,70 @@ def test_unmet_requirement_is_reported_with_its_shortfall(client, staff, demo, s
     draft = client.get(f"/api/plans/{run['id']}", headers=staff).json()
     assert draft["plan_status"] == "requirements_unmet"
     assert draft["requirement_failures"], draft
-    failure = draft["requirement_failures"][0]
-    # The minimum relaxation: whose contract hours would have to grow, and by how much.
-    assert failure["rule"] == "staff_availability"
-    assert failure["required"] == 6 * 60 < failure["achieved"]
-    assert "above the contract" in failure["message"]
+    # Contract hours protect people: the diagnosis never plans anyone above them. What the
+    # short contracts cost is the centre's opening hours, and the plan says by how much.
+    rules = {f["rule"] for f in draft["requirement_failures"]}
+    assert "staff_availability" not in rules
+    failure = next(f for f in draft["requirement_failures"] if f["rule"] == "minimum_opening")
+    assert failure["required"] == 40 * 60 > failure["achieved"]
+    assert "short" in failure["message"]
+
+
+def test_a_plan_missing_the_profil_is_published_only_with_an_acknowledgement_in_the_audit(
+        client, staff, demo, session_factory, now):
+    with transaction(session_factory) as s:
+        for profile in s.scalars(select(StaffProfile)):
+            profile.max_week_minutes = 6 * 60
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    before = week_occurrences(session_factory, demo)
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
+    assert r.status_code == 409, r.text
+    assert "Profil" in r.json()["detail"] and "acknowledge_unmet" in r.json()["detail"]
+    assert week_occurrences(session_factory, demo) == before  # nothing written
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
+
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff,
+                    json={"acknowledge_unmet": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "published"
+    with session_factory() as s:
+        event = s.scalars(select(AuditEvent).where(
+            AuditEvent.entity == "plan_run", AuditEvent.entity_id == run["id"],
+            AuditEvent.action == "published")).one()
+    assert event.actor_id is not None
+    assert any("40 h" in m for m in event.changes["acknowledged_unmet"])
+
+
+def test_a_plan_meeting_the_profil_records_no_acknowledgement(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    with session_factory() as s:
+        event = s.scalars(select(AuditEvent).where(
+            AuditEvent.entity == "plan_run", AuditEvent.entity_id == run["id"],
+            AuditEvent.action == "published")).one()
+    assert "acknowledged_unmet" not in event.changes
+
+
+def test_next_weeks_problem_keeps_the_published_opening_hours_and_shifts(
+        client, staff, demo, session_factory, now):
+    run = start_plan(client, staff, demo)
+    solve_queued(session_factory, now)
+    r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    with session_factory() as s:
+        published = solver.plan_from_json(s.get(PlanRun, run["id"]).plan)
+        centre = s.get(Centre, demo)
+        following, _ = planning.build_problem(s, centre, "2026-W50")
+        unrelated, _ = planning.build_problem(s, centre, "2027-W10")
+    assert published.figures.opening_hours and published.shifts
+    assert following.last_opening == published.figures.opening_hours
+    assert following.last_shifts == published.shifts
+    # A week whose previous week was never published has nothing to keep.
+    assert unrelated.last_opening == () and unrelated.last_shifts == ()
 
 
 def test_residents_cannot_plan_and_bad_weeks_are_refused(client, demo, staff):

@@ -9,15 +9,16 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.db import make_engine
+from booking.models import Occurrence
 from tests.booking.realtime import bearer, berlin, future_weekdays, login, overlapping_confirmed
 from tests.factories import PASSWORD, World, build_world
 from tests.serverproc import Server, running_server
@@ -384,3 +385,75 @@ def test_mixed_staff_writes_in_one_window_answer_no_5xx_and_leave_no_overlap(
     finally:
         engine.dispose()
     assert mixed == []
+
+
+def test_availability_is_never_stale_after_a_committed_write_with_4_workers(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime):
+    """Each of four workers caches the week's availability; after every committed write
+    (a booking created, moved, cancelled, a rental confirmed) every read through eight
+    connections, whichever worker serves it, shows what the database holds (issue 6 §2)."""
+    world = build_world(session_factory, now)
+    cafe = world.rooms["Café"]
+    days = future_weekdays(4)
+    start, end = berlin(days[0], 0), berlin(days[0], 0) + timedelta(days=7)
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+
+    def held() -> list[tuple[datetime, datetime]]:
+        with session_factory() as s:
+            rows = s.execute(select(Occurrence.starts_at, Occurrence.ends_at).where(
+                Occurrence.room_id == cafe, Occurrence.status == "confirmed",
+                Occurrence.starts_at < end, Occurrence.ends_at > start)
+                .order_by(Occurrence.starts_at)).all()
+        return [(_utc(a), _utc(b)) for a, b in rows]
+
+    with running_server(db_url, tmp_path, workers=4) as server:
+        staff = login(server.url, world.emails["staff"], PASSWORD)
+        anna = login(server.url, world.emails["anna"], PASSWORD)
+        readers = [httpx.Client(base_url=server.url, timeout=30) for _ in range(8)]
+        writer = httpx.Client(base_url=server.url, timeout=30, headers=bearer(staff))
+        checked = 0
+
+        def all_readers_see_the_database() -> None:
+            nonlocal checked
+            expected = held()
+            for reader in [*readers, httpx.Client(base_url=server.url, timeout=30)]:
+                body = reader.get(f"/api/rooms/{cafe}/availability", params=window).json()
+                seen = [(_utc(b["starts_at"]), _utc(b["ends_at"])) for b in body["busy"]]
+                assert seen == expected
+                checked += 1
+
+        try:
+            for _ in range(3):
+                all_readers_see_the_database()  # every worker has the week cached now
+            for i, day in enumerate(days):
+                r = writer.post("/api/bookings", json={
+                    "kind": "programme", "title": f"Kurs {i}", "room_id": cafe,
+                    **span(berlin(day, 9), 60)})
+                assert r.status_code == 201, r.text
+                all_readers_see_the_database()
+                occ = r.json()["occurrences"][0]["id"]
+                r = writer.patch(f"/api/occurrences/{occ}", json={
+                    "room_id": cafe, **span(berlin(day, 11), 90)})
+                assert r.status_code == 200, r.text
+                all_readers_see_the_database()
+                r = writer.post(f"/api/occurrences/{occ}/cancel")
+                assert r.status_code == 200, r.text
+                all_readers_see_the_database()
+                r = httpx.post(f"{server.url}/api/rentals", headers=bearer(anna), json={
+                    "room_id": cafe, "expected_people": 10, "purpose": "Feier",
+                    **span(berlin(day, 15), 120)})
+                assert r.status_code == 201, r.text
+                r = writer.post(f"/api/rentals/{r.json()['id']}/confirm")
+                assert r.status_code == 200, r.text
+                all_readers_see_the_database()
+        finally:
+            for client in readers:
+                client.close()
+            writer.close()
+    print(f"\n{checked} availability reads after committed writes, none stale")
+
+
+def _utc(value: str | datetime) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -217,3 +217,16 @@ def test_a_series_whose_dates_overlap_each_other_is_refused_as_such(client, as_,
              "COUNT=3")
     assert r.status_code == 201, r.text
     assert len(r.json()["occurrences"]) == 3
+
+
+def test_a_series_starting_at_the_second_of_two_equal_wall_times_keeps_that_first_instant(
+        client, as_, world: World):
+    # 02:30 winter time on 2026-10-25 (01:30 UTC) is an instant the caller chose; only the
+    # later dates are placed from the wall time.
+    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], "2026-10-25T01:30:00Z",
+             "2026-10-25T02:30:00Z", kind="group", rrule="FREQ=WEEKLY;COUNT=2")
+    assert r.status_code == 201, r.text
+    first, second = r.json()["occurrences"]
+    assert utc(first["starts_at"]) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert local(second["starts_at"]).replace(tzinfo=None) == datetime(2026, 11, 1, 2, 30)
+    assert [hours(first), hours(second)] == [1.0, 1.0]

@@ -43,6 +43,24 @@ def test_a_service_message_is_rendered_through_the_catalogues() -> None:
         "Anfrage Nr. 7 ist schon bestätigt."
 
 
+@pytest.mark.parametrize("message", [
+    "Please enter at most 200 characters.",
+    "A series may span at most 5 years.",
+    "The dates of this series overlap each other: 01.12.2026 18:00–20:00 and "
+    "01.12.2026 19:00–21:00. Each date must end before the next one begins.",
+    "The room was taken meanwhile; please look again.",
+    "The time lies outside the years 2000–2099.",
+    "The password must not be your e-mail address or your name: others know them.",
+    "This link has expired. Please ask for a new one.",
+    "Too many failed logins. Please wait 15 minutes and try again.",
+])
+def test_the_services_sentences_merged_from_main_are_translated(message: str) -> None:
+    """English on an English page, and in every other language something else than English."""
+    assert i18n.service_message(message, "en") == message
+    for lang in ("de", "tr", "ar", "uk"):
+        assert i18n.service_message(message, lang) != message, lang
+
+
 def test_an_unknown_language_gets_the_german_msgids() -> None:
     assert translations.gettext_for("xx")("Räume finden") == "Räume finden"
 

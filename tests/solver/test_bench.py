@@ -16,3 +16,11 @@ def test_bench_centre_prints_a_table_with_zero_violations() -> None:
     print(out.getvalue())
     assert all(r.violations == 0 for r in rows)
     assert all(r.placed >= r.greedy for r in rows)
+
+
+@pytest.mark.bench
+def test_bench_house60_prints_first_plan_time_and_memory() -> None:
+    out = io.StringIO()
+    rows = run(("house60",), [1], time_limit=60.0, workers=2, out=out)
+    print(out.getvalue())
+    assert all(r.status != "no_plan" and r.violations == 0 for r in rows)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from solver import Closure, Window, check, solve
 from tests.solver.conftest import NO_REQUIREMENTS, demand, h, room, staff, week
 
-MON, TUE = 0, 1
+MON, TUE, SAT = 0, 1, 5
 
 
 def test_equally_small_relaxations_are_offered_as_choices_not_picked_silently() -> None:
@@ -65,3 +65,43 @@ def test_diagnosis_keeps_the_daily_maximum_and_contract_when_opening_hours_fail(
     assert all(s.end - s.start <= h(5) for s in plan.shifts)
     assert {v.rule for v in check(problem, plan)} == {"minimum_opening"}
     assert [(f.rule, f.achieved) for f in plan.requirement_failures] == [("minimum_opening", h(20))]
+
+
+def test_diagnosis_names_one_more_staff_member_on_saturday_as_the_fix() -> None:
+    # The weekend offer needs someone on Saturday 10-14; nobody works on Saturdays.
+    req = replace(NO_REQUIREMENTS, weekend_offer=True)
+    problem = week(
+        [room("A")],
+        [demand("F1", "fixed", 4, Window(SAT, h(10), h(14)), staffed=True, title="Familiencafé")],
+        [staff("s", Window(MON, h(8), h(16)))],
+        requirements=req,
+    )
+    plan = solve(problem, workers=1)
+    assert plan.status == "requirements_unmet"
+    staff_fix = [f for f in plan.fixes if f.kind == "extra_staff"]
+    assert len(staff_fix) == 1
+    assert dict(staff_fix[0].params)["when"] == "Sat 10:00–14:00"
+    assert "Sat 10:00–14:00" in staff_fix[0].message
+
+
+def test_diagnosis_names_a_second_confidential_room_for_the_buergersprechstunde() -> None:
+    # The only confidential room is free 9-11 only; 4 h of visible consultation time need a
+    # second room with that feature (staff is plentiful).
+    req = replace(NO_REQUIREMENTS, consultation_minutes=h(4))
+    problem = week(
+        [room("B", 4, "confidential"), room("C", 30)],
+        [
+            demand("F1", "fixed", 2, Window(MON, h(11), h(13)), rooms=("B",), title="Beratung"),
+            *(demand(f"c{i}", "consultation", 2, Window(MON, h(9), h(13))) for i in range(2)),
+        ],
+        [
+            staff("s", Window(MON, h(8), h(16)), skills=("consultation",)),
+            staff("t", Window(MON, h(8), h(16)), skills=("consultation",)),
+        ],
+        requirements=req,
+    )
+    plan = solve(problem, workers=1)
+    assert plan.status == "requirements_unmet"
+    kinds = {f.kind: f for f in plan.fixes}
+    assert "extra_room" in kinds and "extra_staff" not in kinds
+    assert "confidential" in kinds["extra_room"].message

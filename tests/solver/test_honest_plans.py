@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from solver import Plan, Problem, Window, check, generate, greedy, solve
+import pytest
+
+from solver import Plan, Problem, Window, check, engine, generate, greedy, solve
 from solver.engine import CentreResult, _split_gap
 from solver.jsonio import plan_to_json
 from tests.solver.conftest import NO_REQUIREMENTS, demand, h, room, solved, staff, week
@@ -189,3 +191,24 @@ def test_reordering_the_input_demands_rooms_and_staff_gives_the_same_plan() -> N
 def test_reordering_the_input_gives_the_same_greedy_baseline() -> None:
     problem = generate("centre", 1)
     assert _fingerprint(greedy(problem)) == _fingerprint(greedy(_reversed(problem)))
+
+
+# ------------------------------------------------------- point 10: a first plan in a big house
+
+
+def test_large_house_has_a_checked_first_plan_even_when_cp_sat_finds_none_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Treat a small week as a "large house" (the real one, house60, is for the bench): the
+    # checked greedy baseline is the first plan and is kept when CP-SAT has no time.
+    monkeypatch.setattr(engine, "LARGE_HOUSE", 0)
+    problem = generate("small", 1)
+    baseline = greedy(problem)
+    assert baseline.status == "greedy"
+    plan = solve(problem, time_limit=0.01, seed=0, workers=1)
+    assert plan.status in ("greedy", "feasible", "optimal")
+    assert plan.reason or plan.status != "greedy"
+    assert plan.stats.first_solution_seconds is not None
+    assert check(problem, plan) == []
+    # The search starts from the baseline (rooms pruned) and never returns less.
+    assert plan.figures.placed_weight >= baseline.figures.placed_weight

@@ -9,7 +9,13 @@ import pytest
 
 from solver import generate, greedy, solve
 from solver.__main__ import main
-from solver.jsonio import plan_from_json, plan_to_json, problem_from_json, problem_to_json
+from solver.jsonio import (
+    parse_hhmm,
+    plan_from_json,
+    plan_to_json,
+    problem_from_json,
+    problem_to_json,
+)
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -62,7 +68,14 @@ def test_cli_generate_solve_check(tmp_path: Path, capsys: pytest.CaptureFixture[
     # Double-book the first placement's room: check must name the rule and exit 1.
     first = plan_json["placements"][0]
     intruder = next(p for p in plan_json["placements"][1:] if p["room"] != first["room"])
-    intruder.update(room=first["room"], day=first["day"], start=first["start"])
+    minutes = parse_hhmm(intruder["end"]) - parse_hhmm(intruder["start"])
+    end = parse_hhmm(first["start"]) + minutes
+    intruder.update(
+        room=first["room"],
+        day=first["day"],
+        start=first["start"],
+        end=f"{end // 60:02d}:{end % 60:02d}",
+    )
     plan_file.write_text(json.dumps(plan_json), encoding="utf-8")
     assert main(["check", str(problem_file), str(plan_file)]) == 1
     assert "room_conflict" in capsys.readouterr().out
