@@ -19,9 +19,9 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-# "heads": branches developed side by side each add a migration after the same parent until
-# they are chained; all of them apply. Once chained there is one head and this is "head".
-def upgrade(url: str, revision: str = "heads") -> None:
+# The migrations form one line (0001 … 0003, 0005, 0008), so there is one head. A branch that
+# adds a migration after the same parent as another gets it chained when it is merged.
+def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)

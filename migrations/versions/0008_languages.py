@@ -2,12 +2,12 @@
 (issue 7). Only the CHECK on ``person.language`` changes; the column (String(2)) holds them all.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 """
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
