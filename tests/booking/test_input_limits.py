@@ -122,6 +122,9 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
                                     {"centre_id": centre, "week": "2027-W02"}),
         "POST /api/plans/{run_id}/pins": lambda: (
             f"/api/plans/{plan_run()}/pins", "staff", {"demand": "group-1"}),
+        # No string field: here for the hostile-body tests (a draft still solving: 409).
+        "POST /api/plans/{run_id}/publish": lambda: (
+            f"/api/plans/{plan_run()}/publish", "staff", {"acknowledge_unmet": False}),
     }
 
 
@@ -252,10 +255,10 @@ PATTERNED = {"slug", "languages", "week", "start", "demand"}
 
 
 def test_control_characters_are_refused_in_one_line_fields_and_newlines_kept_in_texts(
-        client, as_, world: World):
+        client, as_, world: World, session_factory, now):
     # NUL answered 500 on PostgreSQL and was stored on SQLite; an escape sequence or a bell
     # in a name was stored on both.
-    calls = base_calls(client, as_, world)
+    calls = base_calls(client, as_, world, session_factory, now)
     checked = 0
     for operation, struct_name in sorted(json_write_operations(client).items()):
         for field, schema, in_list in string_fields(STRUCTS[struct_name]):
@@ -340,9 +343,10 @@ def test_page_forms_refuse_control_characters_and_keep_newlines_in_text_areas(
 # ----------------------------------------------------------------------- hostile JSON bodies
 
 
-def test_deeply_nested_json_is_a_400_on_every_json_operation(client, as_, world: World):
+def test_deeply_nested_json_is_a_400_on_every_json_operation(client, as_, world: World,
+                                                             session_factory, now):
     # 100,000 nested brackets raised RecursionError in the decoder: 500 on all of them.
-    calls = base_calls(client, as_, world)
+    calls = base_calls(client, as_, world, session_factory, now)
     deep_list = b"[" * 100_000 + b"]" * 100_000
     deep_object = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
     for operation in sorted(json_write_operations(client)):
