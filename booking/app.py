@@ -6,7 +6,6 @@ import threading
 
 from litestar import Litestar, get
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
 from booking import logs, mailer
 from booking.api.accounts import AccountController
@@ -20,6 +19,7 @@ from booking.api.catalogue import (
     RoomController,
 )
 from booking.api.deps import Services, provide_actor, services
+from booking.api.docs import assets_router, describe_operations, openapi_config
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, *page_controllers(),
+            assets_router(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),
                       "actor": Provide(provide_actor)},
@@ -75,13 +76,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         response_headers=transport_headers(settings.base_url),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        openapi_config=OpenAPIConfig(title="Raumplan", version="0.1.0",
-                                     description="Room booking for Bielefeld's "
-                                                 "Stadtteilzentren"),
+        openapi_config=openapi_config(),
         template_config=template_config(),
         plugins=[logs.plugin(settings.log_level)],
         request_class=LimitedRequest,
         request_max_body_size=MAX_BODY_BYTES,
     )
     document_problems(app)
+    describe_operations(app)
     return app

@@ -335,7 +335,7 @@ class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
     display_name: PersonName
-    language: Literal["de", "en"] = "de"
+    language: Literal["de", "en", "tr", "ar", "uk"] = "de"  # booking.translations.LANGUAGES
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):

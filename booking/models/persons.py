@@ -35,7 +35,9 @@ class PersonRole(Base):
 
 class Person(Base):
     __tablename__ = "person"
-    __table_args__ = (CheckConstraint("language IN ('de', 'en')", name="language"),)
+    # The languages of booking.translations.LANGUAGES (migration 0008 widened it).
+    __table_args__ = (CheckConstraint("language IN ('de', 'en', 'tr', 'ar', 'uk')",
+                                      name="language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL once the account is deleted (DSGVO): the row stays so records keep a referent.

@@ -40,7 +40,9 @@ from booking.security import (
     token_digest,
     verify_password,
 )
+from booking.services.preferences import LANGUAGE_MESSAGE
 from booking.settings import Settings
+from booking.translations import LANGUAGES
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -112,8 +114,8 @@ def create_person(
     self-registration goes through :func:`register` instead."""
     email = normalise_email(email)
     check_password(password, email=email, name=display_name)
-    if language not in ("de", "en"):
-        raise InvalidInput("The language must be 'de' or 'en'.")
+    if language not in LANGUAGES:
+        raise InvalidInput(LANGUAGE_MESSAGE)
     if session.scalar(select(Person.id).where(Person.email == email)) is not None:
         raise Conflict("An account with this e-mail address exists already.")
     person = Person(email=email, password_hash=hash_password(password),
@@ -146,8 +148,8 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     """
     email = normalise_email(email)
     check_password(password, email=email, name=display_name)
-    if language not in ("de", "en"):
-        raise InvalidInput("The language must be 'de' or 'en'.")
+    if language not in LANGUAGES:
+        raise InvalidInput(LANGUAGE_MESSAGE)
     _throttle_client(session, f"register:{client}", now, settings)
     password_hash = hash_password(password)
     existing = session.scalar(select(Person).where(Person.email == email))

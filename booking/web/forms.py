@@ -14,18 +14,19 @@ from typing import Any
 
 from booking.errors import Forbidden, InvalidInput
 from booking.timeutil import in_horizon, local_span
+from booking.translations import N_
 
 CSRF_MESSAGE = (
-    "Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
-    "fehlte oder nicht passte. Bitte laden Sie die Seite neu und senden Sie das Formular "
-    "noch einmal."
+    N_("Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
+       "fehlte oder nicht passte. Bitte laden Sie die Seite neu und senden Sie das Formular "
+       "noch einmal.")
 )
 
 
 class CsrfRejected(Forbidden):
     """A state-changing form arrived without the token of the page that showed it."""
 
-    title = "Nicht erlaubt"
+    title = N_("Nicht erlaubt")
 
     def __init__(self) -> None:
         super().__init__(CSRF_MESSAGE)
@@ -35,8 +36,8 @@ class CsrfRejected(Forbidden):
 # in a text area none but tab and line breaks.
 _CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-CONTROL_MESSAGE = ("Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), die "
-                   "hier nicht erlaubt sind.")
+CONTROL_MESSAGE = N_("Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), die "
+                     "hier nicht erlaubt sind.")
 
 
 def field_value(data: dict[str, Any], name: str, *, text_area: bool = False,
@@ -51,7 +52,8 @@ def field_value(data: dict[str, Any], name: str, *, text_area: bool = False,
     if (_CONTROL_IN_TEXT if text_area else _CONTROL_IN_LINE).search(text):
         raise InvalidInput(CONTROL_MESSAGE)
     if max_length is not None and len(text) > max_length:
-        raise InvalidInput(f"Please enter at most {max_length} characters.")  # i18n: German
+        # English like the services' messages; booking.web.i18n turns it into a msgid.
+        raise InvalidInput(f"Please enter at most {max_length} characters.")
     return text
 
 
@@ -126,16 +128,16 @@ class RentalForm:
         start, end = parse_time(form.start), parse_time(form.end)
         people = parse_positive_int(form.people)
         if day is None:
-            form.errors["datum"] = "Bitte ein Datum angeben (TT.MM.JJJJ)."
+            form.errors["datum"] = N_("Bitte ein Datum angeben (TT.MM.JJJJ).")
         elif not in_horizon(day):
-            form.errors["datum"] = "Bitte ein Datum zwischen 2000 und 2099 angeben."
+            form.errors["datum"] = N_("Bitte ein Datum zwischen 2000 und 2099 angeben.")
             day = None
         if start is None:
-            form.errors["von"] = "Bitte eine Uhrzeit angeben (SS:MM)."
+            form.errors["von"] = N_("Bitte eine Uhrzeit angeben (SS:MM).")
         if end is None:
-            form.errors["bis"] = "Bitte eine Uhrzeit angeben (SS:MM)."
+            form.errors["bis"] = N_("Bitte eine Uhrzeit angeben (SS:MM).")
         if people is None:
-            form.errors["personen"] = "Bitte eine ganze Zahl ab 1 eingeben."
+            form.errors["personen"] = N_("Bitte eine ganze Zahl ab 1 eingeben.")
         else:
             form.people_count = people
         if day is not None and start is not None and end is not None:
@@ -145,14 +147,14 @@ class RentalForm:
             # time on the nights the clocks change too (RFC 5545, ``local_span``).
             duration = datetime.combine(end_day, end) - datetime.combine(day, start)
             if duration <= timedelta(0):
-                form.errors["bis"] = "Das Ende muss nach dem Beginn liegen."
+                form.errors["bis"] = N_("Das Ende muss nach dem Beginn liegen.")
             else:
                 form.starts_at, form.ends_at = local_span(day, start, duration, zone_name)
         return form
 
     def require_purpose(self) -> None:
         if not self.purpose:
-            self.errors["zweck"] = "Bitte beschreiben, wofür der Raum gebraucht wird."
+            self.errors["zweck"] = N_("Bitte beschreiben, wofür der Raum gebraucht wird.")
 
     @property
     def complete(self) -> bool:

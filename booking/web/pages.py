@@ -12,7 +12,7 @@ form can show it, else an error page with the error's status; never a JSON body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
+from jinja2 import Environment, FileSystemLoader
 from litestar import Controller, Request, Response, get, post
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, ResponseHeader
@@ -32,6 +33,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DBAPIError
 
+from booking import formatting
 from booking.api.deps import Services, services
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
@@ -47,8 +49,9 @@ from booking.models import Booking, Centre, Person, Room
 from booking.models.base import max_length
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import MIN_PASSWORD_LENGTH, new_token
-from booking.services import accounts, availability, catalogue, rentals
-from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc, to_local
+from booking.services import accounts, availability, catalogue, preferences, rentals
+from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc
+from booking.translations import LANGUAGE_NAMES, N_, direction, negotiate, translations
 from booking.web import i18n
 from booking.web.forms import RentalForm, check_csrf, field_value, iso_week, parse_iso_week
 from booking.web.forms import parse_positive_int as parse_count
@@ -72,7 +75,12 @@ PageId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 def template_config() -> TemplateConfig[Any]:
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+    """Jinja with ``jinja2.ext.i18n``, so templates may use ``{% trans %}`` as well as ``_()``.
+    The gettext functions come with each page's context (the viewer's language), not as
+    globals: one environment serves every language at once."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                      extensions=["jinja2.ext.i18n"])
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
 # --- who is looking ------------------------------------------------------------------------
@@ -103,22 +111,34 @@ class Viewer:
     def gettext(self) -> i18n.Gettext:
         return i18n.gettext(self.lang)
 
+    @property
+    def ngettext(self) -> Callable[[str, str, int], str]:
+        return translations(self.lang).ngettext
 
-def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
+
+def _languages(request: Request[Any, Any, Any]) -> tuple[str | None, str | None, str | None]:
+    """The language just chosen (``?lang=``), the browser's remembered choice (cookie) and the
+    best match of its ``Accept-Language``."""
     chosen = request.query_params.get("lang")
-    return (chosen if chosen in i18n.LANGUAGES else None), request.cookies.get(LANG_COOKIE)
+    cookie = request.cookies.get(LANG_COOKIE)
+    return ((chosen if chosen in i18n.LANGUAGES else None),
+            (cookie if cookie in i18n.LANGUAGES else None),
+            negotiate(request.headers.get("accept-language")))
 
 
 def _anonymous_viewer(request: Request[Any, Any, Any]) -> Viewer:
-    chosen, cookie = _languages(request)
+    chosen, cookie, accepted = _languages(request)
     anon = request.cookies.get(ANON_CSRF_COOKIE)
-    return Viewer(lang=i18n.pick_language(chosen, cookie, None), lang_chosen=chosen,
+    return Viewer(lang=i18n.pick_language(chosen, cookie, None, accepted), lang_chosen=chosen,
                   anon_csrf=anon or new_token(), anon_csrf_is_new=not anon)
 
 
 def page_viewer(request: Request[Any, Any, Any], svc: Services) -> Viewer:
     """Dependency: the viewer from the session cookie; kept on ``request.state`` so the error
-    pages can show the same header."""
+    pages can show the same header. A language chosen with ``?lang=`` by a logged-in person
+    becomes their account's language (pages and mails), so it follows them to other devices;
+    the account's language comes before this browser's cookie, which may be someone else's
+    choice on a shared computer."""
     viewer = _anonymous_viewer(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -126,13 +146,17 @@ def page_viewer(request: Request[Any, Any, Any], svc: Services) -> Viewer:
             found = accounts.authenticate(db, token, "session", svc.clock.now())
             if found is not None:
                 person, row = found
-                chosen, cookie = _languages(request)
+                chosen, cookie, accepted = _languages(request)
                 viewer = Viewer(
                     actor=Actor.of(person), name=person.display_name or person.email or "",
                     session_token=token, session_csrf=row.csrf_token,
-                    lang=i18n.pick_language(chosen, cookie, person.language),
+                    lang=i18n.pick_language(chosen, person.language, cookie, accepted),
                     lang_chosen=chosen, anon_csrf=viewer.anon_csrf,
                     anon_csrf_is_new=viewer.anon_csrf_is_new)
+                remember = chosen if chosen and chosen != person.language else None
+        if found is not None and remember and viewer.actor.person_id is not None:
+            with transaction(svc.db) as db:
+                preferences.set_language(db, viewer.actor.person_id, remember)
     request.state.viewer = viewer
     return viewer
 
@@ -171,11 +195,12 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
     and remembers an explicit language choice."""
     lang = viewer.lang
     ctx: dict[str, Any] = {
-        "_": viewer.gettext, "lang": lang, "viewer": viewer,
+        "_": viewer.gettext, "gettext": viewer.gettext, "ngettext": viewer.ngettext,
+        "lang": lang, "dir": direction(lang), "languages": LANGUAGE_NAMES, "viewer": viewer,
         "csrf_token": viewer.session_csrf or "",
         "lang_url": lambda code: _lang_url(request, code),
         "msg": lambda text: i18n.service_message(text, lang),
-        "eur": rentals.format_eur,
+        "eur": lambda cents: formatting.money(cents, lang),
         **context,
     }
     cookies: list[Cookie] = []
@@ -201,9 +226,9 @@ def redirect(path: str, **params: object) -> Redirect:
 
 # --- error pages (the page controllers' own exception handlers) ----------------------------
 
-TITLES = {400: "Ungültige Eingabe", 401: "Anmeldung nötig", 403: "Nicht erlaubt",
-          404: "Nicht gefunden", 409: "Konflikt", 422: "Nicht möglich",
-          429: "Zu viele Versuche", 503: "Gerade beschäftigt"}
+TITLES = {400: N_("Ungültige Eingabe"), 401: N_("Anmeldung nötig"), 403: N_("Nicht erlaubt"),
+          404: N_("Nicht gefunden"), 409: N_("Konflikt"), 422: N_("Nicht möglich"),
+          429: N_("Zu viele Versuche"), 503: N_("Gerade beschäftigt")}
 
 
 def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
@@ -213,7 +238,7 @@ def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
 
 def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
     return render(request, _viewer_of(request), "error.html", status=status,
-                  title=TITLES.get(status, "Fehler"), message=message)
+                  title=TITLES.get(status, N_("Fehler")), message=message)
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -224,25 +249,26 @@ def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respon
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
-        return error_page(request, 404, "Die Seite wurde nicht gefunden.")
+        return error_page(request, 404, N_("Die Seite wurde nicht gefunden."))
     if 400 <= exc.status_code < 500:
-        return error_page(request, exc.status_code, "Die Eingabe ist ungültig.")
+        return error_page(request, exc.status_code, N_("Die Eingabe ist ungültig."))
     return on_server_error(request, exc)
 
 
 def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on page %s %s", request.method, request.url.path,
                   exc_info=exc)
-    return error_page(request, 500, "Etwas ist auf unserer Seite schiefgegangen; es wurde "
-                      "nichts gespeichert. Bitte versuchen Sie es noch einmal.")
+    return error_page(request, 500, N_("Etwas ist auf unserer Seite schiefgegangen; es wurde "
+                                       "nichts gespeichert. Bitte versuchen Sie es noch einmal."))
 
 
 def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     if not is_transient(exc):
         return on_server_error(request, exc)
     mark_retryable(request.scope)  # booking.api.retry runs the request again first
-    page = error_page(request, 503, "Gerade wurde gleichzeitig etwas anderes geändert; es wurde "
-                      "nichts gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+    page = error_page(request, 503, N_(
+        "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
+        "versuchen Sie es gleich noch einmal."))
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
@@ -250,7 +276,7 @@ def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
 def on_value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
     # The aware-instant checks at the edge raise it; the app answers 400 too.
     log.info("invalid input on page %s: %s", request.url.path, exc)
-    return error_page(request, 400, "Die Eingabe ist ungültig.")
+    return error_page(request, 400, N_("Die Eingabe ist ungültig."))
 
 
 def on_login_needed(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
@@ -293,6 +319,7 @@ class RoomView:
     description: str
     capacity: int
     area_m2: float
+    area: str
     features: list[str]
     accessibility_notes: str
     price: str
@@ -305,22 +332,24 @@ class RoomView:
     rentable: bool
 
     @classmethod
-    def of(cls, room: Room, centre: Centre) -> RoomView:
+    def of(cls, room: Room, centre: Centre, lang: str) -> RoomView:
+        def eur(cents: int) -> str:
+            return formatting.money(cents, lang)
+
+        def hours(minutes: int) -> str:
+            return formatting.number(minutes / 60, lang)
+
         return cls(
             id=room.id, name=room.name, centre=centre.name, description=room.description,
             capacity=room.capacity, area_m2=room.area_m2,
+            area=formatting.number(room.area_m2, lang),
             features=[i18n.FEATURE_WORDS.get(f, f) for f in room.features],
             accessibility_notes=room.accessibility_notes,
-            price=rentals.format_eur(room.price_per_hour_cents),
-            weekend_price=rentals.format_eur(room.weekend_price_per_hour_cents),
-            min_fee=rentals.format_eur(room.min_fee_cents),
-            cleaning_fee=rentals.format_eur(room.cleaning_fee_cents),
-            min_hours=_hours(room.min_rental_minutes), max_hours=_hours(room.max_rental_minutes),
+            price=eur(room.price_per_hour_cents),
+            weekend_price=eur(room.weekend_price_per_hour_cents),
+            min_fee=eur(room.min_fee_cents), cleaning_fee=eur(room.cleaning_fee_cents),
+            min_hours=hours(room.min_rental_minutes), max_hours=hours(room.max_rental_minutes),
             rules=rentals.house_rules_text(room), rentable=room.rentable and room.active)
-
-
-def _hours(minutes: int) -> str:
-    return f"{minutes / 60:g}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -349,13 +378,13 @@ def _rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalV
         person = db.get(Person, booking.requested_by_id)
         if person is not None:
             requester = (f"{person.display_name or ''} <{person.email}>" if person.email
-                         else "gelöschtes Konto")
+                         else N_("gelöschtes Konto"))
     return RentalView(
         id=booking.id, room=occ.room.name, room_id=occ.room_id,
         centre=centre.name if centre else "",
-        when=i18n.format_when(occ.starts_at, occ.ends_at, zone_name, lang),
+        when=formatting.when(occ.starts_at, occ.ends_at, zone_name, lang),
         status=booking.status, status_word=i18n.STATUS_WORDS.get(booking.status, booking.status),
-        fee=rentals.format_eur(booking.fee_cents), people=booking.expected_people or 0,
+        fee=formatting.money(booking.fee_cents, lang), people=booking.expected_people or 0,
         purpose=booking.purpose or "", reason=booking.decision_reason or "",
         requester=requester, can_cancel=booking.is_open and occ.starts_at > now)
 
@@ -390,7 +419,7 @@ class PublicPages(PageController):
         if personen:
             min_people = parse_count(personen)
             if min_people is None:
-                errors["personen"] = "Bitte eine ganze Zahl ab 1 eingeben."
+                errors["personen"] = N_("Bitte eine ganze Zahl ab 1 eingeben.")
         centre_id = parse_count(zentrum) if zentrum else None
         with svc.read_db() as db:
             centres = {c.id: c for c in catalogue.list_centres(db)}
@@ -398,7 +427,7 @@ class PublicPages(PageController):
                 db, centre_id=centre_id, min_capacity=min_people,
                 barrier_free=bool(barrierefrei) or None,
                 features=["kitchen"] if kueche else [])
-            rooms = [RoomView.of(r, centres[r.centre_id]) for r in found]
+            rooms = [RoomView.of(r, centres[r.centre_id], viewer.lang) for r in found]
         filters = {"personen": personen or "", "barrierefrei": bool(barrierefrei),
                    "kueche": bool(kueche), "zentrum": centre_id}
         return render(request, viewer, "rooms.html", status=400 if errors else 200,
@@ -415,8 +444,8 @@ class PublicPages(PageController):
             if woche:
                 monday = parse_iso_week(woche)
                 if monday is None:
-                    raise InvalidInput("Bitte die Woche als Jahr-W-Woche angeben, "
-                                       "z. B. 2026-W49.")
+                    raise InvalidInput(N_("Bitte die Woche als Jahr-W-Woche angeben, "
+                                          "z. B. 2026-W49."))
                 if not in_horizon(monday):
                     raise InvalidInput(HORIZON_MESSAGE)
             else:
@@ -425,18 +454,16 @@ class PublicPages(PageController):
             start = local_to_utc(monday, time(0), zone_name)
             end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
             busy, _free = availability.busy_and_free(db, viewer.actor, [room.id], start, end)
-            view = RoomView.of(room, centre)
-        days = [DayRow(i18n.format_day(local_to_utc(monday + timedelta(days=i), time(12),
-                                                    zone_name), zone_name, viewer.lang))
+            view = RoomView.of(room, centre, viewer.lang)
+        days = [DayRow(formatting.weekday_and_day(monday + timedelta(days=i), viewer.lang))
                 for i in range(7)]
         for b in busy:
             index = max(0, (local_date(b.starts_at, zone_name) - monday).days)
-            s, e = to_local(b.starts_at, zone_name), to_local(b.ends_at, zone_name)
-            shown = (f"{s:%H:%M}–{e:%H:%M}" if s.date() == e.date()
-                     else i18n.format_when(b.starts_at, b.ends_at, zone_name, viewer.lang))
+            shown = formatting.times(b.starts_at, b.ends_at, zone_name, viewer.lang)
             days[min(index, 6)].items.append((shown, b.title))
-        week = {"name": iso_week(monday), "from": f"{monday:%d.%m.%Y}",
-                "to": f"{monday + timedelta(days=6):%d.%m.%Y}",
+        week = {"name": iso_week(monday), "label": formatting.iso_week(monday, viewer.lang),
+                "from": formatting.day(monday, viewer.lang),
+                "to": formatting.day(monday + timedelta(days=6), viewer.lang),
                 "prev": iso_week(monday - timedelta(days=7)),
                 "next": iso_week(monday + timedelta(days=7))}
         return render(request, viewer, "room.html", nav="raeume", room=view, days=days,
@@ -446,10 +473,10 @@ class PublicPages(PageController):
 # --- resident pages: request, follow, cancel -----------------------------------------------
 
 
-def _rentable_room(db: Any, room_id: int) -> tuple[RoomView, str]:
+def _rentable_room(db: Any, room_id: int, lang: str) -> tuple[RoomView, str]:
     room = catalogue.get_room(db, room_id)
     centre = db.get_one(Centre, room.centre_id)
-    return RoomView.of(room, centre), centre.timezone
+    return RoomView.of(room, centre, lang), centre.timezone
 
 
 class RentalPages(PageController):
@@ -460,7 +487,7 @@ class RentalPages(PageController):
                      room_id: PageId) -> Template:
         require_viewer(viewer)
         with svc.read_db() as db:
-            room, _zone = _rentable_room(db, room_id)
+            room, _zone = _rentable_room(db, room_id, viewer.lang)
         return render(request, viewer, "request.html", nav="raeume", room=room,
                       form=RentalForm(), quote=None, problems=[], error=None)
 
@@ -471,7 +498,7 @@ class RentalPages(PageController):
         check_csrf(viewer.session_csrf, data)
         now = svc.clock.now()
         with svc.read_db() as db:
-            room, zone_name = _rentable_room(db, room_id)
+            room, zone_name = _rentable_room(db, room_id, viewer.lang)
         form = RentalForm.read(data, zone_name)
         sending = field_value(data, "aktion") == "senden"
         if sending:
@@ -554,7 +581,7 @@ class RentalPages(PageController):
 
 # --- staff pages ---------------------------------------------------------------------------
 
-NOT_STAFF = "Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden."
+NOT_STAFF = N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden.")
 
 
 def require_staff_viewer(viewer: Viewer) -> Actor:
@@ -572,9 +599,9 @@ class StaffPages(PageController):
               bestaetigt: str | None = None, abgelehnt: str | None = None) -> Template:
         notice = None
         if bestaetigt and parse_count(bestaetigt):
-            notice = ("Anfrage Nr. %(nr)s wurde bestätigt.", parse_count(bestaetigt))
+            notice = (N_("Anfrage Nr. %(nr)s wurde bestätigt."), parse_count(bestaetigt))
         elif abgelehnt and parse_count(abgelehnt):
-            notice = ("Anfrage Nr. %(nr)s wurde abgelehnt.", parse_count(abgelehnt))
+            notice = (N_("Anfrage Nr. %(nr)s wurde abgelehnt."), parse_count(abgelehnt))
         return self._inbox(request, svc, viewer, notice=notice)
 
     def _inbox(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
@@ -681,7 +708,7 @@ class AccountPages(PageController):
         except Unauthorized:
             return render(request, viewer, "login.html", status=401, anon_form=True,
                           nav="login", weiter=safe_next(weiter) or "", email=email,
-                          error="E-Mail-Adresse oder Passwort ist falsch.", hint=False)
+                          error=N_("E-Mail-Adresse oder Passwort ist falsch."), hint=False)
         except DomainError as exc:
             return render(request, viewer, "login.html", status=exc.status_code,
                           anon_form=True, nav="login", weiter=safe_next(weiter) or "",
@@ -723,7 +750,7 @@ class AccountPages(PageController):
         language = values["sprache"] if values["sprache"] in i18n.LANGUAGES else viewer.lang
         if not values["name"]:
             return self._register(request, viewer, values=values, weiter=weiter, status=400,
-                                  errors={"name": "Bitte einen Namen angeben."})
+                                  errors={"name": N_("Bitte einen Namen angeben.")})
         try:
             with transaction(svc.db) as db:
                 message = accounts.register(
@@ -737,7 +764,7 @@ class AccountPages(PageController):
                                       status=exc.status_code, error=exc.detail)
             return self._register(request, viewer, values=values, weiter=weiter,
                                   status=exc.status_code, errors={where: exc.detail})
-        return _notice(request, viewer, "Bitte bestätigen Sie Ihre E-Mail-Adresse", message)
+        return _notice(request, viewer, N_("Bitte bestätigen Sie Ihre E-Mail-Adresse"), message)
 
     # The mailed links open a page with a button: mail scanners that fetch links must not
     # use them up.
@@ -755,13 +782,13 @@ class AccountPages(PageController):
                 accounts.confirm_address(db, token=field_value(data, "token"),
                                          now=svc.clock.now())
         except DomainError as exc:
-            return _notice(request, viewer, "Bestätigung nicht möglich", exc.detail,
+            return _notice(request, viewer, N_("Bestätigung nicht möglich"), exc.detail,
                            status=exc.status_code, link=("/passwort-vergessen",
-                                                         "Neuen Link anfordern"))
-        return _notice(request, viewer, "E-Mail-Adresse bestätigt",
-                       "Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen.",
+                                                         N_("Neuen Link anfordern")))
+        return _notice(request, viewer, N_("E-Mail-Adresse bestätigt"),
+                       N_("Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt Räume anfragen."),
                        link=("/raeume" if viewer.logged_in else "/login",
-                             "Räume ansehen" if viewer.logged_in else "Anmelden"))
+                             N_("Räume ansehen") if viewer.logged_in else N_("Anmelden")))
 
     @get("/passwort-vergessen", sync_to_thread=False)
     def forgot_form(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
@@ -780,7 +807,7 @@ class AccountPages(PageController):
         except DomainError as exc:
             return render(request, viewer, "forgot.html", anon_form=True,
                           status=exc.status_code, email=email, error=exc.detail)
-        return _notice(request, viewer, "Passwort vergessen", message)
+        return _notice(request, viewer, N_("Passwort vergessen"), message)
 
     @get("/passwort/neu", sync_to_thread=False)
     def reset_form(self, request: Request[Any, Any, Any], viewer: Viewer,
@@ -804,9 +831,9 @@ class AccountPages(PageController):
                           min_password=MIN_PASSWORD_LENGTH)
         # Every session of the account has ended, this browser's too.
         response: Response[Any] = _notice(
-            request, _anonymous_viewer(request), "Neues Passwort gesetzt",
-            "Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. Bitte "
-            "melden Sie sich mit dem neuen Passwort an.", link=("/login", "Anmelden"))
+            request, _anonymous_viewer(request), N_("Neues Passwort gesetzt"),
+            N_("Ihr neues Passwort ist gesetzt, und alle bisherigen Anmeldungen sind beendet. "
+               "Bitte melden Sie sich mit dem neuen Passwort an."), link=("/login", N_("Anmelden")))
         _remember_device(request, response, device)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

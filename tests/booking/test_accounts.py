@@ -52,6 +52,20 @@ def test_registered_resident_confirms_by_mail_then_logs_in_and_sees_themselves(
         assert NEW["password"] not in stored.password_hash
 
 
+@pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk"])
+def test_register_through_the_api_takes_each_of_the_five_languages(
+        client, session_factory, language):
+    r = client.post("/api/register", json={**NEW, "language": language})
+    assert r.status_code == 202, r.text
+    with session_factory() as s:
+        stored = s.scalars(select(Person).where(Person.email == NEW["email"])).one()
+        assert stored.language == language
+
+
+def test_register_through_the_api_refuses_a_language_we_do_not_speak(client):
+    assert client.post("/api/register", json={**NEW, "language": "fr"}).status_code == 400
+
+
 @pytest.mark.parametrize("email", ["keine-adresse", "clara@localhost", "cla ra@example.org"])
 def test_register_with_a_bad_email_is_refused_with_a_message(client, email):
     r = client.post("/api/register", json={**NEW, "email": email})

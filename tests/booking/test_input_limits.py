@@ -124,6 +124,9 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
             f"/api/plans/{plan_run()}/publish", "staff", {"acknowledge_unmet": False}),
         "POST /api/plans/{run_id}/pins": lambda: (
             f"/api/plans/{plan_run()}/pins", "staff", {"demand": "group-1"}),
+        # No string field: here for the hostile-body tests (a draft still solving: 409).
+        "POST /api/plans/{run_id}/publish": lambda: (
+            f"/api/plans/{plan_run()}/publish", "staff", {"acknowledge_unmet": False}),
     }
 
 

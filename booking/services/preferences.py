@@ -1,0 +1,20 @@
+"""What a person chooses for themselves and the service remembers: for now their language."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from booking.errors import InvalidInput
+from booking.models import Person
+from booking.translations import LANGUAGES
+
+LANGUAGE_MESSAGE = "The language must be one of: " + ", ".join(LANGUAGES) + "."
+
+
+def set_language(session: Session, person_id: int, language: str) -> None:
+    """Pages and mails use ``language`` for this person from now on."""
+    if language not in LANGUAGES:
+        raise InvalidInput(LANGUAGE_MESSAGE)
+    session.execute(update(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
+                    .values(language=language))
