@@ -1,0 +1,68 @@
+"""A real server on SQLite with the demo centre, and Debian's Chromium driven by Playwright.
+
+Playwright's own browser download does not work on these machines: the tests drive
+``/usr/bin/chromium`` (``.ci/run`` installs it). Locally a missing Chromium skips the tests;
+with ``CI=true`` it fails them, like a missing PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from booking.migrate import upgrade
+from tests.conftest import need_service
+from tests.serverproc import Server, running_server
+
+CHROMIUM = os.environ.get("RAUMPLAN_CHROMIUM", "/usr/bin/chromium")
+RESIDENT = {"email": "anna.becker@example.org", "password": "raumplan-demo"}
+# Screenshots and other artifacts a person may want to look at after the run (gitignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("browser-server")
+    url = f"sqlite:///{folder / 'raumplan.sqlite3'}"
+    upgrade(url)
+    with running_server(url, folder, demo=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        need_service("Playwright", exc)
+    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if executable is None:
+        need_service("Chromium", FileNotFoundError(CHROMIUM))
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        try:
+            launched = p.chromium.launch(executable_path=executable, headless=True, args=args)
+        except Exception as exc:
+            need_service("Chromium", exc)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url,
+                                  viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
