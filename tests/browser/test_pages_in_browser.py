@@ -86,28 +86,23 @@ def test_no_wcag_a_or_aa_violation_on_resident_and_public_pages(
     public = ["/", "/raeume", room, "/login", "/registrieren"]
     resident = [room + "/anfragen", "/meine-anfragen"]
     found: list[str] = []
+
+    def audit(paths: list[str]) -> None:
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            for lang in ("de", "ar"):
+                for path in paths:
+                    response = page.goto(f"{path}?lang={lang}")
+                    assert response is not None and response.ok, (path, lang)
+                    assert page.get_attribute("html", "lang") == lang
+                    check_reflow(page, f"{path} {lang} {width}px", found)
+                    if violations := axe_violations(page):
+                        found.append(f"{path} {lang} {width}px:\n{describe(violations)}")
+
     try:
-        for width in (1280, 320):
-            page.set_viewport_size({"width": width, "height": 900})
-            for lang in ("de", "ar"):
-                for path in public:
-                    response = page.goto(f"{path}?lang={lang}")
-                    assert response is not None and response.ok, (path, lang)
-                    assert page.get_attribute("html", "lang") == lang
-                    check_reflow(page, f"{path} {lang} {width}px", found)
-                    if violations := axe_violations(page):
-                        found.append(f"{path} {lang} {width}px:\n{describe(violations)}")
+        audit(public)
         login(page)
-        for width in (1280, 320):
-            page.set_viewport_size({"width": width, "height": 900})
-            for lang in ("de", "ar"):
-                for path in resident:
-                    response = page.goto(f"{path}?lang={lang}")
-                    assert response is not None and response.ok, (path, lang)
-                    assert page.get_attribute("html", "lang") == lang
-                    check_reflow(page, f"{path} {lang} {width}px", found)
-                    if violations := axe_violations(page):
-                        found.append(f"{path} {lang} {width}px:\n{describe(violations)}")
+        audit(resident)
     finally:
         context.close()
     assert not found, "axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(found)
