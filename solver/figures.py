@@ -30,19 +30,11 @@ def open_intervals(
             d = by_id[p.demand]
             if not (d.staffed or d.counts_as_consultation):
                 spans.setdefault((d.centre, p.day), []).append((p.start, p.end))
-    merged: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    for key, items in spans.items():
-        out: list[tuple[int, int]] = []
-        for start, end in sorted(items):
-            if out and start <= out[-1][1]:
-                out[-1] = (out[-1][0], max(out[-1][1], end))
-            else:
-                out.append((start, end))
-        merged[key] = out
-    return merged
+    return {key: merge_intervals(items) for key, items in spans.items()}
 
 
-def _merge(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_intervals(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching (start, end) intervals joined, in order."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(items):
         if out and start <= out[-1][1]:
@@ -74,7 +66,8 @@ def compute(
     visible: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for p in sessions:
         visible.setdefault((by_id[p.demand].centre, p.day), []).append((p.start, p.end))
-    consultation = sum(end - start for spans in visible.values() for start, end in _merge(spans))
+    consultation = sum(end - start for spans in visible.values()
+                       for start, end in merge_intervals(spans))
     house = sum(w.end - w.start for w in problem.days)
     used: Counter[str] = Counter()
     for p in placements:

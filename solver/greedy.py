@@ -23,6 +23,7 @@ from itertools import pairwise
 
 from solver.check import check
 from solver.explain import explain
+from solver.figures import merge_intervals
 from solver.goals import place_weight
 from solver.options import DemandOptions, Option, build_options
 from solver.plan import assemble, no_plan
@@ -55,12 +56,7 @@ def _split(
     ``start``-``end`` into two parts of at most 6 h and at least the minimum shift each."""
     grain = problem.grain
     low = max(problem.requirements.min_shift_minutes, grain)
-    merged: list[list[int]] = []
-    for a, b in sorted(busy):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
+    merged = merge_intervals(busy)
     for (_, g0), (g1, _) in pairwise(merged):
         b0 = g0 + (-g0) % grain
         while b0 + 30 <= g1:
