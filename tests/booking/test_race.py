@@ -56,27 +56,10 @@ def staff_tokens(server: Server, world: World) -> list[str]:
 
 
 def fight(url: str, jobs: list[tuple[str, str, dict[str, object] | None]]) -> list[int]:
-    """Send every (path, token, body) from its own client thread, all released at once by a
+    """POST every (path, token, body) from its own client thread, all released at once by a
     barrier; return each job's status code (599 for a transport error)."""
-    barrier = threading.Barrier(len(jobs))
-    codes = [0] * len(jobs)
-
-    def run(i: int) -> None:
-        path, token, body = jobs[i]
-        with httpx.Client(base_url=url, headers=bearer(token), timeout=120) as client:
-            client.get("/health")  # open the connection before the start signal
-            barrier.wait()
-            try:
-                codes[i] = client.post(path, json=body).status_code
-            except httpx.HTTPError:
-                codes[i] = 599
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return codes
+    return mixed_fight(url, [Job("post", "POST", path, token, body)
+                             for path, token, body in jobs])
 
 
 def assert_one_winner_per_set(codes: list[int], sets: list[int], label: str) -> None:
@@ -260,7 +243,8 @@ class Job:
 
 
 def mixed_fight(url: str, jobs: list[Job]) -> list[int]:
-    """Every job from its own client thread, all released at once by a barrier."""
+    """Every job from its own client thread, all released at once by a barrier; each job's
+    status code (599 for a transport error)."""
     barrier = threading.Barrier(len(jobs))
     codes = [0] * len(jobs)
 
