@@ -1,22 +1,42 @@
 """Domain errors. Services raise these; one exception handler turns them into RFC 9457
-problem responses (``booking.api.problems``). The message is meant for a person to read."""
+problem responses (``booking.api.problems``), and the pages into an error text.
+
+Raise them with a message code and its parameters (``booking.messages``):
+``raise PolicyViolation("min_notice", hours=72)``. The code, the parameters and the sentence in
+the reader's language go into the answer; ``keep_changes`` is no parameter but an instruction to
+the transaction. (Call sites that still pass an English sentence are being converted; a sentence
+that is no code is passed through as it is.)"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from booking.messages import Message, is_code
+from booking.translations import DEFAULT_LANGUAGE
 
 
 class DomainError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, keep_changes: bool = False, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
+    def __init__(self, code: str, *, keep_changes: bool = False, **params: Any) -> None:
+        super().__init__(code)
+        self.message: Message | str = Message(code, params) if is_code(code) else code
+        # The German sentence (logs, the command line); answers use ``text(lang)``.
+        self.detail = self.text(DEFAULT_LANGUAGE)
+        # Extra fields of the problem answer (``retry_after``, ``problems``, …).
+        self.extra = params
         # True when what the transaction wrote must stay although the request fails (a failed
         # login attempt is counted, then refused).
         self.keep_changes = keep_changes
+
+    @property
+    def code(self) -> str | None:
+        return self.message.code if isinstance(self.message, Message) else None
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return self.message.render(lang) if isinstance(self.message, Message) else self.message
 
 
 class InvalidInput(DomainError):

@@ -60,14 +60,14 @@ ANONYMOUS = Actor()
 
 def require_login(actor: Actor) -> int:
     if actor.person_id is None:
-        raise Unauthorized("Please log in first.")
+        raise Unauthorized("login_required")
     return actor.person_id
 
 
 def require_staff(actor: Actor, centre_id: int) -> int:
     person_id = require_login(actor)
     if not actor.is_staff_of(centre_id):
-        raise Forbidden("Only the centre's staff may do this.")
+        raise Forbidden("not_staff")
     return person_id
 
 

@@ -84,6 +84,15 @@ def direction(lang: str) -> str:
     return "rtl" if lang in RIGHT_TO_LEFT else "ltr"
 
 
+def pick_language(*candidates: str | None) -> str:
+    """The page's language: the first of ``candidates`` (in order of precedence: just chosen,
+    remembered, asked for by the browser) that we speak, else German."""
+    for candidate in candidates:
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
 _ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?")
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.api.schemas import Problem
 from booking.errors import DomainError
+from booking.messages import Message
+from booking.translations import negotiate, pick_language
 
 log = logging.getLogger("raumplan")
 PROBLEM_JSON = "application/problem+json"
@@ -33,8 +35,20 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
                     headers=headers)
 
 
-def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return problem(exc.status_code, exc.title, exc.detail, **exc.extra)
+def answer_language(request: Request[Any, Any, Any]) -> str:
+    """The language of an API answer's sentences: the client's ``Accept-Language``, else
+    German. (Codes and parameters are in every answer for clients that write their own.)"""
+    return pick_language(negotiate(request.headers.get("accept-language")))
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    detail = exc.text(answer_language(request))
+    if isinstance(exc.message, Message):
+        extra = exc.message.as_json()
+        if "retry_after" in exc.extra:
+            extra["retry_after"] = exc.extra["retry_after"]
+        return problem(exc.status_code, exc.title, detail, **extra)
+    return problem(exc.status_code, exc.title, detail, **exc.extra)
 
 
 def validation_error(_: Request[Any, Any, Any],

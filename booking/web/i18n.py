@@ -13,12 +13,14 @@ import re
 from datetime import datetime
 
 from booking.formatting import holiday_name
+from booking.messages import Message
 from booking.translations import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     N_,
     Gettext,
     gettext_for,
+    pick_language,
 )
 
 __all__ = ["DEFAULT_LANGUAGE", "FEATURE_WORDS", "LANGUAGES", "STATUS_WORDS", "Gettext",
@@ -171,8 +173,11 @@ _SERVICE: list[tuple[re.Pattern[str], str]] = [(re.compile(p), msgid) for p, msg
 _WORDS = {**STATUS_WORDS, "booking": N_("Buchung")}
 
 
-def service_message(message: str, lang: str) -> str:
-    """A service's (English) message, or a page's own German msgid, in the page's language."""
+def service_message(message: str | Message, lang: str) -> str:
+    """A service's message (a code with parameters, or a not yet converted English sentence),
+    or a page's own German msgid, in the page's language."""
+    if isinstance(message, Message):
+        return message.render(lang)
     _ = gettext(lang)
     for pattern, msgid in _SERVICE:
         match = pattern.fullmatch(message)
@@ -193,12 +198,3 @@ def _holiday(day: str, lang: str) -> str | None:
     except ValueError:
         return None
     return holiday_name(when, lang)
-
-
-def pick_language(*candidates: str | None) -> str:
-    """The page's language: the first of ``candidates`` (in order of precedence: just chosen,
-    remembered, asked for by the browser) that we speak, else German."""
-    for candidate in candidates:
-        if candidate in LANGUAGES:
-            return candidate
-    return DEFAULT_LANGUAGE

@@ -45,6 +45,7 @@ from booking.errors import (
     RateLimited,
     Unauthorized,
 )
+from booking.messages import Message
 from booking.models import Booking, Centre, Person, Room
 from booking.models.base import max_length
 from booking.permissions import ANONYMOUS, Actor
@@ -236,7 +237,8 @@ def _viewer_of(request: Request[Any, Any, Any]) -> Viewer:
     return viewer or _anonymous_viewer(request)
 
 
-def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
+def error_page(request: Request[Any, Any, Any], status: int,
+               message: str | Message) -> Template:
     return render(request, _viewer_of(request), "error.html", status=status,
                   title=TITLES.get(status, N_("Fehler")), message=message)
 
@@ -244,7 +246,7 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Te
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, Unauthorized):
         return on_login_needed(request, LoginNeeded())
-    return error_page(request, exc.status_code, exc.detail)
+    return error_page(request, exc.status_code, exc.message)
 
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
