@@ -350,9 +350,10 @@ def test_the_owner_is_mailed_once_when_new_devices_are_locked_out(
 
 @pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic YW5uYTp4", "Bearer "])
 def test_me_needs_a_valid_bearer_token(client, world: World, header):
-    r = client.get("/api/me", headers={"Authorization": header} if header else {})
+    headers = {"Authorization": header} if header else {}
+    r = client.get("/api/me", headers={**headers, "Accept-Language": "en"})
     assert r.status_code == 401
-    assert "log in" in r.json()["detail"]
+    assert r.json()["code"] == "login_required" and "log in" in r.json()["detail"]
 
 
 def test_logout_invalidates_that_token_only(client, world: World):
