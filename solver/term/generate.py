@@ -283,7 +283,7 @@ def generate_term(seed: int = 1) -> TermProblem:
             Section(
                 id=f"S{len(sections) + 1:02d}",
                 title="Bürgersprechstunde (offen)",
-                applicant="centre",
+                applicant="A-centre",
                 priority_class=1,
                 min_duration=120,
                 max_duration=180,
