@@ -147,6 +147,11 @@ def render_staff(kind: str, p: Params) -> str:
             f"{title} needs {p['size']} places with {p['features'] or 'no special features'}: "
             f"the largest room it may use with them, {p['room']}, holds {p['largest']}."
         )
+    if kind == "too_few_days":
+        return (
+            f"{title}: it asks for {p['per_week']} meetings a week on different days, but its "
+            f"windows lie on {p['days']} day(s)."
+        )
     if kind == "window_too_short":
         return (
             f"{title}: its windows ({p['windows']}) are shorter than its minimum duration of "
@@ -195,6 +200,7 @@ APPLICANT_CODES = (
     "rejected",
     "no_suitable_room",
     "times_too_short",
+    "too_few_days",
     "outside_opening_hours",
     "no_staff_then",
     "requested_times_taken",
@@ -212,6 +218,8 @@ def render_applicant(code: str, p: Params) -> str:
         "rejected": "Staff rejected this application.",
         "no_suitable_room": "No room of the centre holds {size} people with what you need "
         "({features}).",
+        "too_few_days": "You asked for {per_week} meetings a week on different days, but your "
+        "times lie on {days} day(s).",
         "times_too_short": "Your times ({windows}) are shorter than the {min_duration} minutes "
         "you need.",
         "outside_opening_hours": "The centre is not open at your times ({windows}).",
@@ -537,6 +545,18 @@ def _no_pattern(
             suggestions=hints,
         )
     counts = e.rejected
+    days = len({w.day for w in s.windows})
+    if days < s.per_week:
+        params = {"days": str(days), "per_week": str(s.per_week)}
+        return _refusal(
+            s,
+            "allowed_window",
+            "too_few_days",
+            params,
+            "too_few_days",
+            params,
+            suggestions=hints,
+        )
     if counts.get("window") and not counts.get("house_hours") and not counts.get("staffing"):
         return _refusal(
             s,

@@ -190,7 +190,7 @@ def _section(
 ) -> Section:
     per_week = 1
     if frequency == "weekly":
-        per_week = rng.choices((1, 2, 3), (75, 20, 5))[0]
+        per_week = min(len(days_pool), rng.choices((1, 2, 3), (75, 20, 5))[0])
     n_days = min(len(days_pool), per_week + rng.choice((0, 0, 1, 2)))
     days = sorted(rng.sample(days_pool, n_days))
     if per_week > 1:
