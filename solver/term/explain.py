@@ -174,6 +174,11 @@ def render_staff(kind: str, p: Params) -> str:
             f"{title} (class {p['class']}): every slot in {p['windows']} is taken in some week by "
             f"sections of a higher class ({p['taken']})."
         )
+    if kind == "staff":
+        return (
+            f"{title} (class {p['class']}): in every slot in {p['windows']} all staff on duty "
+            "already run other activities in some week."
+        )
     if kind == "room_conflict":
         text = f"{title} (class {p['class']}): every slot in {p['windows']} is taken in some week"
         if p.get("taken"):
@@ -479,7 +484,7 @@ def _explain(
     return _refusal(
         s,
         "room_conflict" if taken else "staff_capacity",
-        "room_conflict",
+        "room_conflict" if taken else "staff",
         params,
         "requested_times_taken",
         {"windows": windows},

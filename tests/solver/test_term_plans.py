@@ -87,7 +87,17 @@ def _occupied(
 def test_every_refused_section_has_a_reason_the_plan_confirms(
     seed1: tuple[TermProblem, TermPlan],
 ) -> None:
-    problem, plan = seed1
+    confirm_refusals(*seed1)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_refusals_of_other_terms_are_confirmed_too(seed: int) -> None:
+    problem = generate_term(seed)
+    confirm_refusals(problem, solve_term(problem, time_limit=LIMIT, workers=1))
+
+
+def confirm_refusals(problem: TermProblem, plan: TermPlan) -> None:
+    """Each refusal's facts, recomputed from the problem and the plan without the solver."""
     sections = {s.id: s for s in problem.sections}
     got = {a.section for a in plan.allocations}
     assert {r.section for r in plan.refusals} == set(sections) - got
