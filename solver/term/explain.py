@@ -58,7 +58,7 @@ class Occupancy:
         self.problem = problem
         self.calendar = calendar
         self.rooms: dict[tuple[str, date], list[tuple[int, int, str]]] = defaultdict(list)
-        self.staffed: dict[date, list[tuple[int, int]]] = defaultdict(list)
+        self.staffed: dict[date, list[tuple[int, int, str]]] = defaultdict(list)
         self.consultation: dict[date, list[tuple[int, int]]] = defaultdict(list)
         self.class_of: dict[str, int] = {}
         self.titles: dict[str, str] = {s.id: s.title for s in problem.sections}
@@ -69,7 +69,7 @@ class Occupancy:
             for when in pattern_dates(problem, p):
                 self.rooms[(problem.rooms[p.room].id, when)].append((p.start, p.end, section.id))
                 if is_staffed(section):
-                    self.staffed[when].append((p.start, p.end))
+                    self.staffed[when].append((p.start, p.end, section.id))
                 if section.consultation:
                     self.consultation[when].append((p.start, p.end))
         for slot in problem.programme:
@@ -79,7 +79,7 @@ class Occupancy:
                     when = problem.date_of(week, slot.day)
                     self.rooms[(slot.room, when)].append((slot.start, slot.end, slot.id))
                     if slot.staffed:
-                        self.staffed[when].append((slot.start, slot.end))
+                        self.staffed[when].append((slot.start, slot.end, slot.id))
                     if slot.consultation:
                         self.consultation[when].append((slot.start, slot.end))
 
@@ -99,10 +99,19 @@ class Occupancy:
         grain = self.problem.grain
         for when in dates:
             for t in range(start // grain * grain, end, grain):
-                load = sum(1 for a, b in self.staffed.get(when, []) if a < t + grain and t < b)
+                load = sum(1 for a, b, _ in self.staffed.get(when, []) if a < t + grain and t < b)
                 if load + 1 > staffed_at(self.problem, day, t, t + grain):
                     return True
         return False
+
+    def staff_blockers(self, dates: Iterable[date], start: int, end: int) -> set[str]:
+        """The staffed activities running at the same time on those dates."""
+        return {
+            who
+            for when in dates
+            for a, b, who in self.staffed.get(when, [])
+            if a < end and start < b
+        }
 
     def consultation_clash(self, dates: Iterable[date], start: int, end: int) -> bool:
         return any(
@@ -176,8 +185,8 @@ def render_staff(kind: str, p: Params) -> str:
         )
     if kind == "staff":
         return (
-            f"{title} (class {p['class']}): in every slot in {p['windows']} all staff on duty "
-            "already run other activities in some week."
+            f"{title} (class {p['class']}): a room is free in {p['windows']}, but everyone on "
+            f"duty then runs another activity ({p['busy']})."
         )
     if kind == "room_conflict":
         text = f"{title} (class {p['class']}): every slot in {p['windows']} is taken in some week"
@@ -435,15 +444,20 @@ def _explain(
         return _no_pattern(problem, calendar, occupancy, e)
     taken: set[str] = set()
     staff = False
+    busy: set[str] = set()  # staffed activities where a room is free but no one is
     free: Pattern | None = None
     for p in e.patterns:
         room = problem.rooms[p.room].id
         dates = pattern_dates(problem, p)
         blockers = occupancy.room_blockers(room, dates, p.start, p.end)
-        short = is_staffed(s) and any(
-            occupancy.staff_short(day, [d for d in dates if d.weekday() == day], p.start, p.end)
-            for day in p.days
-        )
+        short = False
+        if is_staffed(s):
+            for day in p.days:
+                on_day = [d for d in dates if d.weekday() == day]
+                if occupancy.staff_short(day, on_day, p.start, p.end):
+                    short = True
+                    if not blockers:
+                        busy |= occupancy.staff_blockers(on_day, p.start, p.end)
         clash = s.consultation and occupancy.consultation_clash(dates, p.start, p.end)
         taken |= blockers
         staff |= short or clash
@@ -478,13 +492,25 @@ def _explain(
             blockers=taken,
             suggestions=hints,
         )
+    if busy:
+        # A room is free, but everyone on duty then runs another staffed activity.
+        return _refusal(
+            s,
+            "staff_capacity",
+            "staff",
+            {"class": cls, "windows": windows, "busy": occupancy.named(busy)},
+            "no_staff_then",
+            {"windows": windows},
+            blockers=busy,
+            suggestions=hints,
+        )
     params = {"class": cls, "windows": windows, "taken": occupancy.named(taken)}
     if staff:
         params["staff"] = "yes"
     return _refusal(
         s,
-        "room_conflict" if taken else "staff_capacity",
-        "room_conflict" if taken else "staff",
+        "room_conflict",
+        "room_conflict",
         params,
         "requested_times_taken",
         {"windows": windows},

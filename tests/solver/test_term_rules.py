@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from solver import Window
-from solver.term import Booking, Holiday, Preference, Staffing, TermPin, TermRequirements
+from solver.term import (
+    Booking,
+    Holiday,
+    Preference,
+    Staffing,
+    TermClosure,
+    TermPin,
+    TermRequirements,
+)
 from tests.solver.term_builders import (
     MONDAY,
     allocated,
@@ -194,3 +202,34 @@ def test_dates_are_the_frequency_dates_minus_exactly_the_skipped_ones() -> None:
     assert sorted([*a.dates, *(x.date for x in a.skipped)]) == nominal
     assert [x.date for x in a.skipped] == [holiday]
     assert isinstance(a.dates[0], date)
+
+
+def test_staffed_sections_never_outnumber_the_staff_on_duty() -> None:
+    # Two rooms are free, but one person is on duty: only one staffed group gets the evening;
+    # an Eigenregie group needs nobody and takes the other room.
+    win = Window(TUE, h(18), h(20))
+    one = (Staffing(Window(TUE, h(8), h(22)), 1),)
+    sections = [
+        section("s1", win, staffed=True),
+        section("s2", win, staffed=True),
+        section("own", win),
+    ]
+    plan = solved(term([room("A"), room("B"), room("C")], sections, staffing=one))
+    assert "own" in allocated(plan)
+    assert len(allocated(plan) & {"s1", "s2"}) == 1
+    (r,) = plan.refusals
+    assert (r.rule, r.kind) == ("staff_capacity", "staff")
+
+
+def test_a_room_closure_costs_a_group_only_the_dates_it_covers_or_moves_it() -> None:
+    win = Window(TUE, h(18), h(20))
+    closure = TermClosure(MONDAY + timedelta(days=7), MONDAY + timedelta(days=13), "A", "Maler")
+    only_a = section("a", win, rooms=("A",), other_rooms=False)
+    plan = solved(term([room("A"), room("B")], [only_a], closures=(closure,)))
+    (a,) = plan.allocations
+    assert [(x.reason, x.detail) for x in a.skipped] == [("closure", "Maler")]
+    # A group without a room wish takes the other room and keeps every date.
+    flexible = section("b", win)
+    plan = solved(term([room("A"), room("B")], [flexible], closures=(closure,)))
+    (b,) = plan.allocations
+    assert (b.room, b.skipped) == ("B", ())
