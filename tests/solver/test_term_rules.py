@@ -3,6 +3,7 @@ fails if the rule is missing; every plan also passes the independent checker."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from solver import Window
@@ -233,3 +234,33 @@ def test_a_room_closure_costs_a_group_only_the_dates_it_covers_or_moves_it() -> 
     plan = solved(term([room("A"), room("B")], [flexible], closures=(closure,)))
     (b,) = plan.allocations
     assert (b.room, b.skipped) == ("B", ())
+
+
+def test_each_suggestion_for_a_refused_section_would_place_it() -> None:
+    # Class 1 holds the kitchen 18-19; the class-2 cooking group (2 h, 18-20, needs the
+    # kitchen) is refused.  Each suggestion, applied to its application, places it.
+    kitchen, plain = room("K", 20, "kitchen"), room("P", 20)
+    first = section("first", Window(TUE, h(18), h(19)), minutes=60, rooms=("K",), other_rooms=False)
+    cook = section(
+        "cook", Window(TUE, h(18), h(20)), priority_class=2, features=frozenset({"kitchen"})
+    )
+    plan = solved(term([kitchen, plain], [first, cook]))
+    assert allocated(plan) == {"first"}
+    (r,) = plan.refusals
+    hints = {s.kind: dict(s.params) for s in r.suggestions}
+    assert set(hints) == {"shorter_duration", "other_window", "room_without_feature"}
+
+    shorter = int(hints["shorter_duration"]["duration"])
+    retry = replace(cook, min_duration=shorter, max_duration=shorter)
+    assert "cook" in allocated(solved(term([kitchen, plain], [first, retry])))
+
+    day, span = hints["other_window"]["when"].split(" ")
+    start, end = (h(int(x[:2]) + int(x[3:]) / 60) for x in span.split("–"))
+    assert day == "Tue"
+    retry = replace(cook, windows=(Window(TUE, start, end),))
+    assert "cook" in allocated(solved(term([kitchen, plain], [first, retry])))
+
+    assert hints["room_without_feature"]["room"] == "P"
+    assert hints["room_without_feature"]["missing"] == "kitchen"
+    retry = replace(cook, features=frozenset())
+    assert "cook" in allocated(solved(term([kitchen, plain], [first, retry])))
