@@ -45,6 +45,7 @@ from solver.term.problem import (
     TermStats,
     TermWeights,
     WeekReport,
+    problems_with,
 )
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "check_term",
     "generate_term",
     "greedy_term",
+    "problems_with",
     "solve_term",
     "term_plan_from_json",
     "term_plan_to_json",

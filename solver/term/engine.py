@@ -38,7 +38,14 @@ from solver.term.greedy import greedy_term
 from solver.term.model import TermContext
 from solver.term.patterns import Calendar, Pattern, build_patterns
 from solver.term.plan import assemble, canonical, opening_blocks
-from solver.term.problem import StageStats, TermPlan, TermProblem, TermProgress, TermStats
+from solver.term.problem import (
+    StageStats,
+    TermPlan,
+    TermProblem,
+    TermProgress,
+    TermStats,
+    problems_with,
+)
 
 ProgressCallback = Callable[[TermProgress], None]
 Stage = tuple[str, cp_model.LinearExprT, bool]  # name, objective, maximise?
@@ -121,8 +128,12 @@ def solve_term(
     on_progress: ProgressCallback | None = None,
 ) -> TermPlan:
     """Allocate the term (module docstring).  Always returns a plan: the best found within
-    ``time_limit`` with its gap, proven optimal when every stage was proven."""
+    ``time_limit`` with its gap, proven optimal when every stage was proven.  Input that
+    cannot be planned (``solver.term.problem.problems_with``) raises ``ValueError``."""
     started = time.perf_counter()
+    wrong = problems_with(problem)
+    if wrong:
+        raise ValueError("; ".join(wrong))
     problem = canonical(problem)
     calendar = Calendar(problem)
     entries = build_patterns(problem, calendar)

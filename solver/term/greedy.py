@@ -29,7 +29,7 @@ from solver.term.patterns import (
     staffed_at,
 )
 from solver.term.plan import assemble, canonical
-from solver.term.problem import TermPlan, TermProblem, TermStats
+from solver.term.problem import TermPlan, TermProblem, TermStats, problems_with
 
 
 def _preference(problem: TermProblem, e: SectionPatterns, p: Pattern) -> tuple[int, ...]:
@@ -133,7 +133,11 @@ class _State:
 
 
 def greedy_term(problem: TermProblem) -> TermPlan:
-    """The greedy baseline plan, or "no plan" with the reason if it breaks a hard rule."""
+    """The greedy baseline plan, or "no plan" with the reason if it breaks a hard rule.
+    Input that cannot be planned raises ``ValueError``, as for ``solve_term``."""
+    wrong = problems_with(problem)
+    if wrong:
+        raise ValueError("; ".join(wrong))
     problem = canonical(problem)
     plan = draft_term(problem)
     violations = check_term(problem, plan)

@@ -370,3 +370,44 @@ class TermProgress:
     objective: int
     bound: int
     seconds: float
+
+
+def problems_with(problem: TermProblem) -> list[str]:
+    """What makes a term problem unusable, in words for the caller (empty: fine).  The solver
+    refuses such input rather than explaining every section away with a wrong reason."""
+    out: list[str] = []
+    if problem.start.weekday() != 0:
+        out.append(f"the term must start on a Monday, not {problem.start.isoformat()}")
+    if problem.weeks < 1:
+        out.append("the term needs at least one week")
+    if problem.grain <= 0 or (24 * 60) % problem.grain:
+        out.append(f"grain {problem.grain} does not divide a day")
+    seen: set[str] = set()
+    rooms = {r.id for r in problem.rooms}
+    for s in problem.sections:
+        where = f"section {s.id}"
+        if s.id in seen:
+            out.append(f"{where} appears twice")
+        seen.add(s.id)
+        if not 0 < s.min_duration <= s.max_duration:
+            out.append(f"{where}: durations {s.min_duration}–{s.max_duration} are not a range")
+        elif s.min_duration % problem.grain or s.max_duration % problem.grain:
+            out.append(f"{where}: durations are not on the {problem.grain}-minute grid")
+        if not 1 <= s.per_week <= 3:
+            out.append(f"{where}: {s.per_week} meetings a week (1–3 allowed)")
+        if s.frequency != "weekly" and s.per_week != 1:
+            out.append(f"{where}: a {s.frequency} section meets once in its weeks")
+        if s.frequency == "monthly" and not s.nth:
+            out.append(f"{where}: a monthly section needs its n-th weekdays")
+        if any(n not in (1, 2, 3, 4, 5, -1) for n in s.nth):
+            out.append(f"{where}: n-th weekdays must be 1–5 or -1 (last)")
+        if s.phase not in (None, 0, 1):
+            out.append(f"{where}: phase must be 0 or 1")
+        if s.priority_class < 1:
+            out.append(f"{where}: priority classes start at 1")
+        if unknown := sorted(set(s.rooms) - rooms):
+            out.append(f"{where}: unknown rooms {', '.join(unknown)}")
+    for p in problem.pins:
+        if p.section not in seen:
+            out.append(f"pin for unknown section {p.section}")
+    return out

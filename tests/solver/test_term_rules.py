@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from solver import Window
 from solver.term import (
     Booking,
@@ -15,6 +17,8 @@ from solver.term import (
     TermClosure,
     TermPin,
     TermRequirements,
+    problems_with,
+    solve_term,
 )
 from tests.solver.term_builders import (
     MONDAY,
@@ -264,3 +268,18 @@ def test_each_suggestion_for_a_refused_section_would_place_it() -> None:
     assert hints["room_without_feature"]["missing"] == "kitchen"
     retry = replace(cook, features=frozenset())
     assert "cook" in allocated(solved(term([kitchen, plain], [first, retry])))
+
+
+def test_input_that_cannot_be_planned_is_refused_with_what_is_wrong() -> None:
+    win = Window(TUE, h(18), h(20))
+    bad = [
+        section("range", win, min_duration=120, max_duration=60),
+        section("month", win, frequency="monthly"),
+        section("often", win, per_week=4),
+    ]
+    with pytest.raises(ValueError) as raised:
+        solve_term(term([room("A")], bad), time_limit=5)
+    message = str(raised.value)
+    assert "section range" in message and "section month" in message
+    assert "section often" in message
+    assert problems_with(term([room("A")], [section("ok", win)])) == []
