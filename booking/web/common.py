@@ -32,9 +32,9 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DBAPIError
 
 from booking import formatting
-from booking.api.deps import Services, services
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
+from booking.deps import Services, services
 from booking.errors import (
     DomainError,
     Unauthorized,
