@@ -17,6 +17,7 @@ from booking.errors import (
 )
 from booking.models import Person
 from booking.models.base import max_length
+from booking.permissions import Actor
 from booking.security import MIN_PASSWORD_LENGTH
 from booking.services import accounts
 from booking.translations import N_
@@ -25,6 +26,7 @@ from booking.web.common import (
     DEVICE_COOKIE,
     HOME_AFTER_LOGIN,
     SESSION_COOKIE,
+    STAFF_HOME,
     FormData,
     PageController,
     Viewer,
@@ -60,7 +62,9 @@ def _remember_device(request: Request[Any, Any, Any], response: Response[Any],
 
 def _logged_in(request: Request[Any, Any, Any], svc: Services, login: accounts.Login,
                weiter: str | None) -> Redirect:
-    response = redirect(safe_next(weiter) or HOME_AFTER_LOGIN)
+    # Staff land on their desk; residents on their own requests.
+    home = STAFF_HOME if Actor.of(login.person).is_any_staff else HOME_AFTER_LOGIN
+    response = redirect(safe_next(weiter) or home)
     response.set_cookie(make_cookie(request, SESSION_COOKIE, login.token,
                                 max_age=svc.settings.session_hours * 3600))
     _remember_device(request, response, login.device_token)

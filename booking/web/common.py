@@ -60,6 +60,7 @@ DEVICE_COOKIE = "raumplan_device"
 ANON_CSRF_COOKIE = "raumplan_csrf"
 LANG_COOKIE = "raumplan_lang"
 HOME_AFTER_LOGIN = "/meine-anfragen"
+STAFF_HOME = "/verwaltung"
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # Ids in paths: bounded, so a huge number is a 400 page, not a database overflow.
