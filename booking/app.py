@@ -18,7 +18,7 @@ from booking.api.catalogue import (
     PersonController,
     RoomController,
 )
-from booking.api.deps import Services, provide_actor, services
+from booking.api.deps import provide_actor
 from booking.api.docs import assets_router, describe_operations, openapi_config
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
@@ -28,6 +28,7 @@ from booking.api.schemas import Health
 from booking.api.terms import TermController
 from booking.clock import Clock
 from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
+from booking.deps import DEPENDENCIES, Services
 from booking.security import transport_headers
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
@@ -71,8 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *page_controllers(),
             assets_router(),
         ],
-        dependencies={"svc": Provide(services, sync_to_thread=False),
-                      "actor": Provide(provide_actor)},
+        dependencies={**DEPENDENCIES, "actor": Provide(provide_actor)},
         exception_handlers=HANDLERS,
         middleware=[RetryAbortedTransactions()],
         response_headers=transport_headers(settings.base_url),

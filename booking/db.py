@@ -108,7 +108,10 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return sessionmaker(bind, expire_on_commit=False)
 
 
-_WRITE_LOCKS: dict[int, threading.RLock] = {}
+# A plain lock, not an RLock: the request's unit of work (booking.deps.provide_db) takes it in
+# the handler's worker thread at its first statement and gives it back when the dependency
+# commits, which may be on another thread.
+_WRITE_LOCKS: dict[int, threading.Lock] = {}
 _NO_LOCK = nullcontext()
 
 
@@ -123,7 +126,7 @@ def _sqlite_write_lock(factory: sessionmaker[Session]) -> Any:
     if bind is None or bind.dialect.name != "sqlite":
         return _NO_LOCK
     key = id(bind.engine if hasattr(bind, "engine") else bind)
-    return _WRITE_LOCKS.setdefault(key, threading.RLock())
+    return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 @contextmanager
@@ -147,6 +150,48 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             raise
         else:
             session.commit()
+
+
+_GATE = "raumplan.write_gate"
+_HELD = "raumplan.write_gate_held"
+
+
+def open_unit(factory: sessionmaker[Session]) -> Session:
+    """A session for one unit of work that :func:`finish_unit` ends, with the same rules as
+    :func:`transaction`. Nothing happens until its first statement: then (SQLite) the process
+    write lock is taken, in whatever thread runs that statement. A request's dependency opens
+    it before the handler runs; taking the lock there would queue requests that never write,
+    and a second transaction of the same request (the page's language choice) would wait for
+    the first."""
+    lock = _sqlite_write_lock(factory)
+    session = factory()
+    if lock is not _NO_LOCK:
+        session.info[_GATE] = lock
+    return session
+
+
+def finish_unit(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _take_gate(session: Session, trans: Any) -> None:
+    gate = session.info.get(_GATE)
+    if gate is not None and trans.parent is None and not session.info.get(_HELD):
+        gate.acquire()
+        session.info[_HELD] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _give_gate(session: Session, trans: Any) -> None:
+    if trans.parent is None and session.info.pop(_HELD, False):
+        session.info[_GATE].release()
 
 
 class PlainReader:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
-from booking.api.deps import Services, bearer_token, caller_and_versions, services
-from booking.db import transaction
+from booking.api.deps import bearer_token, caller_and_versions
+from booking.deps import Services, services
 from booking.errors import InvalidInput
 from booking.permissions import Actor
 from booking.services import availability, bookings
@@ -26,24 +26,23 @@ class BookingController(Controller):
     tags = ["bookings"]
 
     @post("/", sync_to_thread=True)
-    def create(self, svc: Services, actor: Actor, data: s.BookingIn) -> s.BookingOut:
+    def create(self, db: Session, now: datetime, actor: Actor,
+               data: s.BookingIn) -> s.BookingOut:
         """A programme slot, group series or closure; a recurrence as RRULE in local time."""
-        with transaction(svc.db) as db:
-            result = bookings.create_booking(
-                db, actor, kind=data.kind, title=data.title, room_id=data.room_id,
-                start=data.starts_at, end=data.ends_at, now=svc.clock.now(), rrule=data.rrule,
-                until=data.until, exdates=data.exdates, offer_id=data.offer_id,
-                group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
-            return convert.booking(result.booking, result.skipped)
+        result = bookings.create_booking(
+            db, actor, kind=data.kind, title=data.title, room_id=data.room_id,
+            start=data.starts_at, end=data.ends_at, now=now, rrule=data.rrule,
+            until=data.until, exdates=data.exdates, offer_id=data.offer_id,
+            group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
+        return convert.booking(result.booking, result.skipped)
 
     @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
-    def cancel(self, svc: Services, actor: Actor, booking_id: s.Id,
+    def cancel(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,
                data: s.ReasonIn | None = None,
                from_time: datetime | None = None) -> s.BookingOut:
-        with transaction(svc.db) as db:
-            return convert.booking(bookings.cancel_booking(
-                db, actor, booking_id, data.reason if data else "", svc.clock.now(),
-                from_time))
+        return convert.booking(bookings.cancel_booking(
+            db, actor, booking_id, data.reason if data else "", now,
+            from_time))
 
 
 class OccurrenceController(Controller):
@@ -51,18 +50,16 @@ class OccurrenceController(Controller):
     tags = ["bookings"]
 
     @patch("/{occurrence_id:int}", sync_to_thread=True)
-    def move(self, svc: Services, actor: Actor, occurrence_id: s.Id,
+    def move(self, db: Session, now: datetime, actor: Actor, occurrence_id: s.Id,
              data: s.MoveIn) -> s.OccurrenceOut:
-        with transaction(svc.db) as db:
-            return convert.occurrence(bookings.move_occurrence(
-                db, actor, occurrence_id, room_id=data.room_id, start=data.starts_at,
-                end=data.ends_at, now=svc.clock.now()))
+        return convert.occurrence(bookings.move_occurrence(
+            db, actor, occurrence_id, room_id=data.room_id, start=data.starts_at,
+            end=data.ends_at, now=now))
 
     @post("/{occurrence_id:int}/cancel", sync_to_thread=True, status_code=200)
-    def cancel(self, svc: Services, actor: Actor, occurrence_id: s.Id) -> s.OccurrenceOut:
-        with transaction(svc.db) as db:
-            return convert.occurrence(bookings.cancel_occurrence(db, actor, occurrence_id,
-                                                                 svc.clock.now()))
+    def cancel(self, db: Session, now: datetime, actor: Actor,
+               occurrence_id: s.Id) -> s.OccurrenceOut:
+        return convert.occurrence(bookings.cancel_occurrence(db, actor, occurrence_id, now))
 
 
 def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
@@ -110,13 +107,12 @@ class AvailabilityController(Controller):
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(
-        self, svc: Services, actor: Actor,
+        self, read_db: Session, actor: Actor,
         centre_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         start: datetime, end: datetime,
     ) -> s.Availability:
         """Free and busy intervals of all rooms of a centre."""
-        with svc.read_db() as db:
-            room_ids = availability.room_ids_of_centre(db, centre_id)
-            if not room_ids:
-                raise InvalidInput("The centre has no rooms.")
-            return _availability(db, actor, room_ids, start, end)
+        room_ids = availability.room_ids_of_centre(read_db, centre_id)
+        if not room_ids:
+            raise InvalidInput("The centre has no rooms.")
+        return _availability(read_db, actor, room_ids, start, end)

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import Parameter
+from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
-from booking.api.deps import Services
-from booking.db import transaction
 from booking.permissions import Actor
 from booking.services import catalogue
 
@@ -22,59 +21,52 @@ class CentreController(Controller):
     tags = ["centres"]
 
     @get("/", sync_to_thread=True)
-    def list_centres(self, svc: Services) -> list[s.CentreOut]:
-        with svc.read_db() as db:
-            return [convert.centre(c) for c in catalogue.list_centres(db)]
+    def list_centres(self, read_db: Session) -> list[s.CentreOut]:
+        return [convert.centre(c) for c in catalogue.list_centres(read_db)]
 
     @get("/{centre_id:int}", sync_to_thread=True)
-    def get_centre(self, svc: Services, centre_id: s.Id) -> s.CentreOut:
-        with svc.read_db() as db:
-            return convert.centre(catalogue.get_centre(db, centre_id))
+    def get_centre(self, read_db: Session, centre_id: s.Id) -> s.CentreOut:
+        return convert.centre(catalogue.get_centre(read_db, centre_id))
 
     @post("/", sync_to_thread=True)
-    def create_centre(self, svc: Services, actor: Actor, data: s.CentreIn) -> s.CentreOut:
-        with transaction(svc.db) as db:
-            return convert.centre(catalogue.create_centre(
-                db, actor, slug=data.slug, name=data.name, address=data.address,
-                timezone=data.timezone, now=svc.clock.now()))
+    def create_centre(self, db: Session, now: datetime, actor: Actor,
+                      data: s.CentreIn) -> s.CentreOut:
+        return convert.centre(catalogue.create_centre(
+            db, actor, slug=data.slug, name=data.name, address=data.address,
+            timezone=data.timezone, now=now))
 
     @get("/{centre_id:int}/doors", sync_to_thread=True)
-    def list_doors(self, svc: Services, actor: Actor, centre_id: s.Id) -> list[s.DoorOut]:
-        with svc.read_db() as db:
-            return [convert.door(d) for d in catalogue.list_doors(db, actor, centre_id)]
+    def list_doors(self, read_db: Session, actor: Actor, centre_id: s.Id) -> list[s.DoorOut]:
+        return [convert.door(d) for d in catalogue.list_doors(read_db, actor, centre_id)]
 
     @post("/{centre_id:int}/doors", sync_to_thread=True)
-    def create_door(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def create_door(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                     data: s.DoorIn) -> s.DoorOut:
-        with transaction(svc.db) as db:
-            return convert.door(catalogue.create_door(
-                db, actor, centre_id, name=data.name, kind=data.kind, room_ids=data.room_ids,
-                now=svc.clock.now()))
+        return convert.door(catalogue.create_door(
+            db, actor, centre_id, name=data.name, kind=data.kind, room_ids=data.room_ids,
+            now=now))
 
     @post("/{centre_id:int}/rooms", sync_to_thread=True)
-    def create_room(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def create_room(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                     data: s.RoomIn) -> s.RoomOut:
-        with transaction(svc.db) as db:
-            return convert.room(catalogue.create_room(db, actor, centre_id,
-                                                      msgspec.structs.asdict(data),
-                                                      svc.clock.now()))
+        return convert.room(catalogue.create_room(db, actor, centre_id,
+                                                  msgspec.structs.asdict(data),
+                                                  now))
 
     @post("/{centre_id:int}/offers", sync_to_thread=True)
-    def create_offer(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def create_offer(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                      data: s.OfferIn) -> s.OfferOut:
-        with transaction(svc.db) as db:
-            return convert.offer(catalogue.create_offer(db, actor, centre_id,
-                                                        msgspec.structs.asdict(data),
-                                                        svc.clock.now()))
+        return convert.offer(catalogue.create_offer(db, actor, centre_id,
+                                                    msgspec.structs.asdict(data),
+                                                    now))
 
     @post("/{centre_id:int}/groups", sync_to_thread=True)
-    def create_group(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def create_group(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                      data: s.GroupIn) -> s.GroupOut:
-        with transaction(svc.db) as db:
-            return convert.group(show_contacts=True, g=catalogue.create_group(
-                db, actor, centre_id, name=data.name, kind=data.kind,
-                description=data.description, contact_ids=data.contact_ids,
-                now=svc.clock.now()))
+        return convert.group(show_contacts=True, g=catalogue.create_group(
+            db, actor, centre_id, name=data.name, kind=data.kind,
+            description=data.description, contact_ids=data.contact_ids,
+            now=now))
 
 
 class RoomController(Controller):
@@ -84,7 +76,7 @@ class RoomController(Controller):
     @get("/", sync_to_thread=True)
     def list_rooms(
         self,
-        svc: Services,
+        read_db: Session,
         centre_id: Annotated[int | None, Parameter(ge=1, le=s.MAX_ID)] = None,
         min_capacity: Annotated[int | None, Parameter(ge=1, le=10_000)] = None,
         feature: Annotated[list[s.Feature] | None, Parameter(max_items=10)] = None,
@@ -94,26 +86,23 @@ class RoomController(Controller):
         free_to: datetime | None = None,
     ) -> list[s.RoomOut]:
         """Rooms, filtered: capacity ≥ N, features, barrier-free, free between two instants."""
-        with svc.read_db() as db:
-            rooms = catalogue.list_rooms(
-                db, centre_id=centre_id, min_capacity=min_capacity, features=feature or [],
-                barrier_free=barrier_free, rentable=rentable, free_from=free_from,
-                free_to=free_to)
-            return [convert.room(r) for r in rooms]
+        rooms = catalogue.list_rooms(
+            read_db, centre_id=centre_id, min_capacity=min_capacity, features=feature or [],
+            barrier_free=barrier_free, rentable=rentable, free_from=free_from,
+            free_to=free_to)
+        return [convert.room(r) for r in rooms]
 
     @get("/{room_id:int}", sync_to_thread=True)
-    def get_room(self, svc: Services, room_id: s.Id) -> s.RoomOut:
-        with svc.read_db() as db:
-            return convert.room(catalogue.get_room(db, room_id))
+    def get_room(self, read_db: Session, room_id: s.Id) -> s.RoomOut:
+        return convert.room(catalogue.get_room(read_db, room_id))
 
     @patch("/{room_id:int}", sync_to_thread=True)
-    def update_room(self, svc: Services, actor: Actor, room_id: s.Id,
+    def update_room(self, db: Session, now: datetime, actor: Actor, room_id: s.Id,
                     data: s.RoomPatch) -> s.RoomOut:
         values: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items()
                                   if v is not msgspec.UNSET}
-        with transaction(svc.db) as db:
-            return convert.room(catalogue.update_room(db, actor, room_id, values,
-                                                      svc.clock.now()))
+        return convert.room(catalogue.update_room(db, actor, room_id, values,
+                                                  now))
 
 
 class OfferController(Controller):
@@ -122,12 +111,11 @@ class OfferController(Controller):
 
     @get("/", sync_to_thread=True)
     def list_offers(
-        self, svc: Services, actor: Actor,
+        self, read_db: Session, actor: Actor,
         centre_id: Annotated[int | None, Parameter(ge=1, le=s.MAX_ID)] = None,
         theme: s.Theme | None = None,
     ) -> list[s.OfferOut]:
-        with svc.read_db() as db:
-            return [convert.offer(o) for o in catalogue.list_offers(db, actor, centre_id, theme)]
+        return [convert.offer(o) for o in catalogue.list_offers(read_db, actor, centre_id, theme)]
 
 
 class GroupController(Controller):
@@ -136,12 +124,11 @@ class GroupController(Controller):
 
     @get("/", sync_to_thread=True)
     def list_groups(
-        self, svc: Services, actor: Actor,
+        self, read_db: Session, actor: Actor,
         centre_id: Annotated[int | None, Parameter(ge=1, le=s.MAX_ID)] = None,
     ) -> list[s.GroupOut]:
-        with svc.read_db() as db:
-            return [convert.group(g, actor.is_staff_of(g.centre_id))
-                    for g in catalogue.list_groups(db, actor, centre_id)]
+        return [convert.group(g, actor.is_staff_of(g.centre_id))
+                for g in catalogue.list_groups(read_db, actor, centre_id)]
 
 
 class PersonController(Controller):
@@ -149,11 +136,9 @@ class PersonController(Controller):
     tags = ["persons"]
 
     @get("/", sync_to_thread=True)
-    def list_persons(self, svc: Services, actor: Actor) -> list[s.PersonOut]:
-        with svc.read_db() as db:
-            return [convert.person(p) for p in catalogue.list_persons(db, actor)]
+    def list_persons(self, read_db: Session, actor: Actor) -> list[s.PersonOut]:
+        return [convert.person(p) for p in catalogue.list_persons(read_db, actor)]
 
     @get("/{person_id:int}", sync_to_thread=True)
-    def get_person(self, svc: Services, actor: Actor, person_id: s.Id) -> s.PersonOut:
-        with svc.read_db() as db:
-            return convert.person(catalogue.get_person(db, actor, person_id))
+    def get_person(self, read_db: Session, actor: Actor, person_id: s.Id) -> s.PersonOut:
+        return convert.person(catalogue.get_person(read_db, actor, person_id))

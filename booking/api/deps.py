@@ -1,50 +1,22 @@
-"""What handlers get injected: the app's state (settings, session factories, clock) and the
-caller as an :class:`~booking.permissions.Actor`."""
+"""What API handlers get injected besides :mod:`booking.deps` (shared with the pages): the
+caller as an :class:`~booking.permissions.Actor`, from the bearer token."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio.to_thread
 from litestar import Request
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from booking.clock import Clock
-from booking.db import PlainReader
+# Re-exported: handlers written before booking.deps existed import them from here.
+from booking.deps import Services as Services
+from booking.deps import services as services
 from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
-from booking.services.availability import AvailabilityCache
-from booking.settings import Settings
-
-R = TypeVar("R")
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: sessionmaker[Session]
-    read_db: sessionmaker[Session]
-    clock: Clock
-    availability_cache: AvailabilityCache[Any]
-    plain: PlainReader | None = None
-    # SQLite reads are local and short: run them on the event loop and skip the hop to a
-    # worker thread, which costs more than the read itself. Other databases read in a thread.
-    inline_reads: bool = False
-
-    async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
-        if self.inline_reads:
-            return fn(*args)
-        return await anyio.to_thread.run_sync(fn, *args)
-
-
-def services(request: Request[Any, Any, Any]) -> Services:
-    svc: Services = request.app.state.services
-    return svc
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import Parameter
+from sqlalchemy.orm import Session
 
 from booking.api import schemas as s
-from booking.api.deps import Services
-from booking.db import transaction
 from booking.models import Centre, PlanRun
 from booking.permissions import Actor
 from booking.services import planning
@@ -111,49 +110,44 @@ class PlanController(Controller):
     tags = ["planning"]
 
     @post("/", sync_to_thread=True, status_code=202)
-    def start(self, svc: Services, actor: Actor, data: PlanIn) -> PlanOut:
+    def start(self, db: Session, now: datetime, actor: Actor, data: PlanIn) -> PlanOut:
         """Queue a solve of a centre's week; the worker process picks it up."""
-        with transaction(svc.db) as db:
-            run = planning.queue_plan(db, actor, centre_id=data.centre_id, week=data.week,
-                                      now=svc.clock.now(), time_limit=data.time_limit,
-                                      seed=data.seed)
-            return plan_out(run, db.get_one(Centre, run.centre_id))
+        run = planning.queue_plan(db, actor, centre_id=data.centre_id, week=data.week,
+                                  now=now, time_limit=data.time_limit,
+                                  seed=data.seed)
+        return plan_out(run, db.get_one(Centre, run.centre_id))
 
     @get("/", sync_to_thread=True)
-    def list_plans(self, svc: Services, actor: Actor,
+    def list_plans(self, read_db: Session, actor: Actor,
                    centre_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)]) -> list[PlanOut]:
-        with svc.read_db() as db:
-            centre = db.get(Centre, centre_id)
-            return [plan_out(r, centre, detail=False)  # type: ignore[arg-type]
-                    for r in planning.list_runs(db, actor, centre_id)]
+        centre = read_db.get(Centre, centre_id)
+        return [plan_out(r, centre, detail=False)  # type: ignore[arg-type]
+                for r in planning.list_runs(read_db, actor, centre_id)]
 
     @get("/{run_id:int}", sync_to_thread=True)
-    def get_plan(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
+    def get_plan(self, read_db: Session, actor: Actor, run_id: s.Id) -> PlanOut:
         """Status and progress while it runs; the draft with explanations when done."""
-        with svc.read_db() as db:
-            run = planning.get_run(db, actor, run_id)
-            return plan_out(run, db.get_one(Centre, run.centre_id))
+        run = planning.get_run(read_db, actor, run_id)
+        return plan_out(run, read_db.get_one(Centre, run.centre_id))
 
     @post("/{run_id:int}/pins", sync_to_thread=True, status_code=200)
-    def pin(self, svc: Services, actor: Actor, run_id: s.Id, data: PinIn) -> PlanOut:
-        with transaction(svc.db) as db:
-            pin = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-            run = planning.adjust(db, actor, run_id, pin, svc.clock.now())
-            return plan_out(run, db.get_one(Centre, run.centre_id))
+    def pin(self, db: Session, now: datetime, actor: Actor, run_id: s.Id,
+            data: PinIn) -> PlanOut:
+        pin = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        run = planning.adjust(db, actor, run_id, pin, now)
+        return plan_out(run, db.get_one(Centre, run.centre_id))
 
     @post("/{run_id:int}/resolve", sync_to_thread=True, status_code=202)
-    def resolve(self, svc: Services, actor: Actor, run_id: s.Id) -> PlanOut:
-        with transaction(svc.db) as db:
-            run = planning.resolve(db, actor, run_id, svc.clock.now())
-            return plan_out(run, db.get_one(Centre, run.centre_id))
+    def resolve(self, db: Session, now: datetime, actor: Actor, run_id: s.Id) -> PlanOut:
+        run = planning.resolve(db, actor, run_id, now)
+        return plan_out(run, db.get_one(Centre, run.centre_id))
 
     @post("/{run_id:int}/publish", sync_to_thread=True, status_code=200)
-    def publish(self, svc: Services, actor: Actor, run_id: s.Id,
+    def publish(self, db: Session, now: datetime, actor: Actor, run_id: s.Id,
                 data: PublishIn | None = None) -> PlanOut:
         """Write the draft's placements as occurrences (409 if the week changed meanwhile).
         A plan that misses a requirement of the Profil answers 409 unless the body says
         ``{"acknowledge_unmet": true}``; the acknowledgement is recorded in the audit."""
-        with transaction(svc.db) as db:
-            run = planning.publish(db, actor, run_id, svc.clock.now(),
-                                   acknowledge_unmet=bool(data and data.acknowledge_unmet))
-            return plan_out(run, db.get_one(Centre, run.centre_id))
+        run = planning.publish(db, actor, run_id, now,
+                               acknowledge_unmet=bool(data and data.acknowledge_unmet))
+        return plan_out(run, db.get_one(Centre, run.centre_id))

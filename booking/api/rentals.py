@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
 from litestar.params import Parameter
+from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
-from booking.api.deps import Services
-from booking.db import transaction
 from booking.permissions import Actor
 from booking.services import rentals
 from booking.services.catalogue import get_room
@@ -21,54 +21,47 @@ class RentalController(Controller):
     tags = ["rentals"]
 
     @post("/quote", sync_to_thread=True, status_code=200)
-    def quote(self, svc: Services, data: s.QuoteIn) -> s.QuoteOut:
+    def quote(self, read_db: Session, now: datetime, data: s.QuoteIn) -> s.QuoteOut:
         """The fee and every rule the request would break, before it is sent."""
-        with svc.read_db() as db:
-            q = rentals.quote(db, room=get_room(db, data.room_id), start=data.starts_at,
-                              end=data.ends_at, people=data.expected_people,
-                              now=svc.clock.now())
-            return s.QuoteOut(fee_cents=q.fee_cents, fee=q.fee, hours_charged=q.hours_charged,
-                              hourly_rate_cents=q.hourly_rate_cents, problems=q.problems,
-                              rules=q.rules, allowed=not q.problems)
+        q = rentals.quote(read_db, room=get_room(read_db, data.room_id), start=data.starts_at,
+                          end=data.ends_at, people=data.expected_people, now=now)
+        return s.QuoteOut(fee_cents=q.fee_cents, fee=q.fee, hours_charged=q.hours_charged,
+                          hourly_rate_cents=q.hourly_rate_cents, problems=q.problems,
+                          rules=q.rules, allowed=not q.problems)
 
     @post("/", sync_to_thread=True)
-    def request_rental(self, svc: Services, actor: Actor, data: s.RentalIn) -> s.RentalOut:
-        with transaction(svc.db) as db:
-            return convert.rental(rentals.request_rental(
-                db, actor, room_id=data.room_id, start=data.starts_at, end=data.ends_at,
-                people=data.expected_people, purpose=data.purpose, now=svc.clock.now()))
+    def request_rental(self, db: Session, now: datetime, actor: Actor,
+                       data: s.RentalIn) -> s.RentalOut:
+        return convert.rental(rentals.request_rental(
+            db, actor, room_id=data.room_id, start=data.starts_at, end=data.ends_at,
+            people=data.expected_people, purpose=data.purpose, now=now))
 
     @get("/", sync_to_thread=True)
     def list_rentals(
-        self, svc: Services, actor: Actor,
+        self, read_db: Session, actor: Actor,
         centre_id: Annotated[int | None, Parameter(ge=1, le=s.MAX_ID)] = None,
         status: Literal["pending", "confirmed", "declined", "cancelled"] | None = None,
     ) -> list[s.RentalOut]:
         """A resident's own requests; for staff, those of their centres."""
-        with svc.read_db() as db:
-            return [convert.rental(b) for b in rentals.list_rentals(
-                db, actor, centre_id=centre_id, status=status)]
+        return [convert.rental(b) for b in rentals.list_rentals(
+            read_db, actor, centre_id=centre_id, status=status)]
 
     @get("/{booking_id:int}", sync_to_thread=True)
-    def get_rental(self, svc: Services, actor: Actor, booking_id: s.Id) -> s.RentalOut:
-        with svc.read_db() as db:
-            return convert.rental(rentals.get_rental(db, actor, booking_id))
+    def get_rental(self, read_db: Session, actor: Actor, booking_id: s.Id) -> s.RentalOut:
+        return convert.rental(rentals.get_rental(read_db, actor, booking_id))
 
     @post("/{booking_id:int}/confirm", sync_to_thread=True, status_code=200)
-    def confirm(self, svc: Services, actor: Actor, booking_id: s.Id) -> s.RentalOut:
-        with transaction(svc.db) as db:
-            return convert.rental(rentals.confirm(db, actor, booking_id, svc.clock.now()))
+    def confirm(self, db: Session, now: datetime, actor: Actor,
+                booking_id: s.Id) -> s.RentalOut:
+        return convert.rental(rentals.confirm(db, actor, booking_id, now))
 
     @post("/{booking_id:int}/decline", sync_to_thread=True, status_code=200)
-    def decline(self, svc: Services, actor: Actor, booking_id: s.Id,
+    def decline(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,
                 data: s.ReasonIn) -> s.RentalOut:
-        with transaction(svc.db) as db:
-            return convert.rental(rentals.decline(db, actor, booking_id, data.reason,
-                                                  svc.clock.now()))
+        return convert.rental(rentals.decline(db, actor, booking_id, data.reason, now))
 
     @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
-    def cancel(self, svc: Services, actor: Actor, booking_id: s.Id,
+    def cancel(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,
                data: s.ReasonIn | None = None) -> s.RentalOut:
-        with transaction(svc.db) as db:
-            return convert.rental(rentals.cancel(db, actor, booking_id,
-                                                 data.reason if data else "", svc.clock.now()))
+        return convert.rental(rentals.cancel(db, actor, booking_id,
+                                             data.reason if data else "", now))

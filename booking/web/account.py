@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
 
-from booking.api.deps import Services, services
-from booking.db import transaction
+from booking.deps import Services, discard, services
 from booking.errors import (
     DomainError,
     RateLimited,
@@ -16,6 +17,7 @@ from booking.errors import (
 )
 from booking.models import Person
 from booking.models.base import max_length
+from booking.permissions import Actor
 from booking.security import MIN_PASSWORD_LENGTH
 from booking.services import accounts
 from booking.translations import N_
@@ -24,6 +26,7 @@ from booking.web.common import (
     DEVICE_COOKIE,
     HOME_AFTER_LOGIN,
     SESSION_COOKIE,
+    STAFF_HOME,
     FormData,
     PageController,
     Viewer,
@@ -59,7 +62,9 @@ def _remember_device(request: Request[Any, Any, Any], response: Response[Any],
 
 def _logged_in(request: Request[Any, Any, Any], svc: Services, login: accounts.Login,
                weiter: str | None) -> Redirect:
-    response = redirect(safe_next(weiter) or HOME_AFTER_LOGIN)
+    # Staff land on their desk; residents on their own requests.
+    home = STAFF_HOME if Actor.of(login.person).is_any_staff else HOME_AFTER_LOGIN
+    response = redirect(safe_next(weiter) or home)
     response.set_cookie(make_cookie(request, SESSION_COOKIE, login.token,
                                 max_age=svc.settings.session_hours * 3600))
     _remember_device(request, response, login.device_token)
@@ -84,32 +89,32 @@ class AccountPages(PageController):
                       hint=bool(safe_next(weiter)))
 
     @post("/login", sync_to_thread=True)
-    def login(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-              data: FormData) -> Response[Any]:
+    def login(self, request: Request[Any, Any, Any], svc: Services, db: Session,
+              now: datetime, viewer: Viewer, data: FormData) -> Response[Any]:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
         email, weiter = field_value(data, "email"), field_value(data, "weiter")
         try:
-            with transaction(svc.db) as db:
-                result = accounts.login(db, email=email, password=str(data.get("passwort", "")),
-                                        kind="session", now=svc.clock.now(),
-                                        settings=svc.settings,
-                                        device_tokens=_device_tokens(request))
-        except Unauthorized:
+            result = accounts.login(db, email=email, password=str(data.get("passwort", "")),
+                                    kind="session", now=now,
+                                    settings=svc.settings,
+                                    device_tokens=_device_tokens(request))
+        except Unauthorized as exc:
+            discard(db, exc)
             return render(request, viewer, "login.html", status=401, anon_form=True,
                           nav="login", weiter=safe_next(weiter) or "", email=email,
                           error=N_("E-Mail-Adresse oder Passwort ist falsch."), hint=False)
         except DomainError as exc:
+            discard(db, exc)
             return render(request, viewer, "login.html", status=exc.status_code,
                           anon_form=True, nav="login", weiter=safe_next(weiter) or "",
                           email=email, error=exc.detail, hint=False)
         return _logged_in(request, svc, result, weiter)
 
     @post("/logout", sync_to_thread=True)
-    def logout(self, svc: Services, viewer: Viewer, data: FormData) -> Response[Any]:
+    def logout(self, db: Session, viewer: Viewer, data: FormData) -> Response[Any]:
         if viewer.session_token is not None:
             check_csrf(viewer.session_csrf, data)
-            with transaction(svc.db) as db:
-                accounts.logout(db, viewer.session_token)
+            accounts.logout(db, viewer.session_token)
         response = redirect("/")
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -128,8 +133,8 @@ class AccountPages(PageController):
                       weiter=safe_next(weiter) or "", min_password=MIN_PASSWORD_LENGTH)
 
     @post("/registrieren", sync_to_thread=True)
-    def register(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-                 data: FormData) -> Response[Any]:
+    def register(self, request: Request[Any, Any, Any], svc: Services, db: Session,
+                 now: datetime, viewer: Viewer, data: FormData) -> Response[Any]:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
         values = {"name": field_value(data, "name", max_length=max_length(Person.display_name)),
                   "email": field_value(data, "email", max_length=max_length(Person.email)),
@@ -141,12 +146,12 @@ class AccountPages(PageController):
             return self._register(request, viewer, values=values, weiter=weiter, status=400,
                                   errors={"name": N_("Bitte einen Namen angeben.")})
         try:
-            with transaction(svc.db) as db:
-                message = accounts.register(
-                    db, email=values["email"], password=password, display_name=values["name"],
-                    language=language, client=_client_key(request), now=svc.clock.now(),
-                    settings=svc.settings)
+            message = accounts.register(
+                db, email=values["email"], password=password, display_name=values["name"],
+                language=language, client=_client_key(request), now=now,
+                settings=svc.settings)
         except DomainError as exc:
+            discard(db, exc)
             where = "passwort" if "password" in exc.detail.lower() else "email"
             if isinstance(exc, RateLimited):
                 return self._register(request, viewer, values=values, weiter=weiter,
@@ -163,14 +168,14 @@ class AccountPages(PageController):
         return render(request, viewer, "confirm.html", anon_form=True, token=token)
 
     @post("/konto/bestaetigen", sync_to_thread=True)
-    def confirm(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+    def confirm(self, request: Request[Any, Any, Any], db: Session, now: datetime, viewer: Viewer,
                 data: FormData) -> Template:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
         try:
-            with transaction(svc.db) as db:
-                accounts.confirm_address(db, token=field_value(data, "token"),
-                                         now=svc.clock.now())
+            accounts.confirm_address(db, token=field_value(data, "token"),
+                                     now=now)
         except DomainError as exc:
+            discard(db, exc)
             return _notice(request, viewer, N_("Bestätigung nicht möglich"), exc.detail,
                            status=exc.status_code, link=("/passwort-vergessen",
                                                          N_("Neuen Link anfordern")))
@@ -184,16 +189,16 @@ class AccountPages(PageController):
         return render(request, viewer, "forgot.html", anon_form=True, email="", error=None)
 
     @post("/passwort-vergessen", sync_to_thread=True)
-    def forgot(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-               data: FormData) -> Template:
+    def forgot(self, request: Request[Any, Any, Any], svc: Services, db: Session,
+               now: datetime, viewer: Viewer, data: FormData) -> Template:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
         email = field_value(data, "email")
         try:
-            with transaction(svc.db) as db:
-                message = accounts.request_password_reset(
-                    db, email=email, client=_client_key(request), now=svc.clock.now(),
-                    settings=svc.settings)
+            message = accounts.request_password_reset(
+                db, email=email, client=_client_key(request), now=now,
+                settings=svc.settings)
         except DomainError as exc:
+            discard(db, exc)
             return render(request, viewer, "forgot.html", anon_form=True,
                           status=exc.status_code, email=email, error=exc.detail)
         return _notice(request, viewer, N_("Passwort vergessen"), message)
@@ -205,16 +210,16 @@ class AccountPages(PageController):
                       min_password=MIN_PASSWORD_LENGTH)
 
     @post("/passwort/neu", sync_to_thread=True)
-    def reset(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+    def reset(self, request: Request[Any, Any, Any], db: Session, now: datetime, viewer: Viewer,
               data: FormData) -> Response[Any]:
         check_csrf(None if viewer.anon_csrf_is_new else viewer.anon_csrf, data)
         token = field_value(data, "token")
         try:
-            with transaction(svc.db) as db:
-                device = accounts.reset_password(db, token=token,
-                                                 password=str(data.get("passwort", "")),
-                                                 now=svc.clock.now())
+            device = accounts.reset_password(db, token=token,
+                                             password=str(data.get("passwort", "")),
+                                             now=now)
         except DomainError as exc:
+            discard(db, exc)
             return render(request, viewer, "reset.html", anon_form=True,
                           status=exc.status_code, token=token, error=exc.detail,
                           min_password=MIN_PASSWORD_LENGTH)

@@ -32,9 +32,9 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DBAPIError
 
 from booking import formatting
-from booking.api.deps import Services, services
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.db import transaction
+from booking.deps import Services, services
 from booking.errors import (
     DomainError,
     Unauthorized,
@@ -60,6 +60,7 @@ DEVICE_COOKIE = "raumplan_device"
 ANON_CSRF_COOKIE = "raumplan_csrf"
 LANG_COOKIE = "raumplan_lang"
 HOME_AFTER_LOGIN = "/meine-anfragen"
+STAFF_HOME = "/verwaltung"
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # Ids in paths: bounded, so a huge number is a 400 page, not a database overflow.

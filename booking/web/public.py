@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from litestar import Request, get
 from litestar.response import Template
+from sqlalchemy.orm import Session
 
 from booking import formatting
-from booking.api.deps import Services
 from booking.errors import (
     InvalidInput,
 )
@@ -37,16 +37,15 @@ class PublicPages(PageController):
     path = "/"
 
     @get("/", sync_to_thread=True)
-    def home(self, request: Request[Any, Any, Any], svc: Services,
+    def home(self, request: Request[Any, Any, Any], read_db: Session,
              viewer: Viewer) -> Template:
-        with svc.read_db() as db:
-            centres = catalogue.list_centres(db)
-            counts = {c.id: len(catalogue.list_rooms(db, centre_id=c.id)) for c in centres}
+        centres = catalogue.list_centres(read_db)
+        counts = {c.id: len(catalogue.list_rooms(read_db, centre_id=c.id)) for c in centres}
         return render(request, viewer, "home.html", nav="start", centres=centres,
                       counts=counts)
 
     @get("/raeume", sync_to_thread=True)
-    def rooms(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+    def rooms(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
               personen: str | None = None, barrierefrei: str | None = None,
               kueche: str | None = None, zentrum: str | None = None) -> Template:
         errors: dict[str, str] = {}
@@ -56,13 +55,12 @@ class PublicPages(PageController):
             if min_people is None:
                 errors["personen"] = N_("Bitte eine ganze Zahl ab 1 eingeben.")
         centre_id = parse_count(zentrum) if zentrum else None
-        with svc.read_db() as db:
-            centres = {c.id: c for c in catalogue.list_centres(db)}
-            found = catalogue.list_rooms(
-                db, centre_id=centre_id, min_capacity=min_people,
-                barrier_free=bool(barrierefrei) or None,
-                features=["kitchen"] if kueche else [])
-            rooms = [RoomView.of(r, centres[r.centre_id], viewer.lang) for r in found]
+        centres = {c.id: c for c in catalogue.list_centres(read_db)}
+        found = catalogue.list_rooms(
+            read_db, centre_id=centre_id, min_capacity=min_people,
+            barrier_free=bool(barrierefrei) or None,
+            features=["kitchen"] if kueche else [])
+        rooms = [RoomView.of(r, centres[r.centre_id], viewer.lang) for r in found]
         filters = {"personen": personen or "", "barrierefrei": bool(barrierefrei),
                    "kueche": bool(kueche), "zentrum": centre_id}
         return render(request, viewer, "rooms.html", status=400 if errors else 200,
@@ -70,26 +68,25 @@ class PublicPages(PageController):
                       filters=filters, errors=errors)
 
     @get("/raeume/{room_id:int}", sync_to_thread=True)
-    def room(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-             room_id: PageId, woche: str | None = None) -> Template:
-        with svc.read_db() as db:
-            room = catalogue.get_room(db, room_id)
-            centre = db.get_one(Centre, room.centre_id)
-            zone_name = centre.timezone
-            if woche:
-                monday = parse_iso_week(woche)
-                if monday is None:
-                    raise InvalidInput(N_("Bitte die Woche als Jahr-W-Woche angeben, "
-                                          "z. B. 2026-W49."))
-                if not in_horizon(monday):
-                    raise InvalidInput(HORIZON_MESSAGE)
-            else:
-                today = local_date(svc.clock.now(), zone_name)
-                monday = today - timedelta(days=today.weekday())
-            start = local_to_utc(monday, time(0), zone_name)
-            end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
-            busy, _free = availability.busy_and_free(db, viewer.actor, [room.id], start, end)
-            view = RoomView.of(room, centre, viewer.lang)
+    def room(self, request: Request[Any, Any, Any], read_db: Session, now: datetime,
+             viewer: Viewer, room_id: PageId, woche: str | None = None) -> Template:
+        room = catalogue.get_room(read_db, room_id)
+        centre = read_db.get_one(Centre, room.centre_id)
+        zone_name = centre.timezone
+        if woche:
+            monday = parse_iso_week(woche)
+            if monday is None:
+                raise InvalidInput(N_("Bitte die Woche als Jahr-W-Woche angeben, "
+                                      "z. B. 2026-W49."))
+            if not in_horizon(monday):
+                raise InvalidInput(HORIZON_MESSAGE)
+        else:
+            today = local_date(now, zone_name)
+            monday = today - timedelta(days=today.weekday())
+        start = local_to_utc(monday, time(0), zone_name)
+        end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
+        busy, _free = availability.busy_and_free(read_db, viewer.actor, [room.id], start, end)
+        view = RoomView.of(room, centre, viewer.lang)
         days = [DayRow(formatting.weekday_and_day(monday + timedelta(days=i), viewer.lang))
                 for i in range(7)]
         for b in busy:

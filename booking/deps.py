@@ -1,0 +1,103 @@
+"""What every handler, page or API, gets injected: the app's state (:class:`Services`), the
+request's unit of work (``db``), a read-only session (``read_db``) and the clock's reading
+(``now``).
+
+``db`` is one write transaction per request with the rules of :func:`booking.db.transaction`:
+committed when the handler returns (before the answer is sent, so a failed commit is an error
+answer, never a success the database does not hold), rolled back when it raises, and kept when
+a :class:`~booking.errors.DomainError` asks for it (a counted failed login). A page that catches
+a domain error to show it in the form calls :func:`discard` first, so nothing half-written is
+committed with the re-rendered form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from litestar import Request
+from litestar.di import Provide
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.clock import Clock
+from booking.db import PlainReader, finish_unit, open_unit
+from booking.errors import DomainError
+from booking.services.availability import AvailabilityCache
+from booking.settings import Settings
+
+R = TypeVar("R")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: sessionmaker[Session]
+    read_db: sessionmaker[Session]
+    clock: Clock
+    availability_cache: AvailabilityCache[Any]
+    plain: PlainReader | None = None
+    # SQLite reads are local and short: run them on the event loop and skip the hop to a
+    # worker thread, which costs more than the read itself. Other databases read in a thread.
+    inline_reads: bool = False
+
+    async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
+        if self.inline_reads:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(fn, *args)
+
+
+def services(request: Request[Any, Any, Any]) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def provide_now(svc: Services) -> datetime:
+    """One reading of the clock per request: every rule of the request sees the same instant."""
+    return svc.clock.now()
+
+
+async def provide_db(svc: Services) -> AsyncIterator[Session]:
+    session = open_unit(svc.db)
+    try:
+        yield session
+    except DomainError as exc:
+        await svc.run_read(_finish, session, exc.keep_changes)
+        raise
+    except BaseException:
+        await svc.run_read(_finish, session, False)
+        raise
+    else:
+        # SQLite: a short local commit, on the loop like its reads; PostgreSQL: in a thread.
+        await svc.run_read(_finish, session, True)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    finish_unit(session, commit=commit)
+
+
+async def provide_read_db(svc: Services) -> AsyncIterator[Session]:
+    session = svc.read_db()
+    try:
+        yield session
+    finally:
+        await svc.run_read(session.close)
+
+
+def discard(db: Session, exc: DomainError) -> None:
+    """What the failed call wrote goes, unless the error asks to keep it; for a page that
+    answers a domain error with its form instead of raising it."""
+    if exc.keep_changes:
+        db.commit()
+    else:
+        db.rollback()
+
+
+DEPENDENCIES = {
+    "svc": Provide(services, sync_to_thread=False),
+    "now": Provide(provide_now, sync_to_thread=False),
+    "db": Provide(provide_db),
+    "read_db": Provide(provide_read_db),
+}
