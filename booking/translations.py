@@ -40,9 +40,10 @@ LANGUAGE_NAMES: Final = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar
 PACKAGE: Final = Path(__file__).parent
 LOCALE_DIR: Final = PACKAGE / "locale"
 DOMAIN: Final = "messages"
-# Where msgids live: Python code (``_``, ``N_``, ``gettext``, ``ngettext``) and page templates.
+# Where msgids live: Python code (``_``, ``N_``, ``Nn_``, ``gettext``, ``ngettext``) and page
+# templates.
 METHOD_MAP: Final = [("web/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-KEYWORDS: Final = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS: Final = {"_": None, "N_": None, "Nn_": (1, 2), "gettext": None, "ngettext": (1, 2)}
 
 Gettext = Callable[[str], str]
 HEADER_COMMENT: Final = (
@@ -53,6 +54,12 @@ HEADER_COMMENT: Final = (
 def N_(message: str) -> str:
     """Marks a msgid that is translated later (stored in a table, passed to a template)."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a msgid with a plural (a sentence that says a number ``n``), translated later
+    with ``ngettext``: extracted as one entry with a form per plural category."""
+    return singular, plural
 
 
 def catalogue_path(lang: str) -> Path:

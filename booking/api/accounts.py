@@ -10,6 +10,7 @@ from litestar import Controller, Request, delete, get, post
 from booking.api import convert
 from booking.api import schemas as s
 from booking.api.deps import Services
+from booking.api.problems import answer_language
 from booking.db import transaction
 from booking.permissions import Actor, require_login
 from booking.services import accounts, privacy
@@ -30,10 +31,10 @@ class AccountController(Controller):
         account; a link to confirm the address comes by mail, and rooms can be requested once
         it is opened (``POST /api/register/confirm``). Throttled per client."""
         with transaction(svc.db) as db:
-            return s.Accepted(detail=accounts.register(
+            return convert.accepted(accounts.register(
                 db, email=data.email, password=data.password, display_name=data.display_name,
                 language=data.language, client=client_key(request), now=svc.clock.now(),
-                settings=svc.settings))
+                settings=svc.settings), answer_language(request, data.language))
 
     @post("/register/confirm", sync_to_thread=True, status_code=200)
     def confirm(self, svc: Services, data: s.ConfirmIn) -> s.PersonOut:
@@ -48,9 +49,9 @@ class AccountController(Controller):
         """Mail a link to set a new password (the answer does not tell whether the address
         has an account). Throttled per client."""
         with transaction(svc.db) as db:
-            return s.Accepted(detail=accounts.request_password_reset(
+            return convert.accepted(accounts.request_password_reset(
                 db, email=data.email, client=client_key(request), now=svc.clock.now(),
-                settings=svc.settings))
+                settings=svc.settings), answer_language(request))
 
     @post("/password-reset/confirm", sync_to_thread=True, status_code=200)
     def reset(self, svc: Services, data: s.ResetIn) -> s.ResetOut:

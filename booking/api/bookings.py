@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from booking.api import convert
 from booking.api import schemas as s
 from booking.api.deps import Services, bearer_token, caller_and_versions, services
+from booking.api.problems import answer_language
 from booking.db import transaction
 from booking.errors import InvalidInput
 from booking.permissions import Actor
@@ -26,7 +27,8 @@ class BookingController(Controller):
     tags = ["bookings"]
 
     @post("/", sync_to_thread=True)
-    def create(self, svc: Services, actor: Actor, data: s.BookingIn) -> s.BookingOut:
+    def create(self, svc: Services, actor: Actor, request: Request[Any, Any, Any],
+               data: s.BookingIn) -> s.BookingOut:
         """A programme slot, group series or closure; a recurrence as RRULE in local time."""
         with transaction(svc.db) as db:
             result = bookings.create_booking(
@@ -34,7 +36,8 @@ class BookingController(Controller):
                 start=data.starts_at, end=data.ends_at, now=svc.clock.now(), rrule=data.rrule,
                 until=data.until, exdates=data.exdates, offer_id=data.offer_id,
                 group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
-            return convert.booking(result.booking, result.skipped)
+            lang = answer_language(request)
+            return convert.booking(result.booking, [m.render(lang) for m in result.skipped])
 
     @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, svc: Services, actor: Actor, booking_id: s.Id,
@@ -118,5 +121,5 @@ class AvailabilityController(Controller):
         with svc.read_db() as db:
             room_ids = availability.room_ids_of_centre(db, centre_id)
             if not room_ids:
-                raise InvalidInput("The centre has no rooms.")
+                raise InvalidInput("centre_no_rooms")
             return _availability(db, actor, room_ids, start, end)

@@ -13,6 +13,7 @@ from booking.errors import (
     DomainError,
     Forbidden,
 )
+from booking.messages import Message
 from booking.permissions import Actor
 from booking.services import rentals
 from booking.translations import N_
@@ -33,13 +34,10 @@ from booking.web.views import (
 
 # --- staff pages ---------------------------------------------------------------------------
 
-NOT_STAFF = N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden.")
-
-
 def require_staff_viewer(viewer: Viewer) -> Actor:
     actor = require_viewer(viewer)
     if not actor.is_any_staff:
-        raise Forbidden(NOT_STAFF)
+        raise Forbidden("not_staff_pages")
     return actor
 
 
@@ -57,7 +55,8 @@ class StaffPages(PageController):
         return self._inbox(request, svc, viewer, notice=notice)
 
     def _inbox(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
-               notice: tuple[str, int | None] | None = None, error: str | None = None,
+               notice: tuple[str, int | None] | None = None,
+               error: str | Message | None = None,
                error_for: int | None = None, reason: str = "",
                status: int = 200) -> Template:
         actor = require_staff_viewer(viewer)
@@ -79,7 +78,7 @@ class StaffPages(PageController):
             with transaction(svc.db) as db:
                 rentals.confirm(db, actor, booking_id, svc.clock.now())
         except DomainError as exc:
-            return self._inbox(request, svc, viewer, error=exc.detail, error_for=booking_id,
+            return self._inbox(request, svc, viewer, error=exc.message, error_for=booking_id,
                                status=exc.status_code)
         return redirect("/verwaltung/anfragen", bestaetigt=booking_id)
 
@@ -93,6 +92,6 @@ class StaffPages(PageController):
             with transaction(svc.db) as db:
                 rentals.decline(db, actor, booking_id, reason, svc.clock.now())
         except DomainError as exc:
-            return self._inbox(request, svc, viewer, error=exc.detail, error_for=booking_id,
+            return self._inbox(request, svc, viewer, error=exc.message, error_for=booking_id,
                                reason=reason, status=exc.status_code)
         return redirect("/verwaltung/anfragen", abgelehnt=booking_id)
