@@ -219,6 +219,7 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "latest_end": N_("Vermietungen von %(room)s müssen um %(time)s Uhr enden (Hausregeln)."),
     "holiday_closed": N_("Das Stadtteilzentrum ist am %(day)s geschlossen (%(holiday)s)."),
     "room_closed": N_("%(room)s ist zu dieser Zeit geschlossen (%(title)s)."),
+    "house_rules": N_("Ende spätestens %(end)s Uhr; Ruhezeit ab %(quiet)s Uhr"),
     "purpose_missing": N_("Bitte sagen Sie, wofür der Raum gebraucht wird."),
     "rules_broken": N_("Die Anfrage verstößt gegen die Regeln des Stadtteilzentrums: "
                        "%(problems)s"),
@@ -285,9 +286,19 @@ STATUS_WORDS: Final = {
 }
 
 
-def status_word(status: str) -> Word | str:
-    word = STATUS_WORDS.get(str(status))
-    return Word(word) if word else str(status)
+@dataclass(frozen=True)
+class Status:
+    """A booking's state: the code (``confirmed``) for API clients, the word in a sentence."""
+
+    value: str
+
+
+def status_word(status: str) -> Status:
+    return Status(str(status))
+
+
+# The wrappers whose written form depends on the reader's language.
+SAID: Final = (Span, Money, Word, Holiday, Joined, Message, Status)
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
@@ -311,6 +322,11 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
         return original % words if words else original
 
 
+def say(value: Any, lang: str) -> str:
+    """One parameter value written for a reader of ``lang`` (also used by the mails)."""
+    return _word(value, lang)
+
+
 def _word(value: Any, lang: str) -> str:
     # Imported here: ``formatting`` needs ``timeutil``, which raises domain errors, which
     # carry messages.
@@ -331,6 +347,9 @@ def _word(value: Any, lang: str) -> str:
             return formatting.money(cents, lang)
         case Holiday(day, subdivision):
             return formatting.holiday_name(day, lang, subdivision) or ""
+        case Status(status):
+            word = STATUS_WORDS.get(status)
+            return translations(lang).gettext(word) if word else status
         case Joined(items, sep):
             return sep.join(_word(item, lang) for item in items)
         case Word(msgid):
@@ -358,6 +377,8 @@ def _json(value: Any, lang: str | None = None) -> Any:
             return msgid
         case Holiday(day, subdivision):
             return {"day": day.isoformat(), "subdivision": subdivision}
+        case Status(status):
+            return status
         case Joined(items, _):
             return [_json(item, lang) for item in items]
         case Message():

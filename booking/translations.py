@@ -11,7 +11,7 @@ The catalogues are compiled in memory when a language is first used (``read_po``
 ``pip install -e .`` works at once. Fuzzy or empty entries fall back to the German msgid.
 
 ``python -m booking.translations`` extracts the msgids from the code (``_()``, ``N_()``) and the
-page templates (``_()``, ``{% trans %}``) and merges them into every catalogue, as
+page and mail templates (``_()``, ``{% trans %}``) and merges them into every catalogue, as
 ``pybabel extract`` + ``pybabel update`` would.
 """
 
@@ -42,7 +42,8 @@ LOCALE_DIR: Final = PACKAGE / "locale"
 DOMAIN: Final = "messages"
 # Where msgids live: Python code (``_``, ``N_``, ``Nn_``, ``gettext``, ``ngettext``) and page
 # templates.
-METHOD_MAP: Final = [("web/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+METHOD_MAP: Final = [("web/templates/**.html", "jinja2.ext:babel_extract"),
+                     ("mail_templates/**.txt", "jinja2.ext:babel_extract"), ("**.py", "python")]
 KEYWORDS: Final = {"_": None, "N_": None, "Nn_": (1, 2), "gettext": None, "ngettext": (1, 2)}
 
 Gettext = Callable[[str], str]

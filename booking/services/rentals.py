@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyViolation
-from booking.messages import Holiday, Joined, Message, status_word
+from booking.messages import Holiday, Joined, Message, Money, Span, status_word
 from booking.models import (
     Booking,
     BookingKind,
@@ -44,10 +44,10 @@ from booking.services.conflicts import (
 from booking.services.locking import lock_booking, lock_rooms, lock_rooms_of_booking
 from booking.timeutil import (
     check_span,
-    format_range,
     minutes_of_day,
     to_local,
 )
+from booking.translations import N_
 
 
 def format_eur(cents: int) -> str:
@@ -166,13 +166,23 @@ def _rental(session: Session, booking_id: int) -> Booking:
     return booking
 
 
+def house_rules_message(room: Room) -> Joined:
+    """The house rules as a mail says them: the times in the reader's language, the rules
+    staff wrote as they wrote them."""
+    times = Message("house_rules", {"end": clock_time(room.latest_end_minute),
+                                    "quiet": clock_time(room.quiet_from_minute)})
+    return Joined((times, *(r for r in (room.cleaning_rules, room.house_rules) if r)), "; ")
+
+
 def _mail_context(session: Session, booking: Booking, centre: Centre, reason: str = "") -> dict[
         str, object]:
+    """What the rental mails say; times and money are written in each recipient's language
+    (``booking.mailer.render``)."""
     occ = booking.occurrences[0]
     return {
         "booking_id": booking.id, "room": occ.room.name, "centre": centre.name,
-        "when": format_range(occ.starts_at, occ.ends_at, centre.timezone),
-        "fee": format_eur(booking.fee_cents), "rules": house_rules_text(occ.room),
+        "when": Span(occ.starts_at, occ.ends_at, centre.timezone),
+        "fee": Money(booking.fee_cents), "rules": house_rules_message(occ.room),
         "reason": reason, "purpose": booking.purpose or "", "people": booking.expected_people or 0,
         # The page of the request (the mailer makes it a link on the configured base URL).
         "path": f"/meine-anfragen/{booking.id}",
@@ -275,7 +285,7 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
 def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id: int,
              now: datetime) -> None:
     """Decline the pending requests that overlap a confirmed one, with a reason."""
-    reason = "Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben."
+    reason = TAKEN_BY_ANOTHER
     for occ in losers:
         booking = occ.booking
         if booking.status != BookingStatus.PENDING:
@@ -285,6 +295,11 @@ def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id:
         record(session, now, staff_id, "booking", booking.id, "declined",
                status=["pending", "declined"], reason=reason, because_of=won)
         _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason)
+
+
+# The reason given when another request got the room: a msgid, so each resident's mail says it
+# in their language (``booking.mailer.render`` translates a reason that is one).
+TAKEN_BY_ANOTHER = N_("Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben.")
 
 
 def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
