@@ -198,7 +198,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         with transaction(factory) as session:
             centre = session.scalar(select(Centre).where(Centre.slug == args.centre))
             if centre is None:
-                raise NotFound(f"There is no centre {args.centre!r}.")
+                raise NotFound("no_centre_named", slug=args.centre)
             run = planning.queue_plan(session, None, centre_id=centre.id, week=args.week,
                                       now=clock.now(), time_limit=args.time_limit,
                                       seed=args.seed)
@@ -227,8 +227,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 admin = session.scalar(select(PersonRole.person_id).where(
                     PersonRole.role == Role.ADMIN))
                 if admin is None:
-                    raise NotFound("Publishing from the command line needs an admin account "
-                                   "(raumplan user add --role admin).")
+                    raise NotFound("admin_needed_cli")
                 actor = Actor(person_id=admin, roles=frozenset({("admin", None)}))
                 planning.publish(session, actor, run_id, clock.now(),
                                  acknowledge_unmet=args.acknowledge_unmet)

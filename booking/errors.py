@@ -2,16 +2,17 @@
 problem responses (``booking.api.problems``), and the pages into an error text.
 
 Raise them with a message code and its parameters (``booking.messages``):
-``raise PolicyViolation("min_notice", hours=72)``. The code, the parameters and the sentence in
-the reader's language go into the answer; ``keep_changes`` is no parameter but an instruction to
-the transaction. (Call sites that still pass an English sentence are being converted; a sentence
-that is no code is passed through as it is.)"""
+``raise PolicyViolation("min_notice", n=72)``. The code, the parameters and the sentence in the
+reader's language go into the answer. Two keywords are no parameters: ``keep_changes`` tells
+the transaction to keep what it wrote, ``extra`` adds fields to the problem answer
+(``retry_after``, ``conflicts``, …)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from booking.messages import Message, is_code
+from booking.messages import Message
 from booking.translations import DEFAULT_LANGUAGE
 
 
@@ -19,24 +20,28 @@ class DomainError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, code: str, *, keep_changes: bool = False, **params: Any) -> None:
+    def __init__(self, code: str, *, keep_changes: bool = False,
+                 extra: Mapping[str, Any] | None = None, **params: Any) -> None:
         super().__init__(code)
-        self.message: Message | str = Message(code, params) if is_code(code) else code
-        # The German sentence (logs, the command line); answers use ``text(lang)``.
-        self.detail = self.text(DEFAULT_LANGUAGE)
-        # Extra fields of the problem answer (``retry_after``, ``problems``, …).
-        self.extra = params
+        self.message = Message(code, params)
+        # Extra fields of the problem answer besides code, params and detail.
+        self.extra = dict(extra or {})
         # True when what the transaction wrote must stay although the request fails (a failed
         # login attempt is counted, then refused).
         self.keep_changes = keep_changes
 
     @property
-    def code(self) -> str | None:
-        return self.message.code if isinstance(self.message, Message) else None
+    def code(self) -> str:
+        return self.message.code
+
+    @property
+    def detail(self) -> str:
+        """The German sentence, for logs and the command line; answers use ``text(lang)``."""
+        return self.text(DEFAULT_LANGUAGE)
 
     def text(self, lang: str) -> str:
         """The message in ``lang``."""
-        return self.message.render(lang) if isinstance(self.message, Message) else self.message
+        return self.message.render(lang)
 
 
 class InvalidInput(DomainError):

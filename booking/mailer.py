@@ -22,6 +22,7 @@ import os
 import re
 import smtplib
 import ssl
+import textwrap
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,23 +34,23 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from jinja2 import DictLoader, Environment, Undefined
+from jinja2 import Environment, FileSystemLoader, Undefined
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.db import transaction
+from booking.messages import SAID, say
 from booking.models.mail import OutboxMail
 from booking.models.persons import Person
 from booking.settings import Settings
 from booking.timeutil import require_aware
+from booking.translations import pick_language, translations
 
 log = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died mid-send; another may take the mail.
 CLAIM_TIMEOUT: Final = timedelta(minutes=10)
 SMTP_TIMEOUT_SECONDS: Final = 30.0
-LANGUAGES: Final = ("de", "en")
-DEFAULT_LANGUAGE: Final = "de"
 # Set in ``session.info`` by enqueue; read (and cleared) by the after-commit listener.
 _QUEUED_FLAG: Final = "raumplan_mail_queued"
 _MAX_ERROR_CHARS: Final = 2000
@@ -70,338 +71,50 @@ class MailKind(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------
-# Texts. Jinja2 with the default Undefined: a missing context key renders as empty text and is
-# false in an ``{% if %}``, so a caller that lacks e.g. the fee still gets a sensible mail.
-# Each mail template's first line is the subject, the rest the body. Names starting with "_"
-# are pieces the mails include.
+# Texts: one Jinja2 template per kind in ``booking/mail_templates``, its sentences German msgids
+# in ``{% trans %}`` blocks, said in the recipient's language through the gettext catalogues
+# (``booking.translations``; ``python -m booking.translations`` extracts them). The default
+# Undefined: a missing context key renders as empty text and is false in an ``{% if %}``, so a
+# caller that lacks e.g. the fee still gets a sensible mail. A template's first line is the
+# subject, the rest the body; names starting with "_" are pieces the mails include.
 
-_TEMPLATES: Final[dict[str, str]] = {
-    "_subject_detail": (
-        "{% if room %} – {{ room }}{% endif %}{% if when %}, {{ when }}{% endif %}"
-    ),
-    # -- German ---------------------------------------------------------------------------
-    "de/_greeting": "{% if recipient %}Hallo {{ recipient }},{% else %}Guten Tag,{% endif %}",
-    "de/_details": """\
-{% if booking_id %}Anfrage-Nr.:  {{ booking_id }}
-{% endif %}{% if room %}Raum:         {{ room }}{% if centre %} ({{ centre }}){% endif %}
-{% endif %}{% if when %}Zeit:         {{ when }}
-{% endif %}{% if purpose %}Anlass:       {{ purpose }}
-{% endif %}{% if people %}Personen:     {{ people }}
-{% endif %}""",
-    "de/_signature": """\
-Viele Grüße
-{% if centre %}Ihr Team {{ centre }}{% else %}Ihr Raumplan-Team{% endif %}
+TEMPLATE_DIR: Final = Path(__file__).parent / "mail_templates"
+# Plain-text lines stay short enough for every mail reader; a link is never broken.
+_LINE_WIDTH: Final = 76
 
-Diese Nachricht wurde automatisch versendet.
-""",
-    "de/request_received": """\
-Ihre Raumanfrage ist eingegangen{% include "_subject_detail" %}
-{% include "de/_greeting" %}
 
-vielen Dank für Ihre Anfrage! Sie ist bei uns eingegangen, und wir melden uns, sobald wir
-sie geprüft haben – in der Regel innerhalb weniger Werktage.
+def _paragraph(text: str) -> str:
+    return textwrap.fill(" ".join(text.split()), width=_LINE_WIDTH, break_long_words=False,
+                         break_on_hyphens=False)
 
-{% include "de/_details" %}
-Bitte beachten Sie: Der Raum ist erst reserviert, wenn wir Ihre Anfrage bestätigt haben.
-{% if url %}
-Ihre Anfrage können Sie jederzeit hier ansehen oder zurückziehen:
-{{ url }}
-{% endif %}
-{% include "de/_signature" %}""",
-    "de/request_confirmed": """\
-Ihre Raumanfrage wurde bestätigt{% include "_subject_detail" %}
-{% include "de/_greeting" %}
-
-wir freuen uns, Ihnen mitteilen zu können: Ihre Raumanfrage ist bestätigt. Der Raum ist für
-Sie reserviert.
-
-{% include "de/_details" %}{% if fee %}
-Nutzungsentgelt: {{ fee }}
-{% endif %}{% if rules %}
-Damit sich alle in unseren Räumen wohlfühlen, bitten wir Sie, diese Regeln zu beachten:
-
-{{ rules }}
-{% endif %}
-Wenn Sie den Raum in Eigenregie nutzen, schicken wir Ihnen den Zugangscode für die Tür
-rechtzeitig vor dem Termin in einer eigenen Nachricht.
-{% if url %}
-Ihre Buchung finden Sie hier:
-{{ url }}
-{% endif %}
-Sollten Sie den Raum doch nicht brauchen, sagen Sie bitte möglichst früh ab – dann können
-ihn andere nutzen.
-
-{% include "de/_signature" %}""",
-    "de/request_declined": """\
-Ihre Raumanfrage wurde leider abgelehnt{% include "_subject_detail" %}
-{% include "de/_greeting" %}
-
-leider können wir Ihre Raumanfrage nicht bestätigen.
-
-{% include "de/_details" %}{% if reason %}
-Begründung:
-{{ reason }}
-{% endif %}
-Das tut uns leid. Vielleicht passt ein anderer Termin oder ein anderer Raum – sprechen Sie uns
-gerne an oder stellen Sie eine neue Anfrage.
-{% if url %}
-{{ url }}
-{% endif %}
-{% include "de/_signature" %}""",
-    "de/request_cancelled": """\
-Ihre Buchung wurde storniert{% include "_subject_detail" %}
-{% include "de/_greeting" %}
-
-Ihre Buchung wurde storniert; der Raum ist für diesen Termin nicht mehr für Sie reserviert.
-
-{% include "de/_details" %}{% if reason %}
-Grund:
-{{ reason }}
-{% endif %}
-Wenn Sie Fragen dazu haben oder einen neuen Termin suchen, melden Sie sich gerne bei uns.
-{% if url %}
-{{ url }}
-{% endif %}
-{% include "de/_signature" %}""",
-    "de/staff_new_request": """\
-Neue Raumanfrage{% include "_subject_detail" %}
-Hallo Team{% if centre %} {{ centre }}{% endif %},
-
-es ist eine neue Raumanfrage eingegangen, die auf Ihre Prüfung wartet.
-
-{% include "de/_details" %}{% if requester %}
-Angefragt von: {{ requester }}
-{% endif %}{% if url %}
-Zur Anfrage (bestätigen oder ablehnen):
-{{ url }}
-{% endif %}
-
-Diese Nachricht wurde automatisch von Raumplan versendet.
-""",
-    "de/confirm_address": """\
-Bitte bestätigen Sie Ihre E-Mail-Adresse für Raumplan
-{% include "de/_greeting" %}
-
-Sie haben bei Raumplan, der Raumvermietung der Bielefelder Stadtteilzentren, ein Konto mit
-dieser E-Mail-Adresse angelegt. Bitte bestätigen Sie die Adresse über diesen Link; danach
-können Sie Räume anfragen:
-
-{{ url }}
-
-Der Link gilt {{ hours }} Stunden und nur einmal. Wenn Sie kein Konto angelegt haben, müssen
-Sie nichts tun: Ohne Bestätigung kann das Konto keine Räume anfragen.
-
-{% include "de/_signature" %}""",
-    "de/address_taken": """\
-Jemand wollte sich mit Ihrer E-Mail-Adresse bei Raumplan registrieren
-{% include "de/_greeting" %}
-
-gerade wurde versucht, mit Ihrer E-Mail-Adresse ein neues Konto bei Raumplan anzulegen. Zu
-dieser Adresse gibt es aber schon ein Konto, und daran hat sich nichts geändert.
-
-Waren Sie das und haben Ihr Passwort vergessen, oder ist Ihr Konto noch nicht bestätigt?
-Hier können Sie ein neues Passwort setzen; damit ist auch Ihre Adresse bestätigt:
-{{ url }}
-
-Wenn Sie das nicht waren, müssen Sie nichts tun.
-
-{% include "de/_signature" %}""",
-    "de/password_reset": """\
-Neues Passwort für Raumplan
-{% include "de/_greeting" %}
-
-für Ihr Konto bei Raumplan wurde ein neues Passwort angefordert. Über diesen Link können
-Sie es setzen:
-
-{{ url }}
-
-Der Link gilt {{ minutes }} Minuten und nur einmal. Danach sind alle bisherigen Anmeldungen
-beendet. Wenn Sie kein neues Passwort angefordert haben, müssen Sie nichts tun: Ihr Passwort
-bleibt, wie es ist.
-
-{% include "de/_signature" %}""",
-    "de/login_failures": """\
-Fehlgeschlagene Anmeldungen bei Ihrem Raumplan-Konto
-{% include "de/_greeting" %}
-
-in den letzten {{ minutes }} Minuten wurde {{ failures }}-mal vergeblich versucht, sich mit
-Ihrer E-Mail-Adresse bei Raumplan anzumelden. Neue Geräte können sich darum für
-{{ minutes }} Minuten nicht anmelden. Auf Geräten, auf denen Sie schon angemeldet waren,
-können Sie sich weiter anmelden.
-
-Waren Sie das nicht, versucht vielleicht jemand, Ihr Passwort zu erraten. Ein neues, sicheres
-Passwort setzen Sie hier:
-{{ url }}
-
-{% include "de/_signature" %}""",
-    # -- English --------------------------------------------------------------------------
-    "en/_greeting": "{% if recipient %}Hello {{ recipient }},{% else %}Hello,{% endif %}",
-    "en/_details": """\
-{% if booking_id %}Request no.:  {{ booking_id }}
-{% endif %}{% if room %}Room:         {{ room }}{% if centre %} ({{ centre }}){% endif %}
-{% endif %}{% if when %}Time:         {{ when }}
-{% endif %}{% if purpose %}Purpose:      {{ purpose }}
-{% endif %}{% if people %}People:       {{ people }}
-{% endif %}""",
-    "en/_signature": """\
-Kind regards
-{% if centre %}The team at {{ centre }}{% else %}The Raumplan team{% endif %}
-
-This message was sent automatically.
-""",
-    "en/request_received": """\
-We have received your room request{% include "_subject_detail" %}
-{% include "en/_greeting" %}
-
-thank you for your request! We have received it and will get back to you once we have
-looked at it – usually within a few working days.
-
-{% include "en/_details" %}
-Please note: the room is only reserved for you once we have confirmed your request.
-{% if url %}
-You can view or withdraw your request here at any time:
-{{ url }}
-{% endif %}
-{% include "en/_signature" %}""",
-    "en/request_confirmed": """\
-Your room request has been confirmed{% include "_subject_detail" %}
-{% include "en/_greeting" %}
-
-good news: your room request is confirmed and the room is reserved for you.
-
-{% include "en/_details" %}{% if fee %}
-Fee: {{ fee }}
-{% endif %}{% if rules %}
-So that everyone feels at home in our rooms, please follow these rules:
-
-{{ rules }}
-{% endif %}
-If you are using the room on your own (self-managed), we will send you the door access code
-in a separate message in good time before your booking.
-{% if url %}
-You can find your booking here:
-{{ url }}
-{% endif %}
-If you no longer need the room, please cancel as early as possible so that others can use it.
-
-{% include "en/_signature" %}""",
-    "en/request_declined": """\
-Unfortunately, your room request was declined{% include "_subject_detail" %}
-{% include "en/_greeting" %}
-
-unfortunately we cannot confirm your room request.
-
-{% include "en/_details" %}{% if reason %}
-Reason:
-{{ reason }}
-{% endif %}
-We are sorry. Perhaps another time or another room would work – feel free to get in touch
-or send a new request.
-{% if url %}
-{{ url }}
-{% endif %}
-{% include "en/_signature" %}""",
-    "en/request_cancelled": """\
-Your booking has been cancelled{% include "_subject_detail" %}
-{% include "en/_greeting" %}
-
-your booking has been cancelled; the room is no longer reserved for you at this time.
-
-{% include "en/_details" %}{% if reason %}
-Reason:
-{{ reason }}
-{% endif %}
-If you have any questions or would like to find another time, please get in touch.
-{% if url %}
-{{ url }}
-{% endif %}
-{% include "en/_signature" %}""",
-    "en/staff_new_request": """\
-New room request{% include "_subject_detail" %}
-Hello {% if centre %}{{ centre }} {% endif %}team,
-
-a new room request has arrived and is waiting for your review.
-
-{% include "en/_details" %}{% if requester %}
-Requested by: {{ requester }}
-{% endif %}{% if url %}
-Open the request (confirm or decline):
-{{ url }}
-{% endif %}
-
-This message was sent automatically by Raumplan.
-""",
-    "en/confirm_address": """\
-Please confirm your e-mail address for Raumplan
-{% include "en/_greeting" %}
-
-you have created an account with this e-mail address at Raumplan, the room rental of
-Bielefeld's neighbourhood centres. Please confirm the address with this link; then you can
-request rooms:
-
-{{ url }}
-
-The link is valid for {{ hours }} hours and once only. If you did not create an account, you
-need not do anything: without confirmation the account cannot request rooms.
-
-{% include "en/_signature" %}""",
-    "en/address_taken": """\
-Someone tried to register at Raumplan with your e-mail address
-{% include "en/_greeting" %}
-
-someone has just tried to create a new Raumplan account with your e-mail address. There is
-already an account for this address, and nothing about it has changed.
-
-Was it you, and have you forgotten your password, or is your account not confirmed yet?
-You can set a new password here; that confirms your address too:
-{{ url }}
-
-If it was not you, you need not do anything.
-
-{% include "en/_signature" %}""",
-    "en/password_reset": """\
-A new password for Raumplan
-{% include "en/_greeting" %}
-
-a new password has been requested for your Raumplan account. You can set it with this link:
-
-{{ url }}
-
-The link is valid for {{ minutes }} minutes and once only. Afterwards all earlier logins are
-ended. If you did not ask for a new password, you need not do anything: your password stays
-as it is.
-
-{% include "en/_signature" %}""",
-    "en/login_failures": """\
-Failed logins to your Raumplan account
-{% include "en/_greeting" %}
-
-in the last {{ minutes }} minutes there were {{ failures }} failed attempts to log in to
-Raumplan with your e-mail address. New devices therefore cannot log in for {{ minutes }}
-minutes. On devices where you have logged in before, you can still log in.
-
-If this was not you, someone may be trying to guess your password. You can set a new, strong
-password here:
-{{ url }}
-
-{% include "en/_signature" %}""",
-}
 
 _env = Environment(
-    loader=DictLoader(_TEMPLATES),
+    loader=FileSystemLoader(TEMPLATE_DIR),
     undefined=Undefined,
     # Plain-text mail, not HTML: escaping would corrupt names like "Müller & Söhne".
     autoescape=False,  # noqa: S701
     keep_trailing_newline=True,
+    extensions=["jinja2.ext.i18n"],
 )
+_env.filters["para"] = _paragraph
 
 
 def render(kind: MailKind, language: str, context: Mapping[str, object]) -> tuple[str, str]:
-    """Subject and body of a mail of ``kind`` in ``language`` (German if unknown)."""
-    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    """Subject and body of a mail of ``kind`` in ``language`` (German if unknown).
+
+    Values that need the language to be written (a :class:`~booking.messages.Span` of time in
+    the centre's zone, :class:`~booking.messages.Money`, a nested message) are written here, in
+    the recipient's locale; a ``reason`` that is a msgid (the automatic one when another request
+    won the room) is translated, one a person wrote stays as written."""
+    lang = pick_language(language)
+    catalogue = translations(lang)
     # Jinja's Undefined covers absent keys; None is treated the same way.
-    values = {key: value for key, value in context.items() if value is not None}
-    text = _env.get_template(f"{lang}/{MailKind(kind).value}").render(values)
+    values: dict[str, object] = {key: say(value, lang) if isinstance(value, SAID) else value
+                                 for key, value in context.items() if value is not None}
+    if isinstance(values.get("reason"), str):
+        values["reason"] = catalogue.gettext(str(values["reason"]))
+    values.update(gettext=catalogue.gettext, ngettext=catalogue.ngettext)
+    text = _env.get_template(f"{MailKind(kind).value}.txt").render(values)
     subject_line, _, body = text.partition("\n")
     subject = " ".join(subject_line.split())[:_MAX_SUBJECT_CHARS]
     # Optional sections that rendered empty would leave gaps of several blank lines.
@@ -442,7 +155,8 @@ def enqueue(
     base = session.info.get(_LINK_BASE)
     if "url" not in values and isinstance(values.get("path"), str) and base:
         values["url"] = f"{base}{values['path']}"
-    subject, body = render(kind, to.language, values)
+    language = pick_language(to.language)
+    subject, body = render(kind, language, values)
     if to.id is None:
         session.flush()  # a person created in this same transaction needs its id
     mail = OutboxMail(
@@ -451,6 +165,7 @@ def enqueue(
         to_address=to.email,
         subject=subject,
         body=body,
+        language=language,
         attempts=0,
     )
     session.add(mail)
@@ -469,6 +184,7 @@ class _Claimed:
     to_address: str
     subject: str
     body: str
+    language: str = "de"
 
 
 def build_message(mail: _Claimed, settings: Settings) -> EmailMessage:
@@ -482,6 +198,7 @@ def build_message(mail: _Claimed, settings: Settings) -> EmailMessage:
         f"<raumplan.{mail.id}.{int(mail.created_at.timestamp())}@{_sender_domain(settings)}>"
     )
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
+    message["Content-Language"] = mail.language  # RFC 3282: screen readers pick the voice
     # Quoted-printable keeps the message 7-bit clean for any relay on the way.
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     return message
@@ -589,6 +306,7 @@ def _claim(
                 OutboxMail.to_address,
                 OutboxMail.subject,
                 OutboxMail.body,
+                OutboxMail.language,
             )
             .execution_options(synchronize_session=False)
         ).all()
@@ -599,6 +317,7 @@ def _claim(
             to_address=row.to_address,
             subject=row.subject,
             body=row.body,
+            language=row.language,
         )
         for row in rows
     ]

@@ -10,7 +10,8 @@ sentence.
 How to add a message:
 
 1. Add ``"code": N_("German sentence with %(name)s placeholders")`` to :data:`MESSAGES`
-   (a pair ``(N_(singular), N_(plural))`` when the sentence depends on the number ``n``).
+   (``Nn_(singular, plural)`` when the sentence says the number ``n``: the catalogue then
+   holds one form per plural category of each language).
 2. Raise it: ``raise PolicyViolation("min_notice", hours=72)``, or return
    ``Message("min_notice", {"hours": 72})``.
 3. Run ``python -m booking.translations`` and translate the new entries in
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
-from booking.translations import DEFAULT_LANGUAGE, N_, translations
+from booking.translations import DEFAULT_LANGUAGE, N_, Nn_, translations
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,23 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Holiday:
+    """The name of the public holiday on ``day`` in the centre's state, in the reader's
+    language (``booking.formatting.holiday_name``)."""
+
+    day: date
+    subdivision: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several parameters (sentences, names) written one after the other with ``sep``."""
+
+    items: tuple[Any, ...]
+    sep: str = " "
+
+
+@dataclass(frozen=True)
 class Message:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -61,14 +79,20 @@ class Message:
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return render(self.code, self.params, lang)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, lang: str | None = None) -> dict[str, Any]:
         """The code and parameters as plain JSON data, for API clients that write their own
-        sentence."""
-        return {"code": self.code, "params": {k: _json(v) for k, v in self.params.items()}}
+        sentence; with ``lang`` also the sentence (``detail``), nested messages' too."""
+        data = {"code": self.code,
+                "params": {k: _json(v, lang) for k, v in self.params.items()}}
+        if lang is not None:
+            data["detail"] = self.render(lang)
+        return data
 
 
-# code → German msgid. Keep the codes stable: API clients may switch on them.
+# code → German msgid. Keep the codes stable: API clients may switch on them. A pair is
+# (singular, plural) of a sentence that says the number ``n``; the catalogue picks the form.
 MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
+    # -- who may do what (booking.permissions) ----------------------------------------------
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
     # The term's application round (booking.services.terms).
@@ -88,7 +112,6 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                                    "%(known)s."),
     "priority_classes_catch_all": N_("Die letzte Prioritätsklasse muss ohne Bedingungen sein, "
                                      "damit jeder Antrag eine Klasse hat."),
-    "no_group": N_("Es gibt keine Gruppe Nr. %(nr)s."),
     "application_needs_group": N_("Ein Antrag wird für eine Gruppe gestellt, deren "
                                   "Ansprechperson Sie sind."),
     "term_not_open": N_("Die Saison ist im Status „%(current)s“; Anträge können jetzt nicht "
@@ -115,23 +138,223 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                                             "außerhalb der möglichen Zeitfenster."),
     "section_window": N_("Teil %(section)s: Ein Zeitfenster braucht einen Wochentag und eine "
                          "Anfangszeit vor der Endzeit."),
-    "no_room": N_("Es gibt keinen Raum Nr. %(nr)s."),
     "unknown_features": N_("Unbekannte Ausstattung: %(names)s."),
     "no_application": N_("Es gibt keinen Antrag Nr. %(nr)s."),
     "application_withdrawn": N_("Dieser Antrag wurde zurückgezogen."),
     "no_section": N_("Es gibt keinen Antragsteil Nr. %(nr)s."),
     "reason_needed": N_("Bitte geben Sie einen Grund an; die antragstellende Person liest ihn."),
+    "not_admin": N_("Das darf nur die Administration."),
+    "not_staff_pages": N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden."),
+    "address_unconfirmed": N_("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse: Öffnen Sie den "
+                              "Link in der E-Mail, die wir Ihnen geschickt haben."),
+    "not_resident": N_("Nur registrierte Anwohner*innen können Räume anfragen."),
+    "staff_only_persons": N_("Nur das Team darf Personen auflisten."),
+    # -- accounts (booking.services.accounts) -------------------------------------------------
+    "email_invalid": N_("Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. "
+                        "name@example.org."),
+    "password_too_short": Nn_("Das Passwort braucht mindestens %(n)s Zeichen.",
+                              "Das Passwort braucht mindestens %(n)s Zeichen."),
+    "password_too_long": Nn_("Das Passwort darf höchstens %(n)s Zeichen haben.",
+                             "Das Passwort darf höchstens %(n)s Zeichen haben."),
+    "password_personal": N_("Das Passwort darf nicht Ihre E-Mail-Adresse oder Ihr Name sein: "
+                            "Die kennen andere."),
+    "password_leaked": N_("Dieses Passwort steht auf einer Liste häufiger Passwörter aus "
+                          "Datenlecks, die Angreifer zuerst ausprobieren. Bitte wählen Sie ein "
+                          "anderes, z. B. mehrere Wörter, die nichts miteinander zu tun haben."),
+    "password_guessable": N_("Dieses Passwort ist zu leicht zu erraten (wiederholte Zeichen, "
+                             "eine Folge oder eine Tastaturreihe). Bitte wählen Sie ein anderes, "
+                             "z. B. mehrere Wörter, die nichts miteinander zu tun haben."),
+    "language_unknown": N_("Die Sprache muss eine dieser sein: %(languages)s."),
+    "email_taken": N_("Zu dieser E-Mail-Adresse gibt es schon ein Konto."),
+    "registered": N_("Vielen Dank. Wir haben eine E-Mail an %(email)s geschickt. Bitte öffnen "
+                     "Sie den Link darin, um Ihre Adresse zu bestätigen; danach können Sie "
+                     "Räume anfragen."),
+    "reset_requested": Nn_("Falls es zu %(email)s ein Konto gibt, haben wir eine E-Mail mit "
+                           "einem Link geschickt, mit dem Sie ein neues Passwort setzen können. "
+                           "Der Link gilt %(n)s Minute.",
+                           "Falls es zu %(email)s ein Konto gibt, haben wir eine E-Mail mit "
+                           "einem Link geschickt, mit dem Sie ein neues Passwort setzen können. "
+                           "Der Link gilt %(n)s Minuten."),
+    "link_invalid": N_("Dieser Link ist ungültig. Bitte kopieren Sie den ganzen Link aus der "
+                       "E-Mail."),
+    "link_used": N_("Dieser Link wurde schon benutzt."),
+    "link_expired": N_("Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an."),
+    "too_many_requests": N_("Zu viele Anfragen aus Ihrem Netz. Bitte versuchen Sie es in einer "
+                            "Stunde noch einmal."),
+    "too_many_logins": Nn_("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie %(n)s Minute "
+                           "und versuchen Sie es dann noch einmal.",
+                           "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie %(n)s "
+                           "Minuten und versuchen Sie es dann noch einmal."),
+    "login_wrong": N_("E-Mail-Adresse oder Passwort ist falsch."),
+    "role_needs_centre": N_("Ein Konto mit der Rolle %(role)s braucht --centre."),
+    "admin_needed_cli": N_("Veröffentlichen von der Kommandozeile braucht ein Administrations-"
+                           "Konto (raumplan user add --role admin)."),
+    # -- times (booking.timeutil, booking.recurrence) ----------------------------------------
+    "time_horizon": N_("Die Zeit liegt außerhalb der Jahre 2000–2099."),
+    "time_needs_offset": N_("Bei „%(what)s“ fehlt die Zeitzone, z. B. "
+                            "2026-12-01T18:00:00+01:00."),
+    "end_before_start": N_("Das Ende muss nach dem Beginn liegen."),
+    "zone_unknown": N_("Die Zeitzone %(zone)s ist unbekannt."),
+    "series_years": Nn_("Eine Serie darf höchstens %(n)s Jahr umfassen.",
+                        "Eine Serie darf höchstens %(n)s Jahre umfassen."),
+    "series_dates_overlap": N_("Die Termine dieser Serie überschneiden sich: %(first)s und "
+                               "%(second)s. Jeder Termin muss enden, bevor der nächste beginnt."),
+    "series_too_many": Nn_("Eine Serie darf höchstens %(n)s Termin haben.",
+                           "Eine Serie darf höchstens %(n)s Termine haben."),
+    "duration_not_positive": N_("Die Dauer muss größer als null sein."),
+    "series_needs_end": N_("Eine Serie braucht ein Ende: Geben Sie „until“ oder COUNT in der "
+                           "Regel an."),
+    "rule_unreadable": N_("Die Wiederholungsregel ist nicht lesbar: %(reason)s"),
+    "rule_no_dates": N_("Die Regel ergibt keinen einzigen Termin."),
+    "week_invalid": N_("Bitte die Woche als Jahr-W-Woche angeben, z. B. 2026-W49."),
+    "days_too_many": Nn_("Fragen Sie höchstens %(n)s Tag auf einmal ab.",
+                         "Fragen Sie höchstens %(n)s Tage auf einmal ab."),
+    # -- input (booking.web.forms, booking.api) ----------------------------------------------
+    "too_long": Nn_("Bitte höchstens %(n)s Zeichen eingeben.",
+                    "Bitte höchstens %(n)s Zeichen eingeben."),
+    "control_characters": N_("Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), "
+                             "die hier nicht erlaubt sind."),
+    "csrf_rejected": N_("Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das "
+                        "Formular-Sicherheitsmerkmal fehlte oder nicht passte. Bitte laden Sie "
+                        "die Seite neu und senden Sie das Formular noch einmal."),
+    "json_too_deep": Nn_("Der JSON-Inhalt ist tiefer als %(n)s Ebene verschachtelt.",
+                         "Der JSON-Inhalt ist tiefer als %(n)s Ebenen verschachtelt."),
+    "input_invalid": N_("Die Eingabe ist ungültig."),
+    "input_invalid_fields": N_("Die Eingabe ist ungültig: %(fields)s"),
+    # -- the framework's and the server's own answers (booking.api.problems) -----------------
+    "not_found": N_("Diese Seite oder dieses Objekt gibt es nicht."),
+    "method_not_allowed": N_("Diese Methode ist hier nicht erlaubt."),
+    "http_error": N_("Die Anfrage konnte nicht bearbeitet werden (HTTP %(status)s)."),
+    "server_error": N_("Bei uns ist etwas schiefgegangen; es wurde nichts gespeichert. Bitte "
+                       "versuchen Sie es noch einmal."),
+    "busy": N_("Die Datenbank war mit einer gleichzeitigen Änderung beschäftigt; es wurde "
+               "nichts gespeichert. Bitte versuchen Sie es noch einmal."),
+    # -- rooms and centres (booking.services.catalogue, availability) ------------------------
+    "no_centre": N_("Es gibt kein Stadtteilzentrum Nr. %(id)s."),
+    "no_centre_named": N_("Es gibt kein Stadtteilzentrum mit dem Kurznamen %(slug)s."),
+    "no_centre_rooms": N_("Es gibt kein Stadtteilzentrum Nr. %(id)s mit Räumen."),
+    "centre_no_rooms": N_("Das Stadtteilzentrum hat keine Räume."),
+    "no_room": N_("Es gibt keinen Raum Nr. %(id)s."),
+    "no_rooms": N_("Einige der Räume gibt es nicht."),
+    "no_room_in_centre": N_("Es gibt keinen Raum Nr. %(id)s in diesem Stadtteilzentrum."),
+    "slug_taken": N_("Der Kurzname %(slug)s ist schon vergeben."),
+    "features_unknown": N_("Unbekannte Ausstattung: %(unknown)s; bekannt sind %(known)s."),
+    "free_span_half": N_("Geben Sie free_from und free_to beide an oder keines von beiden."),
+    "capacity_zero": N_("Ein Raum fasst mindestens eine Person."),
+    "rental_bounds": N_("Die längste Vermietung darf nicht kürzer sein als die kürzeste."),
+    "door_kind": N_("Eine Tür ist vom Typ „entrance“ oder „room“."),
+    "door_other_centre": N_("Eine Tür öffnet nur Räume ihres eigenen Stadtteilzentrums."),
+    "theme_unknown": N_("Unbekanntes Thema %(theme)s; möglich sind %(known)s."),
+    "group_kind_unknown": N_("Die Art muss eine dieser sein: %(known)s."),
+    "no_group": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
+    "no_offer": N_("Es gibt kein Angebot Nr. %(id)s in diesem Stadtteilzentrum."),
+    "no_person": N_("Es gibt keine Person Nr. %(id)s."),
+    # -- rentals (booking.services.rentals): the rules a request can break -------------------
+    "not_rentable": N_("%(room)s kann nicht von Anwohner*innen gemietet werden."),
+    "people_none": N_("Mindestens eine Person muss kommen."),
+    "capacity": Nn_("In %(room)s hat höchstens %(n)s Person Platz; Sie erwarten %(people)s.",
+                    "In %(room)s haben höchstens %(n)s Personen Platz; Sie erwarten "
+                    "%(people)s."),
+    "min_notice": Nn_("Anfragen brauchen mindestens %(n)s Stunde Vorlauf.",
+                      "Anfragen brauchen mindestens %(n)s Stunden Vorlauf."),
+    "max_days_ahead": Nn_("Räume können höchstens %(n)s Tag im Voraus angefragt werden.",
+                          "Räume können höchstens %(n)s Tage im Voraus angefragt werden."),
+    "min_duration": Nn_("%(room)s wird für mindestens %(n)s Minute vermietet.",
+                        "%(room)s wird für mindestens %(n)s Minuten vermietet."),
+    "max_duration": Nn_("%(room)s wird für höchstens %(n)s Stunde vermietet.",
+                        "%(room)s wird für höchstens %(n)s Stunden vermietet."),
+    "same_day": N_("Eine Vermietung muss am selben Tag enden, an dem sie beginnt."),
+    "latest_end": N_("Vermietungen von %(room)s müssen um %(time)s Uhr enden (Hausregeln)."),
+    "holiday_closed": N_("Das Stadtteilzentrum ist am %(day)s geschlossen (%(holiday)s)."),
+    "room_closed": N_("%(room)s ist zu dieser Zeit geschlossen (%(title)s)."),
+    "house_rules": N_("Ende spätestens %(end)s Uhr; Ruhezeit ab %(quiet)s Uhr"),
+    "purpose_missing": N_("Bitte sagen Sie, wofür der Raum gebraucht wird."),
+    "rules_broken": N_("Die Anfrage verstößt gegen die Regeln des Stadtteilzentrums: "
+                       "%(problems)s"),
+    "decline_reason_missing": N_("Bitte geben Sie der Person einen Grund für die Ablehnung an."),
+    "no_rental": N_("Es gibt keine Mietanfrage Nr. %(id)s."),
+    "request_not_confirmable": N_("Anfrage Nr. %(id)s ist %(status)s und kann jetzt nicht "
+                                  "bestätigt werden."),
+    "request_not_declinable": N_("Anfrage Nr. %(id)s ist %(status)s und kann jetzt nicht "
+                                 "abgelehnt werden."),
+    "request_closed": N_("Anfrage Nr. %(id)s ist schon %(status)s."),
+    "rental_begun": N_("Eine Vermietung, die schon begonnen hat, kann nur das Team des "
+                       "Stadtteilzentrums stornieren."),
+    # -- occupied rooms (booking.services.conflicts, bookings) -------------------------------
+    "room_taken": N_("Der Raum ist am %(when)s schon belegt."),
+    "room_taken_by": N_("Der Raum ist am %(when)s schon belegt: %(names)s."),
+    "occupant": N_("„%(title)s“ %(when)s (Buchung %(id)s)"),
+    "room_taken_meanwhile": N_("Der Raum wurde inzwischen vergeben; bitte sehen Sie noch einmal "
+                               "nach."),
+    # -- staff bookings (booking.services.bookings) ------------------------------------------
+    "booking_kind": N_("Buchungen des Teams sind vom Typ programme, group oder closure; "
+                       "Anwohner*innen fragen Räume über /api/rentals an."),
+    "title_missing": N_("Eine Buchung braucht einen Titel."),
+    "dates_collide": Nn_("%(n)s von %(total)s Terminen ist belegt. %(collisions)s",
+                         "%(n)s von %(total)s Terminen sind belegt. %(collisions)s"),
+    "all_dates_collide": N_("Jeder Termin dieser Serie überschneidet sich mit anderen "
+                            "Buchungen."),
+    "no_occurrence": N_("Es gibt keinen Termin Nr. %(id)s."),
+    "move_other_centre": N_("Ein Termin kann nur in einen Raum desselben Stadtteilzentrums "
+                            "verlegt werden."),
+    "no_booking": N_("Es gibt keine Buchung Nr. %(id)s."),
+    "rental_cancel_elsewhere": N_("Vermietungen werden über /api/rentals/{id}/cancel "
+                                 "storniert."),
+    "booking_cancelled": N_("Buchung Nr. %(id)s ist schon storniert."),
+    "occurrence_cancelled": N_("Termin Nr. %(id)s ist schon storniert."),
+    # -- the weekly plan (booking.services.planning) -----------------------------------------
+    "week_not_iso": N_("%(week)s ist keine ISO-Woche wie 2026-W49."),
+    "no_plan": N_("Es gibt keinen Plan Nr. %(id)s."),
+    "time_limit": N_("Die Rechenzeit muss zwischen 1 und %(max)s Sekunden liegen."),
+    "plan_not_adjustable": N_("Plan Nr. %(id)s ist %(status)s; nur ein fertiger Entwurf kann "
+                              "angepasst werden."),
+    "no_demand": N_("Der Plan hat keinen Bedarf %(demand)s."),
+    "plan_running": N_("Plan Nr. %(id)s ist %(status)s; bitte warten Sie, bis er fertig ist."),
+    "plan_not_publishable": N_("Plan Nr. %(id)s ist %(status)s; nur ein fertiger Entwurf kann "
+                               "veröffentlicht werden."),
+    "plan_incomplete": N_("Dieser Entwurf hat keinen vollständigen Plan; rechnen Sie mit einer "
+                          "längeren Rechenzeit neu."),
+    "plan_unmet": N_("Dieser Plan erfüllt nicht alle Anforderungen des Profils: %(unmet)s "
+                     "Veröffentlichen Sie ihn nur, wenn Sie das für diese Woche hinnehmen "
+                     "(acknowledge_unmet); die Bestätigung wird protokolliert."),
+    "week_changed": N_("Die Woche hat sich geändert, seit dieser Plan erstellt wurde (inzwischen "
+                       "wurde eine Buchung bestätigt). Bitte rechnen Sie den Plan neu; es wurde "
+                       "nichts veröffentlicht."),
+    "week_changed_because": N_("Die Woche hat sich geändert, seit dieser Plan erstellt wurde: "
+                               "%(reason)s Bitte rechnen Sie den Plan neu; es wurde nichts "
+                               "veröffentlicht."),
+}
+
+# Booking states (``booking.models.BookingStatus``) as words in a sentence.
+STATUS_WORDS: Final = {
+    "pending": N_("offen"),
+    "confirmed": N_("bestätigt"),
+    "declined": N_("abgelehnt"),
+    "cancelled": N_("storniert"),
 }
 
 
-def is_code(text: str) -> bool:
-    return text in MESSAGES
+@dataclass(frozen=True)
+class Status:
+    """A booking's state: the code (``confirmed``) for API clients, the word in a sentence."""
+
+    value: str
+
+
+def status_word(status: str) -> Status:
+    return Status(str(status))
+
+
+# The wrappers whose written form depends on the reader's language.
+SAID: Final = (Span, Money, Word, Holiday, Joined, Message, Status)
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
     """The message ``code`` with ``params`` in ``lang`` (German if the catalogue lacks it)."""
     catalogue = translations(lang)
-    msgid = MESSAGES[code]
+    msgid = MESSAGES.get(code)
+    if msgid is None:  # a code from a newer or older version: say the code, not a 500
+        return code
     words = {k: _word(v, lang) for k, v in params.items()}
     if isinstance(msgid, tuple):
         count = params.get("n", 1)
@@ -145,6 +368,11 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
         # German original is right by construction (tests check every code renders).
         original = msgid[0] if isinstance(msgid, tuple) else msgid
         return original % words if words else original
+
+
+def say(value: Any, lang: str) -> str:
+    """One parameter value written for a reader of ``lang`` (also used by the mails)."""
+    return _word(value, lang)
 
 
 def _word(value: Any, lang: str) -> str:
@@ -165,6 +393,13 @@ def _word(value: Any, lang: str) -> str:
             return formatting.when(start, end, zone, lang)
         case Money(cents):
             return formatting.money(cents, lang)
+        case Holiday(day, subdivision):
+            return formatting.holiday_name(day, lang, subdivision) or ""
+        case Status(status):
+            word = STATUS_WORDS.get(status)
+            return translations(lang).gettext(word) if word else status
+        case Joined(items, sep):
+            return sep.join(_word(item, lang) for item in items)
         case Word(msgid):
             return translations(lang).gettext(msgid)
         case Message():
@@ -176,7 +411,7 @@ def _word(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _json(value: Any) -> Any:
+def _json(value: Any, lang: str | None = None) -> Any:
     match value:
         case bool() | int() | float() | str() | None:
             return value
@@ -188,8 +423,14 @@ def _json(value: Any) -> Any:
             return {"cents": cents, "currency": "EUR"}
         case Word(msgid):
             return msgid
+        case Holiday(day, subdivision):
+            return {"day": day.isoformat(), "subdivision": subdivision}
+        case Status(status):
+            return status
+        case Joined(items, _):
+            return [_json(item, lang) for item in items]
         case Message():
-            return value.as_json()
+            return value.as_json(lang)
         case Sequence():
-            return [_json(item) for item in value]
+            return [_json(item, lang) for item in value]
     return str(value)

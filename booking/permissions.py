@@ -74,7 +74,7 @@ def require_staff(actor: Actor, centre_id: int) -> int:
 def require_admin(actor: Actor) -> int:
     person_id = require_login(actor)
     if not actor.is_admin:
-        raise Forbidden("Only an administrator may do this.")
+        raise Forbidden("not_admin")
     return person_id
 
 
@@ -83,8 +83,7 @@ def require_resident(actor: Actor) -> int:
     person_id = require_login(actor)
     if not actor.roles:
         # Self-registered and not yet confirmed (booking.services.accounts.register).
-        raise Forbidden("Please confirm your e-mail address first: open the link in the mail "
-                        "we sent you.")
+        raise Forbidden("address_unconfirmed")
     if not (actor.has(Role.RESIDENT) or actor.has(Role.GROUP_CONTACT) or actor.is_any_staff):
-        raise Forbidden("Only registered residents may request rooms.")
+        raise Forbidden("not_resident")
     return person_id

@@ -15,12 +15,10 @@ from datetime import date, datetime, time, timedelta
 from dateutil.rrule import rrulestr
 
 from booking.errors import InvalidInput
+from booking.messages import Span
 from booking.timeutil import (
-    HORIZON_MESSAGE,
     LATEST,
-    SERIES_MESSAGE,
     SERIES_YEARS,
-    format_range,
     local_span,
 )
 
@@ -42,14 +40,14 @@ def expand(
     ``first_day`` at local ``start``. ``until`` (inclusive) or a COUNT in the rule must bound it.
     """
     if duration <= timedelta(0):
-        raise InvalidInput("the duration must be positive")
+        raise InvalidInput("duration_not_positive")
     body = rule.strip().removeprefix("RRULE:")
     if "UNTIL" not in body.upper() and "COUNT" not in body.upper() and until is None:
-        raise InvalidInput("a recurrence needs an end: give 'until' or COUNT in the rule")
+        raise InvalidInput("series_needs_end")
     try:
         parsed = rrulestr("RRULE:" + body, dtstart=datetime.combine(first_day, start))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"the recurrence rule cannot be read: {exc}") from exc
+        raise InvalidInput("rule_unreadable", reason=str(exc)) from exc
     skip = set(exdates)
     # The first day a series may no longer reach (29 February: the 28th of a common year).
     try:
@@ -62,23 +60,20 @@ def expand(
         if until is not None and day > until:
             break
         if day >= beyond:
-            raise InvalidInput(SERIES_MESSAGE)
+            raise InvalidInput("series_years", n=SERIES_YEARS)
         if day in skip:
             continue
         if len(result) >= MAX_OCCURRENCES:
-            raise InvalidInput(f"a series may have at most {MAX_OCCURRENCES} occurrences")
+            raise InvalidInput("series_too_many", n=MAX_OCCURRENCES)
         # RFC 5545: a start in the gap moves forward, an ambiguous one is the first, and
         # every date lasts ``duration`` in real time (``booking.timeutil.local_span``).
         begin, end = local_span(day, local_start.time(), duration, zone_name)
         if end > LATEST:
-            raise InvalidInput(HORIZON_MESSAGE)
+            raise InvalidInput("time_horizon")
         if result and begin < result[-1][1]:
             # Not a collision with another booking: the rule itself repeats faster than one
             # date lasts (FREQ=SECONDLY, or HOURLY with a long duration).
-            raise InvalidInput(
-                "The dates of this series overlap each other: "
-                f"{format_range(*result[-1], zone_name)} and "
-                f"{format_range(begin, end, zone_name)}. Each date must end before the next "
-                "one begins.")
+            raise InvalidInput("series_dates_overlap", first=Span(*result[-1], zone_name),
+                               second=Span(begin, end, zone_name))
         result.append((begin, end))
     return result

@@ -16,12 +16,10 @@ DEFAULT_ZONE = "Europe/Berlin"
 # The calendar horizon: every instant the service takes lies in [EARLIEST, LATEST), and a
 # series' dates lie less than SERIES_YEARS after its first. Nothing a centre books lies outside,
 # and it keeps zone arithmetic away from datetime's limits (years 1 and 9999 with an offset
-# overflow). Outside it a caller gets HORIZON_MESSAGE as a 400.
+# overflow). Outside it a caller gets the message "time_horizon" as a 400.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 SERIES_YEARS = 5
-HORIZON_MESSAGE = "The time lies outside the years 2000–2099."
-SERIES_MESSAGE = f"A series may span at most {SERIES_YEARS} years."
 
 
 def in_horizon(day: date) -> bool:
@@ -43,7 +41,7 @@ def require_aware(value: datetime, what: str = "time") -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:  # year 1 or 9999 with an offset
-        raise InvalidInput(HORIZON_MESSAGE) from exc
+        raise InvalidInput("time_horizon") from exc
 
 
 def check_instant(value: datetime, what: str = "time") -> datetime:
@@ -51,9 +49,9 @@ def check_instant(value: datetime, what: str = "time") -> datetime:
     try:
         value = require_aware(value, what)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput("time_needs_offset", what=what) from exc
     if not EARLIEST <= value <= LATEST:
-        raise InvalidInput(HORIZON_MESSAGE)
+        raise InvalidInput("time_horizon")
     return value
 
 
@@ -64,11 +62,12 @@ def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     try:
         start, end = require_aware(start, "start"), require_aware(end, "end")
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput("time_needs_offset",
+                           what="start" if start.utcoffset() is None else "end") from exc
     if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
-        raise InvalidInput(HORIZON_MESSAGE)
+        raise InvalidInput("time_horizon")
     if end <= start:
-        raise InvalidInput("The end must be after the start.")
+        raise InvalidInput("end_before_start")
     return start, end
 
 
@@ -77,7 +76,7 @@ def local_to_utc(day: date, wall: time, zone_name: str) -> datetime:
     :func:`local_span`): a wall time that does not exist is moved forward by the gap, one that
     exists twice takes the first instant."""
     if not in_horizon(day):
-        raise InvalidInput(HORIZON_MESSAGE)
+        raise InvalidInput("time_horizon")
     # zoneinfo with fold=0 reads a gap time with the offset before the change, which lands
     # the gap's length later on the wall clock (02:30 on the spring-forward night is 03:30),
     # and an ambiguous time with the offset before the change too: the first, summer one.

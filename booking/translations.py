@@ -11,7 +11,7 @@ The catalogues are compiled in memory when a language is first used (``read_po``
 ``pip install -e .`` works at once. Fuzzy or empty entries fall back to the German msgid.
 
 ``python -m booking.translations`` extracts the msgids from the code (``_()``, ``N_()``) and the
-page templates (``_()``, ``{% trans %}``) and merges them into every catalogue, as
+page and mail templates (``_()``, ``{% trans %}``) and merges them into every catalogue, as
 ``pybabel extract`` + ``pybabel update`` would.
 """
 
@@ -40,9 +40,11 @@ LANGUAGE_NAMES: Final = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar
 PACKAGE: Final = Path(__file__).parent
 LOCALE_DIR: Final = PACKAGE / "locale"
 DOMAIN: Final = "messages"
-# Where msgids live: Python code (``_``, ``N_``, ``gettext``, ``ngettext``) and page templates.
-METHOD_MAP: Final = [("web/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-KEYWORDS: Final = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+# Where msgids live: Python code (``_``, ``N_``, ``Nn_``, ``gettext``, ``ngettext``) and page
+# templates.
+METHOD_MAP: Final = [("web/templates/**.html", "jinja2.ext:babel_extract"),
+                     ("mail_templates/**.txt", "jinja2.ext:babel_extract"), ("**.py", "python")]
+KEYWORDS: Final = {"_": None, "N_": None, "Nn_": (1, 2), "gettext": None, "ngettext": (1, 2)}
 
 Gettext = Callable[[str], str]
 HEADER_COMMENT: Final = (
@@ -53,6 +55,12 @@ HEADER_COMMENT: Final = (
 def N_(message: str) -> str:
     """Marks a msgid that is translated later (stored in a table, passed to a template)."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a msgid with a plural (a sentence that says a number ``n``), translated later
+    with ``ngettext``: extracted as one entry with a form per plural category."""
+    return singular, plural
 
 
 def catalogue_path(lang: str) -> Path:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
+from booking.api.problems import answer_language
 from booking.deps import Services
 from booking.permissions import Actor, require_login
 from booking.services import accounts, privacy
@@ -30,10 +31,10 @@ class AccountController(Controller):
         """Register as a resident. The answer is the same whether or not the address has an
         account; a link to confirm the address comes by mail, and rooms can be requested once
         it is opened (``POST /api/register/confirm``). Throttled per client."""
-        return s.Accepted(detail=accounts.register(
+        return convert.accepted(accounts.register(
             db, email=data.email, password=data.password, display_name=data.display_name,
             language=data.language, client=client_key(request), now=now,
-            settings=svc.settings))
+            settings=svc.settings), answer_language(request, data.language))
 
     @post("/register/confirm", sync_to_thread=True, status_code=200)
     def confirm(self, db: Session, now: datetime, data: s.ConfirmIn) -> s.PersonOut:
@@ -46,9 +47,9 @@ class AccountController(Controller):
                       request: Request[Any, Any, Any], data: s.ResetRequestIn) -> s.Accepted:
         """Mail a link to set a new password (the answer does not tell whether the address
         has an account). Throttled per client."""
-        return s.Accepted(detail=accounts.request_password_reset(
+        return convert.accepted(accounts.request_password_reset(
             db, email=data.email, client=client_key(request), now=now,
-            settings=svc.settings))
+            settings=svc.settings), answer_language(request))
 
     @post("/password-reset/confirm", sync_to_thread=True, status_code=200)
     def reset(self, db: Session, now: datetime, data: s.ResetIn) -> s.ResetOut:

@@ -18,7 +18,6 @@ from booking.errors import InvalidInput
 
 MAX_BODY_BYTES = 1 << 20
 MAX_JSON_DEPTH = 32
-NESTED_MESSAGE = f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
 
 # A JSON string (whose brackets do not count), or one bracket.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -47,8 +46,8 @@ class LimitedRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
         if self._json is Empty and self._connection_state.json is Empty:
             if too_deep(await self.body()):
-                raise InvalidInput(NESTED_MESSAGE)
+                raise InvalidInput("json_too_deep", n=MAX_JSON_DEPTH)
         try:
             return await super().json()
         except RecursionError as exc:  # a second line, should the scan ever miss
-            raise InvalidInput(NESTED_MESSAGE) from exc
+            raise InvalidInput("json_too_deep", n=MAX_JSON_DEPTH) from exc

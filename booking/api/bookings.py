@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from booking.api import convert
 from booking.api import schemas as s
 from booking.api.deps import bearer_token, caller_and_versions
+from booking.api.problems import answer_language
 from booking.deps import Services, services
 from booking.errors import InvalidInput
 from booking.permissions import Actor
@@ -26,7 +27,7 @@ class BookingController(Controller):
     tags = ["bookings"]
 
     @post("/", sync_to_thread=True)
-    def create(self, db: Session, now: datetime, actor: Actor,
+    def create(self, db: Session, now: datetime, actor: Actor, request: Request[Any, Any, Any],
                data: s.BookingIn) -> s.BookingOut:
         """A programme slot, group series or closure; a recurrence as RRULE in local time."""
         result = bookings.create_booking(
@@ -34,7 +35,8 @@ class BookingController(Controller):
             start=data.starts_at, end=data.ends_at, now=now, rrule=data.rrule,
             until=data.until, exdates=data.exdates, offer_id=data.offer_id,
             group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
-        return convert.booking(result.booking, result.skipped)
+        lang = answer_language(request)
+        return convert.booking(result.booking, [m.render(lang) for m in result.skipped])
 
     @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,
@@ -114,5 +116,5 @@ class AvailabilityController(Controller):
         """Free and busy intervals of all rooms of a centre."""
         room_ids = availability.room_ids_of_centre(read_db, centre_id)
         if not room_ids:
-            raise InvalidInput("The centre has no rooms.")
+            raise InvalidInput("centre_no_rooms")
         return _availability(read_db, actor, room_ids, start, end)

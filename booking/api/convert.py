@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from booking.api import schemas as s
+from booking.messages import Message
 from booking.models import Booking, Centre, Door, Group, Occurrence, Offer, Person, Room
 from booking.services.rentals import format_eur
 
@@ -38,6 +39,16 @@ def rental(b: Booking) -> s.RentalOut:
         decision_reason=b.decision_reason,
         occurrences=[occurrence(o) for o in b.occurrences], created_at=b.created_at,
     )
+
+
+def message(m: Message, lang: str) -> s.MessageOut:
+    data = m.as_json(lang)
+    return s.MessageOut(code=data["code"], params=data["params"], detail=data["detail"])
+
+
+def accepted(m: Message, lang: str) -> s.Accepted:
+    data = m.as_json(lang)
+    return s.Accepted(code=data["code"], params=data["params"], detail=data["detail"])
 
 
 def booking(b: Booking, skipped: list[str] | None = None) -> s.BookingOut:

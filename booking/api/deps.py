@@ -49,8 +49,11 @@ def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     """The ``actor`` dependency. It takes ``svc`` so Litestar resolves the two one after the
     other: resolving independent dependencies spawns a task group per request, which cost more
-    than both."""
-    return await bearer_actor(request, svc)
+    than both. The caller stays in the request's state: problem answers speak the account's
+    language when the client asks for none (``booking.api.problems.answer_language``)."""
+    actor = await bearer_actor(request, svc)
+    request.state.actor = actor
+    return actor
 
 
 def _token_actor(svc: Services, token: str) -> Actor:

@@ -16,17 +16,21 @@ from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.api.schemas import Problem
 from booking.errors import DomainError
 from booking.messages import Message
+from booking.permissions import Actor
 from booking.translations import negotiate, pick_language
 
 log = logging.getLogger("raumplan")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+def problem(status: int, title: str, message: Message, lang: str,
+            **extra: Any) -> Response[dict[str, Any]]:
+    """A problem answer: the message's ``code`` and ``params`` as data, its sentence in
+    ``lang`` as ``detail``, and ``extra`` fields."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                            "detail": detail}
+                            **message.as_json(lang)}
     body.update(extra)
-    headers = {}
+    headers = {"Content-Language": lang}
     if status in (429, 503) and "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     # The charset is spelled out: without it some clients guess the encoding of a body that
@@ -35,42 +39,56 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
                     headers=headers)
 
 
-def answer_language(request: Request[Any, Any, Any]) -> str:
-    """The language of an API answer's sentences: the client's ``Accept-Language``, else
-    German. (Codes and parameters are in every answer for clients that write their own.)"""
-    return pick_language(negotiate(request.headers.get("accept-language")))
+def answer_language(request: Request[Any, Any, Any], account_language: str | None = None) -> str:
+    """The language of an API answer's sentences: the client's ``Accept-Language``, else the
+    logged-in account's language (the ``actor`` dependency leaves the caller in the request's
+    state, so this costs no query), else ``account_language`` (a registration's chosen
+    language), else German. Codes and parameters are in every answer for clients that write
+    their own sentences."""
+    actor = request.state.get("actor")
+    return pick_language(negotiate(request.headers.get("accept-language")),
+                         actor.language if isinstance(actor, Actor) and actor.person_id else None,
+                         account_language)
+
+
+# Fields of a message's parameters that the answer also carries on its top level, as lists of
+# ``{code, params, detail}``: the rules a rental request breaks, the dates a series collides on.
+LISTED_PARAMS = ("problems", "collisions")
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    detail = exc.text(answer_language(request))
-    if isinstance(exc.message, Message):
-        extra = exc.message.as_json()
-        if "retry_after" in exc.extra:
-            extra["retry_after"] = exc.extra["retry_after"]
-        return problem(exc.status_code, exc.title, detail, **extra)
-    return problem(exc.status_code, exc.title, detail, **exc.extra)
+    lang = answer_language(request)
+    params = exc.message.as_json(lang)["params"]
+    listed = {key: params[key] for key in LISTED_PARAMS if key in params}
+    return problem(exc.status_code, exc.title, exc.message, lang, **listed, **exc.extra)
 
 
-def validation_error(_: Request[Any, Any, Any],
+def validation_error(request: Request[Any, Any, Any],
                      exc: ValidationException) -> Response[dict[str, Any]]:
     details = []
     for item in exc.extra or []:
         if isinstance(item, dict):
             where = item.get("key") or item.get("source") or "input"
             details.append(f"{where}: {item.get('message', '')}".strip())
-    detail = "The input is not valid. " + "; ".join(details) if details else (
-        exc.detail or "The input is not valid.")
-    return problem(400, "Invalid input", detail, errors=details)
+    # The framework's own explanations (which field, what it expects) are English and technical;
+    # the sentence around them is the caller's.
+    message = (Message("input_invalid_fields", {"fields": "; ".join(details)}) if details
+               else Message("input_invalid"))
+    return problem(400, "Invalid input", message, answer_language(request), errors=details)
 
 
-def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    return problem(exc.status_code, exc.detail or "Error", exc.detail or "Error")
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = Message(codes.get(exc.status_code, "http_error"), {"status": exc.status_code})
+    headers = getattr(exc, "headers", None) or {}
+    response = problem(exc.status_code, exc.detail or "Error", message, answer_language(request))
+    response.headers.update({k: v for k, v in headers.items() if k.lower() == "allow"})
+    return response
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "Internal error",
-                   "Something went wrong on our side; nothing was saved. Please try again.")
+    return problem(500, "Internal error", Message("server_error"), answer_language(request))
 
 
 def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
@@ -82,13 +100,14 @@ def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response
     log.warning("transaction aborted on %s %s: %s", request.method, request.url.path,
                 getattr(exc.orig, "sqlstate", "?"))
     mark_retryable(request.scope)
-    return problem(503, "Busy", "The database was busy with a concurrent change; nothing was "
-                   "saved. Please try again.", retry_after=RETRY_AFTER)
+    return problem(503, "Busy", Message("busy"), answer_language(request),
+                   retry_after=RETRY_AFTER)
 
 
-def value_error(_: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:
+def value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:
     # Raised by the aware-instant checks at the edge (naive datetimes in query strings).
-    return problem(400, "Invalid input", str(exc))
+    return problem(400, "Invalid input", Message("input_invalid"), answer_language(request),
+                   errors=[str(exc)])
 
 
 HANDLERS: dict[type[Exception] | int, Any] = {

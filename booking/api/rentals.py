@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
+from booking.api.problems import answer_language
 from booking.permissions import Actor
 from booking.services import rentals
 from booking.services.catalogue import get_room
@@ -21,12 +22,15 @@ class RentalController(Controller):
     tags = ["rentals"]
 
     @post("/quote", sync_to_thread=True, status_code=200)
-    def quote(self, read_db: Session, now: datetime, data: s.QuoteIn) -> s.QuoteOut:
+    def quote(self, read_db: Session, now: datetime, request: Request[Any, Any, Any],
+              data: s.QuoteIn) -> s.QuoteOut:
         """The fee and every rule the request would break, before it is sent."""
         q = rentals.quote(read_db, room=get_room(read_db, data.room_id), start=data.starts_at,
                           end=data.ends_at, people=data.expected_people, now=now)
         return s.QuoteOut(fee_cents=q.fee_cents, fee=q.fee, hours_charged=q.hours_charged,
-                          hourly_rate_cents=q.hourly_rate_cents, problems=q.problems,
+                          hourly_rate_cents=q.hourly_rate_cents,
+                          problems=[convert.message(p, answer_language(request))
+                                    for p in q.problems],
                           rules=q.rules, allowed=not q.problems)
 
     @post("/", sync_to_thread=True)

@@ -7,7 +7,7 @@ never a database error. A string stored in a varchar column takes its limit from
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.params import Parameter
@@ -69,11 +69,24 @@ Theme = Literal["family", "education_general", "education_political", "welcome_c
 
 
 class Problem(msgspec.Struct):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details. ``code`` and ``params`` say what went wrong as data (the codes
+    are stable; ``booking.messages``), ``detail`` says it in the caller's language
+    (``Accept-Language``, else the account's language, else German)."""
 
     type: str
     title: str
     status: int
+    detail: str
+    code: str
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class MessageOut(msgspec.Struct):
+    """One message: its code and parameters as data, and the sentence in the caller's
+    language."""
+
+    code: str
+    params: dict[str, Any]
     detail: str
 
 
@@ -201,7 +214,8 @@ class QuoteOut(msgspec.Struct):
     fee: str
     hours_charged: int
     hourly_rate_cents: int
-    problems: list[str]
+    # Each rule the request would break (codes as in the 422 of ``POST /api/rentals``).
+    problems: list[MessageOut]
     rules: str
     allowed: bool
 
@@ -359,6 +373,8 @@ class Accepted(msgspec.Struct):
     """A request taken in: what happens next, in words (mailed links and the like)."""
 
     detail: str
+    code: str
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True):

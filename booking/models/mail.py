@@ -20,6 +20,8 @@ class OutboxMail(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The language subject and body are written in (the recipient's, when it was queued).
+    language: Mapped[str] = mapped_column(String(2), default="de", server_default="de")
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)

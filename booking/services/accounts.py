@@ -23,6 +23,7 @@ from zxcvbn import zxcvbn
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
+from booking.messages import Message
 from booking.models import (
     AccountToken,
     AuthToken,
@@ -40,7 +41,7 @@ from booking.security import (
     token_digest,
     verify_password,
 )
-from booking.services.preferences import LANGUAGE_MESSAGE
+from booking.services.preferences import language_unknown
 from booking.settings import Settings
 from booking.translations import LANGUAGES
 
@@ -50,7 +51,7 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise InvalidInput("Please give a valid e-mail address, e.g. name@example.org.")
+        raise InvalidInput("email_invalid")
     return email
 
 
@@ -61,14 +62,7 @@ _MIN_ZXCVBN_SCORE = 2
 # and a longer password is not weak for its first 72 alone.
 _ZXCVBN_MAX = 72
 
-# Why a password is refused, in the words the person reads.
-WEAK_PASSWORD = {
-    "personal": "The password must not be your e-mail address or your name: others know them.",
-    "leaked": "This password is on a list of common passwords leaked in data breaches, which "
-              "attackers try first. Please choose another one, e.g. several unrelated words.",
-    "guessable": "This password is too easy to guess (repeated characters, a sequence or a "
-                 "keyboard row). Please choose another one, e.g. several unrelated words.",
-}
+MAX_PASSWORD_LENGTH = 512
 
 
 def check_password(password: str, *, email: str = "", name: str = "") -> None:
@@ -79,22 +73,22 @@ def check_password(password: str, *, email: str = "", name: str = "") -> None:
     and names, and it recognises repetitions, sequences and keyboard rows. The e-mail address,
     its local part and the name count as known words too (``user_inputs``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > 512:
-        raise InvalidInput("The password may have at most 512 characters.")
+        raise InvalidInput("password_too_short", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput("password_too_long", n=MAX_PASSWORD_LENGTH)
     personal = [w for w in (email.strip(), email.partition("@")[0].strip(), name.strip()) if w]
     if password.strip().casefold() in {w.casefold() for w in personal}:
-        raise InvalidInput(WEAK_PASSWORD["personal"])
+        raise InvalidInput("password_personal")
     result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=personal)
     if result["score"] >= _MIN_ZXCVBN_SCORE:
         return
     sources = {match.get("dictionary_name") for match in result["sequence"]}
     if "user_inputs" in sources:
-        raise InvalidInput(WEAK_PASSWORD["personal"])
+        raise InvalidInput("password_personal")
     if sources & {"passwords", "english_wikipedia", "us_tv_and_film", "surnames",
                   "female_names", "male_names"}:
-        raise InvalidInput(WEAK_PASSWORD["leaked"])
-    raise InvalidInput(WEAK_PASSWORD["guessable"])
+        raise InvalidInput("password_leaked")
+    raise InvalidInput("password_guessable")
 
 
 def create_person(
@@ -115,9 +109,9 @@ def create_person(
     email = normalise_email(email)
     check_password(password, email=email, name=display_name)
     if language not in LANGUAGES:
-        raise InvalidInput(LANGUAGE_MESSAGE)
+        raise language_unknown()
     if session.scalar(select(Person.id).where(Person.email == email)) is not None:
-        raise Conflict("An account with this e-mail address exists already.")
+        raise Conflict("email_taken")
     person = Person(email=email, password_hash=hash_password(password),
                     display_name=display_name.strip() or None, language=language, phone=phone,
                     created_at=now, email_confirmed_at=now if confirmed else None)
@@ -126,18 +120,14 @@ def create_person(
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent registration with the same address
-        raise Conflict("An account with this e-mail address exists already.") from exc
+        raise Conflict("email_taken") from exc
     record(session, now, actor_id or person.id, "person", person.id, "created",
            roles=[f"{r}@{c}" if c else str(r) for r, c in roles])
     return person
 
 
-REGISTERED = ("Thank you. We have sent a mail to {email}. Please open the link in it to "
-              "confirm your address; then you can request rooms.")
-
-
 def register(session: Session, *, email: str, password: str, display_name: str, language: str,
-             client: str, now: datetime, settings: Settings) -> str:
+             client: str, now: datetime, settings: Settings) -> Message:
     """Self-registration of a resident; returns the message to show, the same for a new and
     a taken address.
 
@@ -149,7 +139,7 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     email = normalise_email(email)
     check_password(password, email=email, name=display_name)
     if language not in LANGUAGES:
-        raise InvalidInput(LANGUAGE_MESSAGE)
+        raise language_unknown()
     _throttle_client(session, f"register:{client}", now, settings)
     password_hash = hash_password(password)
     existing = session.scalar(select(Person).where(Person.email == email))
@@ -173,7 +163,7 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
         # confirms the address too, and ends the other's sessions.
         mailer.enqueue(session, to=existing, kind=mailer.MailKind.ADDRESS_TAKEN, now=now,
                        context={"url": _link(session, existing, "reset", now, settings)})
-    return REGISTERED.format(email=email)
+    return Message("registered", {"email": email})
 
 
 def _send_confirmation(session: Session, person: Person, now: datetime,
@@ -204,14 +194,14 @@ def _use_link(session: Session, token: str, purpose: str, now: datetime) -> Pers
         AccountToken.token_hash == token_digest(token.strip()), AccountToken.purpose == purpose)
         .with_for_update())
     if row is None:
-        raise InvalidInput("This link is not valid. Please copy the whole link from the mail.")
+        raise InvalidInput("link_invalid")
     if row.used_at is not None:
-        raise InvalidInput("This link has been used already.")
+        raise InvalidInput("link_used")
     if row.expires_at <= now:
-        raise InvalidInput("This link has expired. Please ask for a new one.")
+        raise InvalidInput("link_expired")
     person = session.get(Person, row.person_id)
     if person is None or person.deleted_at is not None:
-        raise InvalidInput("This link is not valid. Please copy the whole link from the mail.")
+        raise InvalidInput("link_invalid")
     row.used_at = now
     return person
 
@@ -232,20 +222,18 @@ def confirm_address(session: Session, *, token: str, now: datetime) -> Person:
     return person
 
 
-RESET_REQUESTED = ("If there is an account for {email}, we have sent a mail with a link to set "
-                   "a new password. The link is valid for {minutes} minutes.")
 # Reset mails per address and hour; beyond, requests are answered alike but send nothing,
 # so nobody can fill a mailbox with them.
 _RESET_MAILS_PER_ADDRESS = 3
 
 
 def request_password_reset(session: Session, *, email: str, client: str, now: datetime,
-                           settings: Settings) -> str:
+                           settings: Settings) -> Message:
     """Mail a single-use link to set a new password; the answer does not tell whether the
     address has an account."""
     email = normalise_email(email)
     _throttle_client(session, f"reset:{client}", now, settings)
-    answer = RESET_REQUESTED.format(email=email, minutes=settings.reset_link_minutes)
+    answer = Message("reset_requested", {"email": email, "n": settings.reset_link_minutes})
     person = session.scalar(select(Person).where(Person.email == email,
                                                  Person.deleted_at.is_(None)))
     key = f"reset-mail:{email}"[:300]
@@ -283,8 +271,7 @@ def _throttle_client(session: Session, key: str, now: datetime, settings: Settin
     key = key[:300]
     if _recent_attempts(session, key, now - timedelta(hours=1)) >= \
             settings.register_max_per_client:
-        raise RateLimited("Too many requests from your network. Please try again in an hour.",
-                          retry_after=3600)
+        raise RateLimited("too_many_requests", extra={"retry_after": 3600})
     session.add(LoginAttempt(key=key, at=now, success=True))
 
 
@@ -294,10 +281,10 @@ def add_user(session: Session, *, email: str, password: str, display_name: str, 
     centre_id: int | None = None
     if role in (Role.STAFF, Role.TERMINAL, Role.CITY):
         if not centre_slug:
-            raise InvalidInput(f"A {role} account needs --centre.")
+            raise InvalidInput("role_needs_centre", role=str(role))
         centre_id = session.scalar(select(Centre.id).where(Centre.slug == centre_slug))
         if centre_id is None:
-            raise NotFound(f"There is no centre {centre_slug!r}.")
+            raise NotFound("no_centre_named", slug=centre_slug)
     return create_person(session, email=email, password=password, display_name=display_name,
                          now=now, roles=[(role, centre_id)])
 
@@ -389,11 +376,8 @@ def login(session: Session, *, email: str, password: str, kind: str,
         key, limit = f"account:{email}"[:300], settings.login_max_failures
     failures = _recent_failures(session, key, now - window)
     if failures >= limit:
-        raise RateLimited(
-            f"Too many failed logins. Please wait {settings.login_window_minutes} minutes "
-            "and try again.",
-            retry_after=settings.login_window_minutes * 60,
-        )
+        raise RateLimited("too_many_logins", n=settings.login_window_minutes,
+                          extra={"retry_after": settings.login_window_minutes * 60})
     ok = verify_password(person.password_hash if person else None, password)
     if not ok or person is None:
         # The failed attempt is counted even though the request fails.
@@ -402,7 +386,7 @@ def login(session: Session, *, email: str, password: str, kind: str,
             mailer.enqueue(session, to=person, kind=mailer.MailKind.LOGIN_FAILURES, now=now,
                            context={"failures": limit, "minutes": settings.login_window_minutes,
                                     "url": settings.link("/passwort-vergessen")})
-        raise Unauthorized("E-mail address or password is wrong.", keep_changes=True)
+        raise Unauthorized("login_wrong", keep_changes=True)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
     if known is not None:
         known[0].last_used_at = now

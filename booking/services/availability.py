@@ -51,7 +51,7 @@ class Free:
 def check_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     start, end = check_span(start, end)
     if end - start > MAX_SPAN:
-        raise InvalidInput("Ask for at most 62 days at once.")
+        raise InvalidInput("days_too_many", n=MAX_SPAN.days)
     return start, end
 
 
@@ -156,8 +156,8 @@ class AvailabilityCache(Generic[T]):
         if versions is None:
             versions = self.versions(room_ids)
         if len(versions) != len(set(room_ids)):
-            raise NotFound(f"There is no room {room_ids[0]}." if len(room_ids) == 1
-                           else "Some of the rooms do not exist.")
+            raise (NotFound("no_room", id=room_ids[0]) if len(room_ids) == 1
+                   else NotFound("no_rooms"))
         key = (tuple(room_ids), start, end, view_of(actor))
         with self._lock:
             hit = self._data.get(key)
@@ -177,5 +177,5 @@ def room_ids_of_centre(session: Session, centre_id: int) -> list[int]:
     ids = list(session.scalars(select(Room.id).where(Room.centre_id == centre_id,
                                                      Room.active.is_(True)).order_by(Room.id)))
     if not ids:
-        raise NotFound(f"There is no centre {centre_id} with rooms.")
+        raise NotFound("no_centre_rooms", id=centre_id)
     return ids

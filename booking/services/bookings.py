@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking.audit import record
 from booking.errors import Conflict, InvalidInput, NotFound
+from booking.messages import Joined, Message
 from booking.models import (
     Booking,
     BookingKind,
@@ -43,13 +44,14 @@ STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
 @dataclass
 class SeriesResult:
     booking: Booking
-    skipped: list[str] = field(default_factory=list)
+    # The dates left out because the room was taken (``booking.messages``, "room_taken_by").
+    skipped: list[Message] = field(default_factory=list)
 
 
 def _centre_room(session: Session, room_id: int) -> tuple[Room, Centre]:
     room = session.get(Room, room_id)
     if room is None:
-        raise NotFound(f"There is no room {room_id}.")
+        raise NotFound("no_room", id=room_id)
     return room, session.get_one(Centre, room.centre_id)
 
 
@@ -72,21 +74,20 @@ def create_booking(
     skip_conflicts: bool = False,
 ) -> SeriesResult:
     if kind not in STAFF_KINDS:
-        raise InvalidInput("Staff bookings are of kind programme, group or closure; residents "
-                           "request rentals through /api/rentals.")
+        raise InvalidInput("booking_kind")
     room, centre = _centre_room(session, room_id)
     staff_id = require_staff(actor, centre.id)
     if not title.strip():
-        raise InvalidInput("A booking needs a title.")
+        raise InvalidInput("title_missing")
     start, end = check_span(start, end)
     if offer_id is not None:
         offer = session.get(Offer, offer_id)
         if offer is None or offer.centre_id != centre.id:
-            raise NotFound(f"There is no offer {offer_id} in this centre.")
+            raise NotFound("no_offer", id=offer_id)
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre.id:
-            raise NotFound(f"There is no group {group_id} in this centre.")
+            raise NotFound("no_group", id=group_id)
     if rrule:
         local = to_local(start, centre.timezone)
         spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
@@ -99,27 +100,26 @@ def create_booking(
     else:
         spans = [(start, end)]
     if not spans:
-        raise InvalidInput("The rule gives no date at all.")
+        raise InvalidInput("rule_no_dates")
     lock_rooms(session, [room.id])
     booking = Booking(centre_id=centre.id, kind=kind, status=BookingStatus.CONFIRMED,
                       title=title.strip(), offer_id=offer_id, group_id=group_id, notes=notes,
                       rrule=rrule, created_at=now, updated_at=now, requested_by_id=staff_id,
                       responsible_id=staff_id)
-    skipped: list[str] = []
-    collisions: list[str] = []
+    skipped: list[Message] = []
+    collisions: list[Message] = []
     for begin, finish in spans:
         if holding_overlaps(session, room.id, begin, finish):
-            label = conflict_error(session, room.id, begin, finish, centre.timezone).detail
+            label = conflict_error(session, room.id, begin, finish, centre.timezone).message
             (skipped if skip_conflicts else collisions).append(label)
             continue
         booking.occurrences.append(Occurrence(room_id=room.id, starts_at=begin, ends_at=finish,
                                               status=BookingStatus.CONFIRMED))
     if collisions:
-        raise Conflict(f"{len(collisions)} of {len(spans)} dates collide. " + " ".join(
-            collisions[:5]), collisions=collisions)
+        raise Conflict("dates_collide", n=len(collisions), total=len(spans),
+                       collisions=Joined(tuple(collisions)))
     if not booking.occurrences:
-        raise Conflict("Every date of this series collides with other bookings.",
-                       collisions=skipped)
+        raise Conflict("all_dates_collide", collisions=Joined(tuple(skipped)))
     session.add(booking)
     try:
         with session.begin_nested():
@@ -127,7 +127,7 @@ def create_booking(
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
-        raise Conflict("The room was taken meanwhile; please look again.") from exc
+        raise Conflict("room_taken_meanwhile") from exc
     record(session, now, staff_id, "booking", booking.id, "created", kind=kind,
            room_id=room.id, occurrences=len(booking.occurrences), skipped=len(skipped),
            rrule=rrule)
@@ -138,11 +138,11 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
                     start: datetime, end: datetime, now: datetime) -> Occurrence:
     occ = session.get(Occurrence, occurrence_id)
     if occ is None:
-        raise NotFound(f"There is no occurrence {occurrence_id}.")
+        raise NotFound("no_occurrence", id=occurrence_id)
     staff_id = require_staff(actor, occ.booking.centre_id)
     room, centre = _centre_room(session, room_id)
     if room.centre_id != occ.booking.centre_id:
-        raise InvalidInput("An occurrence can only move to a room of the same centre.")
+        raise InvalidInput("move_other_centre")
     start, end = check_span(start, end)
     lock_occurrence(session, occ, room.id)
     before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),
@@ -171,13 +171,13 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
     lock_rooms_of_booking(session, booking_id)
     booking = session.get(Booking, booking_id)
     if booking is None:
-        raise NotFound(f"There is no booking {booking_id}.")
+        raise NotFound("no_booking", id=booking_id)
     staff_id = require_staff(actor, booking.centre_id)
     if booking.kind == BookingKind.RENTAL:
-        raise InvalidInput("Rentals are cancelled through /api/rentals/{id}/cancel.")
+        raise InvalidInput("rental_cancel_elsewhere")
     lock_booking(session, booking)
     if booking.status == BookingStatus.CANCELLED:
-        raise Conflict(f"Booking {booking.id} is cancelled already.")
+        raise Conflict("booking_cancelled", id=booking.id)
     cut = check_instant(from_time, "from_time") if from_time else None
     count = 0
     for occ in booking.occurrences:
@@ -196,11 +196,11 @@ def cancel_occurrence(session: Session, actor: Actor, occurrence_id: int,
                       now: datetime) -> Occurrence:
     occ = session.get(Occurrence, occurrence_id)
     if occ is None:
-        raise NotFound(f"There is no occurrence {occurrence_id}.")
+        raise NotFound("no_occurrence", id=occurrence_id)
     staff_id = require_staff(actor, occ.booking.centre_id)
     lock_occurrence(session, occ)
     if occ.status == BookingStatus.CANCELLED:
-        raise Conflict(f"Occurrence {occ.id} is cancelled already.")
+        raise Conflict("occurrence_cancelled", id=occ.id)
     occ.status = BookingStatus.CANCELLED
     record(session, now, staff_id, "occurrence", occ.id, "cancelled")
     return occ

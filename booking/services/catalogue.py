@@ -42,7 +42,7 @@ def list_centres(session: Session) -> Sequence[Centre]:
 def get_centre(session: Session, centre_id: int) -> Centre:
     centre = session.get(Centre, centre_id)
     if centre is None:
-        raise NotFound(f"There is no centre {centre_id}.")
+        raise NotFound("no_centre", id=centre_id)
     return centre
 
 
@@ -52,9 +52,9 @@ def create_centre(session: Session, actor: Actor, *, slug: str, name: str, addre
     try:
         zone(timezone)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput("zone_unknown", zone=timezone) from exc
     if session.scalar(select(Centre.id).where(Centre.slug == slug)) is not None:
-        raise InvalidInput(f"The short name {slug!r} is taken.")
+        raise InvalidInput("slug_taken", slug=slug)
     centre = Centre(slug=slug, name=name, address=address, timezone=timezone)
     session.add(centre)
     session.flush()
@@ -65,8 +65,7 @@ def create_centre(session: Session, actor: Actor, *, slug: str, name: str, addre
 def check_features(features: Sequence[str]) -> list[str]:
     unknown = sorted(set(features) - FEATURES)
     if unknown:
-        raise InvalidInput(f"Unknown feature(s) {', '.join(unknown)}; known are "
-                           f"{', '.join(sorted(FEATURES))}.")
+        raise InvalidInput("features_unknown", unknown=unknown, known=sorted(FEATURES))
     return sorted(set(features))
 
 
@@ -95,7 +94,7 @@ def list_rooms(
     if rentable is not None:
         query = query.where(Room.rentable.is_(rentable))
     if (free_from is None) != (free_to is None):
-        raise InvalidInput("Give both free_from and free_to, or neither.")
+        raise InvalidInput("free_span_half")
     if free_from is not None and free_to is not None:
         from booking.services.availability import check_window
 
@@ -110,7 +109,7 @@ def list_rooms(
 def get_room(session: Session, room_id: int) -> Room:
     room = session.get(Room, room_id)
     if room is None:
-        raise NotFound(f"There is no room {room_id}.")
+        raise NotFound("no_room", id=room_id)
     return room
 
 
@@ -137,9 +136,9 @@ def _apply_room(room: Room, values: dict[str, Any]) -> None:
         return current if current is not None else _column_default(key)
 
     if effective("capacity") is None or effective("capacity") < 1:
-        raise InvalidInput("A room holds at least one person.")
+        raise InvalidInput("capacity_zero")
     if effective("max_rental_minutes") < effective("min_rental_minutes"):
-        raise InvalidInput("The longest rental cannot be shorter than the shortest.")
+        raise InvalidInput("rental_bounds")
     for key, value in values.items():
         if key == "features":
             room.set_features(check_features(value))
@@ -182,10 +181,10 @@ def create_door(session: Session, actor: Actor, centre_id: int, *, name: str, ki
                 room_ids: Sequence[int], now: datetime) -> Door:
     staff_id = require_staff(actor, get_centre(session, centre_id).id)
     if kind not in ("entrance", "room"):
-        raise InvalidInput("A door is of kind 'entrance' or 'room'.")
+        raise InvalidInput("door_kind")
     rooms = [get_room(session, rid) for rid in sorted(set(room_ids))]
     if any(r.centre_id != centre_id for r in rooms):
-        raise InvalidInput("A door opens only rooms of its own centre.")
+        raise InvalidInput("door_other_centre")
     door = Door(centre_id=centre_id, name=name, kind=kind, rooms=rooms)
     session.add(door)
     session.flush()
@@ -204,7 +203,7 @@ def list_offers(session: Session, actor: Actor, centre_id: int | None = None,
         query = query.where(Offer.public.is_(True))
     if theme is not None:
         if theme not in {str(t) for t in Theme}:
-            raise InvalidInput(f"Unknown theme {theme!r}.")
+            raise InvalidInput("theme_unknown", theme=theme, known=[t.value for t in Theme])
         query = query.where(Offer.theme == theme)
     return session.scalars(query.order_by(Offer.centre_id, Offer.title)).all()
 
@@ -213,12 +212,13 @@ def create_offer(session: Session, actor: Actor, centre_id: int, values: dict[st
                  now: datetime) -> Offer:
     staff_id = require_staff(actor, get_centre(session, centre_id).id)
     if values.get("theme") not in {str(t) for t in Theme}:
-        raise InvalidInput(f"The theme must be one of {', '.join(t.value for t in Theme)}.")
+        raise InvalidInput("theme_unknown", theme=str(values.get("theme")),
+                           known=[t.value for t in Theme])
     group_id = values.get("group_id")
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre_id:
-            raise NotFound(f"There is no group {group_id} in this centre.")
+            raise NotFound("no_group", id=group_id)
     offer = Offer(centre_id=centre_id, **values)
     session.add(offer)
     session.flush()
@@ -237,7 +237,7 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
                  description: str, contact_ids: Sequence[int], now: datetime) -> Group:
     staff_id = require_staff(actor, get_centre(session, centre_id).id)
     if kind not in {str(k) for k in GroupKind}:
-        raise InvalidInput(f"The kind must be one of {', '.join(k.value for k in GroupKind)}.")
+        raise InvalidInput("group_kind_unknown", known=[k.value for k in GroupKind])
     # Only people the staff member may see: naming another centre's resident as a contact
     # would both reveal and misuse an account they have no business with.
     wanted = sorted(set(contact_ids))
@@ -245,7 +245,7 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
         Person.id.in_(wanted), Person.deleted_at.is_(None), visible_to(actor)))}
     for pid in wanted:
         if pid not in found:
-            raise NotFound(f"There is no person {pid}.")
+            raise NotFound("no_person", id=pid)
     contacts = [found[pid] for pid in wanted]
     group = Group(centre_id=centre_id, name=name, kind=kind, description=description,
                   contacts=contacts)
@@ -279,7 +279,7 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
 def list_persons(session: Session, actor: Actor) -> Sequence[Person]:
     require_login(actor)
     if not actor.is_any_staff:
-        raise Forbidden("Only staff may list persons.")
+        raise Forbidden("staff_only_persons")
     return session.scalars(select(Person).where(Person.deleted_at.is_(None), visible_to(actor))
                            .order_by(Person.id)).all()
 
@@ -288,10 +288,10 @@ def get_person(session: Session, actor: Actor, person_id: int) -> Person:
     """One person; to anyone who may not see them it does not exist (404, not 403)."""
     me = require_login(actor)
     if me != person_id and not actor.is_any_staff:
-        raise NotFound(f"There is no person {person_id}.")
+        raise NotFound("no_person", id=person_id)
     person = session.scalar(select(Person).where(Person.id == person_id,
                                                  Person.deleted_at.is_(None),
                                                  visible_to(actor)))
     if person is None:
-        raise NotFound(f"There is no person {person_id}.")
+        raise NotFound("no_person", id=person_id)
     return person

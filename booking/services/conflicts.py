@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.errors import Conflict
+from booking.messages import Joined, Message, Span, Word
 from booking.models import HOLDING_STATUS, Booking, BookingKind, Occurrence, Offer
-from booking.timeutil import format_range
+from booking.translations import N_
 
 OVERLAP_MARKERS = ("occurrence_overlap", "occurrence_no_overlap", "exclusion")
 
@@ -36,8 +37,8 @@ def holding_overlaps(session: Session, room_id: int, start: datetime, end: datet
     return session.scalars(query).all()
 
 
-RENTAL_TITLE = "Raumvermietung"
-INTERNAL_TITLE = "Interne Nutzung"
+RENTAL_TITLE = N_("Raumvermietung")
+INTERNAL_TITLE = N_("Interne Nutzung")
 
 
 def shown_title(kind: str, title: str, offer_public: bool | None) -> str:
@@ -58,22 +59,24 @@ def public_title(session: Session, booking: Booking) -> str:
     return shown_title(booking.kind, booking.title, offer.public if offer else None)
 
 
-def describe(session: Session, occurrence: Occurrence, zone_name: str) -> str:
-    return (f"„{public_title(session, occurrence.booking)}“ "
-            f"{format_range(occurrence.starts_at, occurrence.ends_at, zone_name)} "
-            f"(booking {occurrence.booking_id})")
+def describe(session: Session, occurrence: Occurrence, zone_name: str) -> Message:
+    return Message("occupant", {
+        "title": Word(public_title(session, occurrence.booking)),
+        "when": Span(occurrence.starts_at, occurrence.ends_at, zone_name),
+        "id": occurrence.booking_id})
 
 
 def conflict_error(session: Session, room_id: int, start: datetime, end: datetime,
                    zone_name: str, exclude_occurrence: int | None = None) -> Conflict:
     found = holding_overlaps(session, room_id, start, end, exclude_occurrence)
-    when = format_range(start, end, zone_name)
+    when = Span(start, end, zone_name)
     if not found:
-        return Conflict(f"The room is already taken at {when}.")
-    names = "; ".join(describe(session, occ, zone_name) for occ in found[:3])
+        return Conflict("room_taken", when=when)
+    names = Joined(tuple(describe(session, occ, zone_name) for occ in found[:3]), "; ")
     return Conflict(
-        f"The room is already taken at {when} by {names}.",
-        conflicts=[{"booking_id": occ.booking_id, "title": public_title(session, occ.booking),
-                    "starts_at": occ.starts_at.isoformat(), "ends_at": occ.ends_at.isoformat()}
-                   for occ in found[:10]],
+        "room_taken_by", when=when, names=names,
+        extra={"conflicts": [
+            {"booking_id": occ.booking_id, "title": public_title(session, occ.booking),
+             "starts_at": occ.starts_at.isoformat(), "ends_at": occ.ends_at.isoformat()}
+            for occ in found[:10]]},
     )

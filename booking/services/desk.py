@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.errors import Forbidden
+from booking.messages import Message
 from booking.models import (
     AuditEvent,
     Booking,
@@ -81,7 +82,7 @@ class Request:
     requester_name: str
     requester_email: str
     requester_deleted: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
     quote_fee_cents: int = 0
     overlaps: list[int] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)

@@ -42,6 +42,7 @@ import solver
 from booking.audit import record
 from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
+from booking.messages import Joined
 from booking.models import (
     HOLDING_STATUS,
     Booking,
@@ -80,9 +81,9 @@ def parse_week(week: str) -> date:
         year_text, week_text = week.upper().split("-W")
         monday = date.fromisocalendar(int(year_text), int(week_text), 1)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"{week!r} is not an ISO week like 2026-W49.") from exc
+        raise InvalidInput("week_not_iso", week=week) from exc
     if not 2000 <= monday.year < 2100:
-        raise InvalidInput("The week lies outside the years 2000–2099.")
+        raise InvalidInput("time_horizon")
     return monday
 
 
@@ -281,14 +282,14 @@ def _pin(p: dict[str, Any]) -> solver.Pin:
 def _centre(session: Session, centre_id: int) -> Centre:
     centre = session.get(Centre, centre_id)
     if centre is None:
-        raise NotFound(f"There is no centre {centre_id}.")
+        raise NotFound("no_centre", id=centre_id)
     return centre
 
 
 def _run(session: Session, run_id: int) -> PlanRun:
     run = session.get(PlanRun, run_id)
     if run is None:
-        raise NotFound(f"There is no plan {run_id}.")
+        raise NotFound("no_plan", id=run_id)
     return run
 
 
@@ -301,7 +302,7 @@ def queue_plan(session: Session, actor: Actor | None, *, centre_id: int, week: s
     person_id = require_staff(actor, centre.id) if actor is not None else None
     parse_week(week)
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
-        raise InvalidInput(f"The time limit must be between 1 and {MAX_TIME_LIMIT:.0f} seconds.")
+        raise InvalidInput("time_limit", max=int(MAX_TIME_LIMIT))
     run = PlanRun(centre_id=centre.id, week=week.upper(), status="queued",
                   requested_by_id=person_id, previous_id=previous_id,
                   time_limit_seconds=time_limit, seed=seed, pins=list(pins), progress={},
@@ -383,7 +384,7 @@ def _still_running(session: Session, run_id: int) -> PlanRun | None:
     meanwhile (then the worker that takes it up again writes the result, not this one)."""
     run = session.get(PlanRun, run_id, with_for_update=True)
     if run is None:
-        raise NotFound(f"There is no plan {run_id}.")
+        raise NotFound("no_plan", id=run_id)
     return run if run.status == "running" else None
 
 
@@ -448,14 +449,14 @@ def adjust(session: Session, actor: Actor, run_id: int, pin: dict[str, Any],
     """Pin, move or remove one demand of a draft; the change takes effect on re-solve."""
     run = get_run(session, actor, run_id)
     if run.status != "done":
-        raise Conflict(f"Plan {run.id} is {run.status}; only a finished draft can be adjusted.")
+        raise Conflict("plan_not_adjustable", id=run.id, status=run.status)
     demand_ids = {d["id"] for d in (run.problem or {}).get("demands", [])}
     if pin.get("demand") not in demand_ids:
-        raise InvalidInput(f"The plan has no demand {pin.get('demand')!r}.")
+        raise InvalidInput("no_demand", demand=str(pin.get("demand")))
     if pin.get("room_id") is not None:
         room = session.get(Room, pin["room_id"])
         if room is None or room.centre_id != run.centre_id:
-            raise InvalidInput(f"There is no room {pin['room_id']} in this centre.")
+            raise InvalidInput("no_room_in_centre", id=pin["room_id"])
     _pin(pin)  # refuses a malformed time
     run.pins = [p for p in run.pins if p["demand"] != pin["demand"]] + [pin]
     record(session, now, actor.person_id, "plan_run", run.id, "adjusted", pin=pin)
@@ -465,7 +466,7 @@ def adjust(session: Session, actor: Actor, run_id: int, pin: dict[str, Any],
 def resolve(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanRun:
     old = get_run(session, actor, run_id)
     if old.status not in ("done", "failed"):
-        raise Conflict(f"Plan {old.id} is {old.status}; wait until it is finished.")
+        raise Conflict("plan_running", id=old.id, status=old.status)
     old.status = "superseded"
     return queue_plan(session, actor, centre_id=old.centre_id, week=old.week, now=now,
                       time_limit=old.time_limit_seconds, seed=old.seed, pins=old.pins,
@@ -483,15 +484,13 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
     run = get_run(session, actor, run_id)
     staff_id = require_staff(actor, run.centre_id)
     if run.status != "done" or run.plan is None or run.problem is None:
-        raise Conflict(f"Plan {run.id} is {run.status}; only a finished draft can be published.")
+        raise Conflict("plan_not_publishable", id=run.id, status=run.status)
     plan = solver.plan_from_json(run.plan)
     if plan.status == "no_plan":
-        raise Conflict("This draft has no complete plan; re-solve with a longer time limit.")
+        raise Conflict("plan_incomplete")
     unmet = [f.message for f in plan.requirement_failures]
     if unmet and not acknowledge_unmet:
-        raise Conflict("This plan does not meet every requirement of the Profil: "
-                       + " ".join(unmet) + " Publish it only if you accept that for this week "
-                       "(acknowledge_unmet); the acknowledgement is recorded.")
+        raise Conflict("plan_unmet", unmet=Joined(tuple(unmet)))
     centre = _centre(session, run.centre_id)
     monday = parse_week(run.week)
     start, end = week_span(monday, centre.timezone)
@@ -539,11 +538,9 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
-        raise Conflict("The week has changed since this plan was made (a booking was confirmed "
-                       "meanwhile). Please re-solve the plan; nothing was published.") from exc
+        raise Conflict("week_changed") from exc
     except Conflict as exc:
-        raise Conflict(f"The week has changed since this plan was made: {exc.detail} Please "
-                       "re-solve the plan; nothing was published.") from exc
+        raise Conflict("week_changed_because", reason=exc.message) from exc
     for other in session.scalars(select(PlanRun).where(
             PlanRun.centre_id == centre.id, PlanRun.week == run.week,
             PlanRun.status == "published")):

@@ -9,12 +9,13 @@ from booking.errors import InvalidInput
 from booking.models import Person
 from booking.translations import LANGUAGES
 
-LANGUAGE_MESSAGE = "The language must be one of: " + ", ".join(LANGUAGES) + "."
 
+def language_unknown() -> InvalidInput:
+    return InvalidInput("language_unknown", languages=", ".join(LANGUAGES))
 
 def set_language(session: Session, person_id: int, language: str) -> None:
     """Pages and mails use ``language`` for this person from now on."""
     if language not in LANGUAGES:
-        raise InvalidInput(LANGUAGE_MESSAGE)
+        raise language_unknown()
     session.execute(update(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
                     .values(language=language))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyViolation
+from booking.messages import Holiday, Joined, Message, Money, Span, status_word
 from booking.models import (
     Booking,
     BookingKind,
@@ -43,10 +44,10 @@ from booking.services.conflicts import (
 from booking.services.locking import lock_booking, lock_rooms, lock_rooms_of_booking
 from booking.timeutil import (
     check_span,
-    format_range,
     minutes_of_day,
     to_local,
 )
+from booking.translations import N_
 
 
 def format_eur(cents: int) -> str:
@@ -65,7 +66,8 @@ class Quote:
     fee_cents: int
     hours_charged: int
     hourly_rate_cents: int
-    problems: list[str] = field(default_factory=list)
+    # The rules the request breaks, each a message with its parameters (``booking.messages``).
+    problems: list[Message] = field(default_factory=list)
     rules: str = ""
 
     @property
@@ -103,43 +105,47 @@ def quote(session: Session, *, room: Room, start: datetime, end: datetime, peopl
           now: datetime, exclude_booking: int | None = None) -> Quote:
     centre = session.get_one(Centre, room.centre_id)
     zone_name = centre.timezone
-    problems: list[str] = []
+    problems: list[Message] = []
     start, end = check_span(start, end)
     if not room.rentable or not room.active:
-        problems.append(f"{room.name} cannot be rented by residents.")
+        problems.append(Message("not_rentable", {"room": room.name}))
     if people < 1:
-        problems.append("At least one person must come.")
+        problems.append(Message("people_none"))
     elif people > room.capacity:
-        problems.append(f"{room.name} holds at most {room.capacity} people; you expect {people}.")
+        problems.append(Message("capacity", {"room": room.name, "n": room.capacity,
+                                             "people": people}))
     if start < now + timedelta(hours=centre.min_notice_hours):
-        problems.append(f"Requests need at least {centre.min_notice_hours} hours' notice.")
+        problems.append(Message("min_notice", {"n": centre.min_notice_hours}))
     if start > now + timedelta(days=centre.max_days_ahead):
-        problems.append(f"Rooms can be requested at most {centre.max_days_ahead} days ahead.")
+        problems.append(Message("max_days_ahead", {"n": centre.max_days_ahead}))
     minutes = int((end - start).total_seconds() // 60)
     if minutes < room.min_rental_minutes:
-        problems.append(f"{room.name} is rented for at least {room.min_rental_minutes} minutes.")
+        problems.append(Message("min_duration", {"room": room.name,
+                                                 "n": room.min_rental_minutes}))
     if minutes > room.max_rental_minutes:
-        problems.append(f"{room.name} is rented for at most {room.max_rental_minutes // 60} hours.")
+        problems.append(Message("max_duration", {"room": room.name,
+                                                 "n": room.max_rental_minutes // 60}))
     local_start, local_end = to_local(start, zone_name), to_local(end, zone_name)
     ends_at_midnight = local_end.date() == local_start.date() + timedelta(days=1) and \
         minutes_of_day(end, zone_name) == 0
     end_minute = 1440 if ends_at_midnight else minutes_of_day(end, zone_name)
     if local_end.date() != local_start.date() and not ends_at_midnight:
-        problems.append("A rental must end on the day it starts.")
+        problems.append(Message("same_day"))
     elif end_minute > room.latest_end_minute:
-        problems.append(f"Rentals of {room.name} must end by "
-                        f"{clock_time(room.latest_end_minute)} (house rules).")
+        problems.append(Message("latest_end", {"room": room.name,
+                                               "time": clock_time(room.latest_end_minute)}))
     if is_holiday(local_start.date(), centre.holiday_subdivision):
-        name = holidays.country_holidays("DE", subdiv=centre.holiday_subdivision,
-                                         years=local_start.year).get(local_start.date())
-        problems.append(f"The centre is closed on {local_start:%d.%m.%Y} ({name}).")
+        problems.append(Message("holiday_closed", {
+            "day": local_start.date(),
+            "holiday": Holiday(local_start.date(), centre.holiday_subdivision)}))
     for occ in holding_overlaps(session, room.id, start, end):
         if occ.booking_id == exclude_booking:
             continue
         if occ.booking.kind == BookingKind.CLOSURE:
-            problems.append(f"{room.name} is closed then ({occ.booking.title}).")
+            problems.append(Message("room_closed", {"room": room.name,
+                                                    "title": occ.booking.title}))
         else:
-            problems.append(conflict_error(session, room.id, start, end, zone_name).detail)
+            problems.append(conflict_error(session, room.id, start, end, zone_name).message)
         break
     fee, hours, rate = compute_fee(room, start, end, centre)
     return Quote(fee_cents=fee, hours_charged=hours, hourly_rate_cents=rate, problems=problems,
@@ -149,24 +155,34 @@ def quote(session: Session, *, room: Room, start: datetime, end: datetime, peopl
 def _room(session: Session, room_id: int) -> Room:
     room = session.get(Room, room_id)
     if room is None:
-        raise NotFound(f"There is no room {room_id}.")
+        raise NotFound("no_room", id=room_id)
     return room
 
 
 def _rental(session: Session, booking_id: int) -> Booking:
     booking = session.get(Booking, booking_id)
     if booking is None or booking.kind != BookingKind.RENTAL:
-        raise NotFound(f"There is no rental request {booking_id}.")
+        raise NotFound("no_rental", id=booking_id)
     return booking
+
+
+def house_rules_message(room: Room) -> Joined:
+    """The house rules as a mail says them: the times in the reader's language, the rules
+    staff wrote as they wrote them."""
+    times = Message("house_rules", {"end": clock_time(room.latest_end_minute),
+                                    "quiet": clock_time(room.quiet_from_minute)})
+    return Joined((times, *(r for r in (room.cleaning_rules, room.house_rules) if r)), "; ")
 
 
 def _mail_context(session: Session, booking: Booking, centre: Centre, reason: str = "") -> dict[
         str, object]:
+    """What the rental mails say; times and money are written in each recipient's language
+    (``booking.mailer.render``)."""
     occ = booking.occurrences[0]
     return {
         "booking_id": booking.id, "room": occ.room.name, "centre": centre.name,
-        "when": format_range(occ.starts_at, occ.ends_at, centre.timezone),
-        "fee": format_eur(booking.fee_cents), "rules": house_rules_text(occ.room),
+        "when": Span(occ.starts_at, occ.ends_at, centre.timezone),
+        "fee": Money(booking.fee_cents), "rules": house_rules_message(occ.room),
         "reason": reason, "purpose": booking.purpose or "", "people": booking.expected_people or 0,
         # The page of the request (the mailer makes it a link on the configured base URL).
         "path": f"/meine-anfragen/{booking.id}",
@@ -197,11 +213,11 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
     person_id = require_resident(actor)
     room = _room(session, room_id)
     if not purpose.strip():
-        raise InvalidInput("Please say what the room is for.")
+        raise InvalidInput("purpose_missing")
     result = quote(session, room=room, start=start, end=end, people=people, now=now)
     if result.problems:
-        raise PolicyViolation(" ".join(result.problems), problems=result.problems,
-                              fee=result.fee)
+        raise PolicyViolation("rules_broken", problems=Joined(tuple(result.problems)),
+                              extra={"fee": result.fee})
     booking = Booking(
         centre_id=room.centre_id, kind=BookingKind.RENTAL, status=BookingStatus.PENDING,
         title=RENTAL_TITLE, requested_by_id=person_id, responsible_id=person_id,
@@ -234,7 +250,8 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     staff_id = require_staff(actor, booking.centre_id)
     lock_booking(session, booking)
     if booking.status != BookingStatus.PENDING:
-        raise Conflict(f"Request {booking.id} is {booking.status} and cannot be confirmed now.")
+        raise Conflict("request_not_confirmable", id=booking.id,
+                       status=status_word(booking.status))
     centre = session.get_one(Centre, booking.centre_id)
     occ = booking.occurrences[0]
     # Under the room's lock no other writer changes what overlaps: one read finds a holder
@@ -254,7 +271,7 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
-        raise Conflict("The room was taken meanwhile; please look again.") from exc
+        raise Conflict("room_taken_meanwhile") from exc
     booking.status = BookingStatus.CONFIRMED
     booking.updated_at = now
     record(session, now, staff_id, "booking", booking.id, "confirmed",
@@ -268,7 +285,7 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
 def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id: int,
              now: datetime) -> None:
     """Decline the pending requests that overlap a confirmed one, with a reason."""
-    reason = "Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben."
+    reason = TAKEN_BY_ANOTHER
     for occ in losers:
         booking = occ.booking
         if booking.status != BookingStatus.PENDING:
@@ -278,6 +295,11 @@ def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id:
         record(session, now, staff_id, "booking", booking.id, "declined",
                status=["pending", "declined"], reason=reason, because_of=won)
         _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason)
+
+
+# The reason given when another request got the room: a msgid, so each resident's mail says it
+# in their language (``booking.mailer.render`` translates a reason that is one).
+TAKEN_BY_ANOTHER = N_("Der Raum wurde für diese Zeit bereits an eine andere Anfrage vergeben.")
 
 
 def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
@@ -294,10 +316,11 @@ def decline(session: Session, actor: Actor, booking_id: int, reason: str,
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
     if not reason.strip():
-        raise InvalidInput("Please give the resident a reason for declining.")
+        raise InvalidInput("decline_reason_missing")
     lock_booking(session, booking)
     if booking.status != BookingStatus.PENDING:
-        raise Conflict(f"Request {booking.id} is {booking.status} and cannot be declined now.")
+        raise Conflict("request_not_declinable", id=booking.id,
+                       status=status_word(booking.status))
     _set_status(booking, BookingStatus.DECLINED, now)
     booking.decision_reason = reason.strip()
     record(session, now, staff_id, "booking", booking.id, "declined",
@@ -314,12 +337,12 @@ def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
     is_staff = actor.is_staff_of(booking.centre_id)
     if not is_staff and booking.requested_by_id != person_id:
         # Same answer as for a missing request: residents do not learn of others' requests.
-        raise NotFound(f"There is no rental request {booking_id}.")
+        raise NotFound("no_rental", id=booking_id)
     lock_booking(session, booking)
     if not booking.is_open:
-        raise Conflict(f"Request {booking.id} is {booking.status} already.")
+        raise Conflict("request_closed", id=booking.id, status=status_word(booking.status))
     if not is_staff and booking.occurrences[0].starts_at <= now:
-        raise Forbidden("A rental that has begun can only be cancelled by the centre's staff.")
+        raise Forbidden("rental_begun")
     before = booking.status
     _set_status(booking, BookingStatus.CANCELLED, now)
     booking.decision_reason = reason.strip() or None
@@ -333,7 +356,7 @@ def get_rental(session: Session, actor: Actor, booking_id: int) -> Booking:
     booking = _rental(session, booking_id)
     person_id = require_login(actor)
     if booking.requested_by_id != person_id and not actor.is_staff_of(booking.centre_id):
-        raise NotFound(f"There is no rental request {booking_id}.")
+        raise NotFound("no_rental", id=booking_id)
     return booking
 
 

@@ -213,9 +213,9 @@ def _check_applicant(session: Session, actor: Actor, term: Term, group_id: int |
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.centre_id != term.centre_id:
-            raise NotFound("no_group", nr=group_id)
+            raise NotFound("no_group", id=group_id)
         if not staff and not _is_contact(session, person_id, group_id):
-            raise NotFound("no_group", nr=group_id)
+            raise NotFound("no_group", id=group_id)
     elif not staff:
         raise InvalidInput("application_needs_group")
     if staff:
@@ -271,7 +271,7 @@ def _section(spec: Mapping[str, Any], rooms: set[int], number: int) -> Applicati
             raise InvalidInput("section_preferred_outside_allowed", section=number)
     unknown_rooms = sorted(set(spec.get("room_ids", [])) - rooms)
     if unknown_rooms:
-        raise NotFound("no_room", nr=unknown_rooms[0])
+        raise NotFound("no_room", id=unknown_rooms[0])
     unknown = sorted(set(spec.get("features", [])) - {str(f) for f in Feature})
     if unknown:
         raise InvalidInput("unknown_features", names=unknown)

@@ -15,6 +15,7 @@ from booking.errors import (
     RateLimited,
     Unauthorized,
 )
+from booking.messages import Message
 from booking.models import Person
 from booking.models.base import max_length
 from booking.permissions import Actor
@@ -71,7 +72,8 @@ def _logged_in(request: Request[Any, Any, Any], svc: Services, login: accounts.L
     return response
 
 
-def _notice(request: Request[Any, Any, Any], viewer: Viewer, title: str, message: str, *,
+def _notice(request: Request[Any, Any, Any], viewer: Viewer, title: str,
+            message: str | Message, *,
             link: tuple[str, str] | None = None, status: int = 200) -> Template:
     """A page that tells what happened and what comes next (mail sent, address confirmed)."""
     return render(request, viewer, "notice.html", status=status, title=title, message=message,
@@ -107,7 +109,7 @@ class AccountPages(PageController):
             discard(db, exc)
             return render(request, viewer, "login.html", status=exc.status_code,
                           anon_form=True, nav="login", weiter=safe_next(weiter) or "",
-                          email=email, error=exc.detail, hint=False)
+                          email=email, error=exc.message, hint=False)
         return _logged_in(request, svc, result, weiter)
 
     @post("/logout", sync_to_thread=True)
@@ -126,8 +128,9 @@ class AccountPages(PageController):
                               weiter=weiter)
 
     def _register(self, request: Request[Any, Any, Any], viewer: Viewer, *,
-                  values: dict[str, str], weiter: str | None, errors: dict[str, str] | None = None,
-                  error: str | None = None, status: int = 200) -> Template:
+                  values: dict[str, str], weiter: str | None,
+                  errors: dict[str, str | Message] | None = None,
+                  error: str | Message | None = None, status: int = 200) -> Template:
         return render(request, viewer, "register.html", status=status, anon_form=True,
                       nav="registrieren", values=values, errors=errors or {}, error=error,
                       weiter=safe_next(weiter) or "", min_password=MIN_PASSWORD_LENGTH)
@@ -152,12 +155,12 @@ class AccountPages(PageController):
                 settings=svc.settings)
         except DomainError as exc:
             discard(db, exc)
-            where = "passwort" if "password" in exc.detail.lower() else "email"
+            where = "passwort" if (exc.code or "").startswith("password") else "email"
             if isinstance(exc, RateLimited):
                 return self._register(request, viewer, values=values, weiter=weiter,
-                                      status=exc.status_code, error=exc.detail)
+                                      status=exc.status_code, error=exc.message)
             return self._register(request, viewer, values=values, weiter=weiter,
-                                  status=exc.status_code, errors={where: exc.detail})
+                                  status=exc.status_code, errors={where: exc.message})
         return _notice(request, viewer, N_("Bitte bestätigen Sie Ihre E-Mail-Adresse"), message)
 
     # The mailed links open a page with a button: mail scanners that fetch links must not
@@ -176,7 +179,7 @@ class AccountPages(PageController):
                                      now=now)
         except DomainError as exc:
             discard(db, exc)
-            return _notice(request, viewer, N_("Bestätigung nicht möglich"), exc.detail,
+            return _notice(request, viewer, N_("Bestätigung nicht möglich"), exc.message,
                            status=exc.status_code, link=("/passwort-vergessen",
                                                          N_("Neuen Link anfordern")))
         return _notice(request, viewer, N_("E-Mail-Adresse bestätigt"),
@@ -200,7 +203,7 @@ class AccountPages(PageController):
         except DomainError as exc:
             discard(db, exc)
             return render(request, viewer, "forgot.html", anon_form=True,
-                          status=exc.status_code, email=email, error=exc.detail)
+                          status=exc.status_code, email=email, error=exc.message)
         return _notice(request, viewer, N_("Passwort vergessen"), message)
 
     @get("/passwort/neu", sync_to_thread=False)
@@ -221,7 +224,7 @@ class AccountPages(PageController):
         except DomainError as exc:
             discard(db, exc)
             return render(request, viewer, "reset.html", anon_form=True,
-                          status=exc.status_code, token=token, error=exc.detail,
+                          status=exc.status_code, token=token, error=exc.message,
                           min_password=MIN_PASSWORD_LENGTH)
         # Every session of the account has ended, this browser's too.
         response: Response[Any] = _notice(

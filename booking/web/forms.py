@@ -16,12 +16,6 @@ from booking.errors import Forbidden, InvalidInput
 from booking.timeutil import in_horizon, local_span
 from booking.translations import N_
 
-CSRF_MESSAGE = (
-    N_("Die Anfrage wurde aus Sicherheitsgründen abgelehnt, weil das Formular-Sicherheitsmerkmal "
-       "fehlte oder nicht passte. Bitte laden Sie die Seite neu und senden Sie das Formular "
-       "noch einmal.")
-)
-
 
 class CsrfRejected(Forbidden):
     """A state-changing form arrived without the token of the page that showed it."""
@@ -29,15 +23,13 @@ class CsrfRejected(Forbidden):
     title = N_("Nicht erlaubt")
 
     def __init__(self) -> None:
-        super().__init__(CSRF_MESSAGE)
+        super().__init__("csrf_rejected")
 
 
 # The same characters the API refuses (``booking.api.schemas``): none in a one-line field, and
 # in a text area none but tab and line breaks.
 _CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-CONTROL_MESSAGE = N_("Die Eingabe enthält Steuerzeichen (zum Beispiel ein Nullzeichen), die "
-                     "hier nicht erlaubt sind.")
 
 
 def field_value(data: dict[str, Any], name: str, *, text_area: bool = False,
@@ -50,10 +42,9 @@ def field_value(data: dict[str, Any], name: str, *, text_area: bool = False,
         value = value[-1] if value else ""
     text = str(value).strip()
     if (_CONTROL_IN_TEXT if text_area else _CONTROL_IN_LINE).search(text):
-        raise InvalidInput(CONTROL_MESSAGE)
+        raise InvalidInput("control_characters")
     if max_length is not None and len(text) > max_length:
-        # English like the services' messages; booking.web.i18n turns it into a msgid.
-        raise InvalidInput(f"Please enter at most {max_length} characters.")
+        raise InvalidInput("too_long", n=max_length)
     return text
 
 

@@ -15,7 +15,7 @@ from booking.errors import (
 )
 from booking.models import Centre
 from booking.services import availability, catalogue
-from booking.timeutil import HORIZON_MESSAGE, in_horizon, local_date, local_to_utc
+from booking.timeutil import in_horizon, local_date, local_to_utc
 from booking.translations import N_
 from booking.web.common import (
     PageController,
@@ -76,10 +76,9 @@ class PublicPages(PageController):
         if woche:
             monday = parse_iso_week(woche)
             if monday is None:
-                raise InvalidInput(N_("Bitte die Woche als Jahr-W-Woche angeben, "
-                                      "z. B. 2026-W49."))
+                raise InvalidInput("week_invalid")
             if not in_horizon(monday):
-                raise InvalidInput(HORIZON_MESSAGE)
+                raise InvalidInput("time_horizon")
         else:
             today = local_date(now, zone_name)
             monday = today - timedelta(days=today.weekday())

@@ -14,6 +14,7 @@ from booking.errors import (
     DomainError,
     PolicyViolation,
 )
+from booking.messages import Joined, Message
 from booking.models import Centre
 from booking.services import catalogue, rentals
 from booking.web.common import (
@@ -41,6 +42,14 @@ def _rentable_room(db: Any, room_id: int, lang: str) -> tuple[RoomView, str]:
     return RoomView.of(room, centre, lang), centre.timezone
 
 
+
+def _listed(message: Message) -> list[Message]:
+    """The rules a refused request breaks, one by one ("rules_broken" lists them)."""
+    problems = message.params.get("problems")
+    if isinstance(problems, Joined):
+        return [p for p in problems.items if isinstance(p, Message)]
+    return [message]
+
 class RentalPages(PageController):
     path = "/"
 
@@ -64,8 +73,8 @@ class RentalPages(PageController):
         if sending:
             form.require_purpose()
         quote: rentals.Quote | None = None
-        problems: list[str] = []
-        error: str | None = None
+        problems: list[Message] = []
+        error: str | Message | None = None
         status = 200
         if not form.complete:
             status = 400
@@ -76,7 +85,7 @@ class RentalPages(PageController):
                                       start=start, end=end, people=form.people_count, now=now)
                 problems = quote.problems
             except DomainError as exc:
-                error, status = exc.detail, exc.status_code
+                error, status = exc.message, exc.status_code
         else:
             try:
                 start, end = form.window
@@ -86,11 +95,11 @@ class RentalPages(PageController):
                 return redirect(f"/meine-anfragen/{booking.id}", neu=1)
             except PolicyViolation as exc:
                 discard(db, exc)
-                problems = list(exc.extra.get("problems", [exc.detail]))
+                problems = _listed(exc.message)
                 status = exc.status_code
             except DomainError as exc:
                 discard(db, exc)
-                error, status = exc.detail, exc.status_code
+                error, status = exc.message, exc.status_code
         return render(request, viewer, "request.html", status=status, nav="raeume",
                       room=room, form=form, quote=quote, problems=problems, error=error)
 
@@ -100,7 +109,8 @@ class RentalPages(PageController):
         return self._my_requests(request, read_db, now, viewer, notice_id=storniert)
 
     def _my_requests(self, request: Request[Any, Any, Any], db: Session, now: datetime,
-                     viewer: Viewer, *, notice_id: str | None = None, error: str | None = None,
+                     viewer: Viewer, *, notice_id: str | None = None,
+                     error: str | Message | None = None,
                      status: int = 200) -> Template:
         actor = require_viewer(viewer)
         mine = [rental_view(db, b, viewer.lang, now)
@@ -129,6 +139,6 @@ class RentalPages(PageController):
                            now)
         except DomainError as exc:
             discard(db, exc)
-            return self._my_requests(request, db, now, viewer, error=exc.detail,
+            return self._my_requests(request, db, now, viewer, error=exc.message,
                                      status=exc.status_code)
         return redirect("/meine-anfragen", storniert=booking_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from booking import formatting
 from booking.deps import discard
 from booking.errors import DomainError, Forbidden
+from booking.messages import Message
 from booking.permissions import Actor
 from booking.services import desk, rentals
 from booking.services.planning import parse_week
@@ -35,8 +36,6 @@ from booking.web.common import (
 from booking.web.forms import check_csrf, field_value
 from booking.web.forms import parse_positive_int as parse_count
 
-NOT_STAFF = N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden.")
-
 HISTORY_WORDS = {
     "requested": N_("angefragt"),
     "confirmed": N_("bestätigt"),
@@ -51,7 +50,7 @@ STATUS_FILTERS = {"offen": "pending", "bestaetigt": "confirmed", "abgelehnt": "d
 def require_staff_viewer(viewer: Viewer) -> Actor:
     actor = require_viewer(viewer)
     if not actor.is_any_staff:
-        raise Forbidden(NOT_STAFF)
+        raise Forbidden("not_staff_pages")
     return actor
 
 
@@ -82,7 +81,7 @@ class RequestView:
     requester_name: str
     requester_email: str
     requester_deleted: bool
-    problems: list[str]
+    problems: list[Message]
     overlaps: list[int]
     history: list[HistoryView]
 
@@ -212,8 +211,9 @@ class StaffPages(PageController):
 
     def _inbox(self, request: Request[Any, Any, Any], db: Session, now: datetime,
                viewer: Viewer, *, notice: tuple[str, int | None] | None = None,
-               error: str | None = None, error_for: int | None = None, reason: str = "",
-               status: int = 200, filters: dict[str, str] | None = None) -> Template:
+               error: str | Message | None = None, error_for: int | None = None,
+               reason: str = "", status: int = 200,
+               filters: dict[str, str] | None = None) -> Template:
         actor = require_staff_viewer(viewer)
         filters = filters or {}
         # Unknown filter values fall back to the defaults rather than failing the page.
@@ -241,7 +241,7 @@ class StaffPages(PageController):
             rentals.confirm(db, actor, booking_id, now)
         except DomainError as exc:
             discard(db, exc)
-            return self._inbox(request, db, now, viewer, error=exc.detail, error_for=booking_id,
+            return self._inbox(request, db, now, viewer, error=exc.message, error_for=booking_id,
                                status=exc.status_code)
         return redirect("/verwaltung/anfragen", bestaetigt=booking_id)
 
@@ -255,7 +255,7 @@ class StaffPages(PageController):
             rentals.decline(db, actor, booking_id, reason, now)
         except DomainError as exc:
             discard(db, exc)
-            return self._inbox(request, db, now, viewer, error=exc.detail, error_for=booking_id,
+            return self._inbox(request, db, now, viewer, error=exc.message, error_for=booking_id,
                                reason=reason, status=exc.status_code)
         return redirect("/verwaltung/anfragen", abgelehnt=booking_id)
 

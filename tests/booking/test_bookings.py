@@ -90,11 +90,12 @@ def test_series_that_collides_is_refused_as_a_whole_naming_each_collision(
                berlin(2027, 1, 5, 21), until="2027-02-02")
     assert r.status_code == 409, r.text
     body = r.json()
-    assert "2 of 5 dates collide" in body["detail"]
+    assert body["code"] == "dates_collide" and body["params"]["n"] == 2
+    assert "2 von 5 Terminen sind belegt" in body["detail"]
     assert len(body["collisions"]) == 2
-    assert "12.01.2027 19:00–21:00" in body["collisions"][0]
-    assert "26.01.2027 19:00–21:00" in body["collisions"][1]
-    assert all("Elterncafé" in c for c in body["collisions"])
+    assert "12. Jan. 2027, 19:00–21:00" in body["collisions"][0]["detail"]
+    assert "26. Jan. 2027, 19:00–21:00" in body["collisions"][1]["detail"]
+    assert all("Elterncafé" in c["detail"] for c in body["collisions"])
     # Nothing of the series was written.
     assert [b["title"] for b in busy_in_january(client, world)] == ["Elterncafé", "Elterncafé"]
 
@@ -108,7 +109,7 @@ def test_series_with_skip_conflicts_is_created_and_lists_the_skipped_dates(
     assert [wall(o["starts_at"])[0] for o in body["occurrences"]] == [
         date(2027, 1, 5), date(2027, 1, 19), date(2027, 2, 2)]
     assert len(body["skipped"]) == 2
-    assert "12.01.2027" in body["skipped"][0] and "26.01.2027" in body["skipped"][1]
+    assert "12. Jan. 2027" in body["skipped"][0] and "26. Jan. 2027" in body["skipped"][1]
     assert len(busy_in_january(client, world)) == 5
 
 
@@ -132,7 +133,8 @@ def test_moving_an_occurrence_onto_a_taken_slot_is_refused_onto_a_free_one_works
         "room_id": room, "starts_at": berlin(2026, 12, 3, 15), "ends_at": berlin(2026, 12, 3, 17)})
     assert taken.status_code == 409, taken.text
     assert "Hausaufgabenhilfe" in taken.json()["detail"]
-    assert "03.12.2026 15:00–17:00" in taken.json()["detail"]
+    assert taken.json()["code"] == "room_taken_by"
+    assert "3. Dez. 2026, 15:00–17:00" in taken.json()["detail"]
 
     free = client.patch(f"/api/occurrences/{moved['id']}", headers=as_("staff"), json={
         "room_id": room, "starts_at": berlin(2026, 12, 3, 12), "ends_at": berlin(2026, 12, 3, 14)})

@@ -52,8 +52,10 @@ def test_conflict_names_title_and_time_not_the_renter(client, as_, world: World)
     assert staff_booking.status_code == 201, staff_booking.text
     r = request(client, as_("anna"), cafe, iso(2026, 12, 3, 18), iso(2026, 12, 3, 20))
     assert r.status_code == 422
+    [taken] = r.json()["problems"]
+    assert taken["code"] == "room_taken_by"
     assert "Sprachcafé" in r.json()["detail"]
-    assert "03.12.2026 17:00–19:00" in r.json()["detail"]
+    assert "3. Dez. 2026, 17:00–19:00" in r.json()["detail"]  # the centre's local time
 
 
 def test_rental_mails_link_to_the_request_on_the_configured_base_url(

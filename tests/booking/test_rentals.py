@@ -26,32 +26,37 @@ def at(day: tuple[int, int, int], h: int, mi: int = 0) -> str:
 
 
 POLICY_CASES = [
-    # (what is wrong, room, start, end, people, what the message must name)
-    ("capacity", "Café", at(WED, 16), at(WED, 19), 31, "holds at most 30 people"),
+    # (what is wrong, room, start, end, people, its code, what the message must name)
+    ("capacity", "Café", at(WED, 16), at(WED, 19), 31, "capacity",
+     "holds at most 30 people; you expect 31"),
     ("too far ahead", "Café", berlin(2027, 4, 7, 16), berlin(2027, 4, 7, 18), 10,
-     "at most 120 days ahead"),
+     "max_days_ahead", "at most 120 days ahead"),
     ("too short notice", "Café", berlin(2026, 11, 25, 18), berlin(2026, 11, 25, 20), 10,
-     "24 hours' notice"),
-    ("too short", "Café", at(WED, 16), at(WED, 16, 30), 10, "at least 60 minutes"),
-    ("too long", "Café", at(WED, 10), at(WED, 17), 10, "at most 6 hours"),
-    ("ends too late", "Café", at(WED, 20), at(WED, 23), 10, "must end by 22:00"),
+     "min_notice", "24 hours' notice"),
+    ("too short", "Café", at(WED, 16), at(WED, 16, 30), 10, "min_duration",
+     "at least 60 minutes"),
+    ("too long", "Café", at(WED, 10), at(WED, 17), 10, "max_duration", "at most 6 hours"),
+    ("ends too late", "Café", at(WED, 20), at(WED, 23), 10, "latest_end", "must end by 22:00"),
     ("public holiday", "Café", berlin(2026, 12, 25, 14), berlin(2026, 12, 25, 17), 10,
-     "closed on 25.12.2026"),
-    ("not rentable", "Büro", at(WED, 16), at(WED, 18), 2, "Büro cannot be rented"),
+     "holiday_closed", "closed on 25 Dec 2026 (Christmas Day)"),
+    ("not rentable", "Büro", at(WED, 16), at(WED, 18), 2, "not_rentable",
+     "Büro cannot be rented"),
 ]
+ENGLISH = {"Accept-Language": "en"}
 
 
-@pytest.mark.parametrize(("problem", "room", "start", "end", "people", "named"), POLICY_CASES,
-                         ids=[c[0] for c in POLICY_CASES])
+@pytest.mark.parametrize(("problem", "room", "start", "end", "people", "code", "named"),
+                         POLICY_CASES, ids=[c[0] for c in POLICY_CASES])
 def test_request_breaking_a_rule_is_refused_with_a_message_naming_it(
-        client, as_, world: World, problem, room, start, end, people, named):
-    r = rent(client, as_("anna"), world.rooms[room], start, end, people=people)
+        client, as_, world: World, problem, room, start, end, people, code, named):
+    r = rent(client, {**as_("anna"), **ENGLISH}, world.rooms[room], start, end, people=people)
     assert r.status_code == 422, r.text
     body = r.json()
-    assert named in body["detail"]
+    assert body["code"] == "rules_broken" and named in body["detail"]
     assert len(body["problems"]) == 1, body["problems"]  # only the rule that was broken
+    assert body["problems"][0]["code"] == code and named in body["problems"][0]["detail"]
     # The preview names the same problem, so the form can show it before sending.
-    preview = client.post("/api/rentals/quote", json={
+    preview = client.post("/api/rentals/quote", headers=ENGLISH, json={
         "room_id": world.rooms[room], "starts_at": start, "ends_at": end,
         "expected_people": people}).json()
     assert preview["allowed"] is False
@@ -66,7 +71,10 @@ def test_request_during_a_closure_names_the_closure(client, as_, world: World):
     assert closure.status_code == 201, closure.text
     r = rent(client, as_("anna"), cafe, berlin(2026, 12, 14, 16), berlin(2026, 12, 14, 18))
     assert r.status_code == 422
-    assert "Café is closed then (Wasserschaden)" in r.json()["detail"]
+    [problem] = r.json()["problems"]
+    assert problem["code"] == "room_closed"
+    assert problem["params"] == {"room": "Café", "title": "Wasserschaden"}
+    assert "Café ist zu dieser Zeit geschlossen (Wasserschaden)" in r.json()["detail"]
 
 
 def test_request_within_every_rule_is_accepted_as_pending(client, as_, world: World):
@@ -173,7 +181,7 @@ def test_owner_cannot_cancel_after_the_start_but_staff_can(client, as_, clock, w
     clock.advance(timedelta(days=7, hours=7))  # Wednesday 02.12., 17:00 in Bielefeld
     late = client.post(f"/api/rentals/{rid}/cancel", headers=tokens[0])
     assert late.status_code == 403
-    assert "begun" in late.json()["detail"]
+    assert late.json()["code"] == "rental_begun"
     assert client.get(f"/api/rentals/{rid}", headers=tokens[0]).json()["status"] == "confirmed"
     by_staff = client.post(f"/api/rentals/{rid}/cancel", headers=tokens[1],
                            json={"reason": "Lärmbeschwerde"})
@@ -186,7 +194,7 @@ def test_decline_needs_a_reason_the_resident_then_sees(client, as_, world: World
     blank = client.post(f"/api/rentals/{rid}/decline", headers=as_("staff"),
                         json={"reason": "   "})
     assert blank.status_code == 400
-    assert "reason" in blank.json()["detail"]
+    assert blank.json()["code"] == "decline_reason_missing"
     assert client.get(f"/api/rentals/{rid}", headers=as_("anna")).json()["status"] == "pending"
     ok = client.post(f"/api/rentals/{rid}/decline", headers=as_("staff"),
                      json={"reason": "Der Raum wird an dem Tag renoviert."})
@@ -206,7 +214,9 @@ def test_confirming_a_closed_request_is_a_conflict(client, as_, world: World, en
                     json={"reason": "Belegt"})
     r = client.post(f"/api/rentals/{rid}/confirm", headers=as_("staff"))
     assert r.status_code == 409
-    assert ended_by in r.json()["detail"]
+    assert r.json()["code"] == "request_not_confirmable"
+    assert r.json()["params"] == {"id": rid, "status": ended_by}
+    assert {"cancelled": "storniert", "declined": "abgelehnt"}[ended_by] in r.json()["detail"]
     assert client.get(f"/api/rentals/{rid}", headers=as_("anna")).json()["status"] == ended_by
 
 
