@@ -18,7 +18,7 @@ from booking.db import PlainReader
 from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
-from booking.services.availability import AvailabilityCache
+from booking.services.availability import AvailabilityCache, CoalescedReads, Counters
 from booking.settings import Settings
 
 R = TypeVar("R")
@@ -32,6 +32,9 @@ class Services:
     clock: Clock
     availability_cache: AvailabilityCache[Any]
     plain: PlainReader | None = None
+    # PostgreSQL: the caller's token and the rooms' counters read on the event loop, batched
+    # across concurrent requests (no worker thread, one statement for many requests).
+    coalesced: CoalescedReads | None = None
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
@@ -60,6 +63,9 @@ async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = N
     if token is None:
         return ANONYMOUS
     svc = svc or services(request)
+    if svc.coalesced is not None:
+        _counters, rows = await svc.coalesced.read((), token_digest(token))
+        return _actor_from_plain_rows(rows, svc.clock.now())
     return await svc.run_read(_token_actor, svc, token)
 
 
@@ -72,6 +78,17 @@ def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int
         return ANONYMOUS, versions(room_ids)
     counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [token_digest(token)])
     return _actor_from_plain_rows(rows, svc.clock.now()), counters
+
+
+async def coalesced_caller_and_versions(svc: Services, token: str | None,
+                                        room_ids: Sequence[int]) -> tuple[Actor, Counters]:
+    """:func:`caller_and_versions` on the event loop, in a statement shared with the other
+    requests waiting at the same moment (PostgreSQL, ``svc.coalesced``)."""
+    assert svc.coalesced is not None
+    counters, rows = await svc.coalesced.read(room_ids,
+                                              None if token is None else token_digest(token))
+    actor = ANONYMOUS if token is None else _actor_from_plain_rows(rows, svc.clock.now())
+    return actor, counters
 
 
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
@@ -94,6 +111,15 @@ _API_CALLER_SQL = (
     "SELECT t.person_id, t.expires_at, p.language, p.deleted_at, r.role, r.centre_id "
     "FROM auth_token t JOIN person p ON p.id = t.person_id "
     "LEFT JOIN person_role r ON r.person_id = p.id WHERE t.token_hash = ? AND t.kind = 'api'"
+)
+
+
+# The same for many tokens at once, keyed by the token's digest (CoalescedReads, PostgreSQL).
+API_CALLERS_SQL = (
+    "SELECT t.token_hash, t.person_id, t.expires_at, p.language, p.deleted_at, r.role, "
+    "r.centre_id FROM auth_token t JOIN person p ON p.id = t.person_id "
+    "LEFT JOIN person_role r ON r.person_id = p.id "
+    "WHERE t.token_hash = ANY(%s::text[]) AND t.kind = 'api'"
 )
 
 
