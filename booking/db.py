@@ -9,11 +9,11 @@ handled here so that no other module needs to care:
 * Instants: stored as UTC; a naive datetime raises instead of being silently read as UTC.
 
 PostgreSQL connections per process: the ORM pool holds at most ``pool_size`` (setting
-``RAUMPLAN_DB_POOL_SIZE``, default :data:`DEFAULT_POOL_SIZE`), the plain readers
-:data:`PLAIN_READER_SIZE` more and the event loop's reader :data:`LOOP_READER_SIZE`. A
-deployment keeps ``workers × (pool_size + PLAIN_READER_SIZE + LOOP_READER_SIZE)`` plus the
-background worker's below the server's ``max_connections`` (100 by default: four workers at
-the default use 84).
+``RAUMPLAN_DB_POOL_SIZE``, default :data:`DEFAULT_POOL_SIZE`), the event loop's reader
+:data:`LOOP_READER_SIZE` more (a :class:`PlainReader` opens its connections only when used: the
+service uses it on SQLite). A deployment keeps ``workers × (pool_size + LOOP_READER_SIZE)``
+plus the background worker's few below the server's ``max_connections`` (100 by default: four
+workers at the default use 68).
 """
 
 from __future__ import annotations

@@ -124,7 +124,27 @@ API_CALLERS_SQL = (
 
 
 def _actor_from_plain_rows(rows: list[tuple[Any, ...]], now: datetime) -> Actor:
-    return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows], now)
+    if not rows:
+        return ANONYMOUS
+    # The same rows make the same caller: a memo of that pure step (the rows themselves are
+    # read for every request) saves parsing the expiry and building the roles each time.
+    key = tuple(rows)
+    known = _ACTORS.get(key)
+    if known is None:
+        person_id, expires_at, language, deleted_at = rows[0][:4]
+        known = (_instant(expires_at), deleted_at is not None, Actor(
+            person_id=person_id, language=language,
+            roles=frozenset((r[4], r[5]) for r in rows if r[4] is not None)))
+        if len(_ACTORS) >= 1024:
+            _ACTORS.clear()
+        _ACTORS[key] = known
+    expires_at, deleted, actor = known
+    if expires_at <= now or deleted:
+        return ANONYMOUS
+    return actor
+
+
+_ACTORS: dict[tuple[tuple[Any, ...], ...], tuple[datetime, bool, Actor]] = {}
 
 
 def _instant(stored: str | datetime) -> datetime:

@@ -6,6 +6,7 @@ One indexed query per call (room, start, end); busy intervals carry only public 
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import weakref
 from collections import OrderedDict, defaultdict
@@ -99,6 +100,7 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1024)
 def view_of(actor: Actor) -> tuple[object, ...]:
     """What decides how busy intervals are shown: public, or staff of which centres."""
     if actor.is_admin:
