@@ -247,23 +247,30 @@ class CoalescedReads:
                 keys = sorted({k for _, k, _ in batch if k is not None})
                 try:
                     rows = await self._reader.rows(self._sql, [rooms, keys])
-                except Exception as error:
+                    counters: dict[int, int | None] = {}
+                    keyed: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+                    for row in rows:
+                        if row[0] is not None:
+                            counters[row[0]] = row[1]
+                        else:
+                            keyed[row[2]].append(tuple(row[3:]))
+                    for ids, key, future in batch:
+                        if not future.done():  # its request may have been cancelled
+                            future.set_result((
+                                tuple((r, counters[r]) for r in sorted(set(ids))
+                                      if r in counters),
+                                keyed.get(key, []) if key is not None else []))
+                except BaseException as error:
+                    # No request of the batch is left waiting, whatever went wrong.
                     for _, _, future in batch:
-                        if not future.done():
+                        if future.done():
+                            continue
+                        if isinstance(error, asyncio.CancelledError):
+                            future.cancel()
+                        else:
                             future.set_exception(error)
-                    continue
-                counters: dict[int, int | None] = {}
-                keyed: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-                for row in rows:
-                    if row[0] is not None:
-                        counters[row[0]] = row[1]
-                    else:
-                        keyed[row[2]].append(tuple(row[3:]))
-                for ids, key, future in batch:
-                    if not future.done():  # its request may have been cancelled
-                        future.set_result((
-                            tuple((r, counters[r]) for r in sorted(set(ids)) if r in counters),
-                            keyed.get(key, []) if key is not None else []))
+                    if not isinstance(error, Exception):
+                        raise
         finally:
             batches.running -= 1
 

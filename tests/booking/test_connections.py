@@ -150,3 +150,21 @@ def test_a_read_that_arrives_during_a_statement_waits_for_the_next_one():
         assert (await third) == (((5, 2), (6, 2)), [])
 
     asyncio.run(scenario())
+
+
+def test_a_failed_statement_fails_its_requests_and_the_next_ones_are_answered():
+    class Flaky(_Reader):
+        async def rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+            if not self.sent:
+                self.sent.append(params)
+                raise ConnectionError("server closed the connection")
+            return [(r, 3, None, None, None, None, None, None, None) for r in params[0]]
+
+    async def scenario() -> None:
+        reads = CoalescedReads(Flaky(), "SELECT 1")  # type: ignore[arg-type]
+        first = await asyncio.gather(reads.read([5], None), reads.read([6], None),
+                                     return_exceptions=True)
+        assert all(isinstance(e, ConnectionError) for e in first)
+        assert await reads.read([5], None) == (((5, 3),), [])
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
