@@ -546,7 +546,7 @@ def percentile(values: array, q: float) -> float:  # type: ignore[type-arg]
     if not values:
         return math.nan
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+    return float(ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))])
 
 
 @dataclass

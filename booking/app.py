@@ -18,7 +18,7 @@ from booking.api.catalogue import (
     PersonController,
     RoomController,
 )
-from booking.api.deps import provide_actor
+from booking.api.deps import API_CALLERS_SQL, provide_actor
 from booking.api.docs import assets_router, describe_operations, openapi_config
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
@@ -27,10 +27,10 @@ from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.api.terms import TermController
 from booking.clock import Clock
-from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
+from booking.db import LoopReader, PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.deps import DEPENDENCIES, Services
 from booking.security import transport_headers
-from booking.services.availability import AvailabilityCache, VersionReader
+from booking.services.availability import AvailabilityCache, CoalescedReads, VersionReader
 from booking.settings import Settings
 
 
@@ -43,12 +43,15 @@ async def health() -> Health:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    loop_reader = None if is_sqlite(engine) else LoopReader(engine)
     svc = Services(settings=settings, db=make_session_factory(engine),
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
                    inline_reads=is_sqlite(engine),
                    availability_cache=AvailabilityCache(VersionReader(engine)),
-                   plain=PlainReader(engine))
+                   plain=PlainReader(engine),
+                   coalesced=(None if loop_reader is None
+                              else CoalescedReads(loop_reader, API_CALLERS_SQL)))
     mailer.install_after_commit_dispatch(svc.db, settings, clock.now)
     mailer.use_link_base(svc.db, settings.base_url)
 
@@ -59,7 +62,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             threading.Thread(target=mailer.dispatch_pending, args=(svc.db, settings, clock.now),
                              daemon=True, name="raumplan-mail-startup").start()
 
-    def on_shutdown(app: Litestar) -> None:
+    async def on_shutdown(app: Litestar) -> None:
+        if loop_reader is not None:
+            await loop_reader.close()
         engine.dispose()
 
     from booking.web.pages import page_controllers, template_config

@@ -7,20 +7,31 @@ handled here so that no other module needs to care:
   so a check-then-write inside one transaction cannot interleave with another writer), WAL
   journal for readers beside the writer, a generous busy timeout, and foreign keys on.
 * Instants: stored as UTC; a naive datetime raises instead of being silently read as UTC.
+
+PostgreSQL connections per process: the ORM pool holds at most ``pool_size`` (setting
+``RAUMPLAN_DB_POOL_SIZE``, default :data:`DEFAULT_POOL_SIZE`), the event loop's reader
+:data:`LOOP_READER_SIZE` more (a :class:`PlainReader` opens its connections only when used: the
+service uses it on SQLite). A deployment keeps ``workers × (pool_size + LOOP_READER_SIZE)``
+plus the background worker's few below the server's ``max_connections`` (100 by default: four
+workers at the default use 68).
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
+import select as _select
 import sqlite3
 import threading
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,7 +76,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# Connections of the ORM pool per process on PostgreSQL (RAUMPLAN_DB_POOL_SIZE); see the module
+# docstring for how it adds up across workers. Requests beyond it wait for a free connection.
+DEFAULT_POOL_SIZE = 15
+# A pooled connection idle for longer than this is pinged before use (see _check_on_checkout).
+IDLE_PING_SECONDS = 30.0
+
+
+def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
@@ -77,7 +95,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    if pool_size < 1:
+        raise ValueError("the database pool needs at least one connection")
+    # All of the pool's connections stay open once made (no overflow ones that are opened and
+    # closed again under load), and a checkout costs no round trip (no pre-ping).
+    engine = create_engine(url, pool_size=pool_size, max_overflow=0, **kwargs)
+    _check_on_checkout(engine)
+    return engine
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Hand out only live connections, without a round trip for each checkout.
+
+    ``pool_pre_ping`` cost a round trip per transaction, one of a confirmation's fourteen. An
+    idle PostgreSQL connection receives nothing unless its server ends it (a restart, an
+    administrator, an idle timeout): then the ending is readable on its socket. So a checkout
+    looks at the socket (one system call); only a readable socket, or a connection idle for
+    longer than :data:`IDLE_PING_SECONDS` (a network that drops idle connections silently),
+    costs a ping, and a failed ping makes the pool replace the connection
+    (``DisconnectionError``) before anyone uses it."""
+    returned = "raumplan.returned_at"
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[returned] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(returned)
+        if idle_since is None:
+            return  # just connected
+        try:
+            readable = bool(_select.select([dbapi_connection.fileno()], [], [], 0)[0])
+        except (OSError, ValueError):
+            readable = True
+        if not readable and time.monotonic() - idle_since <= IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("the database closed this connection") from error
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -192,6 +250,9 @@ def _take_gate(session: Session, trans: Any) -> None:
 def _give_gate(session: Session, trans: Any) -> None:
     if trans.parent is None and session.info.pop(_HELD, False):
         session.info[_GATE].release()
+PLAIN_READER_SIZE = 4
+# Connections per process of the event loop's reader (LoopReader, PostgreSQL).
+LOOP_READER_SIZE = 2
 
 
 class PlainReader:
@@ -205,7 +266,8 @@ class PlainReader:
     At most ``size`` connections per process (a read waits for a free one): one per thread
     made four workers' reader threads exceed PostgreSQL's ``max_connections``."""
 
-    def __init__(self, engine: Engine, size: int = 4) -> None:
+    def __init__(self, engine: Engine, size: int | None = None) -> None:
+        size = PLAIN_READER_SIZE if size is None else size
         url = engine.url
         if engine.dialect.name == "sqlite":
             if not url.database:
@@ -255,3 +317,67 @@ def _plain_sqlite(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=60000")
     return conn
+
+
+class LoopReader:
+    """Single-statement reads on autocommit psycopg connections driven by the calling event
+    loop (PostgreSQL only): no hop to a worker thread, which cost more than the read itself.
+
+    Up to ``size`` connections per event loop (uvicorn runs one loop per worker process), one
+    statement at a time on each: callers that want throughput batch their reads and keep at
+    most ``size`` statements on their way (:class:`booking.services.availability.
+    CoalescedReads`). SQL uses psycopg's ``%s``."""
+
+    def __init__(self, engine: Engine, size: int | None = None) -> None:
+        if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+            raise ValueError(f"no event-loop reader for {engine.dialect.name}+"
+                             f"{engine.dialect.driver}")
+        self.size = LOOP_READER_SIZE if size is None else size
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        # Per loop: the idle connections and how many exist.
+        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]] = (
+            weakref.WeakKeyDictionary())
+        self._count: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
+            weakref.WeakKeyDictionary())
+
+    async def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The statement's rows; the caller keeps at most ``size`` of these running at once."""
+        import psycopg
+
+        loop = asyncio.get_running_loop()
+        idle = self._idle.setdefault(loop, [])
+        for attempt in (1, 2):
+            if idle:
+                conn = idle.pop()
+            else:
+                if self._count.get(loop, 0) >= self.size:
+                    raise RuntimeError("more statements at once than the reader's connections")
+                self._count[loop] = self._count.get(loop, 0) + 1
+                try:
+                    conn = await psycopg.AsyncConnection.connect(
+                        self._conninfo, autocommit=True, prepare_threshold=0)
+                except BaseException:
+                    self._count[loop] -= 1
+                    raise
+            try:
+                cursor = await conn.execute(sql, params)
+                result = list(await cursor.fetchall())
+            except BaseException as error:
+                self._count[loop] -= 1
+                await conn.close()
+                # A connection the server closed (a restart) is replaced once, like a pool's
+                # ping would; a read is safe to repeat.
+                if attempt == 2 or not isinstance(error, psycopg.OperationalError):
+                    raise
+                continue
+            idle.append(conn)
+            return result
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        """Close the calling loop's connections (at shutdown)."""
+        loop = asyncio.get_running_loop()
+        for conn in self._idle.pop(loop, []):
+            await conn.close()
+        self._count.pop(loop, None)

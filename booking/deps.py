@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking.clock import Clock
 from booking.db import PlainReader, finish_unit, open_unit
 from booking.errors import DomainError
-from booking.services.availability import AvailabilityCache
+from booking.services.availability import AvailabilityCache, CoalescedReads
 from booking.settings import Settings
 
 R = TypeVar("R")
@@ -39,6 +39,9 @@ class Services:
     clock: Clock
     availability_cache: AvailabilityCache[Any]
     plain: PlainReader | None = None
+    # PostgreSQL: the caller's token and the rooms' counters read on the event loop, batched
+    # across concurrent requests (no worker thread, one statement for many requests).
+    coalesced: CoalescedReads | None = None
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False

@@ -30,6 +30,8 @@ def _env_bool(name: str) -> bool | None:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL: connections of a process's pool (booking.db explains how they add up).
+    db_pool_size: int = 15
     # Mail: with no SMTP host, mails are written as .eml files into the outbox folder so the
     # demo needs no mail server.
     smtp_host: str | None = None
@@ -82,6 +84,7 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": os.environ.get("RAUMPLAN_DATABASE_URL") or cls.database_url,
+            "db_pool_size": _env_int("RAUMPLAN_DB_POOL_SIZE", cls.db_pool_size),
             "smtp_host": os.environ.get("RAUMPLAN_SMTP_HOST") or None,
             "smtp_port": _env_int("RAUMPLAN_SMTP_PORT", 25),
             "smtp_user": os.environ.get("RAUMPLAN_SMTP_USER") or None,

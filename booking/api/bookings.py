@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, MediaType, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -14,7 +15,11 @@ from sqlalchemy.orm import Session
 
 from booking.api import convert
 from booking.api import schemas as s
-from booking.api.deps import bearer_token, caller_and_versions
+from booking.api.deps import (
+    bearer_token,
+    caller_and_versions,
+    coalesced_caller_and_versions,
+)
 from booking.api.problems import answer_language
 from booking.deps import Services, services
 from booking.errors import InvalidInput
@@ -77,6 +82,27 @@ def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
     return result
 
 
+async def _coalesced_availability(svc: Services, token: str | None, room_ids: list[int],
+                                  start: datetime, end: datetime) -> bytes:
+    """:func:`_cached_availability` on PostgreSQL: the counters and the caller are read on
+    the event loop together with other requests' (``svc.coalesced``); only a cache miss goes
+    to a worker thread to build the answer."""
+    start, end = availability.check_window(start, end)
+    actor, versions = await coalesced_caller_and_versions(svc, token, room_ids)
+    cache = svc.availability_cache
+    hit: bytes | None = cache.lookup(actor, room_ids, start, end, versions)
+    if hit is not None:
+        return hit
+
+    def build() -> bytes:
+        with svc.read_db() as db:
+            return msgspec.json.encode(_availability(db, actor, room_ids, start, end))
+
+    body = await anyio.to_thread.run_sync(build)
+    cache.store(actor, room_ids, start, end, versions, body)
+    return body
+
+
 def _availability(db: Session, actor: Actor, room_ids: list[int], start: datetime,
                   end: datetime) -> s.Availability:
     busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
@@ -102,8 +128,12 @@ class AvailabilityController(Controller):
         # rooms' change counters, the answer served as the bytes cached for this room, window
         # and view.
         svc = services(request)
-        body = await svc.run_read(_cached_availability, svc, bearer_token(request), [room_id],
-                                  start, end)
+        if svc.coalesced is not None:
+            body = await _coalesced_availability(svc, bearer_token(request), [room_id], start,
+                                                 end)
+        else:
+            body = await svc.run_read(_cached_availability, svc, bearer_token(request),
+                                      [room_id], start, end)
         # A ready ASGI response: Litestar's Response would be converted into one per request.
         return ASGIResponse(body=body, media_type=MediaType.JSON)
 

@@ -17,6 +17,7 @@ from booking.deps import services as services
 from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
+from booking.services.availability import Counters
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -32,6 +33,9 @@ async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = N
     if token is None:
         return ANONYMOUS
     svc = svc or services(request)
+    if svc.coalesced is not None:
+        _counters, rows = await svc.coalesced.read((), token_digest(token))
+        return _actor_from_plain_rows(rows, svc.clock.now())
     return await svc.run_read(_token_actor, svc, token)
 
 
@@ -44,6 +48,17 @@ def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int
         return ANONYMOUS, versions(room_ids)
     counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [token_digest(token)])
     return _actor_from_plain_rows(rows, svc.clock.now()), counters
+
+
+async def coalesced_caller_and_versions(svc: Services, token: str | None,
+                                        room_ids: Sequence[int]) -> tuple[Actor, Counters]:
+    """:func:`caller_and_versions` on the event loop, in a statement shared with the other
+    requests waiting at the same moment (PostgreSQL, ``svc.coalesced``)."""
+    assert svc.coalesced is not None
+    counters, rows = await svc.coalesced.read(room_ids,
+                                              None if token is None else token_digest(token))
+    actor = ANONYMOUS if token is None else _actor_from_plain_rows(rows, svc.clock.now())
+    return actor, counters
 
 
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
@@ -72,8 +87,37 @@ _API_CALLER_SQL = (
 )
 
 
+# The same for many tokens at once, keyed by the token's digest (CoalescedReads, PostgreSQL).
+API_CALLERS_SQL = (
+    "SELECT t.token_hash, t.person_id, t.expires_at, p.language, p.deleted_at, r.role, "
+    "r.centre_id FROM auth_token t JOIN person p ON p.id = t.person_id "
+    "LEFT JOIN person_role r ON r.person_id = p.id "
+    "WHERE t.token_hash = ANY(%s::text[]) AND t.kind = 'api'"
+)
+
+
 def _actor_from_plain_rows(rows: list[tuple[Any, ...]], now: datetime) -> Actor:
-    return _actor_from_rows([(r[0], _instant(r[1]), r[2], r[3], r[4], r[5]) for r in rows], now)
+    if not rows:
+        return ANONYMOUS
+    # The same rows make the same caller: a memo of that pure step (the rows themselves are
+    # read for every request) saves parsing the expiry and building the roles each time.
+    key = tuple(rows)
+    known = _ACTORS.get(key)
+    if known is None:
+        person_id, expires_at, language, deleted_at = rows[0][:4]
+        known = (_instant(expires_at), deleted_at is not None, Actor(
+            person_id=person_id, language=language,
+            roles=frozenset((r[4], r[5]) for r in rows if r[4] is not None)))
+        if len(_ACTORS) >= 1024:
+            _ACTORS.clear()
+        _ACTORS[key] = known
+    expires_at, deleted, actor = known
+    if expires_at <= now or deleted:
+        return ANONYMOUS
+    return actor
+
+
+_ACTORS: dict[tuple[tuple[Any, ...], ...], tuple[datetime, bool, Actor]] = {}
 
 
 def _instant(stored: str | datetime) -> datetime:

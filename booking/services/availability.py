@@ -5,17 +5,20 @@ One indexed query per call (room, start, end); busy intervals carry only public 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
-from collections import OrderedDict
+import weakref
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from booking.db import PlainReader
+from booking.db import LoopReader, PlainReader
 from booking.errors import InvalidInput, NotFound
 from booking.models import (
     HOLDING_STATUS,
@@ -97,6 +100,7 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1024)
 def view_of(actor: Actor) -> tuple[object, ...]:
     """What decides how busy intervals are shown: public, or staff of which centres."""
     if actor.is_admin:
@@ -155,6 +159,18 @@ class AvailabilityCache(Generic[T]):
         start, end = check_window(start, end)
         if versions is None:
             versions = self.versions(room_ids)
+        hit = self.lookup(actor, room_ids, start, end, versions)
+        if hit is not None:
+            return hit
+        value = build(start, end)
+        self.store(actor, room_ids, start, end, versions, value)
+        return value
+
+    def lookup(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
+               versions: tuple[object, ...]) -> T | None:
+        """The stored answer if the rooms' counters, read before this call, still match it;
+        ``None`` if it has to be built (then :meth:`store` it with the same counters). A room
+        that does not exist has no counter: 404."""
         if len(versions) != len(set(room_ids)):
             raise (NotFound("no_room", id=room_ids[0]) if len(room_ids) == 1
                    else NotFound("no_rooms"))
@@ -164,13 +180,111 @@ class AvailabilityCache(Generic[T]):
             if hit is not None and hit[0] == versions:
                 self._data.move_to_end(key)
                 return hit[1]
-        value = build(start, end)
+        return None
+
+    def store(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
+              versions: tuple[object, ...], value: T) -> None:
+        key = (tuple(room_ids), start, end, view_of(actor))
         with self._lock:
             self._data[key] = (versions, value)
             self._data.move_to_end(key)
             while len(self._data) > self._size:
                 self._data.popitem(last=False)
-        return value
+
+
+Counters = tuple[tuple[int, int | None], ...]
+
+
+class CoalescedReads:
+    """The rooms' change counters and rows looked up by a key (the API caller's token), for
+    all the requests of an event loop that wait at the same moment, in one statement on the
+    loop's own connections (PostgreSQL, :class:`booking.db.LoopReader`).
+
+    Why: on PostgreSQL a read on the availability path cost a hop to a worker thread and a
+    round trip for each request, several times what the cached answer costs to send. Here a
+    request waits on the event loop; while the reader's connections each have a statement on
+    its way, the requests that arrive meanwhile gather and the next statement answers them
+    all. Server CPU per cached read fell from 0.33 to 0.11 ms (bench/booking.py).
+
+    Never stale: a request joins a batch before that batch's statement is sent, so the
+    statement's snapshot is taken after the request arrived and sees every write committed
+    before it, in whichever process. ``keyed_sql`` selects rows whose first column is the key
+    and six more columns, for the keys in a ``%s`` text array."""
+
+    _SQL = ("SELECT r.id, v.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM room r "
+            "LEFT JOIN room_version v ON v.room_id = r.id WHERE r.id = ANY(%s::integer[]) "
+            "UNION ALL SELECT NULL, NULL, c.* FROM ({}) c")
+
+    def __init__(self, reader: LoopReader, keyed_sql: str) -> None:
+        self._reader = reader
+        self._sql = self._SQL.format(keyed_sql)
+        self._batches: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, _Batches] = weakref.WeakKeyDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def read(self, room_ids: Sequence[int], key: str | None) -> tuple[
+            Counters, list[tuple[Any, ...]]]:
+        """The counters of those of ``room_ids`` that exist (by id) and the rows of ``key``."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[Counters, list[tuple[Any, ...]]]] = loop.create_future()
+        batch = self._batches.setdefault(loop, _Batches())
+        batch.waiting.append((tuple(room_ids), key, future))
+        if batch.running < self._reader.size:
+            # A connection is free: this request starts a statement (the requests that come
+            # while it runs join the next one).
+            batch.running += 1
+            task = loop.create_task(self._answer(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _answer(self, batches: _Batches) -> None:
+        try:
+            while batches.waiting:
+                batch = batches.waiting[:]
+                del batches.waiting[:]
+                rooms = sorted({r for ids, _, _ in batch for r in ids})
+                keys = sorted({k for _, k, _ in batch if k is not None})
+                try:
+                    rows = await self._reader.rows(self._sql, [rooms, keys])
+                    counters: dict[int, int | None] = {}
+                    keyed: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+                    for row in rows:
+                        if row[0] is not None:
+                            counters[row[0]] = row[1]
+                        else:
+                            keyed[row[2]].append(tuple(row[3:]))
+                    for ids, key, future in batch:
+                        if not future.done():  # its request may have been cancelled
+                            future.set_result((
+                                tuple((r, counters[r]) for r in sorted(set(ids))
+                                      if r in counters),
+                                keyed.get(key, []) if key is not None else []))
+                except BaseException as error:
+                    # No request of the batch is left waiting, whatever went wrong.
+                    for _, _, future in batch:
+                        if future.done():
+                            continue
+                        if isinstance(error, asyncio.CancelledError):
+                            future.cancel()
+                        else:
+                            future.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+        finally:
+            batches.running -= 1
+
+
+_Waiter = tuple[tuple[int, ...], str | None,
+                "asyncio.Future[tuple[Counters, list[tuple[Any, ...]]]]"]
+
+
+@dataclass
+class _Batches:
+    """One event loop's requests waiting for the next statement, and the statements running."""
+
+    waiting: list[_Waiter] = field(default_factory=list)
+    running: int = 0
 
 
 def room_ids_of_centre(session: Session, centre_id: int) -> list[int]:

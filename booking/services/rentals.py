@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import holidays
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from booking import mailer
 from booking.audit import record
@@ -245,6 +245,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
     lock_rooms_of_booking(session, booking_id)
+    loaded = _load_for_decision(session, booking_id)  # noqa: F841 (kept in the session)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -312,6 +313,7 @@ def _set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
 def decline(session: Session, actor: Actor, booking_id: int, reason: str,
             now: datetime) -> Booking:
     lock_rooms_of_booking(session, booking_id)
+    loaded = _load_for_decision(session, booking_id)  # noqa: F841 (kept in the session)
     # Those who may not see the request get the same 404 as for a missing one.
     booking = get_rental(session, actor, booking_id)
     staff_id = require_staff(actor, booking.centre_id)
@@ -350,6 +352,21 @@ def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
            status=[before, "cancelled"], reason=reason.strip())
     _notify(session, booking, mailer.MailKind.REQUEST_CANCELLED, now, reason.strip())
     return booking
+
+
+def _load_for_decision(session: Session, booking_id: int) -> list[object]:
+    """Read a request with all that its decision and its mail use (occurrences, their rooms,
+    the centre, the requester) in one statement, after the rooms' locks: the reads that follow
+    find them in the session while the caller holds what this returns (the session keeps
+    only weak references). Loaded one by one they were five round trips, most of them inside
+    the room's lock, and a fifth of a confirmation's CPU."""
+    return [obj for row in session.execute(
+        select(Booking, Centre, Person)
+        .join(Centre, Centre.id == Booking.centre_id)
+        .outerjoin(Person, Person.id == Booking.requested_by_id)
+        .where(Booking.id == booking_id)
+        .options(joinedload(Booking.occurrences).joinedload(Occurrence.room))
+    ).unique() for obj in row]
 
 
 def get_rental(session: Session, actor: Actor, booking_id: int) -> Booking:
