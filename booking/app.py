@@ -20,11 +20,13 @@ from booking.api.catalogue import (
 )
 from booking.api.deps import Services, provide_actor, services
 from booking.api.docs import assets_router, describe_operations, openapi_config
+from booking.api.feeds import CalendarController, ExportController, FeedController
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
+from booking.api.series import ClosureController, SeriesController
 from booking.clock import Clock
 from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.security import transport_headers
@@ -66,7 +68,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
-            AvailabilityController, AccountController, PlanController, *page_controllers(),
+            AvailabilityController, AccountController, PlanController, SeriesController,
+            ClosureController, CalendarController, FeedController, ExportController,
+            *page_controllers(),
             assets_router(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),

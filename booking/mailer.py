@@ -67,6 +67,8 @@ class MailKind(StrEnum):
     ADDRESS_TAKEN = "address_taken"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a password
     LOGIN_FAILURES = "login_failures"
+    # Series (booking.services.series)
+    SERIES_DATES_LOST = "series_dates_lost"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,6 +236,18 @@ Passwort setzen Sie hier:
 {{ url }}
 
 {% include "de/_signature" %}""",
+    "de/series_dates_lost": """\
+Termine fallen aus: {{ title }}
+{% include "de/_greeting" %}
+
+{% if centre %}im {{ centre }} {% endif %}fallen diese Termine von „{{ title }}“ aus:
+{% for day in dates %}  {{ day }}
+{% endfor %}{% if reason %}
+Grund: {{ reason }}
+{% endif %}
+Wird die Schließung aufgehoben, finden die Termine wieder statt, wenn der Raum frei ist.
+
+{% include "de/_signature" %}""",
     # -- English --------------------------------------------------------------------------
     "en/_greeting": "{% if recipient %}Hello {{ recipient }},{% else %}Hello,{% endif %}",
     "en/_details": """\
@@ -383,6 +397,18 @@ minutes. On devices where you have logged in before, you can still log in.
 If this was not you, someone may be trying to guess your password. You can set a new, strong
 password here:
 {{ url }}
+
+{% include "en/_signature" %}""",
+    "en/series_dates_lost": """\
+Dates cancelled: {{ title }}
+{% include "en/_greeting" %}
+
+{% if centre %}at {{ centre }}, {% endif %}these dates of "{{ title }}" are cancelled:
+{% for day in dates %}  {{ day }}
+{% endfor %}{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+If the closure is lifted, the dates take place again if the room is free.
 
 {% include "en/_signature" %}""",
 }

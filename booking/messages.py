@@ -71,6 +71,35 @@ class Message:
 MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
+    # Series, closures, feeds (booking.services.series, booking.services.feeds)
+    "series_bad_rule": N_("Die Wiederholungsregel kann nicht gelesen werden."),
+    "series_rule_unsupported": N_("Dieser Teil der Wiederholungsregel wird nicht unterstützt: "
+                                  "%(part)s."),
+    "series_rule_never": N_("Die Wiederholungsregel ergibt nie einen Termin."),
+    "series_pattern_incomplete": N_("Für dieses Wiederholungsmuster fehlt: %(field)s."),
+    "series_no_dates": N_("Die Reihe ergibt keinen einzigen Termin."),
+    "series_too_many_dates": N_("Eine Reihe darf höchstens %(n)s Termine auf einmal anlegen."),
+    "series_dates_conflict": N_("Nicht frei (%(n)s): %(dates)s"),
+    "series_nothing_free": N_("Kein einziger Termin dieser Reihe ist frei."),
+    "series_not_found": N_("Es gibt keine Terminreihe %(id)s."),
+    "series_date_not_found": N_("Die Reihe hat keinen Termin am %(day)s."),
+    "series_date_takes_place": N_("Der Termin am %(day)s findet bereits statt."),
+    "series_date_not_free": N_("Der Termin am %(day)s ist nicht frei: %(reason)s"),
+    "reason_conflict": N_("belegt durch „%(title)s“, %(when)s"),
+    "reason_closed": N_("geschlossen: %(reason)s"),
+    "reason_holiday": N_("Feiertag: %(name)s"),
+    "closure_not_found": N_("Es gibt keine Schließung %(id)s."),
+    "closure_days": N_("Der letzte Tag einer Schließung darf nicht vor dem ersten liegen."),
+    "feed_not_found": N_("Diesen Kalender gibt es nicht oder nicht mehr."),
+    "series_kind": N_("Eine Reihe ist ein Programmpunkt oder eine Gruppe."),
+    "title_missing": N_("Bitte geben Sie einen Titel an."),
+    "room_not_found": N_("Es gibt keinen Raum %(id)s in diesem Zentrum."),
+    "centre_not_found": N_("Es gibt kein Zentrum %(id)s."),
+    "offer_not_found": N_("Es gibt kein Angebot %(id)s in diesem Zentrum."),
+    "group_not_found": N_("Es gibt keine Gruppe %(id)s in diesem Zentrum."),
+    "series_horizon": N_("Die Termine müssen in den Jahren 2000 bis 2099 liegen."),
+    "closure_reason_missing": N_("Bitte geben Sie einen Grund für die Schließung an."),
+    "export_range": N_("Bitte höchstens %(days)s Tage auf einmal exportieren."),
 }
 
 

@@ -4,7 +4,7 @@ caller as an :class:`~booking.permissions.Actor`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from booking.models import AuthToken, Person, PersonRole
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import token_digest
 from booking.services.availability import AvailabilityCache
+from booking.services.feeds import FeedCache
 from booking.settings import Settings
 
 R = TypeVar("R")
@@ -35,6 +36,8 @@ class Services:
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
+    # Rendered public calendar feeds, checked against the database's change counters.
+    feed_cache: FeedCache = field(default_factory=FeedCache)
 
     async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
         if self.inline_reads:

@@ -23,6 +23,7 @@ from booking.models.persons import (
 )
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
+from booking.models.series import CalendarFeed, Closure, DateState, Series, SeriesDate
 
 __all__ = [
     "HOLDING_STATUS",
@@ -33,7 +34,10 @@ __all__ = [
     "Booking",
     "BookingKind",
     "BookingStatus",
+    "CalendarFeed",
     "Centre",
+    "Closure",
+    "DateState",
     "Door",
     "Feature",
     "Group",
@@ -51,6 +55,8 @@ __all__ = [
     "Room",
     "RoomFeature",
     "RoomVersion",
+    "Series",
+    "SeriesDate",
     "StaffProfile",
     "Theme",
     "door_room",
