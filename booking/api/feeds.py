@@ -25,6 +25,8 @@ from booking.timeutil import local_today
 
 ICS = "text/calendar; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
+# Litestar adds "; charset=utf-8" to text types itself.
+_ICS_TYPE, _CSV_TYPE = "text/calendar", "text/csv"
 FeedToken = Annotated[str, Parameter(max_length=100, pattern=r"^[A-Za-z0-9_=-]+$")]
 _ROOM_KEY_SQL = feeds.PUBLIC_KEY_SQL.replace(
     "WHERE c.id = ?", "WHERE c.id = (SELECT centre_id FROM room WHERE id = ?)")
@@ -63,7 +65,7 @@ def _feed_out(svc: Services, feed: CalendarFeed, token: str | None = None) -> Fe
 
 def _calendar_response(body: bytes, etag: str, modified: datetime,
                        filename: str) -> ASGIResponse:
-    return ASGIResponse(body=body, media_type=ICS, headers={
+    return ASGIResponse(body=body, media_type=_ICS_TYPE, headers={
         "ETag": f'"{etag}"', "Last-Modified": format_datetime(modified, usegmt=True),
         "Cache-Control": "public, max-age=300",
         "Content-Disposition": f'inline; filename="{filename}"'})
@@ -158,7 +160,7 @@ def _private_response(request: Request[Any, Any, Any], body: bytes,
     etag = hashlib.sha256(body).hexdigest()[:32]
     if _not_modified(request, etag):
         return Response(b"", status_code=304, headers={"ETag": f'"{etag}"'})
-    return Response(body, media_type=ICS, headers={
+    return Response(body, media_type=_ICS_TYPE, headers={
         "ETag": f'"{etag}"',
         "Last-Modified": format_datetime(feeds.last_modified(events, now), usegmt=True),
         "Cache-Control": "private, no-store",
@@ -220,6 +222,6 @@ class ExportController(Controller):
         """The centre's bookings between two instants, for staff (at most 400 days)."""
         with svc.read_db() as db:
             body = feeds.export_csv(db, actor, centre_id, start, end)
-        return Response(body, media_type=CSV, headers={
+        return Response(body, media_type=_CSV_TYPE, headers={
             "Content-Disposition": f'attachment; filename="buchungen-{centre_id}.csv"'})
 
