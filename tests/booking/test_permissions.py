@@ -46,6 +46,10 @@ SELF_OR_CENTRE_STAFF: Expect = (401, OK, 404, OK, 404, OK,  404, 404)
 BAD_LINK: Expect = (400,    400, 400, 400,  400, 400,  400, 400)
 # The plan run is still queued: staff pass the permission check and hear it is not finished.
 STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
+# A secret feed belongs to its owner (anna); to everyone else it does not exist.
+OWNER_ONLY: Expect = (401,  OK,  404, 404,  404, 404,  404, 404)
+# A booking's .ics: staff of its centre (who booked it) and admins; others learn nothing.
+CENTRE_STAFF_OR_404: Expect = (401, 404, 404, OK, 404, OK,  404, 404)
 
 
 @dataclass
@@ -58,6 +62,10 @@ class Scene:
     booking: int
     occurrence: int
     plan: int
+    series: int = 0
+    closure: int = 0
+    feed: int = 0
+    feed_path: str = ""
 
     @property
     def centre(self) -> int:
@@ -88,6 +96,12 @@ class Endpoint:
     @property
     def name(self) -> str:
         return f"{self.method} {self.route}"
+
+
+def series_body(x: Scene) -> dict[str, Any]:
+    return {"kind": "group", "title": "Chor", "room_id": x.cafe, "start_time": "19:00",
+            "duration_minutes": 90, "first_date": "2026-12-14", "count": 2,
+            "pattern": {"kind": "weekly", "weekdays": ["MO"]}}
 
 
 def week(x: Scene) -> dict[str, Any]:
@@ -185,6 +199,45 @@ ENDPOINTS = [
              lambda x: f"/api/plans/{x.plan}/resolve"),
     Endpoint("POST", "/api/plans/{run_id}/publish", STAFF_NOT_YET,
              lambda x: f"/api/plans/{x.plan}/publish"),
+    # Series, closures, feeds and exports (issue 10)
+    Endpoint("POST", "/api/series", STAFF, lambda x: "/api/series", series_body),
+    Endpoint("POST", "/api/series/preview", STAFF, lambda x: "/api/series/preview",
+             series_body),
+    Endpoint("GET", "/api/series/{series_id}", STAFF, lambda x: f"/api/series/{x.series}"),
+    Endpoint("PATCH", "/api/series/{series_id}", STAFF, lambda x: f"/api/series/{x.series}",
+             lambda x: {"start_time": "17:00"}),
+    Endpoint("POST", "/api/series/{series_id}/dates/{day}/restore", STAFF,
+             lambda x: f"/api/series/{x.series}/dates/2026-12-11/restore"),
+    Endpoint("GET", "/api/centres/{centre_id}/closures", STAFF,
+             lambda x: f"/api/centres/{x.centre}/closures"),
+    Endpoint("POST", "/api/centres/{centre_id}/closures", STAFF,
+             lambda x: f"/api/centres/{x.centre}/closures",
+             lambda x: {"first_day": "2027-07-01", "last_day": "2027-07-31",
+                        "reason": "Sommerpause"}),
+    Endpoint("PATCH", "/api/closures/{closure_id}", STAFF,
+             lambda x: f"/api/closures/{x.closure}",
+             lambda x: {"first_day": "2027-01-04", "last_day": "2027-01-05"}),
+    Endpoint("DELETE", "/api/closures/{closure_id}", STAFF,
+             lambda x: f"/api/closures/{x.closure}"),
+    Endpoint("GET", "/api/calendar/centres/{centre_id}/links", PUBLIC,
+             lambda x: f"/api/calendar/centres/{x.centre}/links"),
+    Endpoint("GET", "/api/calendar/centres/{centre_id}/programme.ics", PUBLIC,
+             lambda x: f"/api/calendar/centres/{x.centre}/programme.ics"),
+    Endpoint("GET", "/api/calendar/rooms/{room_id}/calendar.ics", PUBLIC,
+             lambda x: f"/api/calendar/rooms/{x.cafe}/calendar.ics"),
+    # Whoever holds a feed's secret link may read it, as calendar programs do.
+    Endpoint("GET", "/api/calendar/feeds/{token}/calendar.ics", PUBLIC,
+             lambda x: x.feed_path),
+    Endpoint("GET", "/api/me/feeds", LOGGED_IN, lambda x: "/api/me/feeds"),
+    Endpoint("POST", "/api/me/feeds", LOGGED_IN, lambda x: "/api/me/feeds", lambda x: {}),
+    Endpoint("POST", "/api/me/feeds/{feed_id}/rotate", OWNER_ONLY,
+             lambda x: f"/api/me/feeds/{x.feed}/rotate"),
+    Endpoint("DELETE", "/api/me/feeds/{feed_id}", OWNER_ONLY,
+             lambda x: f"/api/me/feeds/{x.feed}"),
+    Endpoint("GET", "/api/bookings/{booking_id}/calendar.ics", CENTRE_STAFF_OR_404,
+             lambda x: f"/api/bookings/{x.booking}/calendar.ics"),
+    Endpoint("GET", "/api/centres/{centre_id}/bookings.csv", STAFF,
+             lambda x: f"/api/centres/{x.centre}/bookings.csv", query=week),
 ]
 
 
@@ -199,8 +252,25 @@ def scene(client, as_, world: World) -> Scene:
     plan = client.post("/api/plans", headers=as_("staff"),
                        json={"centre_id": world.centre_id, "week": "2026-W49"})
     assert plan.status_code == 202, plan.text
+    group = client.post("/api/series", headers=as_("staff"), json={
+        "kind": "group", "title": "Spieleabend", "room_id": world.rooms["Gruppenraum 1"],
+        "start_time": "18:00", "duration_minutes": 60, "first_date": "2026-12-04", "count": 2,
+        "pattern": {"kind": "weekly", "weekdays": ["FR"]}})
+    assert group.status_code == 201, group.text
+    second = group.json()["dates"][1]["occurrence_id"]
+    assert client.post(f"/api/occurrences/{second}/cancel",
+                       headers=as_("staff")).status_code == 200
+    closure = client.post(f"/api/centres/{world.centre_id}/closures", headers=as_("staff"),
+                          json={"first_day": "2027-01-02", "last_day": "2027-01-02",
+                                "reason": "Inventur"})
+    assert closure.status_code == 201, closure.text
+    feed = client.post("/api/me/feeds", headers=as_("anna"), json={})
+    assert feed.status_code == 201, feed.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
-                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"])
+                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
+                 series=group.json()["id"], closure=closure.json()["id"],
+                 feed=feed.json()["id"],
+                 feed_path="/api/" + feed.json()["url"].split("/api/", 1)[1])
 
 
 def audit_count(session_factory) -> int:
