@@ -151,3 +151,23 @@ def test_the_csv_export_opens_with_umlauts_in_a_spreadsheet(client, as_, world):
     assert client.get(f"/api/centres/{world.centre_id}/bookings.csv", headers=as_("anna"),
                       params={"start": "2026-12-01T00:00:00+01:00",
                               "end": "2026-12-31T00:00:00+01:00"}).status_code == 403
+
+
+def test_long_titles_with_umlauts_and_commas_read_back_the_same_in_both_readers():
+    from datetime import UTC
+
+    from booking.services import feeds
+
+    title = "Nähcafé, Sprachtreff; Groß & Klein \\ offen für alle\nmit Kinderbetreuung " * 3
+    start = datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    event = feeds.FeedEvent(uid="occurrence-1@raumplan", title=title, starts_at=start,
+                            ends_at=start.replace(hour=3), status="CONFIRMED", sequence=2,
+                            modified=start, location="Café, Zentrum, Straße 1")
+    body = feeds.render("Zentrum, Nord", [event], "Europe/Berlin", start)
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    [ours] = events(body)
+    [theirs] = vobject.readOne(body.decode()).vevent_list
+    assert str(ours["summary"]) == theirs.summary.value == title
+    # 01:30 UTC on the spring-forward night is 03:30 summer time in Berlin.
+    assert ours.decoded("dtstart") == theirs.dtstart.value == datetime(
+        2027, 3, 28, 3, 30, tzinfo=BERLIN)
