@@ -20,11 +20,13 @@ from booking.api.catalogue import (
 )
 from booking.api.deps import API_CALLERS_SQL, provide_actor
 from booking.api.docs import assets_router, describe_operations, openapi_config
+from booking.api.feeds import CalendarController, ExportController, FeedController
 from booking.api.planning import PlanController
 from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
+from booking.api.series import ClosureController, SeriesController
 from booking.api.terms import TermController
 from booking.clock import Clock
 from booking.db import LoopReader, PlainReader, is_sqlite, make_engine, make_session_factory
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, TermController,
+            SeriesController,
+            ClosureController, CalendarController, FeedController, ExportController,
             *page_controllers(),
             assets_router(),
         ],

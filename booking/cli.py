@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -43,6 +44,8 @@ def load_demo_if_empty(url: str) -> bool:
 
 # How long a stopping worker lets a mail being sent finish before it gives the mail back.
 MAIL_GRACE_SECONDS = 10.0
+# How often the background worker moves the series horizon on (booking.services.series).
+EXTEND_EVERY_SECONDS = 3600.0
 # How long serve waits for the background worker to stop before it kills it.
 WORKER_STOP_SECONDS = 60.0
 
@@ -117,7 +120,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
     from booking.mailer import dispatch_pending, hand_back_claims
-    from booking.services import planning
+    from booking.services import planning, series
 
     settings = _settings(args)
     logs.configure(settings.log_level)
@@ -158,7 +161,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
                              kwargs={"name": name, "stop": stop}, name="plans", daemon=True)
     mail.start()
     plans.start()
+    extended_at = 0.0
     while not stop.wait(1.0):
+        if time.monotonic() - extended_at > EXTEND_EVERY_SECONDS:
+            # The rolling horizon of series moves with the date (idempotent, cheap when done).
+            extended_at = time.monotonic()
+            try:
+                with transaction(factory) as session:
+                    series.extend(session, clock.now())
+            except Exception:
+                log.exception("extending the series failed; next round tries again")
         if args.stop_with and os.getppid() != args.stop_with:
             log.warning("serve (pid %s) is gone; stopping", args.stop_with)
             stop.set()
@@ -281,6 +293,19 @@ def cmd_mail_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extend(args: argparse.Namespace) -> int:
+    """Materialise every open series up to the rolling horizon (idempotent)."""
+    from booking.services import series
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        written = series.extend(session, Clock().now())
+    engine.dispose()
+    print(f"{written} series date(s) written.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raumplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -338,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                     required=True)
     with_db(mail.add_parser("send", help="send pending mails now")).set_defaults(
         func=cmd_mail_send)
+    with_db(sub.add_parser("extend", help="write series dates up to the rolling horizon")
+            ).set_defaults(func=cmd_extend)
     return parser
 
 

@@ -13,7 +13,7 @@ committed with the re-rendered form.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from booking.clock import Clock
 from booking.db import PlainReader, finish_unit, open_unit
 from booking.errors import DomainError
 from booking.services.availability import AvailabilityCache, CoalescedReads
+from booking.services.feeds import FeedCache
 from booking.settings import Settings
 
 R = TypeVar("R")
@@ -45,6 +46,8 @@ class Services:
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
+    # Rendered public calendar feeds, checked against the database's change counters.
+    feed_cache: FeedCache = field(default_factory=FeedCache)
 
     async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
         if self.inline_reads:

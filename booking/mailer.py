@@ -68,6 +68,8 @@ class MailKind(StrEnum):
     ADDRESS_TAKEN = "address_taken"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a password
     LOGIN_FAILURES = "login_failures"
+    # Series (booking.services.series)
+    SERIES_DATES_LOST = "series_dates_lost"
 
 
 # ---------------------------------------------------------------------------------------------

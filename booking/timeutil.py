@@ -3,6 +3,19 @@
 Storage and code use aware UTC instants. A centre's local time (Europe/Berlin by default) is
 used only when reading input, when showing times, and when expanding recurrence rules, so that
 a group at 19:00 stays at 19:00 across daylight-saving changes.
+
+The daylight-saving rule of the whole service (RFC 5545, 3.3.5 and 3.3.10), written here once
+and applied by :func:`local_span` / :func:`local_to_utc`, which every form, series and feed uses:
+
+1. A local time that does not exist (the spring-forward gap, 02:00–03:00 on the last Sunday of
+   March in Berlin) moves **forward by the gap**: 02:30 is 03:30 summer time.
+2. A local time that exists twice (02:00–03:00 on the last Sunday of October) is the **first**
+   of the two, in summer time.
+3. Durations are **real time**: a date lasts its stated minutes, so its end on the wall clock
+   moves when a change falls inside it.
+
+"Today", weekdays and "this week" are the centre's (:func:`local_today`, :func:`week_of`),
+computed from an aware instant in the centre's zone, never in the server's zone.
 """
 
 from __future__ import annotations
@@ -126,3 +139,15 @@ def format_range(start: datetime, end: datetime, zone_name: str) -> str:
     if s.date() == e.date():
         return f"{s:%d.%m.%Y} {s:%H:%M}–{e:%H:%M}"
     return f"{s:%d.%m.%Y %H:%M} – {e:%d.%m.%Y %H:%M}"
+
+
+def local_today(now: datetime, zone_name: str) -> date:
+    """The calendar day it is in the centre at the instant ``now`` (not the server's day: at
+    00:30 in Berlin it is still yesterday in UTC)."""
+    return local_date(now, zone_name)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the ISO week of a local ``day`` ("this week" in the centre)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)

@@ -23,6 +23,7 @@ from booking.models.persons import (
 )
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
+from booking.models.series import CalendarFeed, Closure, DateState, Series, SeriesDate
 from booking.models.terms import Application, ApplicationSection, PriorityClass, Term
 
 __all__ = [
@@ -36,7 +37,10 @@ __all__ = [
     "Booking",
     "BookingKind",
     "BookingStatus",
+    "CalendarFeed",
     "Centre",
+    "Closure",
+    "DateState",
     "Door",
     "Feature",
     "Group",
@@ -55,6 +59,8 @@ __all__ = [
     "Room",
     "RoomFeature",
     "RoomVersion",
+    "Series",
+    "SeriesDate",
     "StaffProfile",
     "Term",
     "Theme",

@@ -98,6 +98,11 @@ class Occurrence(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20))
+    # iCalendar SEQUENCE: raised whenever time, room or status change (booking.services.series
+    # bumps it on every flush that changes them), so calendar clients replace their copy.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Last change of this date on its own (moved, cancelled, restored); None: as created.
+    updated_at: Mapped[datetime | None]
 
     # Loaded when used (usually from the identity map): eager joins here made every booking
     # load also load rooms and their features, a third of a confirmation's cost.

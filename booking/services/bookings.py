@@ -29,6 +29,7 @@ from booking.models import (
 )
 from booking.permissions import Actor, require_staff
 from booking.recurrence import expand
+from booking.services import series
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
 from booking.services.locking import (
     lock_booking,
@@ -157,7 +158,9 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
             raise
         raise conflict_error(session, room.id, start, end, centre.timezone,
                              exclude_occurrence=occ.id) from exc
-    occ.booking.updated_at = now
+    occ.booking.updated_at = occ.updated_at = now
+    # A date of a series moved on its own stays where it is when the series is edited later.
+    series.detach(session, occ, cancelled=False)
     record(session, now, staff_id, "occurrence", occ.id, "moved", before=before,
            after={"room_id": room.id, "starts_at": start.isoformat(),
                   "ends_at": end.isoformat(),
@@ -187,6 +190,10 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
     if all(o.status == BookingStatus.CANCELLED for o in booking.occurrences):
         booking.status = BookingStatus.CANCELLED
     booking.updated_at = now
+    for occ in booking.occurrences:
+        if occ.status == BookingStatus.CANCELLED and (cut is None or occ.starts_at >= cut):
+            occ.updated_at = now
+    series.end_with_booking(session, booking, cut)
     record(session, now, staff_id, "booking", booking.id, "cancelled", occurrences=count,
            reason=reason, from_time=cut.isoformat() if cut else None)
     return booking
@@ -202,6 +209,8 @@ def cancel_occurrence(session: Session, actor: Actor, occurrence_id: int,
     if occ.status == BookingStatus.CANCELLED:
         raise Conflict("occurrence_cancelled", id=occ.id)
     occ.status = BookingStatus.CANCELLED
+    occ.updated_at = occ.booking.updated_at = now
+    series.detach(session, occ, cancelled=True)
     record(session, now, staff_id, "occurrence", occ.id, "cancelled")
     return occ
 

@@ -2,13 +2,13 @@
 sections (issue 11).
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

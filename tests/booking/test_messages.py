@@ -48,4 +48,7 @@ _SAMPLE = {"n": 3, "hours": 72, "room": "Saal", "when": "12.12.2026", "details":
            "title": "Café", "name": "A", "names": "B", "nr": 7, "st": "offen", "what": "x",
            "d": "24.12.2026", "minutes": 5, "limit": 5, "count": 2, "reason": "x",
            "known": ["a", "b"], "status": "offen", "current": "Entwurf", "section": 2,
-           "period": "1.–14.12.2026"}
+           "period": "1.–14.12.2026",
+           # series, closures, feeds (issue 10)
+           "part": "BYWEEKNO", "field": "weekdays", "dates": "x", "id": 4, "day": "x",
+           "days": 400}

@@ -46,6 +46,10 @@ SELF_OR_CENTRE_STAFF: Expect = (401, OK, 404, OK, 404, OK,  404, 404)
 BAD_LINK: Expect = (400,    400, 400, 400,  400, 400,  400, 400)
 # The plan run is still queued: staff pass the permission check and hear it is not finished.
 STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
+# A secret feed belongs to its owner (anna); to everyone else it does not exist.
+OWNER_ONLY: Expect = (401,  OK,  404, 404,  404, 404,  404, 404)
+# A booking's .ics: staff of its centre (who booked it) and admins; others learn nothing.
+CENTRE_STAFF_OR_404: Expect = (401, 404, 404, OK, 404, OK,  404, 404)
 
 
 @dataclass
@@ -62,6 +66,10 @@ class Scene:
     application: int = 0
     section: int = 0
     group: int = 0  # anna is its contact
+    series: int = 0
+    closure: int = 0
+    feed: int = 0
+    feed_path: str = ""
 
     @property
     def centre(self) -> int:
@@ -96,6 +104,12 @@ class Endpoint:
 
 TERM_SECTION = {"title": "Kinderchor", "min_minutes": 60, "max_minutes": 90,
                 "allowed_windows": [{"day": 2, "start": "16:00", "end": "19:00"}]}
+
+
+def series_body(x: Scene) -> dict[str, Any]:
+    return {"kind": "group", "title": "Chor", "room_id": x.cafe, "start_time": "19:00",
+            "duration_minutes": 90, "first_date": "2026-12-14", "count": 2,
+            "pattern": {"kind": "weekly", "weekdays": ["MO"]}}
 
 
 def week(x: Scene) -> dict[str, Any]:
@@ -226,6 +240,45 @@ ENDPOINTS = [
     Endpoint("POST", "/api/sections/{section_id}/reject", STAFF,
              lambda x: f"/api/sections/{x.section}/reject",
              lambda x: {"reason": "Der Raum ist zu der Zeit belegt."}),
+    # Series, closures, feeds and exports (issue 10)
+    Endpoint("POST", "/api/series", STAFF, lambda x: "/api/series", series_body),
+    Endpoint("POST", "/api/series/preview", STAFF, lambda x: "/api/series/preview",
+             series_body),
+    Endpoint("GET", "/api/series/{series_id}", STAFF, lambda x: f"/api/series/{x.series}"),
+    Endpoint("PATCH", "/api/series/{series_id}", STAFF, lambda x: f"/api/series/{x.series}",
+             lambda x: {"start_time": "17:00"}),
+    Endpoint("POST", "/api/series/{series_id}/dates/{day}/restore", STAFF,
+             lambda x: f"/api/series/{x.series}/dates/2026-12-11/restore"),
+    Endpoint("GET", "/api/centres/{centre_id}/closures", STAFF,
+             lambda x: f"/api/centres/{x.centre}/closures"),
+    Endpoint("POST", "/api/centres/{centre_id}/closures", STAFF,
+             lambda x: f"/api/centres/{x.centre}/closures",
+             lambda x: {"first_day": "2027-07-01", "last_day": "2027-07-31",
+                        "reason": "Sommerpause"}),
+    Endpoint("PATCH", "/api/closures/{closure_id}", STAFF,
+             lambda x: f"/api/closures/{x.closure}",
+             lambda x: {"first_day": "2027-01-04", "last_day": "2027-01-05"}),
+    Endpoint("DELETE", "/api/closures/{closure_id}", STAFF,
+             lambda x: f"/api/closures/{x.closure}"),
+    Endpoint("GET", "/api/calendar/centres/{centre_id}/links", PUBLIC,
+             lambda x: f"/api/calendar/centres/{x.centre}/links"),
+    Endpoint("GET", "/api/calendar/centres/{centre_id}/programme.ics", PUBLIC,
+             lambda x: f"/api/calendar/centres/{x.centre}/programme.ics"),
+    Endpoint("GET", "/api/calendar/rooms/{room_id}/calendar.ics", PUBLIC,
+             lambda x: f"/api/calendar/rooms/{x.cafe}/calendar.ics"),
+    # Whoever holds a feed's secret link may read it, as calendar programs do.
+    Endpoint("GET", "/api/calendar/feeds/{token}/calendar.ics", PUBLIC,
+             lambda x: x.feed_path),
+    Endpoint("GET", "/api/me/feeds", LOGGED_IN, lambda x: "/api/me/feeds"),
+    Endpoint("POST", "/api/me/feeds", LOGGED_IN, lambda x: "/api/me/feeds", lambda x: {}),
+    Endpoint("POST", "/api/me/feeds/{feed_id}/rotate", OWNER_ONLY,
+             lambda x: f"/api/me/feeds/{x.feed}/rotate"),
+    Endpoint("DELETE", "/api/me/feeds/{feed_id}", OWNER_ONLY,
+             lambda x: f"/api/me/feeds/{x.feed}"),
+    Endpoint("GET", "/api/bookings/{booking_id}/calendar.ics", CENTRE_STAFF_OR_404,
+             lambda x: f"/api/bookings/{x.booking}/calendar.ics"),
+    Endpoint("GET", "/api/centres/{centre_id}/bookings.csv", STAFF,
+             lambda x: f"/api/centres/{x.centre}/bookings.csv", query=week),
 ]
 
 
@@ -255,10 +308,27 @@ def scene(client, as_, world: World) -> Scene:
                           headers=as_("anna"),
                           json={"group_id": group.json()["id"], "sections": [TERM_SECTION]})
     assert applied.status_code == 201, applied.text
+    series = client.post("/api/series", headers=as_("staff"), json={
+        "kind": "group", "title": "Spieleabend", "room_id": world.rooms["Gruppenraum 1"],
+        "start_time": "18:00", "duration_minutes": 60, "first_date": "2026-12-04", "count": 2,
+        "pattern": {"kind": "weekly", "weekdays": ["FR"]}})
+    assert series.status_code == 201, series.text
+    second = series.json()["dates"][1]["occurrence_id"]
+    assert client.post(f"/api/occurrences/{second}/cancel",
+                       headers=as_("staff")).status_code == 200
+    closure = client.post(f"/api/centres/{world.centre_id}/closures", headers=as_("staff"),
+                          json={"first_day": "2027-01-02", "last_day": "2027-01-02",
+                                "reason": "Inventur"})
+    assert closure.status_code == 201, closure.text
+    feed = client.post("/api/me/feeds", headers=as_("anna"), json={})
+    assert feed.status_code == 201, feed.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
                  occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
                  term=term.json()["id"], application=applied.json()["id"],
-                 section=applied.json()["sections"][0]["id"], group=group.json()["id"])
+                 section=applied.json()["sections"][0]["id"], group=group.json()["id"],
+                 series=series.json()["id"], closure=closure.json()["id"],
+                 feed=feed.json()["id"],
+                 feed_path="/api/" + feed.json()["url"].split("/api/", 1)[1])
 
 
 def audit_count(session_factory) -> int:

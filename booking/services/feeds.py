@@ -1,0 +1,406 @@
+"""iCalendar feeds (RFC 5545) and the CSV export.
+
+One VEVENT per occurrence, never an RRULE: every date is exactly what the database holds, so no
+client can expand a rule differently (the Indico/Easy!Appointments DST drift, anchors §4).
+
+- UID ``occurrence-<id>@raumplan``: an occurrence keeps its row when it is moved, skipped for a
+  closure and given back, so calendars update one event instead of adding another.
+- SEQUENCE is the occurrence's change counter (raised on every change of time, room, status).
+- Times carry ``TZID=<centre zone>`` with the matching VTIMEZONE (icalendar builds it from the
+  zoneinfo data), LAST-MODIFIED the last change.
+- Cancelled dates stay in the feed as ``STATUS:CANCELLED`` until :data:`CANCELLED_FOR` after
+  they would have taken place, so subscribed calendars remove them instead of keeping a stale
+  copy.
+
+Public feeds (a centre's programme, a room's calendar) show public titles only: a rental is
+"Raumvermietung", an internal offer "Interne Nutzung", closures and renters' names never. Secret
+feeds (one person's, one group's bookings) are reached by a token whose digest alone is stored.
+
+Caching: a public feed is a function of its rows, and every write that changes them bumps the
+rooms' change counters (``room_version``, migration 0003, by trigger). :func:`public_key` reads
+those counters with the rooms' names and the centre's address in one query; the rendered bytes
+are kept per key in each process (:class:`FeedCache`), so any worker serves the right version and
+an unchanged feed costs that one query, or a 304.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from icalendar import Timezone
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from booking.errors import InvalidInput, NotFound
+from booking.models import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    CalendarFeed,
+    Centre,
+    Group,
+    Occurrence,
+    Offer,
+    Room,
+)
+from booking.permissions import Actor, require_login, require_staff
+from booking.security import new_token, token_digest
+from booking.services.conflicts import shown_title
+from booking.timeutil import DEFAULT_ZONE, check_span, to_local
+
+CANCELLED_FOR = timedelta(days=30)
+# Past dates kept in a feed: a month, so "last week" still shows in a subscribed calendar.
+PAST = timedelta(days=31)
+PRODID = "-//Raumplan//Stadtteilzentren Bielefeld//DE"
+MAX_EXPORT_DAYS = 400
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # CONFIRMED / TENTATIVE / CANCELLED
+    sequence: int
+    modified: datetime
+    location: str
+    description: str = ""
+
+
+def _status(occ_status: str, booking_status: str) -> str:
+    if BookingStatus.CANCELLED in (occ_status, booking_status) or \
+            BookingStatus.DECLINED in (occ_status, booking_status):
+        return "CANCELLED"
+    return "TENTATIVE" if BookingStatus.PENDING in (occ_status, booking_status) else "CONFIRMED"
+
+
+def _events(session: Session, query: Any, now: datetime, *, public: bool,
+            whole: bool = False) -> list[FeedEvent]:
+    """The rows of ``query`` as events: from :data:`PAST` ago on, or ``whole``."""
+    if not whole:
+        query = query.where(Occurrence.ends_at >= now - PAST)
+    rows = session.execute(query.where(
+        Occurrence.status.in_((BookingStatus.CONFIRMED, BookingStatus.CANCELLED,
+                               BookingStatus.PENDING)))
+        .order_by(Occurrence.starts_at, Occurrence.id)).all()
+    events: list[FeedEvent] = []
+    for occ_id, start, end, occ_status, seq, occ_changed, kind, title, b_status, b_changed, \
+            offer_public, room_name, centre_name, address, purpose in rows:
+        status = _status(occ_status, b_status)
+        if status == "CANCELLED" and end < now - CANCELLED_FOR and not whole:
+            continue
+        shown = shown_title(kind, title, offer_public) if public else title
+        location = ", ".join(x for x in (room_name, centre_name, address) if x)
+        events.append(FeedEvent(
+            uid=f"occurrence-{occ_id}@raumplan", title=shown, starts_at=start, ends_at=end,
+            status=status, sequence=seq or 0,
+            modified=max(x for x in (occ_changed, b_changed) if x is not None),
+            location=location, description="" if public else (purpose or "")))
+    return events
+
+
+def _base_query() -> Any:
+    return (select(Occurrence.id, Occurrence.starts_at, Occurrence.ends_at, Occurrence.status,
+                   Occurrence.sequence, Occurrence.updated_at, Booking.kind, Booking.title,
+                   Booking.status, Booking.updated_at, Offer.public, Room.name, Centre.name,
+                   Centre.address, Booking.purpose)
+            .select_from(Occurrence).join(Booking, Booking.id == Occurrence.booking_id)
+            .join(Room, Room.id == Occurrence.room_id).join(Centre, Centre.id == Booking.centre_id)
+            .outerjoin(Offer, Offer.id == Booking.offer_id))
+
+
+def programme_events(session: Session, centre_id: int, now: datetime) -> list[FeedEvent]:
+    """The centre's public programme: programme slots and groups, not internal offers, never
+    rentals or closures."""
+    query = _base_query().where(
+        Booking.centre_id == centre_id,
+        Booking.kind.in_((BookingKind.PROGRAMME, BookingKind.GROUP)),
+        or_(Offer.id.is_(None), Offer.public.is_(True)),
+        Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CANCELLED)))
+    return _events(session, query, now, public=True)
+
+
+def room_events(session: Session, room_id: int, now: datetime) -> list[FeedEvent]:
+    """Everything that holds the room, with public titles only."""
+    query = _base_query().where(
+        Occurrence.room_id == room_id,
+        Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CANCELLED)))
+    return _events(session, query, now, public=True)
+
+
+def person_events(session: Session, person_id: int, now: datetime) -> list[FeedEvent]:
+    """A person's own bookings (requested by or responsible for), with their own words."""
+    query = _base_query().where(or_(Booking.requested_by_id == person_id,
+                                    Booking.responsible_id == person_id))
+    return _events(session, query, now, public=False)
+
+
+def group_events(session: Session, group_id: int, now: datetime) -> list[FeedEvent]:
+    query = _base_query().where(Booking.group_id == group_id)
+    return _events(session, query, now, public=False)
+
+
+def booking_events(session: Session, actor: Actor, booking_id: int,
+                   now: datetime) -> tuple[str, list[FeedEvent], str]:
+    """One booking's dates for a downloadable ``.ics``: staff of its centre, the person who
+    asked for it and the responsible person may have it; to others it does not exist."""
+    person_id = require_login(actor)
+    booking = session.get(Booking, booking_id)
+    if booking is None or not (actor.is_staff_of(booking.centre_id)
+                               or person_id in (booking.requested_by_id,
+                                                booking.responsible_id)):
+        raise NotFound("feed_not_found")
+    centre = session.get_one(Centre, booking.centre_id)
+    events = _events(session, _base_query().where(Booking.id == booking_id), now,
+                     public=False, whole=True)
+    return booking.title, events, centre.timezone
+
+
+def render(name: str, events: Sequence[FeedEvent], zone: str, now: datetime) -> bytes:
+    """The calendar as bytes: VCALENDAR with the zone's VTIMEZONE and one VEVENT per date.
+
+    ``icalendar`` builds the VTIMEZONE from the zoneinfo data (and the tests read every feed
+    back with it and with vobject); the VEVENT lines are written here, because icalendar's
+    serialiser took about a millisecond per event: five seconds for a centre's 5,000 dates
+    (bench/series.py)."""
+    lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", "X-WR-CALNAME:" + _text(name), "X-WR-TIMEZONE:" + zone]
+    out = ["\r\n".join(_fold(line) for line in lines), "\r\n"]
+    if events:
+        first = min(e.starts_at for e in events).year
+        last = max(e.ends_at for e in events).year
+        out.append(_vtimezone(zone, first, last).decode())
+    for e in events:
+        start, end = to_local(e.starts_at, zone), to_local(e.ends_at, zone)
+        stamp = f"{e.modified.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        event = ["BEGIN:VEVENT", "UID:" + _text(e.uid), "DTSTAMP:" + stamp,
+                 "LAST-MODIFIED:" + stamp, f"SEQUENCE:{e.sequence}",
+                 "SUMMARY:" + _text(e.title), f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}",
+                 f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}", "STATUS:" + e.status]
+        if e.location:
+            event.append("LOCATION:" + _text(e.location))
+        if e.description:
+            event.append("DESCRIPTION:" + _text(e.description))
+        event.append("END:VEVENT")
+        out.append("\r\n".join(_fold(line) for line in event))
+        out.append("\r\n")
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode()
+
+
+@cache
+def _vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
+    tz = Timezone.from_tzid(zone, first_date=date(first_year, 1, 1),
+                            last_date=date(last_year + 1, 1, 1))
+    body: bytes = tz.to_ical()
+    return body
+
+
+def _text(value: str) -> str:
+    """RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and line breaks escaped."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 3.1: lines longer than 75 octets folded, never inside a UTF-8 character."""
+    if len(line) <= 75 and line.isascii():
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    size, limit = 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, 74  # the leading space of a continuation counts
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Cache of public feeds.
+
+# The version of a centre's public feeds: its rooms' change counters and names, and the centre's
+# name and address (all in LOCATION). One query, on the plain reader.
+PUBLIC_KEY_SQL = (
+    "SELECT c.name, c.address, c.timezone, r.id, r.name, v.version FROM centre c "
+    "LEFT JOIN room r ON r.centre_id = c.id LEFT JOIN room_version v ON v.room_id = r.id "
+    "WHERE c.id = ? ORDER BY r.id")
+
+
+def public_key(rows: Sequence[tuple[Any, ...]], today: date) -> str | None:
+    """An ETag for the centre's public feeds from :data:`PUBLIC_KEY_SQL`'s rows; None if there
+    is no such centre. The day is part of it: the window of a feed moves with the date."""
+    if not rows:
+        return None
+    digest = hashlib.sha256(repr((list(rows), today.isoformat())).encode()).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True)
+class CachedFeed:
+    etag: str
+    last_modified: datetime
+    body: bytes
+
+
+class FeedCache:
+    """Rendered public feeds by (what, id, key). A key that no longer matches is simply never
+    asked for again; the least recently used entries go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._entries: OrderedDict[tuple[str, int, str], CachedFeed] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple[str, int, str]) -> CachedFeed | None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, int, str], value: CachedFeed) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+def last_modified(events: Sequence[FeedEvent], fallback: datetime) -> datetime:
+    return max((e.modified for e in events), default=fallback).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Secret feeds.
+
+@dataclass(frozen=True)
+class NewFeed:
+    feed: CalendarFeed
+    token: str  # shown once
+
+
+def _feed_owner_check(session: Session, actor: Actor, group_id: int | None) -> int:
+    person_id = require_login(actor)
+    if group_id is not None:
+        group = session.get(Group, group_id)
+        if group is None or not (actor.is_staff_of(group.centre_id)
+                                 or any(p.id == person_id for p in group.contacts)):
+            raise NotFound("group_not_found", id=group_id)
+    return person_id
+
+
+def create_feed(session: Session, actor: Actor, *, group_id: int | None,
+                now: datetime) -> NewFeed:
+    """A secret feed of the caller's own bookings, or of a group they are a contact of (or
+    staff of its centre)."""
+    person_id = _feed_owner_check(session, actor, group_id)
+    token = new_token()
+    feed = CalendarFeed(token_hash=token_digest(token), owner_id=person_id,
+                        person_id=None if group_id else person_id, group_id=group_id,
+                        created_at=now)
+    session.add(feed)
+    session.flush()
+    return NewFeed(feed, token)
+
+
+def my_feeds(session: Session, actor: Actor) -> list[CalendarFeed]:
+    person_id = require_login(actor)
+    return list(session.scalars(select(CalendarFeed).where(
+        CalendarFeed.owner_id == person_id, CalendarFeed.revoked_at.is_(None))
+        .order_by(CalendarFeed.id)))
+
+
+def _own_feed(session: Session, actor: Actor, feed_id: int) -> CalendarFeed:
+    person_id = require_login(actor)
+    feed = session.get(CalendarFeed, feed_id)
+    if feed is None or feed.owner_id != person_id or feed.revoked_at is not None:
+        raise NotFound("feed_not_found")
+    return feed
+
+
+def rotate_feed(session: Session, actor: Actor, feed_id: int) -> NewFeed:
+    """A new secret for the feed: the old link stops working at once."""
+    feed = _own_feed(session, actor, feed_id)
+    token = new_token()
+    feed.token_hash = token_digest(token)
+    return NewFeed(feed, token)
+
+
+def revoke_feed(session: Session, actor: Actor, feed_id: int, now: datetime) -> None:
+    _own_feed(session, actor, feed_id).revoked_at = now
+
+
+def secret_feed(session: Session, token: str, now: datetime) -> tuple[str, list[FeedEvent], str]:
+    """Name, events and zone of the feed behind a token; a made-up or revoked one is 404."""
+    feed = session.scalar(select(CalendarFeed).where(
+        CalendarFeed.token_hash == token_digest(token), CalendarFeed.revoked_at.is_(None)))
+    if feed is None:
+        raise NotFound("feed_not_found")
+    if feed.group_id is not None:
+        group = session.get_one(Group, feed.group_id)
+        zone = session.get_one(Centre, group.centre_id).timezone
+        return group.name, group_events(session, group.id, now), zone
+    assert feed.person_id is not None
+    return "Raumplan", person_events(session, feed.person_id, now), DEFAULT_ZONE
+
+
+# --------------------------------------------------------------------------------------------
+# CSV export.
+
+CSV_COLUMNS = ("Datum", "Beginn", "Ende", "Raum", "Art", "Titel", "Status", "Buchung",
+               "Termin", "Gruppe", "Verantwortlich")
+
+
+def export_csv(session: Session, actor: Actor, centre_id: int, start: datetime,
+               end: datetime) -> bytes:
+    """The centre's bookings between two instants for staff: UTF-8 with a byte order mark, so
+    spreadsheet programs read the umlauts right; semicolons, as German spreadsheets expect."""
+    require_staff(actor, centre_id)
+    start, end = check_span(start, end)
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise InvalidInput("export_range", days=MAX_EXPORT_DAYS)
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound("centre_not_found", id=centre_id)
+    from booking.models import Person
+
+    rows = session.execute(
+        select(Occurrence.starts_at, Occurrence.ends_at, Room.name, Booking.kind,
+               Booking.title, Occurrence.status, Booking.id, Occurrence.id, Group.name,
+               Person.display_name)
+        .select_from(Occurrence).join(Booking, Booking.id == Occurrence.booking_id)
+        .join(Room, Room.id == Occurrence.room_id)
+        .outerjoin(Group, Group.id == Booking.group_id)
+        .outerjoin(Person, Person.id == Booking.responsible_id)
+        .where(Booking.centre_id == centre_id, Occurrence.starts_at < end,
+               Occurrence.ends_at > start)
+        .order_by(Occurrence.starts_at, Room.name, Occurrence.id)).all()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for s, e, room, kind, title, status, booking_id, occ_id, group, person in rows:
+        ls, le = to_local(s, centre.timezone), to_local(e, centre.timezone)
+        writer.writerow([f"{ls:%d.%m.%Y}", f"{ls:%H:%M}", f"{le:%H:%M}", room, kind,
+                         _cell(title), status, booking_id, occ_id, _cell(group or ""),
+                         _cell(person or "")])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection, OWASP).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,841 @@
+"""Series: a programme slot's or group's dates, kept in local terms and materialised as
+occurrences up to a rolling horizon; closures and public holidays that skip their dates.
+
+How it fits together:
+
+- A :class:`~booking.models.Series` stores the rule in the centre's local terms (wall-clock
+  start, real-time duration, zone, RRULE or explicit dates, first date, end). Its dates are
+  materialised up to :data:`HORIZON_MONTHS` ahead (:func:`extend`, run by ``raumplan extend``
+  and by the background worker; idempotent: a date already there is left alone).
+- Every date becomes a :class:`~booking.models.SeriesDate`. A free date holds an ordinary
+  :class:`~booking.models.Occurrence`, so the database's no-overlap guarantee holds for series
+  exactly as for every other booking. A date that is not free is *skipped* with its reason.
+- :func:`assess` is the one conflict preview: for each candidate date it says free, conflicts
+  with *title* at *time*, or closed for *reason*. The previews of the API and every save
+  (create, edit, restore, closures) run it, so what staff were shown is what happens.
+- A date changed on its own (moved, cancelled, other room) is ``detached``; later edits of the
+  series leave it alone and their preview says so (MRBS #659).
+- Closures (:func:`create_closure`, …) skip the dates they cover, and give them back when they
+  are removed or moved and the room is free again; the people responsible are mailed about the
+  dates they lose.
+
+Times follow the service's one daylight-saving rule (``booking.timeutil``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+import holidays
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrule, rrulestr
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from booking import mailer
+from booking.audit import record
+from booking.errors import Conflict, InvalidInput, NotFound
+from booking.messages import Message, Span
+from booking.models import (
+    HOLDING_STATUS,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Centre,
+    Closure,
+    DateState,
+    Group,
+    Occurrence,
+    Offer,
+    Person,
+    Room,
+    Series,
+    SeriesDate,
+)
+from booking.permissions import Actor, require_staff
+from booking.services.conflicts import public_title
+from booking.services.locking import lock_rooms
+from booking.timeutil import (
+    LATEST,
+    SERIES_YEARS,
+    in_horizon,
+    local_span,
+    local_today,
+    to_local,
+)
+
+HORIZON_MONTHS = 18
+# At most this many dates are written in one call (18 months of a daily series fit).
+MAX_DATES = 1000
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# RRULE parts the service takes: the time of day comes from the series, not the rule, and
+# sub-daily frequencies make no sense for a group. BYWEEKNO/BYYEARDAY are left out because an
+# impossible combination makes python-dateutil search until the year 9999.
+_ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST",
+                  "COUNT", "UNTIL"}
+_ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+# --------------------------------------------------------------------------------------------
+# Patterns: the form's structure, and the RRULE beneath it.
+
+@dataclass(frozen=True)
+class Pattern:
+    """What a form asks: ``weekly`` (weekdays, every ``interval`` weeks), ``monthly_weekday``
+    (the ``positions`` 1–5 or -1 = last of the weekdays), ``monthly_day`` (days of the
+    month), ``dates`` (an explicit list), or ``rrule`` (an RFC 5545 rule as it is)."""
+
+    kind: str
+    interval: int = 1
+    weekdays: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()
+    month_days: tuple[int, ...] = ()
+    dates: tuple[date, ...] = ()
+    rrule: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "interval": self.interval, "weekdays": list(self.weekdays),
+                "positions": list(self.positions), "month_days": list(self.month_days),
+                "dates": [d.isoformat() for d in self.dates], "rrule": self.rrule}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pattern:
+        return cls(kind=data["kind"], interval=data.get("interval", 1),
+                   weekdays=tuple(data.get("weekdays", ())),
+                   positions=tuple(data.get("positions", ())),
+                   month_days=tuple(data.get("month_days", ())),
+                   dates=tuple(date.fromisoformat(d) for d in data.get("dates", ())),
+                   rrule=data.get("rrule"))
+
+
+def pattern_rrule(pattern: Pattern) -> str | None:
+    """The RRULE body of a form pattern (without COUNT/UNTIL); ``None`` for explicit dates."""
+    interval = f";INTERVAL={pattern.interval}" if pattern.interval > 1 else ""
+    days = sorted(set(pattern.weekdays), key=WEEKDAYS.index)
+    match pattern.kind:
+        case "weekly":
+            if not days:
+                raise InvalidInput("series_pattern_incomplete", field="weekdays")
+            return f"FREQ=WEEKLY{interval};BYDAY={','.join(days)}"
+        case "monthly_weekday":
+            if not days or not pattern.positions:
+                raise InvalidInput("series_pattern_incomplete", field="weekdays, positions")
+            byday = ",".join(f"{p}{d}" for p in sorted(set(pattern.positions)) for d in days)
+            return f"FREQ=MONTHLY{interval};BYDAY={byday}"
+        case "monthly_day":
+            if not pattern.month_days:
+                raise InvalidInput("series_pattern_incomplete", field="month_days")
+            return (f"FREQ=MONTHLY{interval};BYMONTHDAY="
+                    + ",".join(str(d) for d in sorted(set(pattern.month_days))))
+        case "dates":
+            if not pattern.dates:
+                raise InvalidInput("series_pattern_incomplete", field="dates")
+            return None
+        case "rrule":
+            if not pattern.rrule:
+                raise InvalidInput("series_pattern_incomplete", field="rrule")
+            return check_rrule(pattern.rrule)
+    raise InvalidInput("series_pattern_incomplete", field="kind")
+
+
+def check_rrule(text: str) -> str:
+    """An RRULE body the service can expand quickly, or a 400 at once.
+
+    python-dateutil searches until the year 9999 for a rule that never matches (e.g.
+    ``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31``: seconds of CPU), so such rules are refused here by
+    looking at their parts, before any expansion."""
+    body = text.strip().removeprefix("RRULE:").strip().rstrip(";")
+    parts: dict[str, str] = {}
+    for item in body.split(";"):
+        name, sep, value = item.partition("=")
+        name = name.strip().upper()
+        if not sep or not value or name in parts:
+            raise InvalidInput("series_bad_rule")
+        if name not in _ALLOWED_PARTS:
+            raise InvalidInput("series_rule_unsupported", part=name[:20])
+        parts[name] = value.strip().upper()
+    if parts.get("FREQ") not in _ALLOWED_FREQ:
+        raise InvalidInput("series_rule_unsupported", part="FREQ=" + parts.get("FREQ", "")[:10])
+    try:
+        rule = rrulestr("RRULE:" + body, dtstart=datetime.combine(date(2026, 1, 1), time()))
+        assert isinstance(rule, rrule)
+        months = [int(m) for m in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else []
+        month_days = ([int(d) for d in parts["BYMONTHDAY"].split(",")]
+                      if "BYMONTHDAY" in parts else [])
+    except (ValueError, TypeError, AssertionError) as exc:
+        raise InvalidInput("series_bad_rule") from exc
+    if month_days:
+        longest = max((_MONTH_DAYS[m - 1] for m in months if 1 <= m <= 12), default=31)
+        if not any(1 <= abs(d) <= longest for d in month_days):
+            raise InvalidInput("series_rule_never")
+    return body
+
+
+# --------------------------------------------------------------------------------------------
+# Specification and expansion.
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """What a new series is: the booking's what and who, and the dates in local terms."""
+
+    kind: str
+    title: str
+    room_id: int
+    start: time  # local wall clock
+    duration: timedelta  # real time
+    first_date: date
+    pattern: Pattern
+    until: date | None = None
+    count: int | None = None
+    offer_id: int | None = None
+    group_id: int | None = None
+    notes: str | None = None
+    responsible_id: int | None = None
+
+
+def _rule_days(rule: str | None, rdates: Iterable[date], first: date, start: time,
+               until: date | None, count: int | None, lo: date, hi: date) -> list[date]:
+    """The local dates of the rule in ``[lo, hi]`` (COUNT counts from ``first``)."""
+    days: set[date] = {d for d in rdates if lo <= d <= hi and d >= first
+                       and (until is None or d <= until)}
+    if rule is not None:
+        body = rule
+        if count is not None:
+            body += f";COUNT={count}"
+        elif until is not None:
+            body += f";UNTIL={until:%Y%m%d}T235959"
+        try:
+            parsed = rrulestr("RRULE:" + body, dtstart=datetime.combine(first, start))
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput("series_bad_rule") from exc
+        for n, local in enumerate(parsed):
+            day = local.date()
+            if day > hi:
+                break
+            if n > 40 * MAX_DATES:
+                break
+            if day >= lo:
+                days.add(day)
+    return sorted(days)
+
+
+def horizon(today: date) -> date:
+    """The last local date materialised: :data:`HORIZON_MONTHS` after today."""
+    return today + relativedelta(months=HORIZON_MONTHS)
+
+
+def _last_day(first: date) -> date:
+    """A series' dates lie less than SERIES_YEARS after its first (timeutil)."""
+    try:
+        return first.replace(year=first.year + SERIES_YEARS) - timedelta(days=1)
+    except ValueError:
+        return first.replace(year=first.year + SERIES_YEARS, day=28) - timedelta(days=1)
+
+
+def _span(series: Series, day: date) -> tuple[datetime, datetime]:
+    wall = time(series.start_minute // 60, series.start_minute % 60)
+    return local_span(day, wall, timedelta(minutes=series.duration_minutes), series.zone)
+
+
+# --------------------------------------------------------------------------------------------
+# The one conflict preview.
+
+@dataclass(frozen=True)
+class Verdict:
+    """What would happen on one date: ``free``, ``conflict`` or ``closed``."""
+
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int
+    state: str
+    reason: Message | None = None
+    closure_id: int | None = None
+    # A date changed on its own: the edit leaves it as it is (``state`` says how it is).
+    detached: bool = False
+
+
+@cache
+def _holiday_calendar(subdivision: str, year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays("DE", subdiv=subdivision, years=year, language="de"))
+
+
+def holiday(centre: Centre, day: date) -> str | None:
+    """The German name of the public holiday on ``day`` in the centre's state, if any."""
+    return _holiday_calendar(centre.holiday_subdivision, day.year).get(day)
+
+
+def _closures(session: Session, centre_id: int, lo: date, hi: date) -> list[Closure]:
+    return list(session.scalars(select(Closure).where(
+        Closure.centre_id == centre_id, Closure.first_day <= hi, Closure.last_day >= lo)
+        .order_by(Closure.first_day, Closure.id)))
+
+
+def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, int]],
+           starts: Sequence[tuple[datetime, datetime]], *,
+           ignore_booking: int | None = None,
+           ignore_occurrences: Iterable[int] = ()) -> list[Verdict]:
+    """The one conflict preview: for each candidate ``(local day, room)`` with its instants,
+    free, closed (a closure of the room or centre, or a public holiday), or in conflict with
+    a confirmed occurrence of another booking. One query for closures, one per room for the
+    occurrences."""
+    if not candidates:
+        return []
+    days = [d for d, _ in candidates]
+    closures = _closures(session, centre.id, min(days), max(days))
+    ignored = set(ignore_occurrences)
+    busy: dict[int, list[tuple[datetime, datetime, Occurrence]]] = {}
+    for room_id in {r for _, r in candidates}:
+        spans = [s for (_, r), s in zip(candidates, starts, strict=True) if r == room_id]
+        lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+        query = (select(Occurrence).join(Booking).where(
+            Occurrence.room_id == room_id, Occurrence.status == HOLDING_STATUS,
+            Occurrence.starts_at < hi, Occurrence.ends_at > lo).order_by(Occurrence.starts_at))
+        if ignore_booking is not None:
+            query = query.where(Occurrence.booking_id != ignore_booking)
+        busy[room_id] = [(o.starts_at, o.ends_at, o) for o in session.scalars(query)
+                         if o.id not in ignored]
+    result: list[Verdict] = []
+    for (day, room_id), (begin, end) in zip(candidates, starts, strict=True):
+        closure = next((c for c in closures if c.first_day <= day <= c.last_day
+                        and c.room_id in (None, room_id)), None)
+        if closure is not None:
+            result.append(Verdict(day, begin, end, room_id, "closed",
+                                  Message("reason_closed", {"reason": closure.reason}),
+                                  closure.id))
+            continue
+        name = holiday(centre, day)
+        if name is not None:
+            result.append(Verdict(day, begin, end, room_id, "closed",
+                                  Message("reason_holiday", {"name": name})))
+            continue
+        taken = busy[room_id]
+        # Occurrences of a room do not overlap each other: the one starting last before
+        # ``end`` is the only candidate besides those that start inside.
+        i = bisect.bisect_left(taken, end, key=lambda t: t[0])
+        hit = next((o for s, e, o in reversed(taken[max(0, i - 2):i]) if e > begin), None)
+        if hit is None:
+            result.append(Verdict(day, begin, end, room_id, "free"))
+            continue
+        result.append(Verdict(day, begin, end, room_id, "conflict", Message(
+            "reason_conflict", {"title": public_title(session, hit.booking),
+                                "when": Span(hit.starts_at, hit.ends_at, centre.timezone)})))
+    return result
+
+
+def _reason_json(message: Message | None) -> tuple[str | None, dict[str, Any]]:
+    if message is None:
+        return None, {}
+    params: dict[str, Any] = {}
+    for key, value in message.params.items():
+        params[key] = ({"start": value.start.isoformat(), "end": value.end.isoformat(),
+                        "zone": value.zone} if isinstance(value, Span) else value)
+    return message.code, params
+
+
+def stored_reason(row: SeriesDate) -> Message | None:
+    """The reason of a skipped date, as a message to put into words at the edge."""
+    if row.reason_code is None:
+        return None
+    params: dict[str, Any] = {}
+    for key, value in (row.reason_params or {}).items():
+        params[key] = (Span(datetime.fromisoformat(value["start"]),
+                            datetime.fromisoformat(value["end"]), value["zone"])
+                       if isinstance(value, dict) and "zone" in value else value)
+    return Message(row.reason_code, params)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing dates.
+
+@dataclass
+class SeriesOutcome:
+    """What a save did (or, for a preview, would do): every date's verdict, and the dates that
+    were skipped with their reasons (the term plan publishes through this)."""
+
+    series: Series | None
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.state != "free" and not v.detached]
+
+
+def _set_date(row: SeriesDate, booking: Booking, verdict: Verdict, now: datetime) -> None:
+    """Apply a verdict to a date: hold its occurrence (created, moved or revived), or skip."""
+    occ = row.occurrence
+    if verdict.state == "free":
+        if occ is None:
+            occ = Occurrence(room_id=verdict.room_id, starts_at=verdict.starts_at,
+                             ends_at=verdict.ends_at, status=BookingStatus.CONFIRMED)
+            booking.occurrences.append(occ)
+            row.occurrence = occ
+        else:
+            if occ.status != BookingStatus.CONFIRMED or (
+                    occ.starts_at, occ.ends_at, occ.room_id) != (
+                    verdict.starts_at, verdict.ends_at, verdict.room_id):
+                occ.updated_at = now
+            occ.room_id, occ.starts_at, occ.ends_at = (verdict.room_id, verdict.starts_at,
+                                                       verdict.ends_at)
+            occ.status = BookingStatus.CONFIRMED
+        row.state, row.reason_code, row.reason_params, row.closure_id = (
+            DateState.PLANNED, None, {}, None)
+        return
+    if occ is not None and occ.status != BookingStatus.CANCELLED:
+        occ.status = BookingStatus.CANCELLED
+        occ.updated_at = now
+    row.state = DateState.SKIPPED
+    row.reason_code, row.reason_params = _reason_json(verdict.reason)
+    row.closure_id = verdict.closure_id
+
+
+def _raise_if_conflicts(centre: Centre, verdicts: Sequence[Verdict]) -> None:
+    bad = [v for v in verdicts if v.state != "free" and not v.detached]
+    if bad:
+        raise Conflict("series_dates_conflict", n=len(bad), dates=[
+            Message("series_date_not_free", {"day": v.day, "reason": v.reason})
+            for v in bad[:20]])
+
+
+def _flush(session: Session) -> None:
+    # The database has the last word on overlaps (the constraint); the preview came first, and
+    # the rooms are locked, so a refusal here means a bug rather than a race.
+    session.flush()
+
+
+def _materialise(session: Session, series: Series, centre: Centre, lo: date, hi: date,
+                 now: datetime, on_conflict: str, dry_run: bool = False) -> list[Verdict]:
+    """Create the dates of ``series`` in ``[lo, hi]`` that it does not have yet."""
+    hi = min(hi, _last_day(series.first_date))
+    have = {row.day for row in series.dates}
+    days = [d for d in _rule_days(series.rrule, [date.fromisoformat(x) for x in series.rdates],
+                                  series.first_date, time(series.start_minute // 60,
+                                                          series.start_minute % 60),
+                                  series.until, series.count, lo, hi) if d not in have]
+    if len(days) > MAX_DATES:
+        raise InvalidInput("series_too_many_dates", n=MAX_DATES)
+    spans = [_span(series, d) for d in days]
+    if any(e > LATEST for _, e in spans) or not all(in_horizon(d) for d in days):
+        raise InvalidInput("series_horizon")
+    verdicts = assess(session, centre, [(d, series.room_id) for d in days], spans,
+                      ignore_booking=series.booking_id)
+    if on_conflict == "fail":
+        _raise_if_conflicts(centre, verdicts)
+    if dry_run:
+        return verdicts
+    for verdict in verdicts:
+        row = SeriesDate(day=verdict.day, state=DateState.PLANNED, reason_params={},
+                         detached=False)
+        series.dates.append(row)
+        _set_date(row, series.booking, verdict, now)
+    return verdicts
+
+
+def _centre_and_room(session: Session, room_id: int) -> tuple[Room, Centre]:
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound("room_not_found", id=room_id)
+    return room, session.get_one(Centre, room.centre_id)
+
+
+def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: datetime,
+                  on_conflict: str = "skip", dry_run: bool = False) -> SeriesOutcome:
+    """Create a booking with its series and materialise its dates up to the horizon.
+
+    ``on_conflict="skip"`` stores each date that is not free as skipped with its reason;
+    ``"fail"`` refuses the whole series (409, naming every date). ``dry_run`` is the preview:
+    the same checks, nothing written. The term plan publishes its allocations through here."""
+    if spec.kind not in (BookingKind.PROGRAMME, BookingKind.GROUP):
+        raise InvalidInput("series_kind")
+    room, centre = _centre_and_room(session, spec.room_id)
+    staff_id = require_staff(actor, centre.id)
+    if not spec.title.strip():
+        raise InvalidInput("title_missing")
+    if not timedelta(0) < spec.duration <= timedelta(hours=24):
+        raise InvalidInput("series_pattern_incomplete", field="duration_minutes")
+    if spec.until is not None and spec.until < spec.first_date:
+        raise InvalidInput("series_no_dates")
+    if not in_horizon(spec.first_date) or (spec.until and not in_horizon(spec.until)):
+        raise InvalidInput("series_horizon")
+    for attr, model in (("offer_id", Offer), ("group_id", Group)):
+        ref = getattr(spec, attr)
+        if ref is not None:
+            obj: Any = session.get(model, ref)
+            if obj is None or obj.centre_id != centre.id:
+                raise NotFound(f"{attr.removesuffix('_id')}_not_found", id=ref)
+    rule = pattern_rrule(spec.pattern)
+    lock_rooms(session, [room.id])
+    booking = Booking(centre_id=centre.id, kind=spec.kind, status=BookingStatus.CONFIRMED,
+                      title=spec.title.strip(), offer_id=spec.offer_id, group_id=spec.group_id,
+                      notes=spec.notes, rrule=rule, created_at=now, updated_at=now,
+                      requested_by_id=staff_id, responsible_id=spec.responsible_id or staff_id)
+    today = local_today(now, centre.timezone)
+    series = Series(booking=booking, room_id=room.id, zone=centre.timezone,
+                    start_minute=spec.start.hour * 60 + spec.start.minute,
+                    duration_minutes=int(spec.duration.total_seconds() // 60), rrule=rule,
+                    rdates=sorted({d.isoformat() for d in spec.pattern.dates}),
+                    first_date=spec.first_date, until=spec.until, count=spec.count,
+                    pattern=spec.pattern.as_json(), materialised_until=horizon(today),
+                    created_at=now, updated_at=now)
+    verdicts = _materialise(session, series, centre, spec.first_date, series.materialised_until,
+                            now, on_conflict, dry_run=dry_run)
+    if not verdicts:
+        raise InvalidInput("series_no_dates")
+    if not any(v.state == "free" for v in verdicts):
+        raise Conflict("series_nothing_free", dates=[
+            Message("series_date_not_free", {"day": v.day, "reason": v.reason})
+            for v in verdicts[:20]])
+    if dry_run:
+        return SeriesOutcome(None, verdicts)
+    session.add(booking)
+    session.add(series)
+    _flush(session)
+    record(session, now, staff_id, "series", series.id, "created", booking_id=booking.id,
+           rrule=rule, dates=len(verdicts),
+           skipped=sum(1 for v in verdicts if v.state != "free"))
+    return SeriesOutcome(series, verdicts)
+
+
+def get_series(session: Session, actor: Actor, series_id: int) -> Series:
+    series = session.get(Series, series_id)
+    if series is None:
+        raise NotFound("series_not_found", id=series_id)
+    require_staff(actor, series.booking.centre_id)
+    return series
+
+
+# --------------------------------------------------------------------------------------------
+# Editing.
+
+@dataclass(frozen=True)
+class SeriesChange:
+    title: str | None = None
+    start: time | None = None
+    duration: timedelta | None = None
+    room_id: int | None = None
+
+
+def edit_series(session: Session, actor: Actor, series_id: int, change: SeriesChange, *,
+                now: datetime, from_day: date | None = None, on_conflict: str = "skip",
+                dry_run: bool = False) -> SeriesOutcome:
+    """Change the whole series (``from_day`` None: every date from today on) or this and the
+    following dates (from ``from_day``). Dates changed on their own stay as they are and are
+    reported with ``detached``; every other affected date is checked again by :func:`assess`:
+    a date that is no longer free is skipped with its reason, a skipped one that became free
+    comes back. Past dates are history and stay."""
+    series = get_series(session, actor, series_id)
+    booking = series.booking
+    centre = session.get_one(Centre, booking.centre_id)
+    staff_id = require_staff(actor, centre.id)
+    if change.title is not None and not change.title.strip():
+        raise InvalidInput("title_missing")
+    if change.duration is not None and not timedelta(0) < change.duration <= timedelta(hours=24):
+        raise InvalidInput("series_pattern_incomplete", field="duration_minutes")
+    room_id = change.room_id if change.room_id is not None else series.room_id
+    if room_id != series.room_id:
+        _room, room_centre = _centre_and_room(session, room_id)
+        if room_centre.id != centre.id:
+            raise NotFound("room_not_found", id=room_id)
+    today = local_today(now, centre.timezone)
+    start_day = max(today, from_day or today)
+    rooms = {room_id, series.room_id} | {r.occurrence.room_id for r in series.dates
+                                          if r.occurrence is not None}
+    lock_rooms(session, rooms)
+    # The edited rule, on a copy of the values (a preview must not change the loaded row).
+    wall = change.start or time(series.start_minute // 60, series.start_minute % 60)
+    minutes = (int(change.duration.total_seconds() // 60) if change.duration
+               else series.duration_minutes)
+    affected = [r for r in series.dates if r.day >= start_day]
+    movable = [r for r in affected if not r.detached and r.state != DateState.CANCELLED]
+    spans = [local_span(r.day, wall, timedelta(minutes=minutes), series.zone) for r in movable]
+    verdicts = assess(session, centre, [(r.day, room_id) for r in movable], spans,
+                      ignore_booking=booking.id)
+    kept = [Verdict(r.day, *(_occ_span(r)), r.occurrence.room_id if r.occurrence else room_id,
+                    "free" if r.state == DateState.PLANNED else r.state, stored_reason(r),
+                    r.closure_id, detached=True)
+            for r in affected if r.detached or r.state == DateState.CANCELLED]
+    if on_conflict == "fail":
+        _raise_if_conflicts(centre, verdicts)
+    outcome = SeriesOutcome(series, sorted(verdicts + kept, key=lambda v: v.day))
+    if dry_run:
+        return outcome
+    if change.title is not None:
+        booking.title = change.title.strip()
+    series.start_minute = wall.hour * 60 + wall.minute
+    series.duration_minutes = minutes
+    series.room_id = room_id
+    series.updated_at = booking.updated_at = now
+    for row, verdict in zip(movable, verdicts, strict=True):
+        _set_date(row, booking, verdict, now)
+    _flush(session)
+    record(session, now, staff_id, "series", series.id, "edited",
+           from_day=from_day.isoformat() if from_day else None,
+           start_minute=series.start_minute, duration_minutes=minutes, room_id=room_id,
+           kept=len(kept), skipped=len(outcome.skipped))
+    return outcome
+
+
+def _occ_span(row: SeriesDate) -> tuple[datetime, datetime]:
+    if row.occurrence is not None:
+        return row.occurrence.starts_at, row.occurrence.ends_at
+    return _span(row.series, row.day)
+
+
+def restore_date(session: Session, actor: Actor, series_id: int, day: date, *,
+                 now: datetime) -> SeriesDate:
+    """Add a skipped or cancelled date back, at the series' time and room, if it is free."""
+    series = get_series(session, actor, series_id)
+    centre = session.get_one(Centre, series.booking.centre_id)
+    staff_id = require_staff(actor, centre.id)
+    row = next((r for r in series.dates if r.day == day), None)
+    if row is None:
+        raise NotFound("series_date_not_found", day=day)
+    if row.state == DateState.PLANNED:
+        raise Conflict("series_date_takes_place", day=day)
+    lock_rooms(session, {series.room_id} | ({row.occurrence.room_id} if row.occurrence else set()))
+    verdict = assess(session, centre, [(day, series.room_id)], [_span(series, day)],
+                     ignore_booking=series.booking_id)[0]
+    if verdict.state != "free":
+        raise Conflict("series_date_not_free", day=day, reason=verdict.reason)
+    _set_date(row, series.booking, verdict, now)
+    row.detached = False
+    if series.booking.status == BookingStatus.CANCELLED:
+        series.booking.status = BookingStatus.CONFIRMED
+    series.booking.updated_at = now
+    _flush(session)
+    record(session, now, staff_id, "series", series.id, "date_restored", day=day.isoformat())
+    return row
+
+
+def detach(session: Session, occurrence: Occurrence, *, cancelled: bool) -> None:
+    """Mark the series date of an occurrence as changed on its own (a move or a cancel of one
+    date through ``booking.services.bookings``); later series edits leave it alone."""
+    row = session.scalar(select(SeriesDate).where(SeriesDate.occurrence_id == occurrence.id))
+    if row is None:
+        return
+    row.detached = True
+    if cancelled:
+        row.state, row.reason_code, row.reason_params = DateState.CANCELLED, None, {}
+
+
+def end_with_booking(session: Session, booking: Booking, cut: datetime | None) -> None:
+    """A booking cancelled (from ``cut`` on): its dates are cancelled and its series end, so
+    :func:`extend` writes no new ones."""
+    for series in session.scalars(select(Series).where(Series.booking_id == booking.id)):
+        for row in series.dates:
+            if row.occurrence is not None and row.occurrence.status == BookingStatus.CANCELLED \
+                    and row.state == DateState.PLANNED:
+                row.state = DateState.CANCELLED
+        last = (to_local(cut, series.zone).date() - timedelta(days=1)) if cut else None
+        if last is None or booking.status == BookingStatus.CANCELLED:
+            series.until = min(series.until or series.materialised_until,
+                               series.materialised_until)
+        else:
+            series.until = min(series.until or last, last)
+        series.count = None if series.until else series.count
+
+
+# --------------------------------------------------------------------------------------------
+# The rolling horizon.
+
+def extend(session: Session, now: datetime) -> int:
+    """Materialise every open series up to today's horizon; returns the dates written.
+    Idempotent: a second run on the same day writes nothing."""
+    written = 0
+    rows = session.scalars(select(Series).join(Booking).where(
+        Booking.status == BookingStatus.CONFIRMED).order_by(Series.room_id, Series.id)).all()
+    lock_rooms(session, {s.room_id for s in rows})
+    for series in rows:
+        centre = session.get_one(Centre, series.booking.centre_id)
+        target = horizon(local_today(now, centre.timezone))
+        if series.materialised_until >= target:
+            continue
+        verdicts = _materialise(session, series, centre,
+                                series.materialised_until + timedelta(days=1), target, now,
+                                "skip")
+        series.materialised_until = target
+        written += len(verdicts)
+        session.flush()
+    return written
+
+
+# --------------------------------------------------------------------------------------------
+# Closures.
+
+@dataclass
+class ClosureOutcome:
+    closure: Closure | None
+    lost: list[SeriesDate] = field(default_factory=list)
+    back: list[SeriesDate] = field(default_factory=list)
+
+
+def _reevaluate(session: Session, centre: Centre, lo: date, hi: date,
+                now: datetime) -> tuple[list[SeriesDate], list[SeriesDate]]:
+    """Check every series date of the centre in ``[lo, hi]`` that a closure decides: planned
+    dates (a closure may now cover them) and dates skipped for a closure or holiday (it may be
+    gone). Dates staff changed on their own keep their place unless the room is closed."""
+    rows = session.scalars(
+        select(SeriesDate).join(Series).join(Booking).where(
+            Booking.centre_id == centre.id, Booking.status == BookingStatus.CONFIRMED,
+            SeriesDate.day >= lo, SeriesDate.day <= hi,
+            SeriesDate.state.in_((DateState.PLANNED, DateState.SKIPPED)))
+        .order_by(SeriesDate.day)).all()
+    rows = [r for r in rows if r.state == DateState.PLANNED
+            or r.reason_code in ("reason_closed", "reason_holiday")]
+    if not rows:
+        return [], []
+    candidates: list[tuple[date, int]] = []
+    spans: list[tuple[datetime, datetime]] = []
+    for r in rows:
+        if r.state == DateState.PLANNED and r.occurrence is not None:
+            candidates.append((r.day, r.occurrence.room_id))
+            spans.append((r.occurrence.starts_at, r.occurrence.ends_at))
+        else:
+            candidates.append((r.day, r.series.room_id))
+            spans.append(_span(r.series, r.day))
+    lock_rooms(session, {room for _, room in candidates})
+    own = [r.occurrence_id for r in rows if r.occurrence_id is not None]
+    verdicts = assess(session, centre, candidates, spans, ignore_occurrences=own)
+    lost: list[SeriesDate] = []
+    back: list[SeriesDate] = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        if row.state == DateState.PLANNED:
+            if verdict.state == "closed":
+                _set_date(row, row.series.booking, verdict, now)
+                lost.append(row)
+        elif verdict.state == "free":
+            _set_date(row, row.series.booking, verdict, now)
+            back.append(row)
+        elif verdict.state == "conflict" or verdict.closure_id != row.closure_id:
+            # Still not free, for another reason now: say the current one.
+            _set_date(row, row.series.booking, verdict, now)
+    return lost, back
+
+
+def _mail_lost(session: Session, centre: Centre, lost: Sequence[SeriesDate],
+               now: datetime) -> None:
+    """Tell the people responsible for each series which dates it loses."""
+    by_booking: dict[int, list[SeriesDate]] = defaultdict(list)
+    for row in lost:
+        by_booking[row.series.booking_id].append(row)
+    for booking_id, rows in by_booking.items():
+        booking = session.get_one(Booking, booking_id)
+        people: dict[int, Person] = {}
+        if booking.responsible_id is not None:
+            people[booking.responsible_id] = session.get_one(Person, booking.responsible_id)
+        if booking.group_id is not None:
+            for person in session.get_one(Group, booking.group_id).contacts:
+                people[person.id] = person
+        reason = stored_reason(rows[0])
+        for person in people.values():
+            mailer.enqueue(session, to=person, kind=mailer.MailKind.SERIES_DATES_LOST, now=now,
+                           context={"title": booking.title, "centre": centre.name,
+                                    "dates": [f"{r.day:%d.%m.%Y}" for r in rows],
+                                    "reason": reason.render(person.language) if reason
+                                    else None})
+
+
+def _check_closure(session: Session, actor: Actor, centre_id: int, room_id: int | None,
+                   first_day: date, last_day: date) -> tuple[Centre, int]:
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound("centre_not_found", id=centre_id)
+    staff_id = require_staff(actor, centre.id)
+    if room_id is not None:
+        room = session.get(Room, room_id)
+        if room is None or room.centre_id != centre.id:
+            raise NotFound("room_not_found", id=room_id)
+    if last_day < first_day:
+        raise InvalidInput("closure_days")
+    if not (in_horizon(first_day) and in_horizon(last_day)):
+        raise InvalidInput("series_horizon")
+    return centre, staff_id
+
+
+def create_closure(session: Session, actor: Actor, centre_id: int, *, room_id: int | None,
+                   first_day: date, last_day: date, reason: str,
+                   now: datetime) -> ClosureOutcome:
+    centre, staff_id = _check_closure(session, actor, centre_id, room_id, first_day, last_day)
+    if not reason.strip():
+        raise InvalidInput("closure_reason_missing")
+    closure = Closure(centre_id=centre.id, room_id=room_id, first_day=first_day,
+                      last_day=last_day, reason=reason.strip(), created_at=now, updated_at=now)
+    session.add(closure)
+    session.flush()
+    lost, back = _reevaluate(session, centre, first_day, last_day, now)
+    _mail_lost(session, centre, lost, now)
+    _flush(session)
+    record(session, now, staff_id, "closure", closure.id, "created", room_id=room_id,
+           first_day=first_day.isoformat(), last_day=last_day.isoformat(), lost=len(lost))
+    return ClosureOutcome(closure, lost, back)
+
+
+def _get_closure(session: Session, actor: Actor, closure_id: int) -> tuple[Closure, Centre, int]:
+    closure = session.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound("closure_not_found", id=closure_id)
+    centre = session.get_one(Centre, closure.centre_id)
+    return closure, centre, require_staff(actor, centre.id)
+
+
+def move_closure(session: Session, actor: Actor, closure_id: int, *, first_day: date,
+                 last_day: date, reason: str | None, now: datetime) -> ClosureOutcome:
+    """Move a closure to other days: dates it no longer covers come back if the room is free,
+    dates it now covers are skipped."""
+    closure, centre, staff_id = _get_closure(session, actor, closure_id)
+    _check_closure(session, actor, centre.id, closure.room_id, first_day, last_day)
+    lo, hi = min(first_day, closure.first_day), max(last_day, closure.last_day)
+    closure.first_day, closure.last_day = first_day, last_day
+    if reason is not None and reason.strip():
+        closure.reason = reason.strip()
+    closure.updated_at = now
+    session.flush()
+    lost, back = _reevaluate(session, centre, lo, hi, now)
+    _mail_lost(session, centre, lost, now)
+    _flush(session)
+    record(session, now, staff_id, "closure", closure.id, "moved",
+           first_day=first_day.isoformat(), last_day=last_day.isoformat(), lost=len(lost),
+           back=len(back))
+    return ClosureOutcome(closure, lost, back)
+
+
+def delete_closure(session: Session, actor: Actor, closure_id: int,
+                   now: datetime) -> ClosureOutcome:
+    closure, centre, staff_id = _get_closure(session, actor, closure_id)
+    lo, hi = closure.first_day, closure.last_day
+    session.delete(closure)
+    session.flush()
+    lost, back = _reevaluate(session, centre, lo, hi, now)
+    _flush(session)
+    record(session, now, staff_id, "closure", closure_id, "deleted", back=len(back))
+    return ClosureOutcome(None, lost, back)
+
+
+def list_closures(session: Session, actor: Actor, centre_id: int) -> list[Closure]:
+    require_staff(actor, centre_id)
+    return list(session.scalars(select(Closure).where(Closure.centre_id == centre_id)
+                                .order_by(Closure.first_day, Closure.id)))
+
+
+# --------------------------------------------------------------------------------------------
+# SEQUENCE: every change of an occurrence's time, room or status raises it, whichever service
+# made the change, so calendar clients replace their copy (RFC 5545 3.8.7.4).
+
+_TRACKED = ("starts_at", "ends_at", "room_id", "status")
+
+
+@event.listens_for(Session, "before_flush")
+def _raise_sequence(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, Occurrence):
+            continue
+        state = inspect(obj)
+        if any(state.attrs[name].history.has_changes() for name in _TRACKED):
+            obj.sequence = (obj.sequence or 0) + 1
