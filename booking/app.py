@@ -8,6 +8,7 @@ from litestar import Litestar, get
 from litestar.di import Provide
 
 from booking import logs, mailer
+from booking.api.access import AccessController, TerminalController
 from booking.api.accounts import AccountController
 from booking.api.body import MAX_BODY_BYTES, LimitedRequest
 from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
@@ -28,6 +29,7 @@ from booking.api.schemas import Health
 from booking.clock import Clock
 from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.security import transport_headers
+from booking.services import access as door_access
 from booking.services.availability import AvailabilityCache, VersionReader
 from booking.settings import Settings
 
@@ -41,6 +43,8 @@ async def health() -> Health:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
+    # Without a pepper no door code can be stored or checked: refuse to start (issue 12 §2).
+    door_access.configure(settings.access_pepper)
     engine = make_engine(settings.database_url)
     svc = Services(settings=settings, db=make_session_factory(engine),
                    read_db=make_session_factory(engine, read_only=True), clock=clock,
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def on_shutdown(app: Litestar) -> None:
         engine.dispose()
 
+    from booking.web.access_pages import access_page_controllers
     from booking.web.pages import page_controllers, template_config
 
     app = Litestar(
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, *page_controllers(),
+            TerminalController, AccessController, *access_page_controllers(),
             assets_router(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),

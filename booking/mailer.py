@@ -67,6 +67,8 @@ class MailKind(StrEnum):
     ADDRESS_TAKEN = "address_taken"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a password
     LOGIN_FAILURES = "login_failures"
+    # Door access (booking.services.access)
+    ACCESS_METHOD_CHANGED = "access_method_changed"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,6 +386,36 @@ If this was not you, someone may be trying to guess your password. You can set a
 password here:
 {{ url }}
 
+{% include "en/_signature" %}""",
+    "de/access_method_changed": """\
+Der Zugang zu Ihrem Raum ändert sich{% include "_subject_detail" %}
+{% include "de/_greeting" %}
+
+für Ihre Buchung ändert sich, wie Sie in den Raum {{ room }} kommen:
+{% if method == "code" %}Sie öffnen die Tür mit Ihrem Zugangscode; Sie finden ihn auf Ihrer Seite.
+{% elif method == "staff" %}Ein Mitglied des Teams ist da und öffnet Ihnen; Ihr Zugangscode
+öffnet diesen Raum nicht mehr.
+{% elif method == "key" %}Sie bekommen einen Schlüssel; bitte holen Sie ihn vorher bei uns ab.
+Ihr Zugangscode öffnet diesen Raum nicht mehr.
+{% else %}Die Türen sind während Ihrer Buchung offen.
+{% endif %}{% if url %}
+{{ url }}
+{% endif %}
+{% include "de/_signature" %}""",
+    "en/access_method_changed": """\
+How you get into your room is changing{% include "_subject_detail" %}
+{% include "en/_greeting" %}
+
+for your booking, the way into {{ room }} changes:
+{% if method == "code" %}You open the door with your access code; you find it on your page.
+{% elif method == "staff" %}A member of staff will be there to let you in; your access code no
+longer opens this room.
+{% elif method == "key" %}You will get a key; please collect it from us beforehand. Your access
+code no longer opens this room.
+{% else %}The doors are open during your booking.
+{% endif %}{% if url %}
+{{ url }}
+{% endif %}
 {% include "en/_signature" %}""",
 }
 

@@ -1,5 +1,19 @@
 """The booking service's data model (SQLAlchemy 2, typed)."""
 
+from booking.models.access import (
+    AccessAlert,
+    AccessCode,
+    AccessMethod,
+    AccessPolicy,
+    BookingUse,
+    CodeKind,
+    CodeState,
+    DoorEvent,
+    KeyHandover,
+    RoomAccessMethod,
+    Terminal,
+    TerminalFailure,
+)
 from booking.models.audit import AuditEvent
 from booking.models.base import Base
 from booking.models.bookings import (
@@ -26,6 +40,10 @@ from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, 
 
 __all__ = [
     "HOLDING_STATUS",
+    "AccessAlert",
+    "AccessCode",
+    "AccessMethod",
+    "AccessPolicy",
     "AccountToken",
     "AuditEvent",
     "AuthToken",
@@ -33,11 +51,16 @@ __all__ = [
     "Booking",
     "BookingKind",
     "BookingStatus",
+    "BookingUse",
     "Centre",
+    "CodeKind",
+    "CodeState",
     "Door",
+    "DoorEvent",
     "Feature",
     "Group",
     "GroupKind",
+    "KeyHandover",
     "LoginAttempt",
     "LoginDevice",
     "Occurrence",
@@ -49,9 +72,12 @@ __all__ = [
     "RecurringRequest",
     "Role",
     "Room",
+    "RoomAccessMethod",
     "RoomFeature",
     "RoomVersion",
     "StaffProfile",
+    "Terminal",
+    "TerminalFailure",
     "Theme",
     "door_room",
     "group_contact",
