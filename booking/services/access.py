@@ -714,7 +714,9 @@ def candidates_at(session: Session, door: Door, now: datetime) -> tuple[list[Can
         room_ids = [r.id for r in door.rooms]
     found: list[Candidate] = []
     bookings: dict[int, int | None] = {}
-    near = DbBookingSource(session).dates_near(room_ids, now - m.after, now + m.before) \
+    # A date starting exactly ``before`` from now opens now (the window is [start − before, …)).
+    near = DbBookingSource(session).dates_near(room_ids, now - m.after,
+                                               now + m.before + timedelta(microseconds=1)) \
         if room_ids else []
     by_booking: dict[int, list[GrantDate]] = {}
     for booking_id, date in near:
