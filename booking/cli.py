@@ -324,6 +324,16 @@ def cmd_mail_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_terminal(args: argparse.Namespace) -> int:
+    """The reference door terminal: a keypad on the command line (access.terminal)."""
+    from access.terminal import TerminalClient, run_keypad
+
+    client = TerminalClient(url=args.url.rstrip("/"), token=args.token, door_id=args.door,
+                            public_key=args.public_key, offline_key=args.offline_key,
+                            state_dir=Path(args.state_dir))
+    return run_keypad(client, sys.stdin)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raumplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -376,6 +386,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--centre", help="centre slug (staff, terminal, city)")
     add.add_argument("--password", help="(default: RAUMPLAN_PASSWORD or a prompt)")
     add.set_defaults(func=cmd_user_add)
+
+    terminal = sub.add_parser("terminal", help="a door keypad simulator (reference terminal): "
+                              "one code per line on stdin")
+    terminal.add_argument("--door", type=int, required=True, help="the door's id")
+    terminal.add_argument("--url", default=os.environ.get("RAUMPLAN_URL",
+                                                          "http://127.0.0.1:8000"))
+    terminal.add_argument("--token", default=os.environ.get("RAUMPLAN_TERMINAL_TOKEN", ""),
+                          help="device token (default: RAUMPLAN_TERMINAL_TOKEN)")
+    terminal.add_argument("--public-key", required=True,
+                          help="the service's Ed25519 key (from the registration)")
+    terminal.add_argument("--offline-key", required=True,
+                          help="the offline key (from the registration)")
+    terminal.add_argument("--state-dir", default="var/terminal",
+                          help="where the bundle and offline decisions are kept")
+    terminal.set_defaults(func=cmd_terminal)
 
     mail = sub.add_parser("mail", help="mail outbox").add_subparsers(dest="mail_command",
                                                                     required=True)
