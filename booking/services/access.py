@@ -151,6 +151,25 @@ def method_at(session: Session, room_id: int, at: datetime) -> str:
     return method or AccessMethod.CODE
 
 
+def methods_of(session: Session, room_ids: Sequence[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Every room's access methods over time, oldest first: one query for a door's rooms."""
+    found: dict[int, list[tuple[datetime, str]]] = {}
+    for room_id, since, method in session.execute(
+            select(RoomAccessMethod.room_id, RoomAccessMethod.valid_from, RoomAccessMethod.method)
+            .where(RoomAccessMethod.room_id.in_(room_ids))
+            .order_by(RoomAccessMethod.valid_from, RoomAccessMethod.id)):
+        found.setdefault(room_id, []).append((since, method))
+    return found
+
+
+def method_from(changes: Sequence[tuple[datetime, str]], at: datetime) -> str:
+    method: str = AccessMethod.CODE
+    for since, value in changes:
+        if since <= at:
+            method = value
+    return method
+
+
 class DbBookingSource:
     """``access.interface.BookingSource`` over the database."""
 
@@ -722,13 +741,14 @@ def candidates_at(session: Session, door: Door, now: datetime) -> tuple[list[Can
     for booking_id, date in near:
         by_booking.setdefault(booking_id, []).append(date)
     if by_booking:
+        methods = methods_of(session, room_ids)
         rows = session.scalars(select(AccessCode).where(
             AccessCode.booking_id.in_(by_booking), AccessCode.state == CodeState.ACTIVE)
             .order_by(AccessCode.id)).all()
         for row in rows:
             owner = row.booking_id or 0
             dates = [d for d in by_booking.get(owner, [])
-                     if method_at(session, d.room_id, d.starts_at) == AccessMethod.CODE]
+                     if method_from(methods.get(d.room_id, ()), d.starts_at) == AccessMethod.CODE]
             neighbours = [d for b, d in near if b != owner]
             if any(now in w for w in windows(dates, m, door.kind, neighbours)):
                 found.append(Candidate(row.id, row.code_hash, row.key_id))
@@ -764,13 +784,12 @@ def _event(session: Session, terminal: Terminal, now: datetime, decision: str, r
                           booking_id=booking_id, nonce=nonce))
 
 
-def _fail(session: Session, terminal: Terminal, now: datetime) -> int:
+def _fail(session: Session, terminal: Terminal, now: datetime, before: int) -> int:
+    """Count a failure; ``before``: the terminal's failures in the hour before this one."""
     row = TerminalFailure(terminal_id=terminal.id, at=now)
     session.add(row)
     session.flush()
-    hour = session.scalar(select(func.count()).select_from(TerminalFailure).where(
-        TerminalFailure.terminal_id == terminal.id,
-        TerminalFailure.at > now - limiter.WINDOW)) or 0
+    hour = before + 1
     if limiter.alert_due(hour):
         alert(session, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
               door_id=terminal.door_id, failures=hour)
@@ -811,15 +830,16 @@ def _code_of(raw: bytes) -> str:
 def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
              now: datetime) -> TerminalAnswer | _Prepared:
     with transaction(factory) as session:
-        terminal = terminal_for(session, token) if token else None
+        if not token:
+            return UNAUTHORISED
+        # Lock the terminal's row first: validations at one door take turns with its budget,
+        # across every worker process (SQLite's BEGIN IMMEDIATE already serialises writers);
+        # what is read after this is what the last validation committed.
+        session.execute(update(Terminal).where(Terminal.token_hash == token_digest(token))
+                        .values(attempts=Terminal.attempts + 1, last_seen_at=now))
+        terminal = terminal_for(session, token)
         if terminal is None:
             return UNAUTHORISED
-        # Lock the terminal's row: validations at one door take turns with its budget, across
-        # every worker process (SQLite's BEGIN IMMEDIATE already serialises writers).
-        session.execute(update(Terminal).where(Terminal.id == terminal.id)
-                        .values(attempts=Terminal.attempts + 1))
-        session.refresh(terminal)
-        terminal.last_seen_at = now
         recent = session.scalar(select(func.count()).select_from(DoorEvent).where(
             DoorEvent.terminal_id == terminal.id,
             DoorEvent.at > now - timedelta(seconds=limiter.BURST_SECONDS))) or 0
@@ -843,14 +863,14 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
                 DoorEvent.terminal_id == terminal.id, DoorEvent.nonce == nonce)):
             reason = Reason.REPLAY
         if reason is not None:
-            _fail(session, terminal, now)
+            _fail(session, terminal, now, len(failures))
             _event(session, terminal, now, Decision.DENY, reason)
             return DENY
         door = session.get_one(Door, terminal.door_id)
         candidates, bookings = candidates_at(session, door, now)
         # Counted as a failure before the hashing: a crash in between costs the budget, never
         # grants; a match takes the failure back.
-        failure_id = _fail(session, terminal, now)
+        failure_id = _fail(session, terminal, now, len(failures))
         if len(candidates) > MAX_CANDIDATES:
             _event(session, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES,
                    nonce=nonce)
