@@ -8,6 +8,7 @@ from litestar import Litestar, get
 from litestar.di import Provide
 
 from booking import logs, mailer
+from booking.api.access import AccessController, TerminalController
 from booking.api.accounts import AccountController
 from booking.api.body import MAX_BODY_BYTES, LimitedRequest
 from booking.api.bookings import AvailabilityController, BookingController, OccurrenceController
@@ -32,6 +33,7 @@ from booking.clock import Clock
 from booking.db import LoopReader, PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.deps import DEPENDENCIES, Services
 from booking.security import transport_headers
+from booking.services import access as door_access
 from booking.services.availability import AvailabilityCache, CoalescedReads, VersionReader
 from booking.settings import Settings
 
@@ -45,6 +47,8 @@ async def health() -> Health:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
+    # Without a pepper no door code can be stored or checked: refuse to start (issue 12 §2).
+    door_access.configure(settings.access_pepper)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     loop_reader = None if is_sqlite(engine) else LoopReader(engine)
     svc = Services(settings=settings, db=make_session_factory(engine),
@@ -69,6 +73,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await loop_reader.close()
         engine.dispose()
 
+    from booking.web.access_pages import access_page_controllers
     from booking.web.pages import page_controllers, template_config
 
     app = Litestar(
@@ -76,9 +81,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, TermController,
-            SeriesController,
-            ClosureController, CalendarController, FeedController, ExportController,
-            *page_controllers(),
+            SeriesController, ClosureController, CalendarController, FeedController,
+            ExportController, TerminalController, AccessController, *page_controllers(),
+            *access_page_controllers(),
             assets_router(),
         ],
         dependencies={**DEPENDENCIES, "actor": Provide(provide_actor)},

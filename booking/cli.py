@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from sqlalchemy import func, select, update
@@ -46,6 +47,8 @@ def load_demo_if_empty(url: str) -> bool:
 MAIL_GRACE_SECONDS = 10.0
 # How often the background worker moves the series horizon on (booking.services.series).
 EXTEND_EVERY_SECONDS = 3600.0
+# How often the background worker reconciles door codes with the bookings.
+ACCESS_ROUND_SECONDS = 60.0
 # How long serve waits for the background worker to stop before it kills it.
 WORKER_STOP_SECONDS = 60.0
 
@@ -72,6 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level)
     log = logging.getLogger("raumplan.serve")
     planner = None
+    if not _access_pepper_ready(args, settings):
+        return 2
     try:
         upgrade(settings.database_url)
         if args.demo and load_demo_if_empty(settings.database_url):
@@ -97,6 +102,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _access_pepper_ready(args: argparse.Namespace, settings: Settings) -> bool:
+    """Door codes need a pepper outside the database (issue 12): the demo makes one in its data
+    folder; a real deployment sets RAUMPLAN_ACCESS_PEPPER(_FILE), or serve refuses to start."""
+    from access.hashing import PEPPER_FILE_ENV, MissingPepper, load_peppers, new_pepper_text
+
+    try:
+        load_peppers()
+        return True
+    except MissingPepper as exc:
+        if not args.demo:
+            print(f"raumplan: {exc}", file=sys.stderr)
+            return False
+    folder = Path(settings.database_url.removeprefix("sqlite:///")).parent \
+        if settings.database_url.startswith("sqlite:///") else Path("var")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "access-pepper"
+    if not path.exists():
+        path.write_text(new_pepper_text() + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    # The web workers and the background worker read it from the environment.
+    os.environ[PEPPER_FILE_ENV] = str(path.resolve())
+    return True
+
+
 def _stop_worker(planner: subprocess.Popen[bytes]) -> None:
     """Ask the background worker to stop (it hands its solve back and keeps the mails in the
     outbox); kill it only if it does not manage within ``WORKER_STOP_SECONDS``."""
@@ -120,6 +149,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
     from booking.mailer import dispatch_pending, hand_back_claims
+    from booking.services import access as door_access
     from booking.services import planning, series
 
     settings = _settings(args)
@@ -131,6 +161,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         try:
             dispatch_pending(factory, settings, clock.now)
             planning.worker_loop(factory, clock.now, once=True)
+            door_access.worker_round(factory, clock.now())
         finally:
             engine.dispose()
         return 0
@@ -153,7 +184,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 logging.getLogger("raumplan.mail").exception("mail dispatch failed")
             stop.wait(0.5)
 
+    def reconcile_access_until_stopped() -> None:
+        # Door codes: repair drift from the bookings, alert, purge old door events (issue 12).
+        while not stop.is_set():
+            try:
+                door_access.worker_round(factory, clock.now())
+            except Exception:
+                logging.getLogger("raumplan.access").exception("access reconciliation failed")
+            stop.wait(ACCESS_ROUND_SECONDS)
+
     name = planning.worker_name()
+    doors = threading.Thread(target=reconcile_access_until_stopped, name="access", daemon=True)
+    doors.start()
     mail = threading.Thread(target=send_mail_until_stopped, name="mail")
     # A daemon: a solve cannot be interrupted, so a stopping worker hands the run back and
     # leaves the thread behind rather than wait up to the run's time limit.
@@ -306,6 +348,16 @@ def cmd_extend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_terminal(args: argparse.Namespace) -> int:
+    """The reference door terminal: a keypad on the command line (access.terminal)."""
+    from access.terminal import TerminalClient, run_keypad
+
+    client = TerminalClient(url=args.url.rstrip("/"), token=args.token, door_id=args.door,
+                            public_key=args.public_key, offline_key=args.offline_key,
+                            state_dir=Path(args.state_dir))
+    return run_keypad(client, sys.stdin)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raumplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -358,6 +410,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--centre", help="centre slug (staff, terminal, city)")
     add.add_argument("--password", help="(default: RAUMPLAN_PASSWORD or a prompt)")
     add.set_defaults(func=cmd_user_add)
+
+    terminal = sub.add_parser("terminal", help="a door keypad simulator (reference terminal): "
+                              "one code per line on stdin")
+    terminal.add_argument("--door", type=int, required=True, help="the door's id")
+    terminal.add_argument("--url", default=os.environ.get("RAUMPLAN_URL",
+                                                          "http://127.0.0.1:8000"))
+    terminal.add_argument("--token", default=os.environ.get("RAUMPLAN_TERMINAL_TOKEN", ""),
+                          help="device token (default: RAUMPLAN_TERMINAL_TOKEN)")
+    terminal.add_argument("--public-key", required=True,
+                          help="the service's Ed25519 key (from the registration)")
+    terminal.add_argument("--offline-key", required=True,
+                          help="the offline key (from the registration)")
+    terminal.add_argument("--state-dir", default="var/terminal",
+                          help="where the bundle and offline decisions are kept")
+    terminal.set_defaults(func=cmd_terminal)
 
     mail = sub.add_parser("mail", help="mail outbox").add_subparsers(dest="mail_command",
                                                                     required=True)

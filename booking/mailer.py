@@ -70,6 +70,8 @@ class MailKind(StrEnum):
     LOGIN_FAILURES = "login_failures"
     # Series (booking.services.series)
     SERIES_DATES_LOST = "series_dates_lost"
+    # Door access (booking.services.access)
+    ACCESS_METHOD_CHANGED = "access_method_changed"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -360,6 +360,21 @@ STATUS_WORDS: Final = {
     "series_horizon": N_("Die Termine müssen in den Jahren 2000 bis 2099 liegen."),
     "closure_reason_missing": N_("Bitte geben Sie einen Grund für die Schließung an."),
     "export_range": N_("Bitte höchstens %(days)s Tage auf einmal exportieren."),
+    # Door access (booking.services.access, issue 12)
+    "access_no_booking": N_("Es gibt keine Buchung %(nr)s."),
+    "access_no_code_for_booking": N_("Die Buchung %(nr)s bekommt keinen Zugangscode: "
+                                     "Sie ist nicht bestätigt oder läuft nicht in Eigenregie."),
+    "access_no_code": N_("Es gibt keinen Zugangscode %(nr)s."),
+    "access_code_revoked": N_("Der Zugangscode %(nr)s ist bereits gesperrt."),
+    "access_no_code_free": N_("Gerade ist kein freier Zugangscode zu finden. Bitte versuchen "
+                              "Sie es noch einmal."),
+    "access_no_door": N_("Es gibt keine Tür %(nr)s."),
+    "access_no_room": N_("Es gibt keinen Raum %(nr)s."),
+    "access_no_terminal": N_("Es gibt kein Türterminal %(nr)s."),
+    "access_no_alert": N_("Es gibt keine Meldung %(nr)s."),
+    "access_reason_required": N_("Bitte geben Sie einen Grund für den Notfallcode an."),
+    "access_emergency_too_long": N_("Ein Notfallcode gilt höchstens %(minutes)s Minuten."),
+    "access_bad_method": N_("Unbekannte Zugangsart: %(what)s."),
 }
 
 

@@ -66,6 +66,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     # Python logging level name; logs are JSON lines on stderr (booking/logs.py).
     log_level: str = "INFO"
+    # Door codes: the pepper text ("k2:hex,k1:hex", newest first). None: read
+    # RAUMPLAN_ACCESS_PEPPER or the file RAUMPLAN_ACCESS_PEPPER_FILE; the service refuses to
+    # start without one (access.hashing).
+    access_pepper: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

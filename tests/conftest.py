@@ -28,6 +28,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# Door codes need a pepper (issue 12): in-process apps and the servers tests start read it from
+# here, as a deployment reads it from its environment.
+TEST_PEPPER = "k1:" + "5e" * 32
+os.environ.setdefault("RAUMPLAN_ACCESS_PEPPER", TEST_PEPPER)
+
 
 def need_service(what: str, error: Exception) -> None:
     """Skip locally, fail in CI: a missing service must never pass CI silently."""

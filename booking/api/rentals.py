@@ -13,6 +13,7 @@ from booking.api import convert
 from booking.api import schemas as s
 from booking.api.problems import answer_language
 from booking.permissions import Actor
+from booking.services import access as door_access
 from booking.services import rentals
 from booking.services.catalogue import get_room
 
@@ -57,7 +58,10 @@ class RentalController(Controller):
     @post("/{booking_id:int}/confirm", sync_to_thread=True, status_code=200)
     def confirm(self, db: Session, now: datetime, actor: Actor,
                 booking_id: s.Id) -> s.RentalOut:
-        return convert.rental(rentals.confirm(db, actor, booking_id, now))
+        out = convert.rental(rentals.confirm(db, actor, booking_id, now))
+        issued = door_access.issued_in_this_transaction(db, booking_id)
+        out.access_code = issued.code if issued else None  # shown once (issue 12)
+        return out
 
     @post("/{booking_id:int}/decline", sync_to_thread=True, status_code=200)
     def decline(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,

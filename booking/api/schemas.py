@@ -241,6 +241,8 @@ class RentalOut(msgspec.Struct):
     decision_reason: str | None
     occurrences: list[OccurrenceOut]
     created_at: datetime
+    # The door code, only in the answer of the confirmation that issued it (shown once).
+    access_code: str | None = None
 
 
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -35,6 +35,7 @@ from booking.models import (
     Room,
 )
 from booking.permissions import Actor, require_login, require_resident, require_staff
+from booking.services import access as door_access
 from booking.services.conflicts import (
     RENTAL_TITLE,
     conflict_error,
@@ -278,6 +279,8 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     record(session, now, staff_id, "booking", booking.id, "confirmed",
            status=["pending", "confirmed"])
     _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
+    # Door access (issue 12): a rental runs in Eigenregie, so it gets its door code now.
+    door_access.booking_confirmed(session, booking, staff_id, now)
     _decline(session, [o for o in others if o.status == BookingStatus.PENDING], booking.id,
              staff_id, now)
     return booking
@@ -328,6 +331,7 @@ def decline(session: Session, actor: Actor, booking_id: int, reason: str,
     record(session, now, staff_id, "booking", booking.id, "declined",
            status=["pending", "declined"], reason=reason.strip())
     _notify(session, booking, mailer.MailKind.REQUEST_DECLINED, now, reason.strip())
+    door_access.booking_ended(session, booking, staff_id, now)  # door access (issue 12)
     return booking
 
 
@@ -351,6 +355,7 @@ def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
     record(session, now, person_id, "booking", booking.id, "cancelled",
            status=[before, "cancelled"], reason=reason.strip())
     _notify(session, booking, mailer.MailKind.REQUEST_CANCELLED, now, reason.strip())
+    door_access.booking_ended(session, booking, person_id, now)  # door access (issue 12)
     return booking
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking import security
 from booking.app import create_app
 from booking.clock import FrozenClock
+from booking.services import access as door_access
 from booking.settings import Settings
 from tests.factories import PASSWORD, World, build_world
 
@@ -23,6 +24,7 @@ from tests.factories import PASSWORD, World, build_world
 def _cheap_argon2() -> None:
     # Still argon2id, with small costs: the production parameters are tested in test_security.
     security.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    door_access.use_argon2(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

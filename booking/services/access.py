@@ -1,0 +1,1088 @@
+"""Door access in Eigenregie: issuing and revoking codes, terminals, validation, alerts,
+reconciliation and retention (issue 12).
+
+The rules live in ``access/`` (pure, no database); this module is ``booking``'s side of the
+interface ``access.interface``: it turns bookings into :class:`~access.interface.AccessGrant`
+values and keeps the rows of ``booking.models.access``.
+
+A code belongs to a booking that runs in Eigenregie: a rental, or a programme or group slot of
+a self-managed offer. It is issued when the booking is confirmed (``booking_confirmed``, called
+from the confirmation), revoked when it is cancelled or declined (``booking_ended``), and its
+windows are never stored: they are derived from the booking's dates at every validation, so a
+moved, shortened or extended booking takes its code along at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from access import bundle as bundles
+from access import codes, limiter
+from access.hashing import (
+    CodeHasher,
+    MissingPepper,
+    load_peppers,
+    offline_key,
+    offline_mac,
+    parse_peppers,
+    production_hasher,
+)
+from access.interface import AccessGrant, GrantDate
+from access.validation import MAX_CANDIDATES, Candidate, Decision, Reason, VerifyPool, verify_all
+from access.windows import ENTRANCE, Margins, Window, windows
+from booking.audit import record
+from booking.db import transaction
+from booking.errors import Conflict, InvalidInput, NotFound
+from booking.models import (
+    AccessAlert,
+    AccessCode,
+    AccessMethod,
+    AccessPolicy,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    BookingUse,
+    CodeKind,
+    CodeState,
+    Door,
+    DoorEvent,
+    KeyHandover,
+    Occurrence,
+    Offer,
+    Room,
+    RoomAccessMethod,
+    Terminal,
+    TerminalFailure,
+)
+from booking.permissions import Actor, require_login, require_staff
+from booking.security import new_token, token_digest
+
+log = logging.getLogger("raumplan.access")
+
+MAX_EMERGENCY_MINUTES = 120
+CLOCK_SKEW_SECONDS = 60
+SKEW_ALERT_SECONDS = 30
+UNLOCK_MS = 5000
+# A terminal's request body is a few dozen bytes; more is read no further.
+MAX_TERMINAL_BODY = 2048
+
+
+# --- the runtime: peppers, hasher, verify pool, signing key -------------------------------
+
+@dataclass
+class AccessRuntime:
+    peppers: dict[str, bytes]
+    hasher: CodeHasher
+    pool: VerifyPool
+    signing_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> str:
+        return bundles.public_text(self.signing_key)
+
+
+_runtime: AccessRuntime | None = None
+# Tests swap in a cheap argon2id (the production parameters have a test of their own).
+_argon2_override: PasswordHasher | None = None
+
+
+def use_argon2(hasher: PasswordHasher | None) -> None:
+    global _argon2_override, _runtime
+    _argon2_override = hasher
+    _runtime = None
+
+
+def configure(peppers: str | None = None, argon2: PasswordHasher | None = None,
+              pool_size: int = 2) -> AccessRuntime:
+    """Set up hashing for this process: the peppers from ``peppers`` or the environment
+    (:class:`access.hashing.MissingPepper` without any; the service refuses to start)."""
+    global _runtime
+    argon2 = argon2 or _argon2_override
+    found = parse_peppers(peppers) if peppers else load_peppers()
+    if not found:
+        raise MissingPepper("no pepper")
+    current = next(iter(found.values()))
+    # The bundle signing key derives from the pepper, so every worker signs with the same key
+    # and no second secret needs keeping.
+    seed = hmac.new(current, b"raumplan-bundle-signing-key", hashlib.sha256).digest()
+    _runtime = AccessRuntime(peppers=found,
+                             hasher=CodeHasher(found, argon2 or production_hasher()),
+                             pool=VerifyPool(pool_size),
+                             signing_key=Ed25519PrivateKey.from_private_bytes(seed))
+    return _runtime
+
+
+def runtime() -> AccessRuntime:
+    return _runtime if _runtime is not None else configure()
+
+
+# --- bookings as grants (booking's side of access.interface) -------------------------------
+
+def needs_code(session: Session, booking: Booking) -> bool:
+    """Eigenregie: a rental, or a slot of an offer run without staff."""
+    if booking.kind == BookingKind.RENTAL:
+        return True
+    if booking.kind in (BookingKind.PROGRAMME, BookingKind.GROUP) and booking.offer_id:
+        offer = session.get(Offer, booking.offer_id)
+        return bool(offer and offer.self_managed)
+    return False
+
+
+def method_at(session: Session, room_id: int, at: datetime) -> str:
+    """How the room is opened at ``at``: the newest method set for a time not after it."""
+    method = session.scalar(select(RoomAccessMethod.method).where(
+        RoomAccessMethod.room_id == room_id, RoomAccessMethod.valid_from <= at)
+        .order_by(RoomAccessMethod.valid_from.desc(), RoomAccessMethod.id.desc()).limit(1))
+    return method or AccessMethod.CODE
+
+
+def methods_of(session: Session, room_ids: Sequence[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Every room's access methods over time, oldest first: one query for a door's rooms."""
+    found: dict[int, list[tuple[datetime, str]]] = {}
+    for room_id, since, method in session.execute(
+            select(RoomAccessMethod.room_id, RoomAccessMethod.valid_from, RoomAccessMethod.method)
+            .where(RoomAccessMethod.room_id.in_(room_ids))
+            .order_by(RoomAccessMethod.valid_from, RoomAccessMethod.id)):
+        found.setdefault(room_id, []).append((since, method))
+    return found
+
+
+def method_from(changes: Sequence[tuple[datetime, str]], at: datetime) -> str:
+    method: str = AccessMethod.CODE
+    for since, value in changes:
+        if since <= at:
+            method = value
+    return method
+
+
+class DbBookingSource:
+    """``access.interface.BookingSource`` over the database."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def grant(self, source: str, source_id: int) -> AccessGrant | None:
+        if source != "booking":
+            return None  # series (issue 10) will answer here with their terms' dates
+        booking = self.session.get(Booking, source_id)
+        if booking is None:
+            return None
+        standing = booking.status == BookingStatus.CONFIRMED
+        dates = tuple(GrantDate(o.room_id, o.starts_at, o.ends_at) for o in booking.occurrences
+                      if o.status == BookingStatus.CONFIRMED
+                      and method_at(self.session, o.room_id, o.starts_at) == AccessMethod.CODE)
+        return AccessGrant("booking", booking.id, booking.centre_id,
+                           booking.responsible_id or booking.requested_by_id, standing, dates)
+
+    def dates_near(self, room_ids: Sequence[int], start: datetime,
+                   end: datetime) -> Sequence[tuple[int, GrantDate]]:
+        rows = self.session.execute(
+            select(Occurrence.booking_id, Occurrence.room_id, Occurrence.starts_at,
+                   Occurrence.ends_at)
+            .join(Booking, Booking.id == Occurrence.booking_id)
+            .where(Occurrence.room_id.in_(room_ids),
+                   Occurrence.status == BookingStatus.CONFIRMED,
+                   Booking.status == BookingStatus.CONFIRMED,
+                   Occurrence.starts_at < end, Occurrence.ends_at > start)).all()
+        return [(r[0], GrantDate(r[1], r[2], r[3])) for r in rows]
+
+
+def policy(session: Session, centre_id: int) -> AccessPolicy:
+    found = session.get(AccessPolicy, centre_id)
+    return found if found is not None else AccessPolicy(
+        centre_id=centre_id, margin_before_minutes=15, margin_after_minutes=15,
+        retention_days=90, bundle_hours=12, silent_minutes=30, low_battery_percent=20)
+
+
+def margins(session: Session, centre_id: int) -> Margins:
+    p = policy(session, centre_id)
+    return Margins(p.margin_before_minutes, p.margin_after_minutes)
+
+
+def doors_of(session: Session, grant: AccessGrant) -> list[Door]:
+    """The entrance(s) of the centre and the doors of the grant's rooms."""
+    rooms = {d.room_id for d in grant.dates}
+    doors = session.scalars(select(Door).where(Door.centre_id == grant.centre_id)
+                            .order_by(Door.id)).all()
+    return [d for d in doors if d.kind == ENTRANCE or any(r.id in rooms for r in d.rooms)]
+
+
+def grant_windows(session: Session, grant: AccessGrant, door: Door) -> list[Window]:
+    """The windows in which the grant's code opens ``door``."""
+    door_rooms = {r.id for r in door.rooms}
+    dates = [d for d in grant.dates if door.kind == ENTRANCE or d.room_id in door_rooms]
+    if not dates:
+        return []
+    m = margins(session, grant.centre_id)
+    neighbours: list[GrantDate] = []
+    if door.kind != ENTRANCE:
+        lo = min(d.starts_at for d in dates) - m.before
+        hi = max(d.ends_at for d in dates) + m.after
+        neighbours = [d for bid, d in DbBookingSource(session).dates_near(
+            sorted({d.room_id for d in dates}), lo, hi) if bid != grant.source_id]
+    return windows(dates, m, door.kind, neighbours)
+
+
+# --- issuing and revoking ---------------------------------------------------------------
+
+@dataclass
+class IssuedCode:
+    """A code just issued: the only value that ever holds the digits."""
+
+    code_id: int
+    code: str
+    doors: list[str] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        return codes.display(self.code)
+
+
+_ISSUED = "raumplan_access_issued"
+
+
+def _new_unique_code(session: Session, grant_centre: int, spans: Sequence[Window],
+                     exclude_booking: int | None, generate: Any = None) -> str:
+    """A code equal to no active code valid at overlapping times in the centre (every code
+    shares the entrance): the new digits are checked against their hashes."""
+    rt = runtime()
+    others: list[AccessCode] = []
+    if spans:
+        lo, hi = min(w.starts_at for w in spans), max(w.ends_at for w in spans)
+        source = DbBookingSource(session)
+        for code in session.scalars(select(AccessCode).where(
+                AccessCode.centre_id == grant_centre, AccessCode.state == CodeState.ACTIVE)):
+            if code.booking_id is not None and code.booking_id != exclude_booking:
+                g = source.grant("booking", code.booking_id)
+                m = margins(session, grant_centre)
+                if g and any(d.starts_at - m.before < hi and d.ends_at + m.after > lo
+                             for d in g.dates):
+                    others.append(code)
+            elif code.kind == CodeKind.EMERGENCY and code.valid_from and code.valid_until \
+                    and code.valid_from < hi and code.valid_until > lo:
+                others.append(code)
+    make = generate or codes.generate
+    for _ in range(1000):
+        candidate: str = make()
+        if not any(rt.hasher.verify(candidate, o.code_hash, o.key_id) for o in others):
+            return candidate
+    raise Conflict("access_no_code_free")
+
+
+def _store(session: Session, *, centre_id: int, kind: str, plain: str, now: datetime,
+           actor_id: int | None, **values: Any) -> AccessCode:
+    rt = runtime()
+    code_hash, key_id = rt.hasher.hash(plain)
+    offline = rt.hasher.hasher.hash(offline_mac(offline_key(rt.peppers, centre_id), plain))
+    row = AccessCode(centre_id=centre_id, kind=kind, state=CodeState.ACTIVE, code_hash=code_hash,
+                     key_id=key_id, offline_hash=offline, issued_at=now, issued_by_id=actor_id,
+                     **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _revoke_rows(session: Session, rows: Sequence[AccessCode], actor_id: int | None,
+                 now: datetime, why: str) -> int:
+    for row in rows:
+        row.state = CodeState.REVOKED
+        row.revoked_at = now
+        row.revoked_by_id = actor_id
+        record(session, now, actor_id, "access_code", row.id, "revoked", reason=why)
+    return len(rows)
+
+
+def _active_codes(session: Session, booking_id: int) -> Sequence[AccessCode]:
+    return session.scalars(select(AccessCode).where(
+        AccessCode.booking_id == booking_id,
+        AccessCode.state.in_((CodeState.ACTIVE, CodeState.INACTIVE)))).all()
+
+
+def issue_for_booking(session: Session, booking: Booking, actor_id: int | None,
+                      now: datetime, *, generate: Any = None) -> IssuedCode | None:
+    """Issue the booking's code (revoking any it had): None when the booking does not run in
+    Eigenregie or does not stand."""
+    if booking.status != BookingStatus.CONFIRMED or not needs_code(session, booking):
+        return None
+    grant = DbBookingSource(session).grant("booking", booking.id)
+    if grant is None or not grant.dates:
+        return None
+    _revoke_rows(session, _active_codes(session, booking.id), actor_id, now, "reissued")
+    m = margins(session, grant.centre_id)
+    spans = [Window(d.starts_at - m.before, d.ends_at + m.after) for d in grant.dates]
+    plain = _new_unique_code(session, grant.centre_id, spans, booking.id, generate)
+    row = _store(session, centre_id=grant.centre_id, kind=CodeKind.BOOKING, plain=plain, now=now,
+                 actor_id=actor_id, booking_id=booking.id, holder_id=grant.holder_id)
+    record(session, now, actor_id, "access_code", row.id, "issued", booking_id=booking.id)
+    doors = doors_of(session, grant)
+    issued = IssuedCode(row.id, plain, [d.name for d in doors],
+                        windows([*grant.dates], m, ENTRANCE))
+    session.info.setdefault(_ISSUED, {})[booking.id] = issued
+    return issued
+
+
+def issued_in_this_transaction(session: Session, booking_id: int) -> IssuedCode | None:
+    """The code issued for the booking in this transaction, to show once in the answer."""
+    found: IssuedCode | None = session.info.get(_ISSUED, {}).get(booking_id)
+    return found
+
+
+def booking_confirmed(session: Session, booking: Booking, actor_id: int | None,
+                      now: datetime) -> None:
+    """Called where a booking is confirmed: issue its code if it runs in Eigenregie."""
+    issue_for_booking(session, booking, actor_id, now)
+
+
+def booking_ended(session: Session, booking: Booking, actor_id: int | None,
+                  now: datetime) -> None:
+    """Called where a booking is cancelled or declined: its codes are revoked at once (they
+    could not open a door anyway: validation asks whether the booking stands)."""
+    _revoke_rows(session, _active_codes(session, booking.id), actor_id, now, booking.status)
+
+
+def _booking_for(session: Session, actor: Actor, booking_id: int) -> Booking:
+    person_id = require_login(actor)
+    booking = session.get(Booking, booking_id)
+    if booking is None or not (actor.is_staff_of(booking.centre_id)
+                               or person_id in (booking.requested_by_id,
+                                                booking.responsible_id)):
+        # Those who may not see the booking get the same answer as for a missing one.
+        raise NotFound("access_no_booking", nr=booking_id)
+    return booking
+
+
+def reissue(session: Session, actor: Actor, booking_id: int, now: datetime) -> IssuedCode:
+    """"Change code": a new code, the old one revoked in the same transaction."""
+    booking = _booking_for(session, actor, booking_id)
+    issued = issue_for_booking(session, booking, actor.person_id, now)
+    if issued is None:
+        raise Conflict("access_no_code_for_booking", nr=booking_id)
+    return issued
+
+
+def revoke_code(session: Session, actor: Actor, code_id: int, now: datetime) -> AccessCode:
+    row = session.get(AccessCode, code_id)
+    if row is None:
+        raise NotFound("access_no_code", nr=code_id)
+    staff_id = require_staff(actor, row.centre_id)
+    if row.state == CodeState.REVOKED:
+        raise Conflict("access_code_revoked", nr=code_id)
+    _revoke_rows(session, [row], staff_id, now, "staff")
+    return row
+
+
+def emergency_code(session: Session, actor: Actor, *, door_id: int, minutes: int, reason: str,
+                   now: datetime) -> IssuedCode:
+    """A code for one door, for at most two hours, with a reason, and always an alert."""
+    door = session.get(Door, door_id)
+    if door is None:
+        raise NotFound("access_no_door", nr=door_id)
+    staff_id = require_staff(actor, door.centre_id)
+    if not reason.strip():
+        raise InvalidInput("access_reason_required")
+    if not 1 <= minutes <= MAX_EMERGENCY_MINUTES:
+        raise InvalidInput("access_emergency_too_long", minutes=MAX_EMERGENCY_MINUTES)
+    until = now + timedelta(minutes=minutes)
+    plain = _new_unique_code(session, door.centre_id, [Window(now, until)], None)
+    row = _store(session, centre_id=door.centre_id, kind=CodeKind.EMERGENCY, plain=plain,
+                 now=now, actor_id=staff_id, door_id=door.id, valid_from=now, valid_until=until,
+                 reason=reason.strip())
+    record(session, now, staff_id, "access_code", row.id, "emergency_issued", door_id=door.id,
+           minutes=minutes, reason=reason.strip())
+    alert(session, door.centre_id, "emergency_code", now, door_id=door.id,
+          code_id=row.id, reason=reason.strip(), by=staff_id)
+    return IssuedCode(row.id, plain, [door.name], [Window(now, until)])
+
+
+@dataclass
+class CodeView:
+    """A code as pages and GET answers show it: never the digits."""
+
+    id: int
+    kind: str
+    state: str
+    booking_id: int | None
+    doors: list[str]
+    windows: list[Window]
+    issued_at: datetime
+    revoked_at: datetime | None
+
+
+def view(session: Session, row: AccessCode) -> CodeView:
+    doors: list[str] = []
+    spans: list[Window] = []
+    if row.booking_id is not None:
+        grant = DbBookingSource(session).grant("booking", row.booking_id)
+        if grant is not None:
+            doors = [d.name for d in doors_of(session, grant)]
+            spans = windows(grant.dates, margins(session, grant.centre_id), ENTRANCE)
+    elif row.door_id is not None and row.valid_from and row.valid_until:
+        door = session.get(Door, row.door_id)
+        doors = [door.name] if door else []
+        spans = [Window(row.valid_from, row.valid_until)]
+    return CodeView(row.id, row.kind, row.state, row.booking_id, doors, spans, row.issued_at,
+                    row.revoked_at)
+
+
+def codes_of_booking(session: Session, actor: Actor, booking_id: int) -> list[CodeView]:
+    _booking_for(session, actor, booking_id)
+    rows = session.scalars(select(AccessCode).where(AccessCode.booking_id == booking_id)
+                           .order_by(AccessCode.id)).all()
+    return [view(session, r) for r in rows]
+
+
+def my_codes(session: Session, actor: Actor, now: datetime) -> list[tuple[Booking, CodeView]]:
+    """The caller's active codes whose bookings have not ended, with doors and windows."""
+    person_id = require_login(actor)
+    rows = session.scalars(select(AccessCode).where(
+        AccessCode.holder_id == person_id, AccessCode.state == CodeState.ACTIVE,
+        AccessCode.booking_id.is_not(None)).order_by(AccessCode.id)).all()
+    found = []
+    for row in rows:
+        booking = session.get_one(Booking, row.booking_id)
+        v = view(session, row)
+        if any(w.ends_at > now for w in v.windows):
+            found.append((booking, v))
+    return found
+
+
+def my_bookings_with_access(session: Session, actor: Actor,
+                            now: datetime) -> list[tuple[Booking, CodeView | None]]:
+    """The caller's confirmed Eigenregie bookings still to come, each with its active code."""
+    person_id = require_login(actor)
+    bookings = session.scalars(select(Booking).where(
+        Booking.requested_by_id == person_id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.id)).all()
+    result: list[tuple[Booking, CodeView | None]] = []
+    for booking in bookings:
+        if not needs_code(session, booking) or not any(o.ends_at > now
+                                                         for o in booking.occurrences):
+            continue
+        active = _active_codes(session, booking.id)
+        result.append((booking, view(session, active[0]) if active else None))
+    return result
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+def alert(session: Session, centre_id: int, kind: str, now: datetime, *,
+          terminal_id: int | None = None, door_id: int | None = None,
+          booking_id: int | None = None, **details: Any) -> AccessAlert:
+    row = AccessAlert(centre_id=centre_id, kind=kind, at=now, terminal_id=terminal_id,
+                      door_id=door_id, booking_id=booking_id, details=details)
+    session.add(row)
+    session.flush()
+    log.warning("access alert", extra={"kind": kind, "centre_id": centre_id,
+                                       "terminal_id": terminal_id, "door_id": door_id,
+                                       "booking_id": booking_id})
+    return row
+
+
+def _open_alert(session: Session, kind: str, *, terminal_id: int | None = None,
+                booking_id: int | None = None, door_id: int | None = None) -> bool:
+    return session.scalar(select(func.count()).select_from(AccessAlert).where(
+        AccessAlert.kind == kind, AccessAlert.resolved_at.is_(None),
+        AccessAlert.terminal_id.is_(None) if terminal_id is None
+        else AccessAlert.terminal_id == terminal_id,
+        AccessAlert.booking_id.is_(None) if booking_id is None
+        else AccessAlert.booking_id == booking_id,
+        AccessAlert.door_id.is_(None) if door_id is None
+        else AccessAlert.door_id == door_id)) != 0
+
+
+def list_alerts(session: Session, actor: Actor, centre_id: int,
+                include_resolved: bool = False) -> Sequence[AccessAlert]:
+    require_staff(actor, centre_id)
+    query = select(AccessAlert).where(AccessAlert.centre_id == centre_id)
+    if not include_resolved:
+        query = query.where(AccessAlert.resolved_at.is_(None))
+    return session.scalars(query.order_by(AccessAlert.id.desc()).limit(500)).all()
+
+
+def resolve_alert(session: Session, actor: Actor, alert_id: int, now: datetime) -> AccessAlert:
+    row = session.get(AccessAlert, alert_id)
+    if row is None:
+        raise NotFound("access_no_alert", nr=alert_id)
+    staff_id = require_staff(actor, row.centre_id)
+    if row.resolved_at is None:
+        row.resolved_at, row.resolved_by_id = now, staff_id
+        record(session, now, staff_id, "access_alert", row.id, "resolved")
+    return row
+
+
+def record_key_handover(session: Session, actor: Actor, booking_id: int, note: str,
+                        now: datetime) -> KeyHandover:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("access_no_booking", nr=booking_id)
+    staff_id = require_staff(actor, booking.centre_id)
+    row = KeyHandover(booking_id=booking.id, recorded_at=now, recorded_by_id=staff_id,
+                      note=note.strip())
+    session.add(row)
+    session.flush()
+    record(session, now, staff_id, "booking", booking.id, "key_handover", note=note.strip())
+    for open_alert in session.scalars(select(AccessAlert).where(
+            AccessAlert.booking_id == booking.id, AccessAlert.resolved_at.is_(None))):
+        open_alert.resolved_at, open_alert.resolved_by_id = now, staff_id
+    return row
+
+
+def set_room_method(session: Session, actor: Actor, room_id: int, method: str,
+                    valid_from: datetime, now: datetime) -> RoomAccessMethod:
+    """Change how a room is opened from ``valid_from`` on; the holders of bookings it changes
+    get a notice (their codes stop or start opening it)."""
+    from booking import mailer
+    from booking.models import Person
+
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound("access_no_room", nr=room_id)
+    staff_id = require_staff(actor, room.centre_id)
+    if method not in set(AccessMethod):
+        raise InvalidInput("access_bad_method", what=method)
+    before = {o.booking_id: method_at(session, room_id, o.starts_at)
+              for o in _future_occurrences(session, room_id, valid_from)}
+    row = RoomAccessMethod(room_id=room_id, method=method, valid_from=valid_from, set_at=now,
+                           set_by_id=staff_id)
+    session.add(row)
+    session.flush()
+    record(session, now, staff_id, "room", room_id, "access_method", method=method,
+           valid_from=valid_from.isoformat())
+    notified: set[int] = set()
+    for occ in _future_occurrences(session, room_id, valid_from):
+        booking = occ.booking
+        if before.get(occ.booking_id) == method or booking.id in notified:
+            continue
+        notified.add(booking.id)
+        if booking.requested_by_id is not None:
+            person = session.get(Person, booking.requested_by_id)
+            if person is not None:
+                mailer.enqueue(session, to=person, kind=mailer.MailKind.ACCESS_METHOD_CHANGED,
+                               now=now, context={"booking_id": booking.id, "room": room.name,
+                                                 "method": method,
+                                                 "path": f"/meine-anfragen/{booking.id}"})
+    return row
+
+
+def _future_occurrences(session: Session, room_id: int, since: datetime) -> Sequence[Occurrence]:
+    return session.scalars(select(Occurrence).join(Booking).where(
+        Occurrence.room_id == room_id, Occurrence.ends_at > since,
+        Occurrence.status == BookingStatus.CONFIRMED)).all()
+
+
+# --- terminals -----------------------------------------------------------------------------
+
+@dataclass
+class RegisteredTerminal:
+    terminal: Terminal
+    token: str  # shown once
+    offline_key: str  # base64: what the terminal checks bundle hashes with
+    public_key: str  # base64 Ed25519: what the terminal checks bundle signatures with
+
+
+def register_terminal(session: Session, actor: Actor, *, door_id: int, name: str,
+                      now: datetime) -> RegisteredTerminal:
+    door = session.get(Door, door_id)
+    if door is None:
+        raise NotFound("access_no_door", nr=door_id)
+    staff_id = require_staff(actor, door.centre_id)
+    token = new_token()
+    terminal = Terminal(centre_id=door.centre_id, door_id=door.id,
+                        name=name.strip() or door.name, token_hash=token_digest(token),
+                        created_at=now, created_by_id=staff_id)
+    session.add(terminal)
+    session.flush()
+    record(session, now, staff_id, "access_terminal", terminal.id, "registered",
+           door_id=door.id)
+    rt = runtime()
+    return RegisteredTerminal(terminal, token,
+                              base64.b64encode(offline_key(rt.peppers, door.centre_id)).decode(),
+                              rt.public_key)
+
+
+def revoke_terminal(session: Session, actor: Actor, terminal_id: int, now: datetime) -> Terminal:
+    terminal = session.get(Terminal, terminal_id)
+    if terminal is None:
+        raise NotFound("access_no_terminal", nr=terminal_id)
+    staff_id = require_staff(actor, terminal.centre_id)
+    if terminal.revoked_at is None:
+        terminal.revoked_at = now
+        record(session, now, staff_id, "access_terminal", terminal.id, "revoked")
+    return terminal
+
+
+def list_terminals(session: Session, actor: Actor, centre_id: int) -> Sequence[Terminal]:
+    require_staff(actor, centre_id)
+    return session.scalars(select(Terminal).where(Terminal.centre_id == centre_id)
+                           .order_by(Terminal.id)).all()
+
+
+def door_log(session: Session, actor: Actor, centre_id: int, *, door_id: int | None = None,
+             limit: int = 200) -> Sequence[DoorEvent]:
+    require_staff(actor, centre_id)
+    query = select(DoorEvent).join(Door, Door.id == DoorEvent.door_id).where(
+        Door.centre_id == centre_id)
+    if door_id is not None:
+        query = query.where(DoorEvent.door_id == door_id)
+    return session.scalars(query.order_by(DoorEvent.id.desc()).limit(limit)).all()
+
+
+def terminal_for(session: Session, token: str) -> Terminal | None:
+    terminal = session.scalar(select(Terminal).where(Terminal.token_hash == token_digest(token)))
+    if terminal is None or terminal.revoked_at is not None:
+        return None
+    return terminal
+
+
+def heartbeat(session: Session, terminal: Terminal, body: dict[str, Any],
+              now: datetime) -> dict[str, Any]:
+    power = body.get("power")
+    battery = body.get("battery_percent")
+    firmware = body.get("firmware")
+    sent_at = _instant(body.get("sent_at"))
+    terminal.last_seen_at = now
+    terminal.power = power if power in ("battery", "mains") else None
+    terminal.battery_percent = battery if isinstance(battery, int) and 0 <= battery <= 100 \
+        else None
+    terminal.firmware = firmware[:60] if isinstance(firmware, str) else None
+    terminal.clock_skew_seconds = (sent_at - now).total_seconds() if sent_at else None
+    p = policy(session, terminal.centre_id)
+    if terminal.clock_skew_seconds is not None and \
+            abs(terminal.clock_skew_seconds) > SKEW_ALERT_SECONDS and \
+            not _open_alert(session, "clock_skew", terminal_id=terminal.id,
+                            door_id=terminal.door_id):
+        alert(session, terminal.centre_id, "clock_skew", now, terminal_id=terminal.id,
+              door_id=terminal.door_id, skew_seconds=terminal.clock_skew_seconds)
+    if terminal.power == "battery" and terminal.battery_percent is not None and \
+            terminal.battery_percent <= p.low_battery_percent and \
+            not _open_alert(session, "low_battery", terminal_id=terminal.id,
+                            door_id=terminal.door_id):
+        alert(session, terminal.centre_id, "low_battery", now, terminal_id=terminal.id,
+              door_id=terminal.door_id, battery_percent=terminal.battery_percent)
+    return {"server_time": now.isoformat(), "door_id": terminal.door_id}
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+# --- validation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TerminalAnswer:
+    """What the terminal gets: the same bytes for every kind of denial."""
+
+    status: int
+    body: bytes
+    retry_after: int = 0
+
+
+DENY = TerminalAnswer(200, b'{"decision":"deny"}')
+UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised"}')
+
+
+def _grant_answer() -> TerminalAnswer:
+    return TerminalAnswer(200, json.dumps({"decision": "grant", "unlock_ms": UNLOCK_MS},
+                                          separators=(",", ":")).encode())
+
+
+def _throttled(seconds: int) -> TerminalAnswer:
+    return TerminalAnswer(429, json.dumps({"decision": "throttled", "retry_after_s": seconds},
+                                          separators=(",", ":")).encode(), seconds)
+
+
+@dataclass
+class _Prepared:
+    terminal_id: int
+    door_id: int
+    centre_id: int
+    failure_id: int
+    candidates: list[Candidate]
+    bookings: dict[int, int | None]  # code id → booking id
+
+
+def candidates_at(session: Session, door: Door, now: datetime) -> tuple[list[Candidate],
+                                                                         dict[int, int | None]]:
+    """The active codes whose window at ``door`` contains ``now``."""
+    m = margins(session, door.centre_id)
+    if door.kind == ENTRANCE:
+        room_ids = list(session.scalars(select(Room.id).where(Room.centre_id == door.centre_id)))
+    else:
+        room_ids = [r.id for r in door.rooms]
+    found: list[Candidate] = []
+    bookings: dict[int, int | None] = {}
+    # A date starting exactly ``before`` from now opens now (the window is [start − before, …)).
+    near = DbBookingSource(session).dates_near(room_ids, now - m.after,
+                                               now + m.before + timedelta(microseconds=1)) \
+        if room_ids else []
+    by_booking: dict[int, list[GrantDate]] = {}
+    for booking_id, date in near:
+        by_booking.setdefault(booking_id, []).append(date)
+    if by_booking:
+        methods = methods_of(session, room_ids)
+        rows = session.scalars(select(AccessCode).where(
+            AccessCode.booking_id.in_(by_booking), AccessCode.state == CodeState.ACTIVE)
+            .order_by(AccessCode.id)).all()
+        for row in rows:
+            owner = row.booking_id or 0
+            dates = [d for d in by_booking.get(owner, [])
+                     if method_from(methods.get(d.room_id, ()), d.starts_at) == AccessMethod.CODE]
+            neighbours = [d for b, d in near if b != owner]
+            if any(now in w for w in windows(dates, m, door.kind, neighbours)):
+                found.append(Candidate(row.id, row.code_hash, row.key_id))
+                bookings[row.id] = owner
+    for row in session.scalars(select(AccessCode).where(
+            AccessCode.door_id == door.id, AccessCode.kind == CodeKind.EMERGENCY,
+            AccessCode.state == CodeState.ACTIVE, AccessCode.valid_from <= now,
+            AccessCode.valid_until > now)):
+        found.append(Candidate(row.id, row.code_hash, row.key_id))
+        bookings[row.id] = None
+    return found, bookings
+
+
+def _parse(raw: bytes) -> tuple[str | None, str | None, datetime | None]:
+    """(code, nonce, sent_at) from the terminal's JSON, None where a field is unusable."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None, None, None
+    if not isinstance(body, dict):
+        return None, None, None
+    code = body.get("code")
+    nonce = body.get("nonce")
+    nonce = nonce if isinstance(nonce, str) and 8 <= len(nonce) <= 64 else None
+    return (code if isinstance(code, str) else None), nonce, _instant(body.get("sent_at"))
+
+
+def _event(session: Session, terminal: Terminal, now: datetime, decision: str, reason: str,
+           *, nonce: str | None = None, code_id: int | None = None,
+           booking_id: int | None = None) -> None:
+    session.add(DoorEvent(at=now, terminal_id=terminal.id, door_id=terminal.door_id,
+                          decision=decision, reason=reason, code_id=code_id,
+                          booking_id=booking_id, nonce=nonce))
+
+
+def _fail(session: Session, terminal: Terminal, now: datetime, before: int) -> int:
+    """Count a failure; ``before``: the terminal's failures in the hour before this one."""
+    row = TerminalFailure(terminal_id=terminal.id, at=now)
+    session.add(row)
+    session.flush()
+    hour = before + 1
+    if limiter.alert_due(hour):
+        alert(session, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
+              door_id=terminal.door_id, failures=hour)
+    return row.id
+
+
+def validate(factory: sessionmaker[Session], token: str | None, raw: bytes,
+             now: datetime) -> TerminalAnswer:
+    """``POST /terminal/v1/validate``. Any error denies (fail-secure) and raises an alert."""
+    try:
+        step = _prepare(factory, token, raw, now)
+        if isinstance(step, TerminalAnswer):
+            return step
+        try:
+            match = verify_all(runtime().hasher, _code_of(raw), step.candidates, runtime().pool)
+        except Exception:
+            log.exception("door validation: hashing failed")
+            match = None
+        return _finish(factory, step, raw, match, now)
+    except Exception:
+        log.exception("door validation failed; denied")
+        try:
+            with transaction(factory) as session:
+                terminal = terminal_for(session, token) if token else None
+                if terminal is not None:
+                    alert(session, terminal.centre_id, "validation_error", now,
+                          terminal_id=terminal.id, door_id=terminal.door_id)
+        except Exception:
+            log.exception("could not even record the alert")
+        return DENY
+
+
+def _code_of(raw: bytes) -> str:
+    code, _, _ = _parse(raw)
+    return code or ""
+
+
+def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
+             now: datetime) -> TerminalAnswer | _Prepared:
+    with transaction(factory) as session:
+        if not token:
+            return UNAUTHORISED
+        # Lock the terminal's row first: validations at one door take turns with its budget,
+        # across every worker process (SQLite's BEGIN IMMEDIATE already serialises writers);
+        # what is read after this is what the last validation committed.
+        session.execute(update(Terminal).where(Terminal.token_hash == token_digest(token))
+                        .values(attempts=Terminal.attempts + 1, last_seen_at=now))
+        terminal = terminal_for(session, token)
+        if terminal is None:
+            return UNAUTHORISED
+        recent = session.scalar(select(func.count()).select_from(DoorEvent).where(
+            DoorEvent.terminal_id == terminal.id,
+            DoorEvent.at > now - timedelta(seconds=limiter.BURST_SECONDS))) or 0
+        if recent >= limiter.BURST:
+            _event(session, terminal, now, Decision.THROTTLED, Reason.RATE)
+            return _throttled(1)
+        failures = session.scalars(select(TerminalFailure.at).where(
+            TerminalFailure.terminal_id == terminal.id,
+            TerminalFailure.at > now - limiter.WINDOW)).all()
+        verdict = limiter.decide(failures, terminal.last_success_at, now)
+        if not verdict.allowed:
+            _event(session, terminal, now, Decision.THROTTLED, Reason.THROTTLED)
+            return _throttled(verdict.retry_after_seconds)
+        code, nonce, sent_at = _parse(raw) if len(raw) <= MAX_TERMINAL_BODY else (None,) * 3
+        reason: Reason | None = None
+        if not codes.is_well_formed(code):
+            reason = Reason.MALFORMED
+        elif sent_at is None or abs((sent_at - now).total_seconds()) > CLOCK_SKEW_SECONDS:
+            reason = Reason.CLOCK_SKEW
+        elif nonce is None or session.scalar(select(func.count()).select_from(DoorEvent).where(
+                DoorEvent.terminal_id == terminal.id, DoorEvent.nonce == nonce)):
+            reason = Reason.REPLAY
+        if reason is not None:
+            _fail(session, terminal, now, len(failures))
+            _event(session, terminal, now, Decision.DENY, reason)
+            return DENY
+        door = session.get_one(Door, terminal.door_id)
+        candidates, bookings = candidates_at(session, door, now)
+        # Counted as a failure before the hashing: a crash in between costs the budget, never
+        # grants; a match takes the failure back.
+        failure_id = _fail(session, terminal, now, len(failures))
+        if len(candidates) > MAX_CANDIDATES:
+            _event(session, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES,
+                   nonce=nonce)
+            if not _open_alert(session, "too_many_candidates", door_id=door.id,
+                               terminal_id=terminal.id):
+                alert(session, door.centre_id, "too_many_candidates", now,
+                      terminal_id=terminal.id, door_id=door.id, candidates=len(candidates))
+            return DENY
+        return _Prepared(terminal.id, door.id, door.centre_id, failure_id, candidates, bookings)
+
+
+def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: Any,
+            now: datetime) -> TerminalAnswer:
+    code, nonce, _ = _parse(raw)
+    with transaction(factory) as session:
+        terminal = session.get_one(Terminal, step.terminal_id)
+        if match is None or match.errors:
+            alert(session, step.centre_id, "validation_error", now, terminal_id=terminal.id,
+                  door_id=step.door_id, codes=list(match.errors) if match else [])
+        if match is None or len(match.matched) != 1:
+            _event(session, terminal, now, Decision.DENY,
+                   Reason.ERROR if match is None else Reason.NO_MATCH, nonce=nonce)
+            _commit_event(session)
+            return DENY
+        code_id = match.matched[0]
+        booking_id = step.bookings.get(code_id)
+        session.execute(delete(TerminalFailure).where(TerminalFailure.id == step.failure_id))
+        terminal.last_success_at = now
+        row = session.get_one(AccessCode, code_id)
+        row.last_used_at = now
+        rt = runtime()
+        if code and rt.hasher.needs_rehash(row.code_hash, row.key_id):
+            row.code_hash, row.key_id = rt.hasher.hash(code)
+        if booking_id is not None:
+            use = session.get(BookingUse, booking_id)
+            if use is None:
+                session.add(BookingUse(booking_id=booking_id, first_opened_at=now,
+                                       last_opened_at=now))
+            else:
+                use.last_opened_at = now
+        _event(session, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
+               code_id=code_id, booking_id=booking_id)
+        _commit_event(session)
+        return _grant_answer()
+
+
+def _commit_event(session: Session) -> None:
+    """A nonce used twice at once: the second insert fails; it must still deny."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise
+
+
+# --- offline bundles ---------------------------------------------------------------------
+
+def make_bundle(session: Session, terminal: Terminal, now: datetime) -> dict[str, Any]:
+    """The door's codes for the next hours, with their windows, signed."""
+    door = session.get_one(Door, terminal.door_id)
+    p = policy(session, door.centre_id)
+    until = now + timedelta(hours=p.bundle_hours)
+    room_ids = [r.id for r in door.rooms] if door.kind != ENTRANCE else list(
+        session.scalars(select(Room.id).where(Room.centre_id == door.centre_id)))
+    source = DbBookingSource(session)
+    booking_ids = {b for b, _ in source.dates_near(room_ids, now, until)} if room_ids else set()
+    items: list[bundles.OfflineCode] = []
+    for row in session.scalars(select(AccessCode).where(
+            AccessCode.state == CodeState.ACTIVE, AccessCode.offline_hash.is_not(None),
+            (AccessCode.booking_id.in_(booking_ids)) | (AccessCode.door_id == door.id))
+            .order_by(AccessCode.id)):
+        spans: list[Window]
+        if row.booking_id is not None:
+            grant = source.grant("booking", row.booking_id)
+            if grant is None or not grant.standing:
+                continue
+            spans = grant_windows(session, grant, door)
+        elif row.valid_from and row.valid_until:
+            spans = [Window(row.valid_from, row.valid_until)]
+        else:
+            continue
+        spans = [w for w in spans if w.ends_at > now and w.starts_at < until]
+        if spans and row.offline_hash:
+            items.append(bundles.OfflineCode(row.id, row.offline_hash,
+                                             tuple((w.starts_at, w.ends_at) for w in spans)))
+    payload = bundles.make_payload(door_id=door.id, issued_at=now, expires_at=until,
+                                   codes=items)
+    return bundles.sign(runtime().signing_key, payload)
+
+
+def upload_offline(session: Session, terminal: Terminal, events: list[Any],
+                   now: datetime) -> int:
+    """The decisions a terminal took offline, once each (deduplicated by its counter)."""
+    stored = 0
+    for item in events[:1000]:
+        if not isinstance(item, dict):
+            continue
+        counter, at = item.get("counter"), _instant(item.get("at"))
+        decision = item.get("decision")
+        if not isinstance(counter, int) or at is None or decision not in ("grant", "deny"):
+            continue
+        nonce = f"offline-{counter}"
+        if session.scalar(select(func.count()).select_from(DoorEvent).where(
+                DoorEvent.terminal_id == terminal.id, DoorEvent.nonce == nonce)):
+            continue
+        code_id = item.get("code_id") if decision == "grant" else None
+        if code_id is not None and (not isinstance(code_id, int)
+                                    or session.get(AccessCode, code_id) is None):
+            code_id = None
+        session.add(DoorEvent(at=min(at, now), terminal_id=terminal.id, door_id=terminal.door_id,
+                              decision=decision, reason="offline", code_id=code_id,
+                              nonce=nonce, offline=True))
+        stored += 1
+    terminal.last_seen_at = now
+    return stored
+
+
+# --- reconciliation and retention (the background worker) --------------------------------
+
+@dataclass
+class Repair:
+    kind: str
+    booking_id: int | None = None
+    code_id: int | None = None
+
+
+def reconcile(session: Session, now: datetime) -> list[Repair]:
+    """Derive the codes every booking should have from the bookings and repair the drift:
+    missing code, code active for a booking that no longer stands, code left inactive, an
+    emergency window longer than allowed; alert when a needed door has no terminal or its
+    terminal went silent. Each repair is logged and audited."""
+    repairs: list[Repair] = []
+    horizon = now - timedelta(hours=1)
+    upcoming = session.scalars(select(Booking).join(Occurrence).where(
+        Occurrence.ends_at > horizon, Booking.kind != BookingKind.CLOSURE).distinct()).all()
+    for booking in upcoming:
+        wanted = booking.status == BookingStatus.CONFIRMED and needs_code(session, booking)
+        rows = _active_codes(session, booking.id)
+        if not wanted and rows:
+            _revoke_rows(session, rows, None, now, "reconciled")
+            repairs.extend(Repair("revoked_for_ended_booking", booking.id, r.id) for r in rows)
+            continue
+        if not wanted:
+            continue
+        for row in rows:
+            if row.state == CodeState.INACTIVE:
+                row.state = CodeState.ACTIVE
+                record(session, now, None, "access_code", row.id, "activated",
+                       reason="reconciled")
+                repairs.append(Repair("activated", booking.id, row.id))
+        if not rows:
+            issued = issue_for_booking(session, booking, None, now)
+            if issued is not None:
+                repairs.append(Repair("issued_missing", booking.id, issued.code_id))
+        grant = DbBookingSource(session).grant("booking", booking.id)
+        if grant is not None:
+            for door in doors_of(session, grant):
+                terminals = session.scalars(select(Terminal).where(
+                    Terminal.door_id == door.id, Terminal.revoked_at.is_(None))).all()
+                if not terminals and not _open_alert(session, "no_terminal",
+                                                     booking_id=booking.id, door_id=door.id):
+                    alert(session, booking.centre_id, "no_terminal", now, door_id=door.id,
+                          booking_id=booking.id)
+                    repairs.append(Repair("alert_no_terminal", booking.id))
+    for row in session.scalars(select(AccessCode).where(
+            AccessCode.kind == CodeKind.EMERGENCY, AccessCode.state == CodeState.ACTIVE)):
+        if row.valid_from and row.valid_until and row.valid_until - row.valid_from > \
+                timedelta(minutes=MAX_EMERGENCY_MINUTES):
+            row.valid_until = row.valid_from + timedelta(minutes=MAX_EMERGENCY_MINUTES)
+            record(session, now, None, "access_code", row.id, "window_cut",
+                   reason="reconciled")
+            repairs.append(Repair("emergency_window_cut", None, row.id))
+    for terminal in session.scalars(select(Terminal).where(Terminal.revoked_at.is_(None))):
+        p = policy(session, terminal.centre_id)
+        seen = terminal.last_seen_at or terminal.created_at
+        if now - seen > timedelta(minutes=p.silent_minutes) and not _open_alert(
+                session, "terminal_silent", terminal_id=terminal.id, door_id=terminal.door_id):
+            alert(session, terminal.centre_id, "terminal_silent", now, terminal_id=terminal.id,
+                  door_id=terminal.door_id, last_seen=seen.isoformat())
+            repairs.append(Repair("alert_terminal_silent"))
+    for repair in repairs:
+        log.info("access reconciliation", extra={"repair": repair.kind,
+                                                 "booking_id": repair.booking_id,
+                                                 "code_id": repair.code_id})
+    return repairs
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Delete door events older than each centre's retention period, and spent failure rows."""
+    deleted = 0
+    session.execute(delete(TerminalFailure).where(TerminalFailure.at < now - limiter.WINDOW))
+    doors = session.execute(select(Door.id, Door.centre_id)).all()
+    by_centre: dict[int, list[int]] = {}
+    for door_id, centre_id in doors:
+        by_centre.setdefault(centre_id, []).append(door_id)
+    for centre_id, door_ids in by_centre.items():
+        cutoff = now - timedelta(days=policy(session, centre_id).retention_days)
+        result = session.execute(delete(DoorEvent).where(DoorEvent.door_id.in_(door_ids),
+                                                         DoorEvent.at < cutoff))
+        deleted += int(getattr(result, "rowcount", 0) or 0)
+    result = session.execute(delete(DoorEvent).where(
+        DoorEvent.door_id.is_(None), DoorEvent.at < now - timedelta(days=90)))
+    deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
+
+
+def worker_round(factory: sessionmaker[Session], now: datetime) -> None:
+    with transaction(factory) as session:
+        reconcile(session, now)
+    with transaction(factory) as session:
+        purge(session, now)
+
+
+def new_device_nonce() -> str:
+    return secrets.token_hex(16)
