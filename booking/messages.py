@@ -69,6 +69,13 @@ class Message:
 
 # code → German msgid. Keep the codes stable: API clients may switch on them.
 MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
+    # Content translations and the resident's own pages (issue 7 §3, §5).
+    "translation_language": N_("Übersetzungen gibt es nur auf Englisch, Türkisch, Arabisch und "
+                               "Ukrainisch, nicht auf „%(name)s“; Deutsch ist das Original."),
+    "translation_target_groups": N_("Die Zielgruppen auf „%(name)s“ müssen genau so viele sein "
+                                    "wie die deutschen (%(n)s), in derselben Reihenfolge."),
+    "offer_not_found": N_("Es gibt kein Angebot Nr. %(nr)s."),
+    "wrong_current_password": N_("Das bisherige Passwort stimmt nicht."),
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
 }

@@ -54,17 +54,21 @@ class CentreController(Controller):
     @post("/{centre_id:int}/rooms", sync_to_thread=True)
     def create_room(self, svc: Services, actor: Actor, centre_id: s.Id,
                     data: s.RoomIn) -> s.RoomOut:
+        values = msgspec.structs.asdict(data)
+        values["translations"] = msgspec.to_builtins(data.translations)
         with transaction(svc.db) as db:
-            return convert.room(catalogue.create_room(db, actor, centre_id,
-                                                      msgspec.structs.asdict(data),
+            return convert.room(catalogue.create_room(db, actor, centre_id, values,
                                                       svc.clock.now()))
 
     @post("/{centre_id:int}/offers", sync_to_thread=True)
     def create_offer(self, svc: Services, actor: Actor, centre_id: s.Id,
                      data: s.OfferIn) -> s.OfferOut:
+        """A new offer of the centre; ``translations`` carries its title, description and
+        target groups in other languages (German is the original)."""
+        values = msgspec.structs.asdict(data)
+        values["translations"] = msgspec.to_builtins(data.translations)
         with transaction(svc.db) as db:
-            return convert.offer(catalogue.create_offer(db, actor, centre_id,
-                                                        msgspec.structs.asdict(data),
+            return convert.offer(catalogue.create_offer(db, actor, centre_id, values,
                                                         svc.clock.now()))
 
     @post("/{centre_id:int}/groups", sync_to_thread=True)
@@ -111,6 +115,8 @@ class RoomController(Controller):
                     data: s.RoomPatch) -> s.RoomOut:
         values: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items()
                                   if v is not msgspec.UNSET}
+        if "translations" in values:
+            values["translations"] = msgspec.to_builtins(data.translations)
         with transaction(svc.db) as db:
             return convert.room(catalogue.update_room(db, actor, room_id, values,
                                                       svc.clock.now()))
@@ -128,6 +134,25 @@ class OfferController(Controller):
     ) -> list[s.OfferOut]:
         with svc.read_db() as db:
             return [convert.offer(o) for o in catalogue.list_offers(db, actor, centre_id, theme)]
+
+    @get("/{offer_id:int}", sync_to_thread=True)
+    def get_offer(self, svc: Services, actor: Actor, offer_id: s.Id) -> s.OfferOut:
+        with svc.read_db() as db:
+            return convert.offer(catalogue.get_offer(db, actor, offer_id))
+
+    @patch("/{offer_id:int}", sync_to_thread=True)
+    def update_offer(self, svc: Services, actor: Actor, offer_id: s.Id,
+                     data: s.OfferPatch) -> s.OfferOut:
+        """Staff change an offer's German texts, whether it is public, or its translations:
+        each language given in ``translations`` replaces that language's texts, a language
+        given as ``{}`` is removed, the others stay."""
+        values: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items()
+                                  if v is not msgspec.UNSET}
+        if "translations" in values:
+            values["translations"] = msgspec.to_builtins(data.translations)
+        with transaction(svc.db) as db:
+            return convert.offer(catalogue.update_offer(db, actor, offer_id, values,
+                                                        svc.clock.now()))
 
 
 class GroupController(Controller):
