@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def on_shutdown(app: Litestar) -> None:
         engine.dispose()
 
+    from booking.web.common import html_for_pages
     from booking.web.pages import page_controllers, template_config
 
     app = Litestar(
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),
                       "actor": Provide(provide_actor)},
-        exception_handlers=HANDLERS,
+        exception_handlers=html_for_pages(HANDLERS),
         middleware=[RetryAbortedTransactions()],
         response_headers=transport_headers(settings.base_url),
         on_startup=[on_startup],

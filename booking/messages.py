@@ -76,6 +76,7 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                                     "wie die deutschen (%(n)s), in derselben Reihenfolge."),
     "offer_not_found": N_("Es gibt kein Angebot Nr. %(nr)s."),
     "wrong_current_password": N_("Das bisherige Passwort stimmt nicht."),
+    "programme_theme": N_("Das Thema „%(name)s“ gibt es nicht."),
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
 }

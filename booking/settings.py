@@ -27,6 +27,14 @@ def _env_bool(name: str) -> bool | None:
     return None
 
 
+def _env_text(name: str) -> str:
+    """A text from ``NAME_FILE`` (a path, for texts of several paragraphs) or ``NAME``."""
+    path = os.environ.get(name + "_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8")
+    return os.environ.get(name, "")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -64,6 +72,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     # Python logging level name; logs are JSON lines on stderr (booking/logs.py).
     log_level: str = "INFO"
+    # The operator's Impressum and Datenschutzerklärung (required for a German public website),
+    # shown at /impressum and /datenschutz as written (German; paragraphs by blank lines).
+    imprint: str = ""
+    privacy_notice: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -97,5 +109,7 @@ class Settings:
             "mail_send_after_commit": os.environ.get("RAUMPLAN_MAIL_AFTER_COMMIT", "1")
             not in ("0", "false", "no"),
         }
+        values["imprint"] = _env_text("RAUMPLAN_IMPRINT")
+        values["privacy_notice"] = _env_text("RAUMPLAN_PRIVACY_NOTICE")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -148,3 +148,4 @@ def rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalVi
 class DayRow:
     label: str
     items: list[tuple[str, str]] = field(default_factory=list)  # (time, public title)
+    free: list[str] = field(default_factory=list)  # free times, e.g. "08:00–10:00"
