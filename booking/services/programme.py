@@ -76,3 +76,20 @@ def week_events(session: Session, *, start: datetime, end: datetime,
         events.append(Event(offer=offer, room=room, starts_at=occ.starts_at,
                             ends_at=occ.ends_at))
     return events
+
+
+def public_offers_by_title(session: Session, room_id: int, start: datetime,
+                           end: datetime) -> dict[str, Offer]:
+    """The public offers of the programme and group bookings in a room between two instants,
+    by the title their bookings show (what the room's week lists), so a page can show the
+    offer's title in its language instead."""
+    rows = session.execute(
+        select(Booking.title, Offer)
+        .join(Offer, Booking.offer_id == Offer.id)
+        .join(Occurrence, Occurrence.booking_id == Booking.id)
+        .where(Occurrence.room_id == room_id, Occurrence.status == HOLDING_STATUS,
+               Occurrence.starts_at < end, Occurrence.ends_at > start,
+               Offer.public.is_(True),
+               Booking.kind.in_((BookingKind.PROGRAMME, BookingKind.GROUP)))).all()
+    # Deduplicated here: PostgreSQL cannot compare the JSON columns a DISTINCT would need.
+    return {title: offer for title, offer in rows}

@@ -15,7 +15,7 @@ from booking.errors import (
     InvalidInput,
 )
 from booking.models import Centre
-from booking.services import availability, catalogue, rentals
+from booking.services import availability, catalogue, programme, rentals
 from booking.timeutil import (
     DEFAULT_ZONE,
     HORIZON_MESSAGE,
@@ -35,6 +35,7 @@ from booking.web.forms import RentalForm, iso_week, parse_iso_week
 from booking.web.forms import parse_positive_int as parse_count
 from booking.web.views import (
     DayRow,
+    Localized,
     RoomView,
 )
 
@@ -156,13 +157,16 @@ class PublicPages(PageController):
             end = local_to_utc(monday + timedelta(days=7), time(0), zone_name)
             busy, _free = availability.busy_and_free(db, viewer.actor, [room.id], start, end)
             view = RoomView.of(room, centre, viewer.lang)
+            offers = programme.public_offers_by_title(db, room.id, start, end)
+            titles = {title: Localized.of(offer, "title", viewer.lang)
+                      for title, offer in offers.items()}
             close = room.latest_end_minute if view.rentable else DAY_CLOSE
         days = [DayRow(formatting.weekday_and_day(monday + timedelta(days=i), viewer.lang))
                 for i in range(7)]
         for b in busy:
             index = max(0, (local_date(b.starts_at, zone_name) - monday).days)
             shown = formatting.times(b.starts_at, b.ends_at, zone_name, viewer.lang)
-            days[min(index, 6)].items.append((shown, b.title))
+            days[min(index, 6)].items.append((shown, titles.get(b.title, b.title)))
         # Free times between morning and the room's latest end (the hours one can rent).
         for i, row in enumerate(days):
             day = monday + timedelta(days=i)

@@ -147,5 +147,6 @@ def rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalVi
 @dataclass
 class DayRow:
     label: str
-    items: list[tuple[str, str]] = field(default_factory=list)  # (time, public title)
+    # (time, public title): an offer's title in the page's language where staff translated it
+    items: list[tuple[str, str | Localized]] = field(default_factory=list)
     free: list[str] = field(default_factory=list)  # free times, e.g. "08:00–10:00"

@@ -120,3 +120,21 @@ def test_the_demo_centre_carries_its_main_rooms_and_offers_in_four_languages() -
         for lang, texts in by_language.items():
             # One translated target group per German one: the programme filter needs it.
             assert len(texts["target_groups"]) == len(german[key].target_groups), (key, lang)
+
+
+def test_a_rooms_week_shows_offer_titles_in_the_page_language(
+        client: TestClient, as_, world: World) -> None:
+    from tests.booking.test_pages import local
+
+    staff, cafe = as_("staff"), world.rooms["Café"]
+    offer = client.post(f"/api/centres/{world.centre_id}/offers", headers=staff, json={
+        "title": "Familiensamstag", "theme": "family",
+        "translations": {"en": {"title": "Family Saturday"}}}).json()["id"]
+    r = client.post("/api/bookings", headers=staff, json={
+        "kind": "programme", "title": "Familiensamstag", "room_id": cafe, "offer_id": offer,
+        "starts_at": local(2026, 12, 5, 14), "ends_at": local(2026, 12, 5, 17)})
+    assert r.status_code == 201, r.text
+    english = client.get(f"/raeume/{cafe}?woche=2026-W49&lang=en").text
+    assert "Family Saturday" in english and "Familiensamstag" not in english
+    turkish = client.get(f"/raeume/{cafe}?woche=2026-W49&lang=tr").text
+    assert 'lang="de"' in _element_of(turkish, "Familiensamstag")
