@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine.dispose()
 
     from booking.web.access_pages import access_page_controllers
+    from booking.web.common import html_for_pages
     from booking.web.pages import page_controllers, template_config
 
     app = Litestar(
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             assets_router(),
         ],
         dependencies={**DEPENDENCIES, "actor": Provide(provide_actor)},
-        exception_handlers=HANDLERS,
+        exception_handlers=html_for_pages(HANDLERS),
         middleware=[RetryAbortedTransactions()],
         response_headers=transport_headers(settings.base_url),
         on_startup=[on_startup],

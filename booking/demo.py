@@ -60,7 +60,7 @@ import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking import audit
+from booking import audit, demo_texts
 from booking.errors import Conflict
 from booking.models import (
     Booking,
@@ -409,6 +409,7 @@ class OfferSpec:
     self_managed: bool = False  # Eigenregie: run by the group without staff on site
     public: bool = True
     consultation: bool = False  # counts towards the Bürgersprechstunde
+    drop_in: bool = True  # one can just come, no registration
 
 
 T = Theme
@@ -442,10 +443,10 @@ OFFERS: tuple[OfferSpec, ...] = (
     # Offers of groups and partners
     OfferSpec("deutschkurs", "Deutschkurs A2 (VHS)", T.EDUCATION_GENERAL,
               "Deutschkurs der Volkshochschule, Niveau A2, mit Anmeldung.",
-              ("Zugewanderte",), ("de",), group="vhs", self_managed=True),
+              ("Zugewanderte",), ("de",), group="vhs", self_managed=True, drop_in=False),
     OfferSpec("rueckenfit", "Rückenfit", T.HEALTH_PREVENTION,
               "Rückenschule und Entspannung, Kurs der Volkshochschule.",
-              ("Erwachsene",), group="vhs", self_managed=True),
+              ("Erwachsene",), group="vhs", self_managed=True, drop_in=False),
     OfferSpec("migrationsberatung", "Migrationsberatung", T.COUNSELLING,
               "Beratung zu Aufenthalt, Sprachkursen, Arbeit und Wohnen.",
               ("Zugewanderte",), ("de", "ar", "tr", "en"), group="migrationsberatung",
@@ -458,7 +459,8 @@ OFFERS: tuple[OfferSpec, ...] = (
               ("Geflüchtete", "Familien"), ("uk", "de"), group="kalyna", self_managed=True),
     OfferSpec("arabisch", "Arabisch für Kinder", T.EDUCATION_GENERAL,
               "Herkunftssprachlicher Unterricht Arabisch, 6–12 Jahre.",
-              ("Kinder 6–12",), ("ar", "de"), group="elternverein", self_managed=True),
+              ("Kinder 6–12",), ("ar", "de"), group="elternverein", self_managed=True,
+              drop_in=False),
     OfferSpec("frauenfruehstueck", "Internationales Frauenfrühstück", T.WELCOME_CULTURE,
               "Frauen aus aller Welt frühstücken zusammen; jede bringt etwas mit.",
               ("Frauen",), ("de", "tr", "ar"), group="frauentreff", self_managed=True),
@@ -750,6 +752,7 @@ def _add_rooms(session: Session, centre: Centre) -> dict[str, Room]:
             min_rental_minutes=spec.min_minutes, max_rental_minutes=spec.max_minutes,
             latest_end_minute=_minute(spec.latest_end), quiet_from_minute=_minute(spec.quiet_from),
             house_rules=spec.house_rules, cleaning_rules=spec.cleaning_rules, active=True,
+            translations=demo_texts.ROOMS.get(spec.key, {}),
         )
         room.set_features([str(f) for f in spec.features])
         session.add(room)
@@ -806,7 +809,8 @@ def _add_offers(session: Session, centre: Centre,
             title=spec.title, description=spec.description, theme=str(spec.theme),
             target_groups=list(spec.target_groups), languages=list(spec.languages),
             self_managed=spec.self_managed, public=spec.public,
-            consultation=spec.consultation,
+            consultation=spec.consultation, drop_in=spec.drop_in,
+            translations=demo_texts.OFFERS.get(spec.key, {}),
         )
         session.add(offer)
         offers[spec.key] = offer

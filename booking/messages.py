@@ -93,6 +93,14 @@ class Message:
 # (singular, plural) of a sentence that says the number ``n``; the catalogue picks the form.
 MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     # -- who may do what (booking.permissions) ----------------------------------------------
+    # Content translations and the resident's own pages (issue 7 §3, §5).
+    "translation_language": N_("Übersetzungen gibt es nur auf Englisch, Türkisch, Arabisch und "
+                               "Ukrainisch, nicht auf „%(name)s“; Deutsch ist das Original."),
+    "translation_target_groups": N_("Die Zielgruppen auf „%(name)s“ müssen genau so viele sein "
+                                    "wie die deutschen (%(n)s), in derselben Reihenfolge."),
+    "offer_not_found": N_("Es gibt kein Angebot Nr. %(id)s."),
+    "wrong_current_password": N_("Das bisherige Passwort stimmt nicht."),
+    "programme_theme": N_("Das Thema „%(name)s“ gibt es nicht."),
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
     # The term's application round (booking.services.terms).
@@ -206,6 +214,8 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                            "Regel an."),
     "rule_unreadable": N_("Die Wiederholungsregel ist nicht lesbar: %(reason)s"),
     "rule_no_dates": N_("Die Regel ergibt keinen einzigen Termin."),
+    "centre_unknown": N_("Dieses Stadtteilzentrum gibt es nicht."),
+    "day_not_in_week": N_("Bitte einen Tag der gezeigten Woche wählen."),
     "week_invalid": N_("Bitte die Woche als Jahr-W-Woche angeben, z. B. 2026-W49."),
     "days_too_many": Nn_("Fragen Sie höchstens %(n)s Tag auf einmal ab.",
                          "Fragen Sie höchstens %(n)s Tage auf einmal ab."),
@@ -323,14 +333,6 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "week_changed_because": N_("Die Woche hat sich geändert, seit dieser Plan erstellt wurde: "
                                "%(reason)s Bitte rechnen Sie den Plan neu; es wurde nichts "
                                "veröffentlicht."),
-}
-
-# Booking states (``booking.models.BookingStatus``) as words in a sentence.
-STATUS_WORDS: Final = {
-    "pending": N_("offen"),
-    "confirmed": N_("bestätigt"),
-    "declined": N_("abgelehnt"),
-    "cancelled": N_("storniert"),
     # Series, closures, feeds (booking.services.series, booking.services.feeds)
     "series_bad_rule": N_("Die Wiederholungsregel kann nicht gelesen werden."),
     "series_rule_unsupported": N_("Dieser Teil der Wiederholungsregel wird nicht unterstützt: "
@@ -352,10 +354,8 @@ STATUS_WORDS: Final = {
     "closure_days": N_("Der letzte Tag einer Schließung darf nicht vor dem ersten liegen."),
     "feed_not_found": N_("Diesen Kalender gibt es nicht oder nicht mehr."),
     "series_kind": N_("Eine Reihe ist ein Programmpunkt oder eine Gruppe."),
-    "title_missing": N_("Bitte geben Sie einen Titel an."),
     "room_not_found": N_("Es gibt keinen Raum %(id)s in diesem Zentrum."),
     "centre_not_found": N_("Es gibt kein Zentrum %(id)s."),
-    "offer_not_found": N_("Es gibt kein Angebot %(id)s in diesem Zentrum."),
     "group_not_found": N_("Es gibt keine Gruppe %(id)s in diesem Zentrum."),
     "series_horizon": N_("Die Termine müssen in den Jahren 2000 bis 2099 liegen."),
     "closure_reason_missing": N_("Bitte geben Sie einen Grund für die Schließung an."),
@@ -375,6 +375,14 @@ STATUS_WORDS: Final = {
     "access_reason_required": N_("Bitte geben Sie einen Grund für den Notfallcode an."),
     "access_emergency_too_long": N_("Ein Notfallcode gilt höchstens %(minutes)s Minuten."),
     "access_bad_method": N_("Unbekannte Zugangsart: %(what)s."),
+}
+
+# Booking states (``booking.models.BookingStatus``) as words in a sentence.
+STATUS_WORDS: Final = {
+    "pending": N_("offen"),
+    "confirmed": N_("bestätigt"),
+    "declined": N_("abgelehnt"),
+    "cancelled": N_("storniert"),
 }
 
 

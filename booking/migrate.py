@@ -19,7 +19,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-# The migrations form one line (0001 … 0003, 0005, 0008), so there is one head. A branch that
+# The migrations form one line (0001 … 0003, 0005, 0008, 0009), so there is one head. A branch that
 # adds a migration after the same parent as another gets it chained when it is merged.
 def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):

@@ -27,6 +27,14 @@ def _env_bool(name: str) -> bool | None:
     return None
 
 
+def _env_text(name: str) -> str:
+    """A text from ``NAME_FILE`` (a path, for texts of several paragraphs) or ``NAME``."""
+    path = os.environ.get(name + "_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8")
+    return os.environ.get(name, "")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -70,6 +78,10 @@ class Settings:
     # RAUMPLAN_ACCESS_PEPPER or the file RAUMPLAN_ACCESS_PEPPER_FILE; the service refuses to
     # start without one (access.hashing).
     access_pepper: str | None = None
+    # The operator's Impressum and Datenschutzerklärung (required for a German public website),
+    # shown at /impressum and /datenschutz as written (German; paragraphs by blank lines).
+    imprint: str = ""
+    privacy_notice: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -104,5 +116,7 @@ class Settings:
             "mail_send_after_commit": os.environ.get("RAUMPLAN_MAIL_AFTER_COMMIT", "1")
             not in ("0", "false", "no"),
         }
+        values["imprint"] = _env_text("RAUMPLAN_IMPRINT")
+        values["privacy_notice"] = _env_text("RAUMPLAN_PRIVACY_NOTICE")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -49,16 +49,18 @@ class CentreController(Controller):
     @post("/{centre_id:int}/rooms", sync_to_thread=True)
     def create_room(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                     data: s.RoomIn) -> s.RoomOut:
-        return convert.room(catalogue.create_room(db, actor, centre_id,
-                                                  msgspec.structs.asdict(data),
-                                                  now))
+        values = msgspec.structs.asdict(data)
+        values["translations"] = msgspec.to_builtins(data.translations)
+        return convert.room(catalogue.create_room(db, actor, centre_id, values, now))
 
     @post("/{centre_id:int}/offers", sync_to_thread=True)
     def create_offer(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                      data: s.OfferIn) -> s.OfferOut:
-        return convert.offer(catalogue.create_offer(db, actor, centre_id,
-                                                    msgspec.structs.asdict(data),
-                                                    now))
+        """A new offer of the centre; ``translations`` carries its title, description and
+        target groups in other languages (German is the original)."""
+        values = msgspec.structs.asdict(data)
+        values["translations"] = msgspec.to_builtins(data.translations)
+        return convert.offer(catalogue.create_offer(db, actor, centre_id, values, now))
 
     @post("/{centre_id:int}/groups", sync_to_thread=True)
     def create_group(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
@@ -101,8 +103,9 @@ class RoomController(Controller):
                     data: s.RoomPatch) -> s.RoomOut:
         values: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items()
                                   if v is not msgspec.UNSET}
-        return convert.room(catalogue.update_room(db, actor, room_id, values,
-                                                  now))
+        if "translations" in values:
+            values["translations"] = msgspec.to_builtins(data.translations)
+        return convert.room(catalogue.update_room(db, actor, room_id, values, now))
 
 
 class OfferController(Controller):
@@ -116,6 +119,22 @@ class OfferController(Controller):
         theme: s.Theme | None = None,
     ) -> list[s.OfferOut]:
         return [convert.offer(o) for o in catalogue.list_offers(read_db, actor, centre_id, theme)]
+
+    @get("/{offer_id:int}", sync_to_thread=True)
+    def get_offer(self, read_db: Session, actor: Actor, offer_id: s.Id) -> s.OfferOut:
+        return convert.offer(catalogue.get_offer(read_db, actor, offer_id))
+
+    @patch("/{offer_id:int}", sync_to_thread=True)
+    def update_offer(self, db: Session, now: datetime, actor: Actor, offer_id: s.Id,
+                     data: s.OfferPatch) -> s.OfferOut:
+        """Staff change an offer's German texts, whether it is public, or its translations:
+        each language given in ``translations`` replaces that language's texts, a language
+        given as ``{}`` is removed, the others stay."""
+        values: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items()
+                                  if v is not msgspec.UNSET}
+        if "translations" in values:
+            values["translations"] = msgspec.to_builtins(data.translations)
+        return convert.offer(catalogue.update_offer(db, actor, offer_id, values, now))
 
 
 class GroupController(Controller):

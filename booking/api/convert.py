@@ -24,6 +24,7 @@ def room(r: Room) -> s.RoomOut:
         min_rental_minutes=r.min_rental_minutes, max_rental_minutes=r.max_rental_minutes,
         latest_end_minute=r.latest_end_minute, quiet_from_minute=r.quiet_from_minute,
         cleaning_rules=r.cleaning_rules, house_rules=r.house_rules,
+        translations=dict(r.translations or {}),
     )
 
 
@@ -63,7 +64,7 @@ def offer(o: Offer) -> s.OfferOut:
                       description=o.description, theme=o.theme,
                       target_groups=list(o.target_groups or []),
                       languages=list(o.languages or []), self_managed=o.self_managed,
-                      public=o.public)
+                      public=o.public, drop_in=o.drop_in, translations=dict(o.translations or {}))
 
 
 def group(g: Group, show_contacts: bool = False) -> s.GroupOut:

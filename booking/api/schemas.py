@@ -67,6 +67,32 @@ Theme = Literal["family", "education_general", "education_political", "welcome_c
                 "counselling", "inclusion", "sustainability", "self_help", "health_prevention",
                 "sport", "art", "culture", "other"]
 
+# Languages content may be translated into (German is the original, in the row's own fields).
+TranslationLanguage = Literal["en", "tr", "ar", "uk"]  # booking.models.texts
+
+
+class RoomTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A room's texts in one language; an empty text falls back to the German one."""
+
+    description: Text = ""
+    accessibility_notes: Text = ""
+    cleaning_rules: Text = ""
+    house_rules: Text = ""
+
+
+class OfferTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """An offer's texts in one language; target groups, if given, one per German target
+    group and in the same order."""
+
+    title: Annotated[str, _line(max_length(Offer.title))] = ""
+    description: Text = ""
+    target_groups: Annotated[list[ListItem], msgspec.Meta(max_length=20)] = []
+
+
+# Per language; a language given with no texts removes its translation (PATCH).
+RoomTranslations = Annotated[dict[TranslationLanguage, RoomTexts], msgspec.Meta(max_length=4)]
+OfferTranslations = Annotated[dict[TranslationLanguage, OfferTexts], msgspec.Meta(max_length=4)]
+
 
 class Problem(msgspec.Struct):
     """RFC 9457 problem details. ``code`` and ``params`` say what went wrong as data (the codes
@@ -131,6 +157,7 @@ class RoomOut(msgspec.Struct):
     quiet_from_minute: int
     cleaning_rules: str
     house_rules: str
+    translations: dict[str, dict[str, str]] = {}
 
 
 class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -151,6 +178,7 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     quiet_from_minute: MinuteOfDay = 1320
     cleaning_rules: Text = ""
     house_rules: Text = ""
+    translations: RoomTranslations = {}
 
 
 class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -170,6 +198,8 @@ class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     latest_end_minute: MinuteOfDay | msgspec.UnsetType = msgspec.UNSET
     house_rules: Text | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
+    # Merged per language: the languages given replace theirs, the others stay.
+    translations: RoomTranslations | msgspec.UnsetType = msgspec.UNSET
 
 
 class Interval(msgspec.Struct):
@@ -294,6 +324,8 @@ class OfferOut(msgspec.Struct):
     languages: list[str]
     self_managed: bool
     public: bool
+    drop_in: bool = True
+    translations: dict[str, dict[str, str | list[str]]] = {}
 
 
 class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -307,6 +339,20 @@ class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
     self_managed: bool = False
     public: bool = True
     group_id: IdField | None = None
+    # One can just come, without registering first.
+    drop_in: bool = True
+    translations: OfferTranslations = {}
+
+
+class OfferPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    title: OfferTitle | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    target_groups: Annotated[list[ListItem], msgspec.Meta(max_length=20)] | msgspec.UnsetType = \
+        msgspec.UNSET
+    public: bool | msgspec.UnsetType = msgspec.UNSET
+    drop_in: bool | msgspec.UnsetType = msgspec.UNSET
+    # Merged per language: the languages given replace theirs, the others stay.
+    translations: OfferTranslations | msgspec.UnsetType = msgspec.UNSET
 
 
 class GroupOut(msgspec.Struct):

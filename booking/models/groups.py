@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base
 from booking.models.persons import Person
+from booking.models.texts import Translatable
 
 
 class GroupKind(enum.StrEnum):
@@ -56,10 +58,11 @@ class Group(Base):
     contacts: Mapped[list[Person]] = relationship(secondary=group_contact, lazy="selectin")
 
 
-class Offer(Base):
+class Offer(Translatable, Base):
     """An Angebot: something the centre or a group offers, public or internal."""
 
     __tablename__ = "offer"
+    TRANSLATED = ("title", "description", "target_groups")
     __table_args__ = (CheckConstraint("theme IN ('family', 'education_general', "
                                       "'education_political', 'welcome_culture', 'counselling', "
                                       "'inclusion', 'sustainability', 'self_help', "
@@ -79,3 +82,5 @@ class Offer(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     # Counts towards the Bürgersprechstunde of the Profil (≥ 10 staffed hours a week).
     consultation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One can just come, without registering first (the public programme says so).
+    drop_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base
+from booking.models.texts import Translatable
 
 
 class Feature(enum.StrEnum):
@@ -32,8 +33,9 @@ class RoomFeature(Base):
     feature: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class Room(Base):
+class Room(Translatable, Base):
     __tablename__ = "room"
+    TRANSLATED = ("description", "accessibility_notes", "cleaning_rules", "house_rules")
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("price_per_hour_cents >= 0 AND weekend_price_per_hour_cents >= 0 "

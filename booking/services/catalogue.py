@@ -29,6 +29,7 @@ from booking.models import (
     Theme,
     group_contact,
 )
+from booking.models.texts import TRANSLATION_LANGUAGES
 from booking.permissions import Actor, require_admin, require_login, require_staff
 from booking.timeutil import zone
 
@@ -142,8 +143,38 @@ def _apply_room(room: Room, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key == "features":
             room.set_features(check_features(value))
+        elif key == "translations":
+            room.translations = merge_translations(room.translations, value)
         elif key in ROOM_FIELDS:
             setattr(room, key, value)
+
+
+def merge_translations(current: dict[str, dict[str, Any]] | None,
+                       given: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The translations after staff gave ``given``: each language given replaces that
+    language's texts (empty texts dropped, so the page falls back to German); a language given
+    with no text at all is removed; languages not given stay. A new dict, so the JSON column
+    is written."""
+    merged = {lang: dict(texts) for lang, texts in (current or {}).items()}
+    for lang, texts in given.items():
+        if lang not in TRANSLATION_LANGUAGES:
+            raise InvalidInput("translation_language", name=lang)
+        kept = {k: v for k, v in texts.items() if v}
+        if kept:
+            merged[lang] = kept
+        else:
+            merged.pop(lang, None)
+    return merged
+
+
+def _check_target_groups(offer: Offer) -> None:
+    """Translated target groups stand one for one beside the German ones: the programme
+    filters by the German word and shows the translation."""
+    german = list(offer.target_groups or [])
+    for lang, texts in (offer.translations or {}).items():
+        groups = texts.get("target_groups")
+        if groups and len(groups) != len(german):
+            raise InvalidInput("translation_target_groups", name=lang, n=len(german))
 
 
 def create_room(session: Session, actor: Actor, centre_id: int, values: dict[str, Any],
@@ -219,10 +250,40 @@ def create_offer(session: Session, actor: Actor, centre_id: int, values: dict[st
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre_id:
             raise NotFound("no_group", id=group_id)
+    translations = values.pop("translations", None) or {}
     offer = Offer(centre_id=centre_id, **values)
+    offer.translations = merge_translations({}, translations)
+    _check_target_groups(offer)
     session.add(offer)
     session.flush()
     record(session, now, staff_id, "offer", offer.id, "created", title=offer.title)
+    return offer
+
+
+OFFER_FIELDS = {"title", "description", "target_groups", "public", "drop_in"}
+
+
+def get_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
+    """One offer; an internal one exists only for its centre's staff (and admins)."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or not (offer.public or actor.is_staff_of(offer.centre_id)):
+        raise NotFound("offer_not_found", id=offer_id)
+    return offer
+
+
+def update_offer(session: Session, actor: Actor, offer_id: int, values: dict[str, Any],
+                 now: datetime) -> Offer:
+    """Staff change an offer's texts (German and translations) or whether it is public."""
+    offer = get_offer(session, actor, offer_id)
+    staff_id = require_staff(actor, offer.centre_id)
+    for key, value in values.items():
+        if key == "translations":
+            offer.translations = merge_translations(offer.translations, value)
+        elif key in OFFER_FIELDS:
+            setattr(offer, key, list(value) if key == "target_groups" else value)
+    _check_target_groups(offer)
+    session.flush()
+    record(session, now, staff_id, "offer", offer.id, "updated", **_jsonable(values))
     return offer
 
 

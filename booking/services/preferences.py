@@ -1,12 +1,17 @@
-"""What a person chooses for themselves and the service remembers: for now their language."""
+"""What a person chooses for themselves and the service remembers: their language and their
+password."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from booking.audit import record
 from booking.errors import InvalidInput
-from booking.models import Person
+from booking.models import AuthToken, Person
+from booking.security import hash_password, token_digest, verify_password
 from booking.translations import LANGUAGES
 
 
@@ -19,3 +24,30 @@ def set_language(session: Session, person_id: int, language: str) -> None:
         raise language_unknown()
     session.execute(update(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
                     .values(language=language))
+
+
+def check_own_password(session: Session, person_id: int, password: str) -> Person:
+    """The person, if ``password`` is theirs: asked again before a change that cannot be
+    undone by whoever finds a browser left logged in (a new password, deleting the account)."""
+    person = session.get(Person, person_id)
+    if person is None or person.deleted_at is not None or \
+            not verify_password(person.password_hash, password):
+        raise InvalidInput("wrong_current_password")
+    return person
+
+
+def change_password(session: Session, person_id: int, *, current: str, new: str,
+                    keep_token: str | None, now: datetime) -> None:
+    """A new password, given the current one. Every other session and API token of the person
+    ends (someone who knew the old password is logged out); the one of ``keep_token`` stays."""
+    # Imported here: accounts imports this module (LANGUAGE_MESSAGE).
+    from booking.services.accounts import check_password
+
+    person = check_own_password(session, person_id, current)
+    check_password(new, email=person.email or "", name=person.display_name or "")
+    person.password_hash = hash_password(new)
+    ended = delete(AuthToken).where(AuthToken.person_id == person_id)
+    if keep_token is not None:
+        ended = ended.where(AuthToken.token_hash != token_digest(keep_token))
+    session.execute(ended)
+    record(session, now, person_id, "person", person_id, "password changed")

@@ -20,8 +20,6 @@ from booking.errors import DomainError, Forbidden
 from booking.models import Booking, Centre, Door, Terminal
 from booking.services import access
 from booking.timeutil import to_local
-from booking.web.forms import check_csrf, field_value
-from booking.web.forms import parse_positive_int as parse_count
 from booking.web.common import (
     FormData,
     PageController,
@@ -30,6 +28,8 @@ from booking.web.common import (
     render,
     require_viewer,
 )
+from booking.web.forms import check_csrf, field_value
+from booking.web.forms import parse_positive_int as parse_count
 from booking.web.staff import require_staff_viewer
 
 _NO_STORE = {"Cache-Control": "no-store"}

@@ -220,7 +220,8 @@ def redirect(path: str, **params: object) -> Redirect:
 # --- error pages (the page controllers' own exception handlers) ----------------------------
 
 TITLES = {400: N_("Ungültige Eingabe"), 401: N_("Anmeldung nötig"), 403: N_("Nicht erlaubt"),
-          404: N_("Nicht gefunden"), 409: N_("Konflikt"), 422: N_("Nicht möglich"),
+          404: N_("Nicht gefunden"), 405: N_("Nicht möglich"), 409: N_("Konflikt"),
+          422: N_("Nicht möglich"), 500: N_("Fehler"),
           429: N_("Zu viele Versuche"), 503: N_("Gerade beschäftigt")}
 
 
@@ -244,6 +245,12 @@ def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respon
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
         return error_page(request, 404, N_("Die Seite wurde nicht gefunden."))
+    if exc.status_code == 405:
+        page = error_page(request, 405, N_("Diese Adresse lässt sich so nicht aufrufen. Bitte "
+                                           "folgen Sie einem Link oder Knopf der Seite."))
+        if exc.headers and "Allow" in exc.headers:
+            page.headers["Allow"] = exc.headers["Allow"]
+        return page
     if 400 <= exc.status_code < 500:
         return error_page(request, exc.status_code, N_("Die Eingabe ist ungültig."))
     return on_server_error(request, exc)
@@ -300,3 +307,40 @@ class PageController(Controller):
         ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
         ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ]
+
+
+# --- error pages for URLs no page controller answered --------------------------------------
+
+# Paths of the JSON API and the machinery: their errors stay problem details.
+NOT_PAGES = ("/api", "/schema", "/health", "/static")
+
+
+def is_page_request(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return not any(path == p or path.startswith(p + "/") for p in NOT_PAGES)
+
+
+def html_for_pages(handlers: dict[type[Exception] | int, Any]) -> dict[type[Exception] | int,
+                                                                        Any]:
+    """The app's exception handlers, changed so that a browser asking for an unknown page, with
+    a wrong method or meeting a fault outside a page controller gets an HTML page in its
+    language with a way back; API clients keep their problem details."""
+
+    def viewer_for(request: Request[Any, Any, Any]) -> None:
+        # No session lookup here (these handlers run on the event loop): the language comes
+        # from ?lang=, the language cookie or Accept-Language.
+        if request.state.get("viewer") is None:
+            request.state.viewer = anonymous_viewer(request)
+
+    def wrap(json_handler: Any, page_handler: Any) -> Any:
+        def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+            if not is_page_request(request):
+                return json_handler(request, exc)  # type: ignore[no-any-return]
+            viewer_for(request)
+            return page_handler(request, exc)  # type: ignore[no-any-return]
+        return handle
+
+    changed = dict(handlers)
+    changed[HTTPException] = wrap(handlers[HTTPException], on_http_error)
+    changed[Exception] = wrap(handlers[Exception], on_server_error)
+    return changed

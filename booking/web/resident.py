@@ -55,11 +55,14 @@ class RentalPages(PageController):
 
     @get("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
     def request_form(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
-                     room_id: PageId) -> Template:
+                     room_id: PageId, datum: str = "", von: str = "", bis: str = "",
+                     personen: str = "") -> Template:
+        """The request form; the room search passes the time and people it searched for."""
         require_viewer(viewer)
         room, _zone = _rentable_room(read_db, room_id, viewer.lang)
+        form = RentalForm(day=datum[:10], start=von[:5], end=bis[:5], people=personen[:6])
         return render(request, viewer, "request.html", nav="raeume", room=room,
-                      form=RentalForm(), quote=None, problems=[], error=None)
+                      form=form, quote=None, problems=[], error=None)
 
     @post("/raeume/{room_id:int}/anfragen", sync_to_thread=True)
     def request_submit(self, request: Request[Any, Any, Any], read_db: Session, db: Session,

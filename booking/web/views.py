@@ -8,11 +8,54 @@ from typing import Any
 
 from booking import formatting
 from booking.models import Booking, Centre, Person, Room
-from booking.services import rentals
-from booking.translations import N_
+from booking.models.texts import Translatable
+from booking.translations import DEFAULT_LANGUAGE, N_, gettext_for
 from booking.web import i18n
 
 # --- views of the data (plain values for the templates) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text staff wrote, in the page's language if they translated it, else in German.
+    ``lang`` is set when the text's language differs from the page's, so the template writes
+    ``lang="de"`` on its element (``_macros.html``: ``m.lang_of``) and a screen reader reads
+    it as German."""
+
+    text: str
+    lang: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @classmethod
+    def of(cls, row: Translatable, name: str, page_lang: str) -> Localized:
+        text, lang = row.translated(name, page_lang)
+        return cls(str(text or ""), None if lang == page_lang else lang)
+
+
+def localized_list(row: Translatable, name: str, page_lang: str) -> list[tuple[str, Localized]]:
+    """A translated list (an offer's target groups) as (German key, shown text) pairs."""
+    german = list(getattr(row, name) or [])
+    shown, lang = row.translated(name, page_lang)
+    if lang != page_lang and lang == DEFAULT_LANGUAGE:
+        return [(g, Localized(g, None if page_lang == DEFAULT_LANGUAGE else lang))
+                for g in german]
+    return [(g, Localized(str(t))) for g, t in zip(german, shown, strict=False)]
+
+
+def rule_times(room: Room, lang: str) -> str:
+    """The house rules every room has (latest end, quiet hours) in the page's language."""
+    _ = gettext_for(lang)
+
+    def clock(minute: int) -> str:
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+    return "; ".join([_("Ende spätestens %(t)s Uhr") % {"t": clock(room.latest_end_minute)},
+                      _("Ruhezeit ab %(t)s Uhr") % {"t": clock(room.quiet_from_minute)}])
 
 
 @dataclass(frozen=True)
@@ -20,20 +63,23 @@ class RoomView:
     id: int
     name: str
     centre: str
-    description: str
+    description: Localized
     capacity: int
     area_m2: float
     area: str
     features: list[str]
-    accessibility_notes: str
+    accessibility_notes: Localized
     price: str
     weekend_price: str
     min_fee: str
     cleaning_fee: str
     min_hours: str
     max_hours: str
-    rules: str
+    rules: str  # latest end and quiet hours, in the page's language
+    cleaning_rules: Localized
+    house_rules: Localized
     rentable: bool
+    barrier_free: bool
 
     @classmethod
     def of(cls, room: Room, centre: Centre, lang: str) -> RoomView:
@@ -44,16 +90,21 @@ class RoomView:
             return formatting.number(minutes / 60, lang)
 
         return cls(
-            id=room.id, name=room.name, centre=centre.name, description=room.description,
+            id=room.id, name=room.name, centre=centre.name,
+            description=Localized.of(room, "description", lang),
             capacity=room.capacity, area_m2=room.area_m2,
             area=formatting.number(room.area_m2, lang),
             features=[i18n.FEATURE_WORDS.get(f, f) for f in room.features],
-            accessibility_notes=room.accessibility_notes,
+            accessibility_notes=Localized.of(room, "accessibility_notes", lang),
             price=eur(room.price_per_hour_cents),
             weekend_price=eur(room.weekend_price_per_hour_cents),
             min_fee=eur(room.min_fee_cents), cleaning_fee=eur(room.cleaning_fee_cents),
             min_hours=hours(room.min_rental_minutes), max_hours=hours(room.max_rental_minutes),
-            rules=rentals.house_rules_text(room), rentable=room.rentable and room.active)
+            rules=rule_times(room, lang),
+            cleaning_rules=Localized.of(room, "cleaning_rules", lang),
+            house_rules=Localized.of(room, "house_rules", lang),
+            rentable=room.rentable and room.active,
+            barrier_free="barrier_free" in room.features)
 
 
 @dataclass(frozen=True)
@@ -96,4 +147,6 @@ def rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalVi
 @dataclass
 class DayRow:
     label: str
-    items: list[tuple[str, str]] = field(default_factory=list)  # (time, public title)
+    # (time, public title): an offer's title in the page's language where staff translated it
+    items: list[tuple[str, str | Localized]] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)  # free times, e.g. "08:00–10:00"

@@ -7,13 +7,13 @@ for the iCalendar feeds. The columns are added with plain ``ADD COLUMN`` (no bat
 SQLite keeps the occurrence table and its overlap and version triggers as they are.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,19 @@
 """Issue 7 in a real browser: right-to-left Arabic, axe-core's WCAG 2.1 A/AA check on the
-resident and public pages, and the rental request by keyboard alone."""
+resident and public pages, the rental request by keyboard alone, a Turkish resident's whole
+journey (register, search, request, follow, download their data) and the programme's filter."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import re
+import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -83,8 +90,10 @@ def test_no_wcag_a_or_aa_violation_on_resident_and_public_pages(
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     room = first_rentable_room(page)
-    public = ["/", "/raeume", room, "/login", "/registrieren"]
-    resident = [room + "/anfragen", "/meine-anfragen"]
+    search = f"/raeume?datum={next_saturday().isoformat()}&von=14:00&bis=18:00&personen=20"
+    public = ["/", "/raeume", search, room, "/programm", "/programm?druck=1", "/login",
+              "/registrieren", "/impressum", "/datenschutz"]
+    resident = [room + "/anfragen", "/meine-anfragen", "/konto", "/konto/loeschen"]
     found: list[str] = []
 
     def audit(paths: list[str]) -> None:
@@ -92,7 +101,8 @@ def test_no_wcag_a_or_aa_violation_on_resident_and_public_pages(
             page.set_viewport_size({"width": width, "height": 900})
             for lang in ("de", "ar"):
                 for path in paths:
-                    response = page.goto(f"{path}?lang={lang}")
+                    joiner = "&" if "?" in path else "?"
+                    response = page.goto(f"{path}{joiner}lang={lang}")
                     assert response is not None and response.ok, (path, lang)
                     assert page.get_attribute("html", "lang") == lang
                     check_reflow(page, f"{path} {lang} {width}px", found)
@@ -185,3 +195,110 @@ def test_a_resident_requests_a_room_by_keyboard_alone(page: Any) -> None:
     assert card.count() == 1
     text = card.inner_text()
     assert str(day.year) in text and "19:00–21:00" in text, text
+
+
+def next_saturday() -> date:
+    """The first Saturday at least four days ahead (the demo centre wants 72 hours' notice)
+    that is no public holiday."""
+    from booking.services.rentals import is_holiday
+
+    day = date.today() + timedelta(days=4)
+    while day.weekday() != 5 or is_holiday(day, "NW"):
+        day += timedelta(days=1)
+    return day
+
+
+def mailed_link(server: Server, to: str, path: str) -> str:
+    """The link to ``path`` in the newest mail to ``to`` in the server's outbox folder (the
+    server writes mails as .eml files there, after the commit, on a thread)."""
+    outbox = server.log.parent / "outbox"
+    for _ in range(100):
+        for file in sorted(outbox.glob("*.eml"), reverse=True):
+            mail = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+            if to in str(mail["To"]):
+                body = mail.get_body(preferencelist=("plain",))
+                assert body is not None
+                found = re.search(r"https?://\S*" + re.escape(path) + r"\S*",
+                                  body.get_content())  # type: ignore[attr-defined]
+                assert found, body
+                parts = urlsplit(found.group(0))
+                return f"{parts.path}?{parts.query}"
+        time.sleep(0.1)
+    raise AssertionError(f"no mail to {to} in {outbox}")
+
+
+def test_a_turkish_resident_finds_requests_follows_and_downloads(
+        page: Any, server: Server, artifacts: Path) -> None:
+    address = f"ayse.{uuid.uuid4().hex[:8]}@example.org"
+    password = "Mavi Bisiklet Pazar 42"
+    page.goto("/registrieren?lang=tr")
+    assert page.get_attribute("html", "lang") == "tr"
+    page.fill("#f-name", "Ayşe Kaya")
+    page.fill("#f-email", address)
+    page.fill("#f-passwort", password)
+    page.select_option("#f-sprache", "tr")
+    page.click("main form button[type=submit]")
+    assert "e-posta" in page.locator("main h1").inner_text()
+
+    page.goto(mailed_link(server, address, "/konto/bestaetigen"))
+    page.click("main form button[type=submit]")
+    page.goto("/login")
+    page.fill("#f-email", address)
+    page.fill("#f-passwort", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/meine-anfragen"))
+    assert page.get_attribute("html", "lang") == "tr"  # the account's language
+
+    # A barrier-free room for 20 people, next Saturday 14:00–18:00.
+    saturday = next_saturday()
+    page.click("nav a[href='/raeume']")
+    page.fill("#f-datum", saturday.isoformat())
+    page.fill("#f-von", "14:00")
+    page.fill("#f-bis", "18:00")
+    page.fill("#f-personen", "20")
+    page.check("#f-barrierefrei")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r"datum="))
+    cards = page.locator("main li.card")
+    assert cards.count() >= 1, page.locator("main").inner_text()
+    first = cards.first
+    fee = first.locator(".fee").inner_text()
+    assert re.search(r"\d", fee) and "€" in fee, fee
+    room_name = first.locator("h2").inner_text()
+    page.screenshot(path=str(artifacts / "raumsuche-tr.png"), full_page=True)
+
+    first.locator("a.button").click()
+    page.wait_for_url(re.compile(r"/anfragen\?"))
+    assert page.input_value("#f-datum") == saturday.isoformat()
+    assert page.input_value("#f-personen") == "20"
+    page.fill("#f-zweck", "Doğum günü kutlaması")
+    with page.expect_navigation():
+        page.click("button[value=senden]")
+    sent = re.search(r"/meine-anfragen/(\d+)", page.url)
+    assert sent, page.locator("main").inner_text()
+    assert fee in page.locator("main").inner_text()  # the fee the search showed
+
+    page.click("nav a[href='/meine-anfragen']")
+    card = page.locator(f"main li.card:has(a[href='/meine-anfragen/{sent.group(1)}'])")
+    assert card.count() == 1 and room_name in card.inner_text()
+
+    page.click("nav a[href='/konto']")
+    with page.expect_download() as download:
+        page.click("main a[href='/konto/daten']")
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["person"]["email"] == address and data["person"]["language"] == "tr"
+    assert [b["id"] for b in data["bookings"]] == [int(sent.group(1))]
+
+
+def test_the_public_programme_filters_by_theme(page: Any) -> None:
+    page.goto("/programm?lang=de")
+    everything = page.locator("main li.event").count()
+    assert everything > 0
+    page.select_option("#f-thema", "family")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r"thema=family"))
+    events = page.locator("main li.event")
+    assert 0 < events.count() < everything
+    themes = events.locator("dt:text-is('Thema') + dd").all_inner_texts()
+    assert themes and set(themes) == {"Familie"}, themes
+    assert page.locator("#f-thema").input_value() == "family"
