@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -23,14 +24,22 @@ from booking.models import Booking, BookingKind, Centre, Occurrence, Offer, Plan
 from booking.models import RecurringRequest as Request
 from booking.permissions import Actor, require_staff
 from booking.services import planning
-from solver.jsonio import parse_hhmm
+from solver.jsonio import parse_hhmm as _parse_hhmm
 
 DAYS = range(7)
 
 
-@dataclass(frozen=True)
+@cache
+def parse_hhmm(value: str) -> int:
+    """``"HH:MM"`` → minutes; a week's plan repeats a few dozen distinct times thousands of
+    times."""
+    return _parse_hhmm(value)
+
+
+@dataclass(slots=True)
 class Entry:
-    """One placed use of a room in the week (local wall time of the centre)."""
+    """One placed use of a room in the week (local wall time of the centre). Not frozen: a
+    large centre's week has thousands, and a frozen dataclass is slow to make."""
 
     demand: str
     title: str

@@ -38,6 +38,9 @@ from booking.web.forms import check_csrf, field_value, iso_week, parse_iso_week,
 from booking.web.staff import require_staff_viewer
 
 BASE = "/verwaltung/plan"
+# A centre with more rooms than this shows its grid one day at a time (links to the other days
+# and to the whole week): a week of 300 rooms is 2,100 rows, more than anyone reads at once.
+ROOMS_FOR_A_WEEK_AT_ONCE = 40
 # How long the pages let the solver search: long enough for a centre's week to be proven
 # optimal, short enough to watch.
 PAGE_TIME_LIMIT = 30.0
@@ -144,10 +147,20 @@ class PlanPages(PageController):
 
     def _page(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
               run_id: int, *, error: Message | str | None = None, status: int = 200,
-              notice: str | None = None) -> Template:
+              notice: str | None = None, day: str | None = None) -> Template:
         pv = self._view(svc, viewer, run_id)
+        paged = len(pv.rooms) > ROOMS_FOR_A_WEEK_AT_ONCE
+        if day == "alle" or not paged:
+            shown = list(range(7))
+        elif day in {str(d) for d in range(7)}:
+            shown = [int(day or 0)]
+        elif day is None:
+            shown = [0]
+        else:
+            raise InvalidInput("plan_day_invalid")
         return render(request, viewer, "plan_run.html", status=status, nav="verwaltung",
-                      **self._context(svc, viewer, pv), error=error, notice=notice)
+                      **self._context(svc, viewer, pv), error=error, notice=notice,
+                      paged=paged, shown_days=shown)
 
     def _context(self, svc: Services, viewer: Viewer, pv: PlanView) -> dict[str, Any]:
         lang = viewer.lang
@@ -165,11 +178,11 @@ class PlanPages(PageController):
 
     @get("/{run_id:int}", sync_to_thread=True)
     def run(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
-            run_id: PageId, hinweis: str | None = None) -> Template:
+            run_id: PageId, hinweis: str | None = None, tag: str | None = None) -> Template:
         notice = {"angepasst": N_("Die Änderung ist vorgemerkt. Sie wirkt, sobald Sie neu "
                                   "planen."),
                   "veroeffentlicht": N_("Der Plan ist veröffentlicht.")}.get(hinweis or "")
-        return self._page(request, svc, viewer, run_id, notice=notice)
+        return self._page(request, svc, viewer, run_id, notice=notice, day=tag)
 
     @get("/{run_id:int}/fortschritt", sync_to_thread=True)
     def progress(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,

@@ -8,13 +8,16 @@ package, and any other URL the document names is refused.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, Response
 
 from booking.web.common import STATIC, Viewer, render
 
-PRINT_CSS = STATIC / "plan.css"
+PRINT_CSS = STATIC / "paper.css"
+# WeasyPrint says every layout step at INFO; the service's log wants its own lines.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
 
 def html(request: Request[Any, Any, Any], viewer: Viewer, template: str, **context: Any) -> str:
