@@ -175,3 +175,41 @@ def test_bad_requests_are_4xx_pages_in_the_readers_language(client, demo) -> Non
     assert client.get(f"{BASE}/999999/druck?ansicht=quer").status_code == 400
     with_no_token = client.post(f"{BASE}/", data={"woche": WEEK})
     assert with_no_token.status_code == 403
+
+
+def test_a_large_centre_shows_its_grid_one_day_at_a_time(client, session_factory, now) -> None:
+    from booking.db import transaction
+    from booking.models import Centre, Role, Room
+    from booking.services import accounts
+
+    with transaction(session_factory) as s:
+        centre = Centre(slug="gross", name="Großes Zentrum", address="Weg 1, Bielefeld")
+        s.add(centre)
+        s.flush()
+        rooms = [Room(centre_id=centre.id, name=f"Raum {i:02d}", capacity=10) for i in range(41)]
+        s.add_all(rooms)
+        s.flush()
+        accounts.create_person(s, email="team@gross.example", password=STAFF["password"],
+                               display_name="Team", now=now, roles=[(Role.STAFF, centre.id)])
+        demands = [{"id": f"group-{d}", "title": f"Gruppe am Tag {d}", "kind": "group",
+                    "staffed": False} for d in (0, 1)]
+        placements = [{"demand": f"group-{d}", "room": str(rooms[d].id), "day": d,
+                       "start": "10:00", "end": "12:00"} for d in (0, 1)]
+        run = PlanRun(centre_id=centre.id, week=WEEK, status="done", pins=[], progress={},
+                      created_at=now, problem={
+                          "grain": 30, "rooms": [{"id": str(r.id), "name": r.name} for r in rooms],
+                          "staff": [], "demands": demands, "closures": [], "requirements": {}},
+                      plan={"status": "optimal", "placements": placements, "unplaced": [],
+                            "requirement_failures": [], "figures": {
+                                "open_minutes": 0, "open_days": 0, "consultation_minutes": 0,
+                                "open_minutes_per_day": [0] * 7, "opening_hours": []}})
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    login_page(client, {"email": "team@gross.example", "password": STAFF["password"]})
+    monday = client.get(f"{BASE}/{run_id}").text
+    assert "Gruppe am Tag 0" in monday and "Gruppe am Tag 1" not in monday
+    assert "Gruppe am Tag 1" in client.get(f"{BASE}/{run_id}?tag=1").text
+    week = client.get(f"{BASE}/{run_id}?tag=alle").text
+    assert "Gruppe am Tag 0" in week and "Gruppe am Tag 1" in week
+    assert client.get(f"{BASE}/{run_id}?tag=9").status_code == 400
