@@ -375,6 +375,18 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "access_reason_required": N_("Bitte geben Sie einen Grund für den Notfallcode an."),
     "access_emergency_too_long": N_("Ein Notfallcode gilt höchstens %(minutes)s Minuten."),
     "access_bad_method": N_("Unbekannte Zugangsart: %(what)s."),
+    # The weekly plan's pages (booking/web/plan.py).
+    "plan_no_centre": N_("Ihr Konto gehört zu keinem Stadtteilzentrum, dessen Plan Sie "
+                         "bearbeiten können."),
+    "plan_week_invalid": N_("„%(week)s“ ist keine Kalenderwoche. Bitte eine Woche wie "
+                            "2026-W50 wählen."),
+    "plan_unknown_entry": N_("Diesen Eintrag gibt es in diesem Plan nicht."),
+    "plan_action_invalid": N_("Bitte wählen Sie: verschieben, festhalten oder entfernen."),
+    "plan_day_invalid": N_("Bitte einen Tag der Woche wählen."),
+    "plan_start_invalid": N_("Bitte einen Beginn zwischen %(first)s und %(last)s im "
+                             "%(grain)s-Minuten-Raster wählen."),
+    "plan_room_invalid": N_("Bitte einen Raum dieses Plans wählen."),
+    "plan_view_invalid": N_("Diese Druckansicht gibt es nicht; es gibt „woche“ und „raum“."),
 }
 
 # Booking states (``booking.models.BookingStatus``) as words in a sentence.

@@ -51,4 +51,5 @@ _SAMPLE = {"n": 3, "hours": 72, "room": "Saal", "when": "12.12.2026", "details":
            "period": "1.–14.12.2026",
            # series, closures, feeds (issue 10)
            "part": "BYWEEKNO", "field": "weekdays", "dates": "x", "id": 4, "day": "x",
-           "days": 400}
+           "days": 400,
+           "week": "2026-W50", "first": "08:00", "last": "21:30", "grain": 30}
