@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post, put
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from booking.api import schemas as s
-from booking.api.deps import Services
-from booking.db import transaction
 from booking.models import Application, ApplicationSection, PriorityClass, Term
 from booking.models.base import max_length
 from booking.permissions import Actor
@@ -216,110 +215,95 @@ class TermController(Controller):
     tags = ["terms"]
 
     @get("/centres/{centre_id:int}/terms", sync_to_thread=True)
-    def list_terms(self, svc: Services, actor: Actor, centre_id: s.Id) -> list[TermOut]:
+    def list_terms(self, read_db: Session, actor: Actor, centre_id: s.Id) -> list[TermOut]:
         """The centre's terms: from ``open`` on for everyone, drafts for its staff."""
-        with svc.read_db() as db:
-            return [term_out(t) for t in terms.list_terms(db, actor, centre_id)]
+        return [term_out(t) for t in terms.list_terms(read_db, actor, centre_id)]
 
     @post("/centres/{centre_id:int}/terms", sync_to_thread=True)
-    def create_term(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def create_term(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                     data: TermIn) -> TermOut:
         """Staff: a new term in draft, with its application period and criteria."""
-        with transaction(svc.db) as db:
-            return term_out(terms.create_term(
-                db, actor, centre_id, name=data.name, starts_on=data.starts_on,
-                ends_on=data.ends_on, applications_from=data.applications_from,
-                applications_until=data.applications_until, criteria=data.criteria,
-                now=svc.clock.now()))
+        return term_out(terms.create_term(
+            db, actor, centre_id, name=data.name, starts_on=data.starts_on,
+            ends_on=data.ends_on, applications_from=data.applications_from,
+            applications_until=data.applications_until, criteria=data.criteria, now=now))
 
     @get("/terms/{term_id:int}", sync_to_thread=True)
-    def get_term(self, svc: Services, actor: Actor, term_id: s.Id) -> TermOut:
-        with svc.read_db() as db:
-            return term_out(terms.get_term(db, actor, term_id))
+    def get_term(self, read_db: Session, actor: Actor, term_id: s.Id) -> TermOut:
+        return term_out(terms.get_term(read_db, actor, term_id))
 
     @patch("/terms/{term_id:int}", sync_to_thread=True)
-    def change_term(self, svc: Services, actor: Actor, term_id: s.Id,
+    def change_term(self, db: Session, now: datetime, actor: Actor, term_id: s.Id,
                     data: TermChange) -> TermOut:
         """Staff: change the details (draft, open) or move the status along
         draft → open → allocating (and back one step); publishing is the plan's."""
-        with transaction(svc.db) as db:
-            return term_out(terms.update_term(db, actor, term_id,
-                                              msgspec.structs.asdict(data), svc.clock.now()))
+        return term_out(terms.update_term(db, actor, term_id,
+                                          msgspec.structs.asdict(data), now))
 
     @get("/centres/{centre_id:int}/priority-classes", sync_to_thread=True)
-    def list_classes(self, svc: Services, centre_id: s.Id) -> list[PriorityClassOut]:
+    def list_classes(self, read_db: Session, centre_id: s.Id) -> list[PriorityClassOut]:
         """The centre's ordered priority classes, published with the allocation criteria."""
-        with svc.read_db() as db:
-            return [class_out(c) for c in terms.list_priority_classes(db, centre_id)]
+        return [class_out(c) for c in terms.list_priority_classes(read_db, centre_id)]
 
     @put("/centres/{centre_id:int}/priority-classes", sync_to_thread=True)
-    def set_classes(self, svc: Services, actor: Actor, centre_id: s.Id,
+    def set_classes(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
                     data: Annotated[list[PriorityClassIn], msgspec.Meta(max_length=20)],
                     ) -> list[PriorityClassOut]:
         """Staff: replace the ordered classes; the last one takes everyone."""
         classes = [{"name": c.name, "conditions": msgspec.to_builtins(c.conditions)}
                    for c in data]
-        with transaction(svc.db) as db:
-            return [class_out(c) for c in terms.set_priority_classes(
-                db, actor, centre_id, classes, svc.clock.now())]
+        return [class_out(c) for c in terms.set_priority_classes(
+            db, actor, centre_id, classes, now)]
 
     @get("/terms/{term_id:int}/applications", sync_to_thread=True)
-    def list_applications(self, svc: Services, actor: Actor,
+    def list_applications(self, read_db: Session, actor: Actor,
                           term_id: s.Id) -> list[ApplicationOut]:
         """Staff: every application of the round."""
-        with svc.read_db() as db:
-            found = terms.term_applications(db, actor, term_id)
-            classes = _classes(db, found[0]) if found else []
-            return [application_out(a, classes) for a in found]
+        found = terms.term_applications(read_db, actor, term_id)
+        classes = _classes(read_db, found[0]) if found else []
+        return [application_out(a, classes) for a in found]
 
     @post("/terms/{term_id:int}/applications", sync_to_thread=True)
-    def apply(self, svc: Services, actor: Actor, term_id: s.Id,
+    def apply(self, db: Session, now: datetime, actor: Actor, term_id: s.Id,
               data: ApplicationIn) -> ApplicationOut:
         """A group's contact applies for the group (in the application period); staff for a
         group or the centre's own programme."""
-        with transaction(svc.db) as db:
-            application = terms.submit_application(db, actor, term_id,
-                                                   msgspec.to_builtins(data), svc.clock.now())
-            return application_out(application, _classes(db, application))
+        application = terms.submit_application(db, actor, term_id,
+                                               msgspec.to_builtins(data), now)
+        return application_out(application, _classes(db, application))
 
     @get("/applications/mine", sync_to_thread=True)
-    def mine(self, svc: Services, actor: Actor) -> list[ApplicationOut]:
-        with svc.read_db() as db:
-            return [application_out(a, _classes(db, a))
-                    for a in terms.my_applications(db, actor)]
+    def mine(self, read_db: Session, actor: Actor) -> list[ApplicationOut]:
+        return [application_out(a, _classes(read_db, a))
+                for a in terms.my_applications(read_db, actor)]
 
     @get("/applications/{application_id:int}", sync_to_thread=True)
-    def get_application(self, svc: Services, actor: Actor,
+    def get_application(self, read_db: Session, actor: Actor,
                         application_id: s.Id) -> ApplicationOut:
-        with svc.read_db() as db:
-            application = terms.get_application(db, actor, application_id)
-            return application_out(application, _classes(db, application))
+        application = terms.get_application(read_db, actor, application_id)
+        return application_out(application, _classes(read_db, application))
 
     @put("/applications/{application_id:int}", sync_to_thread=True)
-    def change_application(self, svc: Services, actor: Actor, application_id: s.Id,
+    def change_application(self, db: Session, now: datetime, actor: Actor,
+                           application_id: s.Id,
                            data: ApplicationChange) -> ApplicationOut:
         """Replace the sections while the round is open."""
         spec = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
-        with transaction(svc.db) as db:
-            application = terms.change_application(db, actor, application_id, spec,
-                                                   svc.clock.now())
-            return application_out(application, _classes(db, application))
+        application = terms.change_application(db, actor, application_id, spec, now)
+        return application_out(application, _classes(db, application))
 
     @post("/applications/{application_id:int}/withdraw", sync_to_thread=True)
-    def withdraw(self, svc: Services, actor: Actor, application_id: s.Id) -> ApplicationOut:
+    def withdraw(self, db: Session, now: datetime, actor: Actor,
+                 application_id: s.Id) -> ApplicationOut:
         """Withdraw, any time: a withdrawn application is never allocated."""
-        with transaction(svc.db) as db:
-            application = terms.withdraw_application(db, actor, application_id,
-                                                     svc.clock.now())
-            return application_out(application, _classes(db, application))
+        application = terms.withdraw_application(db, actor, application_id, now)
+        return application_out(application, _classes(db, application))
 
     @post("/sections/{section_id:int}/reject", sync_to_thread=True)
-    def reject(self, svc: Services, actor: Actor, section_id: s.Id,
+    def reject(self, db: Session, now: datetime, actor: Actor, section_id: s.Id,
                data: RejectIn) -> SectionOut:
         """Staff: reject one section with a reason the applicant reads."""
-        with transaction(svc.db) as db:
-            section = terms.reject_section(db, actor, section_id, data.reason,
-                                           svc.clock.now())
-            application = section.application
-            out = application_out(application, _classes(db, application))
-            return next(x for x in out.sections if x.id == section.id)
+        section = terms.reject_section(db, actor, section_id, data.reason, now)
+        application = section.application
+        out = application_out(application, _classes(db, application))
+        return next(x for x in out.sections if x.id == section.id)
