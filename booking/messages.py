@@ -82,6 +82,9 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "plan_start_invalid": N_("Bitte einen Beginn zwischen %(first)s und %(last)s im "
                              "%(grain)s-Minuten-Raster wählen."),
     "plan_room_invalid": N_("Bitte einen Raum dieses Plans wählen."),
+    "plan_unmet_needs_ack": N_("Dieser Plan erfüllt nicht jede Anforderung des Profils. "
+                               "Wenn Sie ihn trotzdem veröffentlichen wollen, kreuzen Sie das "
+                               "bitte ausdrücklich an; das wird festgehalten."),
     "plan_view_invalid": N_("Diese Druckansicht gibt es nicht; es gibt „woche“ und „raum“."),
 }
 
