@@ -225,7 +225,7 @@ def test_a_plan_short_of_the_profil_is_published_only_when_staff_tick_the_box(
     from booking.web import plan
 
     # The diagnosis of an unmet week searches until its limit; a short one names it too.
-    monkeypatch.setattr(plan, "PAGE_TIME_LIMIT", 5.0)
+    monkeypatch.setattr(plan, "PAGE_TIME_LIMIT", 10.0)
 
     from booking.db import transaction
     from booking.models import StaffProfile
