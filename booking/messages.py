@@ -387,6 +387,9 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                              "%(grain)s-Minuten-Raster wählen."),
     "plan_room_invalid": N_("Bitte einen Raum dieses Plans wählen."),
     "plan_view_invalid": N_("Diese Druckansicht gibt es nicht; es gibt „woche“ und „raum“."),
+    "plan_unmet_needs_ack": N_("Dieser Plan erfüllt nicht jede Anforderung des Profils. "
+                               "Wenn Sie ihn trotzdem veröffentlichen wollen, kreuzen Sie das "
+                               "bitte ausdrücklich an; das wird festgehalten."),
 }
 
 # Booking states (``booking.models.BookingStatus``) as words in a sentence.

@@ -265,6 +265,10 @@ class PlanPages(PageController):
         actor = require_staff_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         acknowledge = field_value(data, "trotzdem", max_length=10) == "ja"
+        if not acknowledge and self._view(svc, viewer, run_id).requirement_failures:
+            # Asked here, in the page's language, before the service refuses in its own words.
+            return self._page(request, svc, viewer, run_id, status=409,
+                              error=Message("plan_unmet_needs_ack"))
         try:
             with transaction(svc.db) as db:
                 planning.publish(db, actor, run_id, svc.clock.now(),

@@ -216,3 +216,33 @@ def test_a_large_centre_shows_its_grid_one_day_at_a_time(client, session_factory
     week = client.get(f"{BASE}/{run_id}?tag=alle").text
     assert "Gruppe am Tag 0" in week and "Gruppe am Tag 1" in week
     assert client.get(f"{BASE}/{run_id}?tag=9").status_code == 400
+
+
+def test_a_plan_short_of_the_profil_is_published_only_when_staff_tick_the_box(
+        client, demo, session_factory, now, monkeypatch) -> None:
+    from sqlalchemy import select
+
+    from booking.web import plan
+
+    # The diagnosis of an unmet week searches until its limit; a short one names it too.
+    monkeypatch.setattr(plan, "PAGE_TIME_LIMIT", 10.0)
+
+    from booking.db import transaction
+    from booking.models import StaffProfile
+
+    with transaction(session_factory) as s:
+        for profile in s.scalars(select(StaffProfile)):
+            profile.max_week_minutes = 6 * 60  # nobody may work more than 6 h this week
+    login_page(client, STAFF)
+    run_id = generate(client, session_factory, now)
+    html = client.get(f"{BASE}/{run_id}").text
+    assert "✗ nicht erfüllt" in html and 'name="trotzdem"' in html
+    refused = post(client, f"{BASE}/{run_id}/veroeffentlichen", {}, f"{BASE}/{run_id}")
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "kreuzen Sie das bitte ausdrücklich an" in refused.text  # type: ignore[attr-defined]
+    with session_factory() as s:
+        assert s.get(PlanRun, run_id).status == "done"
+    ok = post(client, f"{BASE}/{run_id}/veroeffentlichen", {"trotzdem": "ja"}, f"{BASE}/{run_id}")
+    assert ok.status_code == 303  # type: ignore[attr-defined]
+    with session_factory() as s:
+        assert s.get(PlanRun, run_id).status == "published"
