@@ -58,6 +58,7 @@ class Scene:
     booking: int
     occurrence: int
     plan: int
+    offer: int
 
     @property
     def centre(self) -> int:
@@ -123,6 +124,9 @@ ENDPOINTS = [
     Endpoint("GET", "/api/availability", PUBLIC, lambda x: "/api/availability",
              query=lambda x: {"centre_id": x.centre, **week(x)}),
     Endpoint("GET", "/api/offers", PUBLIC, lambda x: "/api/offers"),
+    Endpoint("GET", "/api/offers/{offer_id}", PUBLIC, lambda x: f"/api/offers/{x.offer}"),
+    Endpoint("PATCH", "/api/offers/{offer_id}", STAFF, lambda x: f"/api/offers/{x.offer}",
+             lambda x: {"translations": {"en": {"title": "Language café"}}}),
     Endpoint("GET", "/api/groups", PUBLIC, lambda x: "/api/groups"),
     Endpoint("GET", "/api/persons", ANY_STAFF, lambda x: "/api/persons"),
     Endpoint("GET", "/api/persons/{person_id}", SELF_OR_CENTRE_STAFF,
@@ -199,8 +203,12 @@ def scene(client, as_, world: World) -> Scene:
     plan = client.post("/api/plans", headers=as_("staff"),
                        json={"centre_id": world.centre_id, "week": "2026-W49"})
     assert plan.status_code == 202, plan.text
+    offer = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"),
+                        json={"title": "Sprachcafé", "theme": "welcome_culture"})
+    assert offer.status_code == 201, offer.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
-                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"])
+                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
+                 offer=offer.json()["id"])
 
 
 def audit_count(session_factory) -> int:
