@@ -70,6 +70,12 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
+    def offer_id() -> int:
+        r = client.post(f"/api/centres/{centre}/offers", headers=as_("staff"),
+                        json={"title": "Angebot", "theme": "culture"})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
     def plan_run() -> int:
         r = client.post("/api/plans", headers=as_("staff"),
                         json={"centre_id": centre, "week": f"2027-W{10 + next(n) % 40:02d}"})
@@ -90,6 +96,7 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         "POST /api/centres/{centre_id}/groups": lambda: (
             f"/api/centres/{centre}/groups", "staff", {"name": "Chor", "kind": "club"}),
         "PATCH /api/rooms/{room_id}": lambda: (f"/api/rooms/{room}", "staff", {}),
+        "PATCH /api/offers/{offer_id}": lambda: (f"/api/offers/{offer_id()}", "staff", {}),
         "POST /api/rentals/quote": lambda: ("/api/rentals/quote", "anonymous", {
             "room_id": cafe, "starts_at": berlin(2026, 12, 10, 18),
             "ends_at": berlin(2026, 12, 10, 20), "expected_people": 5}),

@@ -70,6 +70,7 @@ class Scene:
     closure: int = 0
     feed: int = 0
     feed_path: str = ""
+    offer: int = 0
 
     @property
     def centre(self) -> int:
@@ -145,6 +146,9 @@ ENDPOINTS = [
     Endpoint("GET", "/api/availability", PUBLIC, lambda x: "/api/availability",
              query=lambda x: {"centre_id": x.centre, **week(x)}),
     Endpoint("GET", "/api/offers", PUBLIC, lambda x: "/api/offers"),
+    Endpoint("GET", "/api/offers/{offer_id}", PUBLIC, lambda x: f"/api/offers/{x.offer}"),
+    Endpoint("PATCH", "/api/offers/{offer_id}", STAFF, lambda x: f"/api/offers/{x.offer}",
+             lambda x: {"translations": {"en": {"title": "Language café"}}}),
     Endpoint("GET", "/api/groups", PUBLIC, lambda x: "/api/groups"),
     Endpoint("GET", "/api/persons", ANY_STAFF, lambda x: "/api/persons"),
     Endpoint("GET", "/api/persons/{person_id}", SELF_OR_CENTRE_STAFF,
@@ -322,13 +326,17 @@ def scene(client, as_, world: World) -> Scene:
     assert closure.status_code == 201, closure.text
     feed = client.post("/api/me/feeds", headers=as_("anna"), json={})
     assert feed.status_code == 201, feed.text
+    offer = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"),
+                        json={"title": "Sprachcafé", "theme": "welcome_culture"})
+    assert offer.status_code == 201, offer.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
                  occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
                  term=term.json()["id"], application=applied.json()["id"],
                  section=applied.json()["sections"][0]["id"], group=group.json()["id"],
                  series=series.json()["id"], closure=closure.json()["id"],
                  feed=feed.json()["id"],
-                 feed_path="/api/" + feed.json()["url"].split("/api/", 1)[1])
+                 feed_path="/api/" + feed.json()["url"].split("/api/", 1)[1],
+                 offer=offer.json()["id"])
 
 
 def audit_count(session_factory) -> int:
@@ -436,7 +444,8 @@ def test_resident_cannot_create_programme_rooms_doors_offers_or_list_persons(
     assert [r.status_code for r in attempts] == [403] * len(attempts)
     rooms = client.get("/api/rooms", params={"centre_id": centre}).json()
     assert "Mein Raum" not in {r["name"] for r in rooms}
-    assert client.get("/api/offers", params={"centre_id": centre}).json() == []
+    offers = client.get("/api/offers", params={"centre_id": centre}).json()
+    assert "Mein Kurs" not in {o["title"] for o in offers}
 
 
 # Persons: staff see the people of their own centres only (issue 6, section 4). Centre nord is
