@@ -250,17 +250,18 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
         raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
                              exclude_occurrence=occ.id)
     occ.status = BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    record(session, now, staff_id, "booking", booking.id, "confirmed",
+           status=["pending", "confirmed"])
+    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
+    # One flush writes it all (a refused overlap rolls all of it back with the transaction).
     try:
         session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
         raise Conflict("The room was taken meanwhile; please look again.") from exc
-    booking.status = BookingStatus.CONFIRMED
-    booking.updated_at = now
-    record(session, now, staff_id, "booking", booking.id, "confirmed",
-           status=["pending", "confirmed"])
-    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
     _decline(session, [o for o in others if o.status == BookingStatus.PENDING], booking.id,
              staff_id, now)
     return booking
