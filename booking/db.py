@@ -84,6 +84,8 @@ IDLE_PING_SECONDS = 30.0
 
 
 def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -> Engine:
+    """The engine for ``url``; ``pool_size`` bounds PostgreSQL's pool (an SQLite file keeps
+    its own small pool: it has one writer anyway)."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
