@@ -20,16 +20,25 @@ What it does:
    (summed over its processes, from /proc: steadier than req/s on a shared machine), and the
    targets of DESIGN §4 with PASS/MISS.
 
-Where the time goes on PostgreSQL (issue 6 §2, py-spy on the server and EXPLAIN ANALYZE): the
-queries themselves take 0.02–0.3 ms (the counters 0.08 ms, the week's busy intervals 0.3 ms on
-a miss); the cost was round trips and the machinery around them. A cached availability read
-paid a pool ping, BEGIN, the query and ROLLBACK at return (now one prepared statement on a
-plain autocommit connection, ``booking.db.PlainReader``), and the staff read a second such
-session for the token (now in the same statement). What remains is the hop to a worker thread
-and psycopg per request (server CPU 0.2 ms vs SQLite's 0.09). A confirmation is latency-bound:
-about fifteen statements, most of them inside the room's lock, each waiting for a backend on a
-busy two-core machine; reading the booking after the lock instead of twice, and one read for
-holder and losers instead of a savepoint and a second query, took out five of them.
+Where the time goes on PostgreSQL (issue 6 §2; py-spy on the server, CPU per process from /proc,
+EXPLAIN ANALYZE): the queries themselves take 0.02–0.3 ms; the cost is the machinery and the
+round trips around them.
+
+* Availability: a cached read went to a worker thread and sent a statement of its own: 0.33 ms
+  of server CPU against /health's 0.05. Now the rooms' counters and the caller's token are read
+  on the event loop (psycopg's async connection, ``booking.db.LoopReader``), and the requests
+  waiting at the same moment share one statement (``CoalescedReads``; about five per statement
+  with 8 clients): 0.11 ms. What is left is latency: a read that must never be stale, whichever
+  worker wrote, waits for one round trip that starts after it arrived, and on a two-core
+  machine the PostgreSQL backend has to be scheduled for it (about 1 ms when the machine is
+  busy), while /health waits for nothing.
+* Confirmation: about fourteen round trips (a pool ping, BEGIN, the room lock, five ORM loads,
+  the holder check, four writes in two flushes, COMMIT) and 6–7 ms of server CPU, most of the
+  round trips inside the room's lock. Now nine: no ping per checkout (a checkout looks at the
+  socket instead), one statement for the request, its rooms, centre and requester after the
+  lock, one flush; the caller's token is read on the event loop instead of a worker thread.
+  With one worker the server process is CPU-bound (ORM unit of work, mail rendering); the
+  background worker renders and files each mail beside it on the second core.
 """
 
 from __future__ import annotations

@@ -268,17 +268,18 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
         raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
                              exclude_occurrence=occ.id)
     occ.status = BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    record(session, now, staff_id, "booking", booking.id, "confirmed",
+           status=["pending", "confirmed"])
+    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
+    # One flush writes it all (a refused overlap rolls all of it back with the transaction).
     try:
         session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
         raise Conflict("room_taken_meanwhile") from exc
-    booking.status = BookingStatus.CONFIRMED
-    booking.updated_at = now
-    record(session, now, staff_id, "booking", booking.id, "confirmed",
-           status=["pending", "confirmed"])
-    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
     # Door access (issue 12): a rental runs in Eigenregie, so it gets its door code now.
     door_access.booking_confirmed(session, booking, staff_id, now)
     _decline(session, [o for o in others if o.status == BookingStatus.PENDING], booking.id,
