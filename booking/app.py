@@ -25,6 +25,7 @@ from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
+from booking.api.term_runs import TermRunController
 from booking.api.terms import TermController
 from booking.clock import Clock
 from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, TermController,
+            TermRunController,
             *page_controllers(),
             assets_router(),
         ],

@@ -67,6 +67,14 @@ class MailKind(StrEnum):
     ADDRESS_TAKEN = "address_taken"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a password
     LOGIN_FAILURES = "login_failures"
+    # The term's allocation (booking.services.term_publish): written from message codes in
+    # any of the service's languages, so its template only lays out the rendered lines.
+    TERM_RESULT = "term_result"
+
+
+# Mails whose words come rendered from the message catalogues (every language), not from a
+# template per language.
+_RENDERED_KINDS: Final = frozenset({MailKind.TERM_RESULT})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,6 +84,7 @@ class MailKind(StrEnum):
 # are pieces the mails include.
 
 _TEMPLATES: Final[dict[str, str]] = {
+    "term_result": "{{ subject }}\n{{ greeting }}\n\n{{ body }}\n\n{{ closing }}\n",
     "_subject_detail": (
         "{% if room %} – {{ room }}{% endif %}{% if when %}, {{ when }}{% endif %}"
     ),
@@ -401,7 +410,9 @@ def render(kind: MailKind, language: str, context: Mapping[str, object]) -> tupl
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     # Jinja's Undefined covers absent keys; None is treated the same way.
     values = {key: value for key, value in context.items() if value is not None}
-    text = _env.get_template(f"{lang}/{MailKind(kind).value}").render(values)
+    name = (MailKind(kind).value if kind in _RENDERED_KINDS
+            else f"{lang}/{MailKind(kind).value}")
+    text = _env.get_template(name).render(values)
     subject_line, _, body = text.partition("\n")
     subject = " ".join(subject_line.split())[:_MAX_SUBJECT_CHARS]
     # Optional sections that rendered empty would leave gaps of several blank lines.

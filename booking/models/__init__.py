@@ -23,7 +23,13 @@ from booking.models.persons import (
 )
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
-from booking.models.terms import Application, ApplicationSection, PriorityClass, Term
+from booking.models.terms import (
+    Application,
+    ApplicationSection,
+    PriorityClass,
+    Term,
+    TermRun,
+)
 
 __all__ = [
     "HOLDING_STATUS",
@@ -57,6 +63,7 @@ __all__ = [
     "RoomVersion",
     "StaffProfile",
     "Term",
+    "TermRun",
     "Theme",
     "door_room",
     "group_contact",

@@ -48,4 +48,9 @@ _SAMPLE = {"n": 3, "hours": 72, "room": "Saal", "when": "12.12.2026", "details":
            "title": "Café", "name": "A", "names": "B", "nr": 7, "st": "offen", "what": "x",
            "d": "24.12.2026", "minutes": 5, "limit": 5, "count": 2, "reason": "x",
            "known": ["a", "b"], "status": "offen", "current": "Entwurf", "section": 2,
-           "period": "1.–14.12.2026"}
+           "period": "1.–14.12.2026",
+           # The term's allocation (booking.services.term_runs, term_publish).
+           "centre": "Nord", "class": 2, "day": "5.4.2027", "days": 2, "features": "kitchen",
+           "first": "5.4.2027", "last": "19.4.2027", "max": 600, "min_duration": 90,
+           "per_week": 2, "problems": ["x"], "size": 12, "slot": "Mo. 16:00–18:00",
+           "term": "Frühling 2027", "windows": "Mo. 16:00–19:00"}
