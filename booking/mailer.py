@@ -84,7 +84,8 @@ _RENDERED_KINDS: Final = frozenset({MailKind.TERM_RESULT})
 # are pieces the mails include.
 
 _TEMPLATES: Final[dict[str, str]] = {
-    "term_result": "{{ subject }}\n{{ greeting }}\n\n{{ body }}\n\n{{ closing }}\n",
+    "term_result": ("{{ subject or 'Raumplan' }}\n{{ greeting }}\n\n{{ body or 'Raumplan' }}"
+                    "\n\n{{ closing }}\n"),
     "_subject_detail": (
         "{% if room %} – {{ room }}{% endif %}{% if when %}, {{ when }}{% endif %}"
     ),

@@ -21,7 +21,8 @@ from booking.permissions import Actor
 from booking.services import term_publish, term_runs
 from booking.services.term_runs import SectionResult, TermDraft
 
-HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# The term is planned on a 30-minute grid (booking.services.term_problem.GRAIN).
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):(00|30)$")]
 
 
 class TermRunIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,7 +41,7 @@ class TermPinIn(msgspec.Struct, forbid_unknown_fields=True):
     days: Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=6)]],
                     msgspec.Meta(min_length=1, max_length=3)] | None = None
     start: HHMM | None = None
-    minutes: Annotated[int, msgspec.Meta(ge=15, le=720)] | None = None
+    minutes: Annotated[int, msgspec.Meta(ge=30, le=720, multiple_of=30)] | None = None
     phase: Annotated[int, msgspec.Meta(ge=0, le=1)] | None = None
 
 
