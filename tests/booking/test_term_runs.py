@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking.clock import FrozenClock
 from booking.db import transaction
 from booking.models import Booking, Group, OutboxMail, Person, StaffProfile, TermRun
-from booking.services import term_runs
+from booking.services import planning, term_runs
 from tests.booking.api_helpers import berlin, book, local
 from tests.factories import World
 
@@ -102,6 +102,14 @@ def test_a_run_needs_the_term_in_allocation_and_a_sane_time_limit(
     assert early.status_code == 409 and early.json()["code"] == "term_not_allocating"
     allocate(client, as_, round_["term"])
     assert client.post(url, headers=as_("staff"), json={"time_limit": 0}).status_code == 400
+    # Input the planner cannot use is refused now, with what is wrong, not as a failed run.
+    client.patch(f"/api/terms/{round_['term']}", headers=as_("staff"), json={"status": "open"})
+    apply(client, as_, "anna", round_["term"], round_["choir"],
+          section(min_minutes=45, max_minutes=45))
+    allocate(client, as_, round_["term"])
+    odd = client.post(url, headers=as_("staff"), json={})
+    assert odd.status_code == 400 and odd.json()["code"] == "term_run_input", odd.text
+    assert "grid" in odd.json()["detail"]
     assert client.post(url, headers=as_("anna"), json={}).status_code == 403
     assert client.get("/api/term-runs/999", headers=as_("staff")).status_code == 404
 
@@ -212,9 +220,16 @@ def test_a_withdrawn_application_is_never_published(
     chess = apply(client, as_, "ben", round_["term"], round_["club"],
                   section(title="Schach", allowed_windows=[
                       {"day": 2, "start": "18:00", "end": "21:00"}]))
+    gone = apply(client, as_, "ben", round_["term"], round_["club"],
+                 section(title="Skat", allowed_windows=[
+                     {"day": 4, "start": "18:00", "end": "21:00"}]))
+    assert client.post(f"/api/applications/{gone['id']}/withdraw",
+                       headers=as_("ben")).status_code == 201
     allocate(client, as_, round_["term"])
     run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
     assert by_title(run)["Schach"]["allocated"]
+    # Withdrawn before the run: never allocated, and the plan says why.
+    assert not by_title(run)["Skat"]["allocated"] and by_title(run)["Skat"]["rule"] == "status"
     # Ben withdraws after the run, before publishing.
     assert client.post(f"/api/applications/{chess['id']}/withdraw",
                        headers=as_("ben")).status_code == 201
@@ -299,3 +314,41 @@ def test_a_stopping_worker_hands_the_term_run_back(
     assert term_runs.hand_back(session_factory, "stopping", now) == [queued.json()["id"]]
     with session_factory() as db:
         assert db.get_one(TermRun, queued.json()["id"]).status == "queued"
+    # The background worker takes term runs as it takes week plans.
+    assert planning.worker_loop(session_factory, lambda: now, once=True) == 1
+    with session_factory() as db:
+        assert db.get_one(TermRun, queued.json()["id"]).status == "done"
+
+
+def test_a_round_changed_after_the_run_is_not_published_from_it(
+        client: TestClient, as_: Headers, round_: dict[str, int],
+        session_factory: sessionmaker[Session], clock: FrozenClock) -> None:
+    apply(client, as_, "anna", round_["term"], round_["choir"], section())
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    clock.advance(timedelta(minutes=5))
+    # Staff enter a late application for ben's club while the allocation runs.
+    apply(client, as_, "staff", round_["term"], round_["club"], section(title="Schach"))
+    stale = client.post(f"/api/term-runs/{run['id']}/publish", headers=as_("staff"))
+    assert stale.status_code == 409 and stale.json()["code"] == "term_run_outdated"
+    with session_factory() as db:
+        assert db.scalars(select(Booking)).all() == []
+    assert client.get(f"/api/terms/{round_['term']}").json()["status"] == "allocating"
+
+
+def test_a_closure_of_the_house_becomes_a_skipped_date_with_its_reason(
+        client: TestClient, as_: Headers, round_: dict[str, int], world: World,
+        session_factory: sessionmaker[Session], clock: FrozenClock) -> None:
+    for name in ("Café", "Gruppenraum 1", "Büro"):
+        closed = book(client, as_("staff"), world.rooms[name], berlin(2027, 4, 12, 0),
+                      berlin(2027, 4, 13, 0), title="Betriebsausflug", kind="closure")
+        assert closed.status_code == 201, closed.text
+    apply(client, as_, "anna", round_["term"], round_["choir"], section())
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    choir = by_title(run)["Kinderchor"]
+    assert [(x["date"], x["reason"]) for x in choir["skipped"]] == [
+        ("2027-03-29", "holiday"), ("2027-04-12", "closure")]
+    assert choir["skipped"][1]["message"]["text"] == "Closed (Betriebsausflug)"
+    assert [local(d["starts_at"]).date() for d in choir["dates"]] == [
+        date(2027, 4, 5), date(2027, 4, 19)]
