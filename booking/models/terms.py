@@ -186,7 +186,8 @@ class TermRun(Base):
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     id_map: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # After publishing: {"<section id>": <booking id>} of the series written.
+    # After publishing: {"<section id>": {"booking_id": …, "skipped": [{"date", "reason",
+    # "code", "detail"}]}} of the series written.
     series: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(100))

@@ -219,11 +219,14 @@ def _staffing(profiles: Sequence[StaffProfile]) -> tuple[Staffing, ...]:
 
 
 def previous_series(session: Session, term: Term) -> set[int]:
-    """The bookings an earlier publication of this term wrote (replaced, not competed with)."""
+    """The bookings an earlier publication of this term wrote (replaced, not competed with);
+    ``TermRun.series`` maps a section to ``{"booking_id": …, "skipped": […]}``."""
     found: set[int] = set()
+    # Every run that was ever published, also one a later publication replaced (its past
+    # dates stay as they were held).
     for series in session.scalars(select(TermRun.series).where(
-            TermRun.term_id == term.id, TermRun.status == "published")):
-        found.update(int(v) for v in (series or {}).values())
+            TermRun.term_id == term.id, TermRun.published_at.is_not(None))):
+        found.update(int(entry["booking_id"]) for entry in (series or {}).values())
     return found
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -103,6 +103,9 @@ def write_section_series(session: Session, *, centre: Centre, title: str,
                       offer_id=offer_id, rrule=rule, requested_by_id=staff_id,
                       responsible_id=staff_id, created_at=now, updated_at=now)
     for begin, finish in spans:
+        if begin < now:
+            # A reopened term: dates already past stay as the earlier publication held them.
+            continue
         taken = holding_overlaps(session, slot.room_id, begin, finish)
         if taken:
             all_skipped.append(Skipped(
@@ -134,8 +137,6 @@ def _outdated(session: Session, term: Term, run: TermRun, draft: TermDraft) -> b
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive UTC; PostgreSQL aware.
-    from datetime import UTC
-
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 

@@ -385,10 +385,19 @@ def read_term_run(session: Session, run: TermRun) -> TermDraft | None:
 
 
 def _room_names(sentence: str, problem: TermProblem) -> str:
-    """The solver's sentence with our room names for the room ids we made (longest first,
-    so ``room-1`` does not eat into ``room-12``)."""
-    for room in sorted(problem.rooms, key=lambda r: -len(r.id)):
-        sentence = sentence.replace(room.id, room.name)
+    """The solver's staff sentence with our names for the ids we made: rooms by name, and
+    ``section-3 Kinderchor`` as ``Kinderchor`` (longest ids first, so ``room-1`` does not eat
+    into ``room-12``). Replacing our own tokens, not reading anything out of them."""
+    names = {r.id: r.name for r in problem.rooms}
+    titled = {s.id: s.title for s in problem.sections}
+    titled.update({p.id: p.title for p in problem.programme})
+    titled.update({b.id: b.title for b in problem.bookings})
+    for key in sorted([*names, *titled], key=len, reverse=True):
+        if key in titled:
+            sentence = sentence.replace(f"{key} {titled[key]}", titled[key])
+            sentence = sentence.replace(key, titled[key])
+        else:
+            sentence = sentence.replace(key, names[key])
     return sentence
 
 

@@ -20,7 +20,7 @@ from booking.db import transaction
 from booking.models import Booking, Group, OutboxMail, Person, StaffProfile, TermRun
 from booking.services import planning, term_runs
 from tests.booking.api_helpers import berlin, book, local
-from tests.factories import World
+from tests.factories import PASSWORD, World
 
 Headers = Callable[[str], dict[str, str]]
 EASTER_MONDAY = date(2027, 3, 29)
@@ -154,6 +154,7 @@ def test_a_higher_class_keeps_the_slot_and_the_applicant_reason_names_nobody(
     assert not refused["allocated"] and refused["rule"] == "priority_class"
     # Staff see who took it, by title, through the id map.
     assert [b["title"] for b in refused["blockers"]] == ["Kinderchor"]
+    assert "Kinderchor" in refused["explanation"] and "section-" not in refused["explanation"]
     assert refused["reason"]["code"] == "refusal_higher_priority_class"
     # Published, ben reads the reason in his language, without the choir's name.
     published = client.post(f"/api/term-runs/{run['id']}/publish", headers=as_("staff"))
@@ -352,3 +353,34 @@ def test_a_closure_of_the_house_becomes_a_skipped_date_with_its_reason(
     assert choir["skipped"][1]["message"]["text"] == "Closed (Betriebsausflug)"
     assert [local(d["starts_at"]).date() for d in choir["dates"]] == [
         date(2027, 4, 5), date(2027, 4, 19)]
+
+
+def test_a_reopened_term_publishes_again_from_today_on(
+        client: TestClient, as_: Headers, round_: dict[str, int], world: World,
+        session_factory: sessionmaker[Session], clock: FrozenClock, now: datetime) -> None:
+    apply(client, as_, "anna", round_["term"], round_["choir"], section())
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    assert client.post(f"/api/term-runs/{run['id']}/publish",
+                       headers=as_("staff")).status_code == 200
+    # Mid-term (after the meeting of 12 April) staff reopen the term for a late change.
+    clock.advance(datetime(2027, 4, 14, 9, tzinfo=now.tzinfo) - now)
+    login = client.post("/api/login", json={"email": world.emails["staff"],
+                                            "password": PASSWORD})
+    staff = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert client.patch(f"/api/terms/{round_['term']}", headers=staff,
+                        json={"status": "allocating"}).status_code == 200
+    queued = client.post(f"/api/terms/{round_['term']}/runs", headers=staff, json={})
+    assert queued.status_code == 202, queued.text
+    assert term_runs.work_once(session_factory, "test-worker", clock.now)
+    again = client.get(f"/api/term-runs/{queued.json()['id']}", headers=staff).json()
+    # The first publication's series is replaced, not competed with: the same slot is free.
+    assert by_title(again)["Kinderchor"]["allocated"]
+    assert client.post(f"/api/term-runs/{again['id']}/publish",
+                       headers=staff).status_code == 200
+    with session_factory() as db:
+        held = sorted(local(o.starts_at.isoformat()).date()
+                      for b in db.scalars(select(Booking)) for o in b.occurrences
+                      if o.status == "confirmed")
+    # Past dates stay once, the future date is held once, by the new series.
+    assert held == [date(2027, 4, 5), date(2027, 4, 12), date(2027, 4, 19)]
