@@ -384,3 +384,43 @@ def test_a_reopened_term_publishes_again_from_today_on(
                       if o.status == "confirmed")
     # Past dates stay once, the future date is held once, by the new series.
     assert held == [date(2027, 4, 5), date(2027, 4, 12), date(2027, 4, 19)]
+
+
+def test_the_demo_round_publishes_series_whose_dates_are_the_plans(
+        session_factory: sessionmaker[Session], now: datetime) -> None:
+    """A whole term (26 weeks, NRW holidays, weekly, fortnightly and monthly sections):
+    every series written holds exactly the plan's dates, and its rule expanded independently
+    minus the skipped dates gives the same."""
+    from booking.demo import load_demo
+    from booking.models import Person, Term
+    from booking.permissions import Actor
+    from booking.services import term_publish, terms
+
+    with transaction(session_factory) as db:
+        load_demo(db, now)
+        staff = Actor.of(db.scalars(select(Person).where(
+            Person.email == "leitung@sieker-mitte.example")).one())
+        term = db.scalars(select(Term)).one()
+        terms.update_term(db, staff, term.id, {"status": "allocating"}, now)
+        run_id = term_runs.queue_term_run(db, staff, term.id, now, time_limit=60).id
+    assert term_runs.work_once(session_factory, "test-worker", lambda: now)
+    with transaction(session_factory) as db:
+        run = db.get_one(TermRun, run_id)
+        draft = term_runs.read_term_run(db, run)
+        assert draft is not None and draft.plan_status in ("optimal", "feasible")
+        term_publish.publish_term_run(db, staff, run_id, now)
+    with session_factory() as db:
+        run = db.get_one(TermRun, run_id)
+        assert run.status == "published" and len(run.series) >= 15
+        by_section = {r.section_id: r for r in draft.sections}
+        for section_id, entry in run.series.items():
+            booking = db.get_one(Booking, entry["booking_id"])
+            held = [local(o.starts_at.isoformat()) for o in booking.occurrences]
+            planned = by_section[int(section_id)]
+            assert [local(s.isoformat()) for s, _ in planned.dates] == held, booking.title
+            skipped = {date.fromisoformat(x["date"]) for x in entry["skipped"]}
+            first = min([h.date() for h in held] + list(skipped))
+            assert booking.rrule is not None
+            expected = [d for d in rrulestr(booking.rrule, dtstart=datetime.combine(
+                first, held[0].time().replace(tzinfo=None))) if d.date() not in skipped]
+            assert [h.replace(tzinfo=None) for h in held] == expected, booking.title
