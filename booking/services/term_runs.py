@@ -26,7 +26,16 @@ from booking.audit import record
 from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.messages import Message, Weekly, Word
-from booking.models import Application, ApplicationSection, Centre, Room, Term, TermRun
+from booking.models import (
+    HOLDING_STATUS,
+    Application,
+    ApplicationSection,
+    Booking,
+    Centre,
+    Room,
+    Term,
+    TermRun,
+)
 from booking.permissions import Actor, require_staff
 from booking.services.term_problem import (
     OUTSIDE_TERM,
@@ -496,8 +505,6 @@ def published_results(session: Session, term_id: int) -> dict[int, SectionResult
     draft = read_term_run(session, run) if run is not None else None
     if run is None or draft is None:
         return {}
-    from booking.models import Booking
-
     out: dict[int, SectionResult] = {}
     for result in draft.sections:
         entry = (run.series or {}).get(str(result.section_id))
@@ -505,7 +512,7 @@ def published_results(session: Session, term_id: int) -> dict[int, SectionResult
             booking = session.get(Booking, int(entry["booking_id"]))
             dates = tuple((o.starts_at, o.ends_at) for o in (booking.occurrences if booking
                                                                 else [])
-                          if o.status == "confirmed")
+                          if o.status == HOLDING_STATUS)
             skipped = tuple(Skipped(date.fromisoformat(s["date"]), s["reason"],
                                     _skipped_message(s["reason"], s.get("detail", "")),
                                     s.get("detail", ""))
