@@ -267,6 +267,13 @@ def test_a_booking_confirmed_after_the_run_makes_its_date_skipped(
     assert [local(d["starts_at"]).date() for d in result["dates"]] == [
         date(2027, 4, 5), date(2027, 4, 19)]
     assert "Elternabend" not in str(result)  # the applicant does not learn whose booking
+    # The mail says the slot, the dates and each skipped date with its reason.
+    with session_factory() as db:
+        body = db.scalars(select(OutboxMail)).one().body
+    assert "Kinderchor: Mo. 16:00–18:00" in body and "an 2 Terminen" in body
+    assert "Entfällt am 29. März 2027: Feiertag (Ostermontag)" in body
+    assert "Entfällt am 12. Apr. 2027: Der Raum ist an diesem Tag schon vergeben." in body
+    assert "Elternabend" not in body
 
 
 def test_staff_pin_a_slot_and_the_next_run_follows_the_pins(
