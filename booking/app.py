@@ -28,6 +28,7 @@ from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
 from booking.api.series import ClosureController, SeriesController
+from booking.api.term_runs import TermRunController
 from booking.api.terms import TermController
 from booking.clock import Clock
 from booking.db import LoopReader, PlainReader, is_sqlite, make_engine, make_session_factory
@@ -83,8 +84,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PersonController, RentalController, BookingController, OccurrenceController,
             AvailabilityController, AccountController, PlanController, TermController,
             SeriesController, ClosureController, CalendarController, FeedController,
-            ExportController, TerminalController, AccessController, *page_controllers(),
-            *access_page_controllers(),
+            ExportController, TerminalController, AccessController, TermRunController,
+            *page_controllers(), *access_page_controllers(),
             assets_router(),
         ],
         dependencies={**DEPENDENCIES, "actor": Provide(provide_actor)},

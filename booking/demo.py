@@ -61,6 +61,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking import audit, demo_texts
+from booking.demo_term import load_term_round
 from booking.errors import Conflict
 from booking.models import (
     Booking,
@@ -668,6 +669,7 @@ def load_demo(session: Session, now: datetime) -> Centre:
             booking = plan.add_series(one_day, BookingKind.GROUP, actor="verwaltung")
             booking.request_id = request.id
     _add_staff_profiles(session, centre, persons)
+    load_term_round(session, centre, now, persons["leitung"], groups, rooms)
     for closure in CLOSURES:
         plan.add_closure(closure)
     for rental in RENTALS:

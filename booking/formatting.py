@@ -61,6 +61,21 @@ def clock(value: time | datetime, lang: str) -> str:
     return format_skeleton("Hm", moment, locale=locale(lang))
 
 
+def weekday(index: int, lang: str) -> str:
+    """``Di.`` (de), ``Tue`` (en): day 0 is Monday, as in the planner."""
+    return str(locale(lang).days["format"]["abbreviated"][index])
+
+
+def weekly(index: int, start: int, end: int, lang: str) -> str:
+    """A weekly window: ``Di. 16:00–18:00``; minutes from local midnight (24:00 allowed)."""
+    def hhmm(minutes: int) -> str:
+        if minutes >= 24 * 60:
+            return "24:00"
+        return clock(time(minutes // 60, minutes % 60), lang)
+
+    return f"{weekday(index, lang)} {hhmm(start)}–{hhmm(end)}"
+
+
 def when(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
     """A span in local time: ``Mi., 2. Dez. 2026, 18:00–21:00``; both days written out when
     it runs past midnight."""

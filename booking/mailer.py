@@ -72,6 +72,9 @@ class MailKind(StrEnum):
     SERIES_DATES_LOST = "series_dates_lost"
     # Door access (booking.services.access)
     ACCESS_METHOD_CHANGED = "access_method_changed"
+    # The term's allocation (booking.services.term_publish): its lines come rendered from
+    # message codes in the recipient's language; the template only lays them out.
+    TERM_RESULT = "term_result"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """A weekly window in local time: ``Di. 16:00–18:00`` (day 0 = Monday)."""
+
+    day: int
+    start: int  # minutes from local midnight
+    end: int
+
+
+@dataclass(frozen=True)
 class Money:
     cents: int
 
@@ -390,6 +399,68 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "plan_unmet_needs_ack": N_("Dieser Plan erfüllt nicht jede Anforderung des Profils. "
                                "Wenn Sie ihn trotzdem veröffentlichen wollen, kreuzen Sie das "
                                "bitte ausdrücklich an; das wird festgehalten."),
+    # The term's allocation runs and their publication (booking.services.term_runs).
+    "term_not_allocating": N_("Die Vergabe läuft nur für eine Saison im Status „in der "
+                              "Vergabe“; diese ist im Status „%(current)s“."),
+    "no_term_run": N_("Es gibt keine Vergabe Nr. %(nr)s."),
+    "term_run_time_limit": N_("Die Rechenzeit liegt zwischen 1 und %(max)s Sekunden."),
+    "term_run_input": N_("Die Anträge dieser Saison lassen sich so nicht planen: "
+                         "%(problems)s"),
+    "term_run_not_done": N_("Diese Vergabe ist im Status „%(status)s“; das geht erst, wenn "
+                            "sie fertig gerechnet ist."),
+    "term_run_no_plan": N_("Diese Vergabe hat keinen vollständigen Plan; bitte mit mehr "
+                           "Rechenzeit neu rechnen."),
+    "term_run_unknown_section": N_("Der Antragsteil Nr. %(nr)s gehört nicht zu dieser "
+                                   "Vergabe."),
+    "term_run_not_allocated": N_("Der Antragsteil Nr. %(nr)s hat in dieser Vergabe keinen "
+                                 "Platz, der sich übernehmen ließe."),
+    "term_run_pin_needs_slot": N_("Bitte geben Sie an, wohin der Antragsteil soll (Raum, Tage, "
+                                  "Beginn oder Dauer)."),
+    "term_run_pin_days": N_("Wochentage sind 0 (Montag) bis 6 (Sonntag), jeder einmal."),
+    "term_run_outdated": N_("Seit dieser Vergabe hat sich die Saison geändert (neue, "
+                            "geänderte oder zurückgezogene Anträge); bitte neu rechnen."),
+    "term_publish_collision": N_("Seit dieser Vergabe wurde ein Termin gebucht, der mit "
+                                 "„%(title)s“ kollidiert: %(when)s. Bitte neu rechnen; nichts "
+                                 "wurde veröffentlicht."),
+    # What an applicant reads about a section (never naming another applicant).
+    "refusal_withdrawn": N_("Sie haben diesen Antrag zurückgezogen."),
+    "refusal_rejected": N_("Das Team hat diesen Antragsteil abgelehnt."),
+    "refusal_no_suitable_room": N_("Kein Raum des Zentrums fasst %(size)s Personen mit dem, "
+                                   "was Sie brauchen (%(features)s)."),
+    "refusal_times_too_short": N_("Ihre Zeiten (%(windows)s) sind kürzer als die %(min_duration)s "
+                                  "Minuten, die Sie brauchen."),
+    "refusal_too_few_days": N_("Sie möchten sich %(per_week)s-mal pro Woche an verschiedenen "
+                               "Tagen treffen, Ihre Zeiten liegen aber an %(days)s Tag(en)."),
+    "refusal_outside_opening_hours": N_("Zu Ihren Zeiten (%(windows)s) ist das Zentrum nicht "
+                                        "geöffnet."),
+    "refusal_no_staff_then": N_("Zu Ihren Zeiten (%(windows)s) ist niemand vom Team im "
+                                "Dienst."),
+    "refusal_requested_times_taken": N_("Zu Ihren Zeiten (%(windows)s) waren alle passenden "
+                                        "Räume schon vergeben."),
+    "refusal_higher_priority_class": N_("Zu Ihren Zeiten (%(windows)s) gingen die Räume nach den "
+                                        "veröffentlichten Kriterien an Angebote einer höheren "
+                                        "Prioritätsklasse als Ihrer (Klasse %(class)s)."),
+    "refusal_no_dates_in_term": N_("Keiner Ihrer Termine in der Saison kann stattfinden "
+                                   "(Feiertage, Schließzeiten)."),
+    "refusal_house_requirements": N_("Ein Platz zu Ihren Zeiten hätte die Öffnungszeiten oder "
+                                     "die Pflichten des Zentrums verletzt."),
+    "refusal_not_reached": N_("Die Vergabe ist für Ihren Antrag noch nicht abgeschlossen."),
+    "refusal_other": N_("Für diesen Antragsteil wurde kein Platz gefunden."),
+    "skipped_holiday": N_("Feiertag (%(name)s)"),
+    "skipped_closure": N_("Schließzeit (%(reason)s)"),
+    "skipped_booking": N_("Der Raum ist an diesem Tag schon vergeben."),
+    "term_slot": N_("%(days)s, %(room)s"),
+    "term_opening": N_("geöffnet %(hours)s"),
+    # The result mail (booking.services.term_publish).
+    "term_mail_subject": N_("Ihr Antrag für %(term)s: das Ergebnis"),
+    "term_mail_intro": N_("die Räume für %(term)s sind vergeben. Hier ist das Ergebnis Ihres "
+                          "Antrags:"),
+    "term_mail_allocated": N_("%(title)s: %(slot)s, an %(count)s Terminen vom %(first)s bis "
+                              "%(last)s."),
+    "term_mail_skipped": N_("Entfällt am %(day)s: %(reason)s"),
+    "term_mail_refused": N_("%(title)s: leider kein Platz. %(reason)s"),
+    "term_mail_hello": N_("Guten Tag %(name)s,"),
+    "term_mail_closing": N_("Viele Grüße, Ihr Team %(centre)s"),
 }
 
 # Booking states (``booking.models.BookingStatus``) as words in a sentence.
@@ -467,6 +538,8 @@ def _word(value: Any, lang: str) -> str:
             return translations(lang).gettext(word) if word else status
         case Joined(items, sep):
             return sep.join(_word(item, lang) for item in items)
+        case Weekly(weekday, start, end):
+            return formatting.weekly(weekday, start, end, lang)
         case Word(msgid):
             return translations(lang).gettext(msgid)
         case Message():
@@ -488,6 +561,9 @@ def _json(value: Any, lang: str | None = None) -> Any:
             return {"start": start.isoformat(), "end": end.isoformat(), "zone": zone}
         case Money(cents):
             return {"cents": cents, "currency": "EUR"}
+        case Weekly(weekday, start, end):
+            return {"day": weekday, "start": f"{start // 60:02d}:{start % 60:02d}",
+                    "end": f"{end // 60:02d}:{end % 60:02d}"}
         case Word(msgid):
             return msgid
         case Holiday(day, subdivision):

@@ -6,15 +6,18 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, get, patch, post, put
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.api import schemas as s
+from booking.api.term_runs import SectionResultOut, room_names, section_out
 from booking.models import Application, ApplicationSection, PriorityClass, Term
 from booking.models.base import max_length
 from booking.permissions import Actor
-from booking.services import terms
+from booking.services import term_runs, terms
+from booking.services.term_runs import SectionResult
+from booking.translations import negotiate, pick_language
 
 TermName = Annotated[str, s._line(max_length(Term.name), 1)]
 ClassName = Annotated[str, s._line(max_length(PriorityClass.name), 1)]
@@ -136,6 +139,9 @@ class SectionOut(msgspec.Struct):
     status: str
     reason: str
     priority_class: int | None
+    # Once the term is published: the slot, its dates and skipped dates with their reasons,
+    # or the refusal's reason, in the reader's language (naming no other applicant).
+    result: SectionResultOut | None = None
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -182,10 +188,12 @@ def class_out(row: PriorityClass) -> PriorityClassOut:
     return PriorityClassOut(rank=row.rank, name=row.name, conditions=row.conditions)
 
 
-def application_out(application: Application,
-                    classes: list[PriorityClass]) -> ApplicationOut:
+def application_out(application: Application, classes: list[PriorityClass],
+                    results: dict[int, SectionResult] | None = None,
+                    lang: str = "de", rooms: dict[int, str] | None = None) -> ApplicationOut:
     def section(x: ApplicationSection) -> SectionOut:
         cls = terms.class_of(x, application, classes)
+        found = (results or {}).get(x.id)
         return SectionOut(
             id=x.id, title=x.title, theme=x.theme, target_groups=x.target_groups,
             age_groups=x.age_groups, expected_people=x.expected_people, languages=x.languages,
@@ -194,7 +202,8 @@ def application_out(application: Application,
             frequency=x.frequency, month_weeks=x.month_weeks,
             allowed_windows=x.allowed_windows, preferred_windows=x.preferred_windows,
             room_ids=x.room_ids, features=x.features, note=x.note, status=x.status,
-            reason=x.reason, priority_class=cls.rank if cls else None)
+            reason=x.reason, priority_class=cls.rank if cls else None,
+            result=section_out(found, rooms or {}, lang, staff=False) if found else None)
 
     return ApplicationOut(
         id=application.id, term_id=application.term_id, group_id=application.group_id,
@@ -203,6 +212,15 @@ def application_out(application: Application,
         created_at=application.created_at.isoformat(),
         updated_at=application.updated_at.isoformat(),
         sections=[section(x) for x in application.sections])
+
+
+def _published(db: Any, application: Application, actor: Actor,
+               request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What the applicant sees of the published allocation, in their language: the one
+    asked for in the request, else the one of their account."""
+    lang = pick_language(negotiate(request.headers.get("accept-language")), actor.language)
+    return {"results": term_runs.published_results(db, application.term_id), "lang": lang,
+            "rooms": room_names(db, application.term_id)}
 
 
 def _classes(db: Any, application: Application) -> list[PriorityClass]:
@@ -273,15 +291,21 @@ class TermController(Controller):
         return application_out(application, _classes(db, application))
 
     @get("/applications/mine", sync_to_thread=True)
-    def mine(self, read_db: Session, actor: Actor) -> list[ApplicationOut]:
-        return [application_out(a, _classes(read_db, a))
+    def mine(self, read_db: Session, actor: Actor,
+             request: Request[Any, Any, Any]) -> list[ApplicationOut]:
+        """The person's and their groups' applications; once a term is published, each
+        section's slot and dates or its refusal's reason."""
+        return [application_out(a, _classes(read_db, a),
+                                **_published(read_db, a, actor, request))
                 for a in terms.my_applications(read_db, actor)]
 
     @get("/applications/{application_id:int}", sync_to_thread=True)
-    def get_application(self, read_db: Session, actor: Actor,
+    def get_application(self, read_db: Session, actor: Actor, request: Request[Any, Any, Any],
                         application_id: s.Id) -> ApplicationOut:
+        """An application; once its term is published, each section's result."""
         application = terms.get_application(read_db, actor, application_id)
-        return application_out(application, _classes(read_db, application))
+        return application_out(application, _classes(read_db, application),
+                               **_published(read_db, application, actor, request))
 
     @put("/applications/{application_id:int}", sync_to_thread=True)
     def change_application(self, db: Session, now: datetime, actor: Actor,

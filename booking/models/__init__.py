@@ -38,7 +38,13 @@ from booking.models.persons import (
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
 from booking.models.series import CalendarFeed, Closure, DateState, Series, SeriesDate
-from booking.models.terms import Application, ApplicationSection, PriorityClass, Term
+from booking.models.terms import (
+    Application,
+    ApplicationSection,
+    PriorityClass,
+    Term,
+    TermRun,
+)
 
 __all__ = [
     "HOLDING_STATUS",
@@ -87,6 +93,7 @@ __all__ = [
     "SeriesDate",
     "StaffProfile",
     "Term",
+    "TermRun",
     "Terminal",
     "TerminalFailure",
     "Theme",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -151,3 +152,46 @@ class ApplicationSection(Base):
     # Why staff rejected it (shown to the applicant), or the planner's refusal reason code.
     reason: Mapped[str] = mapped_column(Text, default="")
     application: Mapped[Application] = relationship(back_populates="sections")
+
+
+TERM_RUN_STATUSES = ("queued", "running", "done", "failed", "published")
+
+
+class TermRun(Base):
+    """One solve of a term's allocation: queued → running → done (a draft staff review, pin
+    and publish) or failed; the one that is published says so.  The problem, the plan and the
+    map from the solver's ids to our rows (``booking.services.term_problem.TermIdMap``) are
+    stored with it, so a worker restart, the staff view and publishing all read the same."""
+
+    __tablename__ = "term_run"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'published')",
+                        name="status"),
+        CheckConstraint("time_limit_seconds > 0", name="time_limit"),
+        Index("ix_term_run_queue", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                   ondelete="SET NULL"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("term_run.id"))
+    time_limit_seconds: Mapped[float] = mapped_column(default=60.0)
+    seed: Mapped[int] = mapped_column(default=0)
+    # Staff decisions: [{"section_id": 12, "action": "accept" | "lock" | "forbid" | "move",
+    # "room_id"?, "days"?, "start"?: "HH:MM", "minutes"?, "phase"?}]
+    pins: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    id_map: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # After publishing: {"<section id>": {"booking_id": …, "skipped": [{"date", "reason",
+    # "code", "detail"}]}} of the series written.
+    series: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]

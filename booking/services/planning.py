@@ -401,7 +401,9 @@ def hand_back(factory: sessionmaker[Session], worker: str, now: datetime) -> lis
         for run in runs:
             run.status, run.worker, run.started_at, run.progress = "queued", None, None, {}
             record(session, now, None, "plan_run", run.id, "handed_back", worker=worker)
-        return [run.id for run in runs]
+    from booking.services import term_runs
+
+    return [run.id for run in runs] + term_runs.hand_back(factory, worker, now)
 
 
 def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
@@ -416,6 +418,13 @@ def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
     while not stop.is_set():
         run_id = claim_next(factory, name, now())
         if run_id is None:
+            # No week plan waits: a term allocation may (solved by the same worker, one run
+            # at a time, outside any request).
+            from booking.services import term_runs
+
+            if term_runs.work_once(factory, name, now):
+                done += 1
+                continue
             if once:
                 return done
             stop.wait(poll_seconds)

@@ -250,3 +250,26 @@ def test_loads_at_any_time_of_year(session_factory: sessionmaker[Session],
                       for o in session.scalars(select(Occurrence))}
         first, last = min(local_days), max(local_days)
         assert not local_days & public_holidays(first, last)
+
+
+def test_demo_has_an_open_spring_term_whose_round_can_be_allocated(
+        session_factory: sessionmaker[Session], now: datetime) -> None:
+    from booking.models import Application, PriorityClass, Term
+    from booking.services.term_problem import build_term_problem
+    from solver.term import problems_with
+
+    _load(session_factory, now)
+    with session_factory() as session:
+        term = session.scalars(select(Term)).one()
+        assert (term.name, term.status) == ("Frühjahr 2027", "open")
+        assert term.applications_from <= now < term.applications_until
+        assert [c.rank for c in session.scalars(select(PriorityClass))] == [1, 2, 3, 4]
+        applications = session.scalars(select(Application)).all()
+        assert len(applications) >= 15
+        assert sum(1 for a in applications if a.group_id is None) == 1  # own programme
+        problem, ids = build_term_problem(session, term)
+        assert problems_with(problem) == []
+        # Every priority class has someone in it, so the round shows what classes do.
+        assert {s.priority_class for s in problem.sections} == {1, 2, 3, 4}
+        assert {s.frequency for s in problem.sections} == {"weekly", "fortnightly", "monthly"}
+        assert len(ids.sections) == len(problem.sections)

@@ -52,4 +52,8 @@ _SAMPLE = {"n": 3, "hours": 72, "room": "Saal", "when": "12.12.2026", "details":
            # series, closures, feeds (issue 10)
            "part": "BYWEEKNO", "field": "weekdays", "dates": "x", "id": 4, "day": "x",
            "days": 400,
-           "week": "2026-W50", "first": "08:00", "last": "21:30", "grain": 30}
+           "week": "2026-W50", "first": "08:00", "last": "21:30", "grain": 30,
+           # The term's allocation (booking.services.term_runs, term_publish).
+           "centre": "Nord", "class": 2, "features": "kitchen", "last_day": "19.4.2027",
+           "max": 600, "min_duration": 90, "per_week": 2, "problems": ["x"], "size": 12,
+           "slot": "Mo. 16:00–18:00", "term": "Frühling 2027", "windows": "Mo. 16:00–19:00"}

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from booking.app import create_app
-from booking.models import AuditEvent
+from booking.db import transaction
+from booking.models import AuditEvent, TermRun
 from booking.settings import Settings
 from tests.booking.api_helpers import berlin, book, rent
 from tests.factories import PASSWORD, World
@@ -71,6 +72,7 @@ class Scene:
     feed: int = 0
     feed_path: str = ""
     offer: int = 0
+    term_run: int = 0  # a queued allocation run of the term
 
     @property
     def centre(self) -> int:
@@ -283,11 +285,22 @@ ENDPOINTS = [
              lambda x: f"/api/bookings/{x.booking}/calendar.ics"),
     Endpoint("GET", "/api/centres/{centre_id}/bookings.csv", STAFF,
              lambda x: f"/api/centres/{x.centre}/bookings.csv", query=week),
+    # The term's allocation runs: the scene's term is still open (a run needs it in
+    # allocation) and its run is still queued, so staff pass the check and hear why not yet.
+    Endpoint("POST", "/api/terms/{term_id}/runs", STAFF_NOT_YET,
+             lambda x: f"/api/terms/{x.term}/runs", lambda x: {"time_limit": 5}),
+    Endpoint("GET", "/api/terms/{term_id}/runs", STAFF, lambda x: f"/api/terms/{x.term}/runs"),
+    Endpoint("GET", "/api/term-runs/{run_id}", STAFF, lambda x: f"/api/term-runs/{x.term_run}"),
+    Endpoint("POST", "/api/term-runs/{run_id}/pins", STAFF_NOT_YET,
+             lambda x: f"/api/term-runs/{x.term_run}/pins",
+             lambda x: {"section_id": x.section, "action": "accept"}),
+    Endpoint("POST", "/api/term-runs/{run_id}/publish", STAFF_NOT_YET,
+             lambda x: f"/api/term-runs/{x.term_run}/publish"),
 ]
 
 
 @pytest.fixture
-def scene(client, as_, world: World) -> Scene:
+def scene(client, as_, world: World, session_factory, now) -> Scene:
     rental = rent(client, as_("anna"), world.rooms["Café"], berlin(2026, 12, 2, 16),
                   berlin(2026, 12, 2, 19), purpose="Geburtstag von Anna")
     assert rental.status_code == 201, rental.text
@@ -329,7 +342,14 @@ def scene(client, as_, world: World) -> Scene:
     offer = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"),
                         json={"title": "Sprachcafé", "theme": "welcome_culture"})
     assert offer.status_code == 201, offer.text
-    return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
+    with transaction(session_factory) as db:
+        run = TermRun(term_id=term.json()["id"], status="queued", time_limit_seconds=5,
+                      seed=0, pins=[], progress={}, series={}, created_at=now)
+        db.add(run)
+        db.flush()
+        term_run = run.id
+    return Scene(term_run=term_run, world=world, rental=rental.json()["id"],
+                 booking=booking.json()["id"],
                  occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
                  term=term.json()["id"], application=applied.json()["id"],
                  section=applied.json()["sections"][0]["id"], group=group.json()["id"],
