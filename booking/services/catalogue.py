@@ -114,6 +114,13 @@ def get_room(session: Session, room_id: int) -> Room:
     return room
 
 
+def editable_room(session: Session, actor: Actor, room_id: int) -> Room:
+    """A room for its edit form: staff of its centre only, the rule update_room applies."""
+    room = get_room(session, room_id)
+    require_staff(actor, room.centre_id)
+    return room
+
+
 ROOM_FIELDS = {
     "name", "description", "capacity", "area_m2", "accessibility_notes", "rentable",
     "price_per_hour_cents", "weekend_price_per_hour_cents", "min_fee_cents",

@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
 from booking.web.common import STATIC, template_config
+from booking.web.maintenance import MaintenancePages
 from booking.web.public import PublicPages
 from booking.web.resident import RentalPages
 from booking.web.staff import StaffPages
@@ -19,6 +20,6 @@ __all__ = ["page_controllers", "template_config"]
 
 
 def page_controllers() -> Sequence[Any]:
-    return [PublicPages, RentalPages, StaffPages, AccountPages,
+    return [PublicPages, RentalPages, StaffPages, MaintenancePages, AccountPages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]
