@@ -262,6 +262,18 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
     return group
 
 
+def list_staff_profiles(session: Session, actor: Actor,
+                        centre_id: int) -> Sequence[tuple[StaffProfile, Person]]:
+    """The staff of a centre as the planner sees them (contract hours, skills, availability);
+    for that centre's staff only."""
+    require_staff(actor, get_centre(session, centre_id).id)
+    rows = session.execute(select(StaffProfile, Person)
+                           .join(Person, Person.id == StaffProfile.person_id)
+                           .where(StaffProfile.centre_id == centre_id)
+                           .order_by(Person.display_name)).all()
+    return [(profile, person) for profile, person in rows]
+
+
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """Which persons ``actor`` may see, as a condition on :class:`Person`: themselves, and for
     staff the people connected to their centres (who requested or is responsible for a booking

@@ -184,6 +184,27 @@ class DoorRow:
 DOOR_KINDS = {"entrance": N_("Eingang"), "room": N_("Raumtür"), "building": N_("Gebäude")}
 
 
+THEME_WORDS = {
+    "family": N_("Familie"), "education_general": N_("Allgemeine Bildung"),
+    "education_political": N_("Politische Bildung"), "welcome_culture": N_("Willkommenskultur"),
+    "counselling": N_("Beratung"), "inclusion": N_("Inklusion"),
+    "sustainability": N_("Nachhaltigkeit"), "self_help": N_("Selbsthilfe"),
+    "health_prevention": N_("Gesundheitsprävention"), "sport": N_("Sport"), "art": N_("Kunst"),
+    "culture": N_("Kultur"), "other": N_("Sonstiges"),
+}
+GROUP_KIND_WORDS = {
+    "club": N_("Verein"), "self_help": N_("Selbsthilfegruppe"),
+    "migrant_organisation": N_("Migrantenorganisation"), "partner": N_("Partner"),
+    "initiative": N_("Initiative"),
+}
+WEEKDAYS = (N_("Mo"), N_("Di"), N_("Mi"), N_("Do"), N_("Fr"), N_("Sa"), N_("So"))
+
+
+def _availability(slots: list[dict[str, Any]], gettext: i18n.Gettext) -> str:
+    return ", ".join(f"{gettext(WEEKDAYS[int(s.get('day', 0)) % 7])} "
+                     f"{s.get('start', '')}–{s.get('end', '')}" for s in slots)
+
+
 def _features(lang: str) -> list[tuple[str, str]]:
     _ = i18n.gettext(lang)
     return [(str(f), _(i18n.FEATURE_WORDS.get(str(f), str(f)))) for f in Feature]
@@ -243,6 +264,40 @@ class MaintenancePages(PageController):
             return self._room(request, viewer, catalogue.get_room(db, room_id), form,
                               status=exc.status_code, error=exc.detail)
         return redirect("/verwaltung/raeume", gespeichert=room_id)
+
+    @get("/programm", sync_to_thread=True)
+    def programme(self, request: Request[Any, Any, Any], read_db: Session,
+                  viewer: Viewer) -> Template:
+        """Offers, groups and their contacts, staff profiles and the recurring demand the
+        planner places, per centre of the staff member (read-only for now: they are created
+        through the API and the demo loader)."""
+        actor = require_staff_viewer(viewer)
+        _, lang = viewer.gettext, viewer.lang
+        centres = []
+        for centre in desk.desk_centres(read_db, actor):
+            offers = [{"title": o.title, "theme": _(THEME_WORDS.get(o.theme, o.theme)),
+                       "public": o.public, "self_managed": o.self_managed,
+                       "consultation": o.consultation}
+                      for o in catalogue.list_offers(read_db, actor, centre.id)]
+            groups = [{"name": g.name, "kind": _(GROUP_KIND_WORDS.get(g.kind, g.kind)),
+                       "contacts": [(p.display_name or "", p.email or "") for p in g.contacts]}
+                      for g in catalogue.list_groups(read_db, actor, centre.id)]
+            staff = [{"name": person.display_name or person.email or "",
+                      "week": formatting.number(profile.max_week_minutes / 60, lang),
+                      "day": formatting.number(profile.max_day_minutes / 60, lang),
+                      "skills": ", ".join(profile.skills),
+                      "availability": _availability(profile.availability, _)}
+                     for profile, person in catalogue.list_staff_profiles(read_db, actor,
+                                                                          centre.id)]
+            demand = [{"title": r.title, "hours": formatting.number(r.duration_minutes / 60,
+                                                                    lang),
+                       "size": r.size, "priority": r.priority, "staffed": r.staffed,
+                       "active": r.active, "rule": r.rrule}
+                      for r in desk.recurring_demand(read_db, actor, centre.id)]
+            centres.append({"name": centre.name, "offers": offers, "groups": groups,
+                            "staff": staff, "demand": demand})
+        return render(request, viewer, "staff_programme.html", nav="verwaltung",
+                      centres=centres)
 
     @get("/schliesstage", sync_to_thread=True)
     def closures(self, request: Request[Any, Any, Any], read_db: Session, now: datetime,

@@ -101,3 +101,24 @@ def test_closures_show_the_coming_nrw_public_holidays(client: TestClient,
     assert "Erster Weihnachtstag" in page.text and "Fr., 25. Dez. 2026" in page.text
     assert "5. Apr. 2026" not in page.text and "Ostermontag" in page.text
     assert "Fronleichnam" in page.text  # a holiday of NRW, not of every state
+
+
+def test_offers_groups_staff_and_recurring_demand_of_the_own_centre_are_listed(
+        client: TestClient, as_, world: World) -> None:
+    r = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"), json={
+        "title": "Sprachcafé", "theme": "welcome_culture", "self_managed": True})
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/centres/{world.centre_id}/groups", headers=as_("staff"), json={
+        "name": "Strickkreis", "kind": "initiative", "description": "",
+        "contact_ids": [world.people["staff"]]})
+    assert r.status_code == 201, r.text
+    login(client, world, "staff")
+    page = client.get("/verwaltung/programm")
+    assert page.status_code == 200
+    assert "<strong>Sprachcafé</strong> (Willkommenskultur), Eigenregie" in page.text
+    assert "<strong>Strickkreis</strong> (Initiative): " in page.text
+    assert world.emails["staff"] in page.text
+    client.cookies.clear()
+    login(client, world, "staff_sued")
+    other = client.get("/verwaltung/programm").text
+    assert "Strickkreis" not in other and "Sprachcafé" not in other

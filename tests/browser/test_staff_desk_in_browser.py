@@ -98,7 +98,7 @@ def test_no_wcag_a_or_aa_violation_on_the_staff_pages(browser: Any, server: Serv
         staff_login(page)
         edit = first_room_edit(page)
         paths = ["/verwaltung", "/verwaltung/anfragen", "/verwaltung/anfragen?status=alle",
-                 "/verwaltung/raeume", edit, "/verwaltung/schliesstage"]
+                 "/verwaltung/raeume", edit, "/verwaltung/programm", "/verwaltung/schliesstage"]
         for width in (1280, 320):
             page.set_viewport_size({"width": width, "height": 900})
             for lang in ("de", "ar"):
