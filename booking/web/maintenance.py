@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from booking import formatting
 from booking.deps import discard
 from booking.errors import DomainError
-from booking.models import Feature, Room
+from booking.messages import Message
+from booking.models import Feature, Room, StaffProfile
 from booking.models.base import max_length
 from booking.services import catalogue, desk
 from booking.timeutil import local_date
@@ -162,6 +163,59 @@ def _minutes(text: str) -> int | None:
     return value if 30 <= value <= 24 * 60 else None
 
 
+WEEKDAY_NAMES = (N_("Montag"), N_("Dienstag"), N_("Mittwoch"), N_("Donnerstag"),
+                 N_("Freitag"), N_("Samstag"), N_("Sonntag"))
+
+
+@dataclass
+class StaffForm:
+    """A staff member's contract hours, skills and weekly availability, as typed."""
+
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    parsed: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, profile: StaffProfile, lang: str) -> StaffForm:
+        values: dict[str, Any] = {
+            "woche": formatting.number(profile.max_week_minutes / 60, lang),
+            "tag": formatting.number(profile.max_day_minutes / 60, lang),
+            "kenntnisse": ", ".join(profile.skills)}
+        for slot in profile.availability:
+            values[f"von{slot['day']}"], values[f"bis{slot['day']}"] = slot["start"], slot["end"]
+        return cls(values=values)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> StaffForm:
+        names = ["woche", "tag", "kenntnisse"] + [f"{k}{d}" for d in range(7)
+                                                   for k in ("von", "bis")]
+        form = cls(values={n: field_value(data, n, max_length=400) for n in names})
+        v, e, p = form.values, form.errors, form.parsed
+        for name, key, top in (("woche", "max_week_minutes", 7 * 24),
+                               ("tag", "max_day_minutes", 24)):
+            hours = _number(v[name] or "")
+            if hours is None or not 0 <= hours <= top:
+                e[name] = N_("Bitte eine Stundenzahl angeben, z. B. 39 oder 7,5.")
+            else:
+                p[key] = round(hours * 60)
+        p["skills"] = [s.strip() for s in v["kenntnisse"].split(",") if s.strip()][:20]
+        slots = []
+        for day in range(7):
+            start, end = v[f"von{day}"], v[f"bis{day}"]
+            if not start and not end:
+                continue
+            t0, t1 = parse_time(start), parse_time(end)
+            if t0 is None or t1 is None:
+                e[f"von{day}"] = N_("Bitte Beginn und Ende als Uhrzeit angeben, z. B. 09:00 "
+                                    "und 17:00.")
+            elif t1 <= t0:
+                e[f"von{day}"] = N_("Das Ende muss nach dem Beginn liegen.")
+            else:
+                slots.append({"day": day, "start": f"{t0:%H:%M}", "end": f"{t1:%H:%M}"})
+        p["availability"] = slots
+        return form
+
+
 @dataclass(frozen=True)
 class RoomRow:
     id: int
@@ -267,13 +321,13 @@ class MaintenancePages(PageController):
 
     @get("/programm", sync_to_thread=True)
     def programme(self, request: Request[Any, Any, Any], read_db: Session,
-                  viewer: Viewer) -> Template:
+                  viewer: Viewer, gespeichert: str | None = None) -> Template:
         """Offers, groups and their contacts, staff profiles and the recurring demand the
         planner places, per centre of the staff member (read-only for now: they are created
         through the API and the demo loader)."""
         actor = require_staff_viewer(viewer)
         _, lang = viewer.gettext, viewer.lang
-        centres = []
+        centres: list[dict[str, Any]] = []
         for centre in desk.desk_centres(read_db, actor):
             offers = [{"title": o.title, "theme": _(THEME_WORDS.get(o.theme, o.theme)),
                        "public": o.public, "self_managed": o.self_managed,
@@ -282,7 +336,7 @@ class MaintenancePages(PageController):
             groups = [{"name": g.name, "kind": _(GROUP_KIND_WORDS.get(g.kind, g.kind)),
                        "contacts": [(p.display_name or "", p.email or "") for p in g.contacts]}
                       for g in catalogue.list_groups(read_db, actor, centre.id)]
-            staff = [{"name": person.display_name or person.email or "",
+            staff = [{"id": person.id, "name": person.display_name or person.email or "",
                       "week": formatting.number(profile.max_week_minutes / 60, lang),
                       "day": formatting.number(profile.max_day_minutes / 60, lang),
                       "skills": ", ".join(profile.skills),
@@ -296,8 +350,45 @@ class MaintenancePages(PageController):
                       for r in desk.recurring_demand(read_db, actor, centre.id)]
             centres.append({"name": centre.name, "offers": offers, "groups": groups,
                             "staff": staff, "demand": demand})
+        saved = next((st["name"] for c in centres for st in c["staff"]
+                      if gespeichert and str(st["id"]) == gespeichert), None)
         return render(request, viewer, "staff_programme.html", nav="verwaltung",
-                      centres=centres)
+                      centres=centres, saved=saved)
+
+    @get("/team/{person_id:int}", sync_to_thread=True)
+    def staff_form(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
+                   person_id: PageId) -> Template:
+        actor = require_staff_viewer(viewer)
+        profile, person = catalogue.staff_profile(read_db, actor, person_id)
+        return self._staff(request, viewer, person_id, person.display_name or "",
+                           StaffForm.of(profile, viewer.lang))
+
+    def _staff(self, request: Request[Any, Any, Any], viewer: Viewer, person_id: int,
+               name: str, form: StaffForm, *, status: int = 200,
+               error: str | Message | None = None) -> Template:
+        days = [(i, viewer.gettext(WEEKDAY_NAMES[i])) for i in range(7)]
+        return render(request, viewer, "staff_profile_edit.html", status=status,
+                      nav="verwaltung", person_id=person_id, person_name=name,
+                      form=form.values, errors=form.errors, error=error, days=days)
+
+    @post("/team/{person_id:int}", sync_to_thread=True)
+    def save_staff(self, request: Request[Any, Any, Any], db: Session, now: datetime,
+                   viewer: Viewer, person_id: PageId, data: FormData) -> Response[Any]:
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        profile, person = catalogue.staff_profile(db, actor, person_id)
+        form = StaffForm.read(data)
+        name = person.display_name or ""
+        if form.errors:
+            return self._staff(request, viewer, person_id, name, form, status=400)
+        try:
+            catalogue.set_staff_profile(db, actor, profile.centre_id, person_id, form.parsed,
+                                        now)
+        except DomainError as exc:
+            discard(db, exc)
+            return self._staff(request, viewer, person_id, name, form,
+                               status=exc.status_code, error=exc.message)
+        return redirect("/verwaltung/programm", gespeichert=person_id)
 
     @get("/schliesstage", sync_to_thread=True)
     def closures(self, request: Request[Any, Any, Any], read_db: Session, now: datetime,

@@ -122,3 +122,42 @@ def test_offers_groups_staff_and_recurring_demand_of_the_own_centre_are_listed(
     login(client, world, "staff_sued")
     other = client.get("/verwaltung/programm").text
     assert "Strickkreis" not in other and "Sprachcafé" not in other
+
+
+def test_staff_set_a_colleagues_hours_and_availability_through_the_api_and_the_page(
+        client: TestClient, as_, world: World) -> None:
+    staff = world.people["staff"]
+    r = client.put(f"/api/centres/{world.centre_id}/staff/{staff}", headers=as_("staff"), json={
+        "max_week_minutes": 30 * 60, "max_day_minutes": 8 * 60, "skills": ["consultation"],
+        "availability": [{"day": 0, "start": "09:00", "end": "17:00"}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["availability"] == [{"day": 0, "start": "09:00", "end": "17:00"}]
+    # A day longer than the week, or a window ending before it starts: 400, in words.
+    bad = client.put(f"/api/centres/{world.centre_id}/staff/{staff}", headers=as_("staff"),
+                     json={"max_week_minutes": 60, "max_day_minutes": 120})
+    assert bad.status_code == 400 and bad.json()["code"] == "day_hours_above_week"
+    # Someone who is not on the centre's team has no profile to set.
+    nobody = client.put(f"/api/centres/{world.centre_id}/staff/{world.people['anna']}",
+                        headers=as_("staff"),
+                        json={"max_week_minutes": 60, "max_day_minutes": 60})
+    assert nobody.status_code == 404
+
+    login(client, world, "staff")
+    page = client.get("/verwaltung/programm").text
+    assert "höchstens 30 Stunden pro Woche, 8 pro Tag" in page and "Mo 09:00–17:00" in page
+    token = csrf_of(client, f"/verwaltung/team/{staff}")
+    form = {"csrf_token": token, "woche": "20", "tag": "6", "kenntnisse": "consultation, kitchen",
+            "von2": "10:00", "bis2": "14:00"}
+    wrong = client.post(f"/verwaltung/team/{staff}", data={**form, "bis2": "09:00",
+                                                           "woche": "viel"})
+    assert wrong.status_code == 400
+    fields = {c["id"]: c for c in Page(wrong.text).controls}
+    assert "f-woche-error" in fields["f-woche"]["aria-describedby"]
+    assert "f-von2-error" in fields["f-von2"]["aria-describedby"]
+    assert "Das Ende muss nach dem Beginn liegen." in wrong.text
+    r = client.post(f"/verwaltung/team/{staff}", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "höchstens 20 Stunden pro Woche, 6 pro Tag" in page
+    assert "Mi 10:00–14:00" in page and "Mo 09:00" not in page
+    assert "consultation, kitchen" in page

@@ -97,7 +97,10 @@ def test_no_wcag_a_or_aa_violation_on_the_staff_pages(browser: Any, server: Serv
     try:
         staff_login(page)
         edit = first_room_edit(page)
-        paths = ["/verwaltung", "/verwaltung/anfragen", "/verwaltung/anfragen?status=alle",
+        page.goto("/verwaltung/programm")
+        profile = page.get_attribute("main a[href^='/verwaltung/team/']", "href")
+        assert profile, "no staff profile to edit"
+        paths = [profile, "/verwaltung", "/verwaltung/anfragen", "/verwaltung/anfragen?status=alle",
                  "/verwaltung/raeume", edit, "/verwaltung/programm", "/verwaltung/schliesstage"]
         for width in (1280, 320):
             page.set_viewport_size({"width": width, "height": 900})
