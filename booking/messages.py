@@ -76,6 +76,56 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "day_hours_above_week": N_("Die Stunden eines Tages dürfen die Stunden der Woche nicht "
                                "übersteigen."),
     "window_ends_before_start": N_("Eine Zeit der Verfügbarkeit muss nach ihrem Beginn enden."),
+    # The term's application round (booking.services.terms).
+    "term_dates": N_("Der erste Tag der Saison muss vor ihrem letzten liegen."),
+    "term_too_long": N_("Eine Saison dauert höchstens ein Jahr."),
+    "term_application_period": N_("Die Antragsfrist muss beginnen, bevor sie endet."),
+    "term_status_unknown": N_("Unbekannter Status; möglich sind: %(known)s."),
+    "no_term": N_("Es gibt keine Saison Nr. %(nr)s."),
+    "term_status_flow": N_("Eine Saison im Status „%(current)s“ kann nicht in den Status "
+                           "„%(status)s“ wechseln."),
+    "term_publish_by_plan": N_("Eine Saison wird veröffentlicht, indem ihre Vergabe "
+                               "veröffentlicht wird, nicht über ihren Status."),
+    "term_details_fixed": N_("Daten und Fristen einer Saison im Status „%(current)s“ stehen "
+                             "fest."),
+    "priority_classes_count": N_("Bitte geben Sie eine bis %(n)s Prioritätsklassen an."),
+    "priority_class_condition": N_("Unbekannte Bedingung: %(names)s. Möglich sind: "
+                                   "%(known)s."),
+    "priority_classes_catch_all": N_("Die letzte Prioritätsklasse muss ohne Bedingungen sein, "
+                                     "damit jeder Antrag eine Klasse hat."),
+    "no_group": N_("Es gibt keine Gruppe Nr. %(nr)s."),
+    "application_needs_group": N_("Ein Antrag wird für eine Gruppe gestellt, deren "
+                                  "Ansprechperson Sie sind."),
+    "term_not_open": N_("Die Saison ist im Status „%(current)s“; Anträge können jetzt nicht "
+                        "geändert werden."),
+    "application_period_closed": N_("Anträge sind nur in der Antragsfrist möglich: "
+                                    "%(period)s."),
+    "application_sections_count": N_("Ein Antrag hat einen bis %(n)s Teile (Aktivitäten)."),
+    "section_duration_order": N_("Teil %(section)s: Die Mindestdauer ist länger als die "
+                                 "Höchstdauer."),
+    "section_theme": N_("Teil %(section)s: Bitte wählen Sie ein Thema aus: %(known)s."),
+    "section_frequency": N_("Teil %(section)s: Die Häufigkeit ist wöchentlich, "
+                            "vierzehntäglich oder monatlich."),
+    "section_month_weeks": N_("Teil %(section)s: Bitte geben Sie an, in welchen Wochen des "
+                              "Monats (1 bis 4 oder -1 für die letzte) die Gruppe sich trifft."),
+    "section_month_weeks_only_monthly": N_("Teil %(section)s: Wochen des Monats gibt es nur "
+                                           "bei monatlichen Treffen."),
+    "section_meetings_weekly_only": N_("Teil %(section)s: Mehrere Treffen pro Woche gibt es "
+                                       "nur bei wöchentlichen Gruppen."),
+    "section_needs_window": N_("Teil %(section)s: Bitte geben Sie mindestens ein Zeitfenster "
+                               "an, in dem die Gruppe sich treffen kann."),
+    "section_window_too_short": N_("Teil %(section)s: Kein Zeitfenster ist lang genug für die "
+                                   "Mindestdauer von %(minutes)s Minuten."),
+    "section_preferred_outside_allowed": N_("Teil %(section)s: Ein Wunschzeitfenster liegt "
+                                            "außerhalb der möglichen Zeitfenster."),
+    "section_window": N_("Teil %(section)s: Ein Zeitfenster braucht einen Wochentag und eine "
+                         "Anfangszeit vor der Endzeit."),
+    "no_room": N_("Es gibt keinen Raum Nr. %(nr)s."),
+    "unknown_features": N_("Unbekannte Ausstattung: %(names)s."),
+    "no_application": N_("Es gibt keinen Antrag Nr. %(nr)s."),
+    "application_withdrawn": N_("Dieser Antrag wurde zurückgezogen."),
+    "no_section": N_("Es gibt keinen Antragsteil Nr. %(nr)s."),
+    "reason_needed": N_("Bitte geben Sie einen Grund an; die antragstellende Person liest ihn."),
 }
 
 

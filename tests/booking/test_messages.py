@@ -46,4 +46,6 @@ def test_parameters_are_written_in_the_readers_locale() -> None:
 
 _SAMPLE = {"n": 3, "hours": 72, "room": "Saal", "when": "12.12.2026", "details": "x",
            "title": "Café", "name": "A", "names": "B", "nr": 7, "st": "offen", "what": "x",
-           "d": "24.12.2026", "minutes": 5, "limit": 5, "count": 2, "reason": "x"}
+           "d": "24.12.2026", "minutes": 5, "limit": 5, "count": 2, "reason": "x",
+           "known": ["a", "b"], "status": "offen", "current": "Entwurf", "section": 2,
+           "period": "1.–14.12.2026"}
