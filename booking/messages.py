@@ -112,6 +112,11 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "programme_theme": N_("Das Thema „%(name)s“ gibt es nicht."),
     "login_required": N_("Bitte melden Sie sich zuerst an."),
     "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
+    "no_staff_member": N_("Im Team dieses Stadtteilzentrums gibt es niemanden mit der "
+                          "Nummer %(nr)s."),
+    "day_hours_above_week": N_("Die Stunden eines Tages dürfen die Stunden der Woche nicht "
+                               "übersteigen."),
+    "window_ends_before_start": N_("Eine Zeit der Verfügbarkeit muss nach ihrem Beginn enden."),
     # The term's application round (booking.services.terms).
     "term_dates": N_("Der erste Tag der Saison muss vor ihrem letzten liegen."),
     "term_too_long": N_("Eine Saison dauert höchstens ein Jahr."),

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, get, patch, post, put
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,15 @@ class CentreController(Controller):
             db, actor, centre_id, name=data.name, kind=data.kind,
             description=data.description, contact_ids=data.contact_ids,
             now=now))
+
+
+    @put("/{centre_id:int}/staff/{person_id:int}", sync_to_thread=True)
+    def set_staff_profile(self, db: Session, now: datetime, actor: Actor, centre_id: s.Id,
+                          person_id: s.Id, data: s.StaffProfileIn) -> s.StaffProfileOut:
+        """A staff member's contract hours, skills and weekly availability (the centre's
+        local time), as the planner uses them."""
+        return convert.staff_profile(catalogue.set_staff_profile(
+            db, actor, centre_id, person_id, msgspec.to_builtins(data), now))
 
 
 class RoomController(Controller):

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from booking.api import schemas as s
 from booking.messages import Message
-from booking.models import Booking, Centre, Door, Group, Occurrence, Offer, Person, Room
+from booking.models import (
+    Booking,
+    Centre,
+    Door,
+    Group,
+    Occurrence,
+    Offer,
+    Person,
+    Room,
+    StaffProfile,
+)
 from booking.services.rentals import format_eur
 
 
@@ -84,3 +94,11 @@ def person(p: Person) -> s.PersonOut:
                        language=p.language,
                        roles=[f"{r.role}@{r.centre_id}" if r.centre_id else r.role
                               for r in p.roles])
+
+
+def staff_profile(p: StaffProfile) -> s.StaffProfileOut:
+    return s.StaffProfileOut(
+        person_id=p.person_id, centre_id=p.centre_id, max_week_minutes=p.max_week_minutes,
+        max_day_minutes=p.max_day_minutes, skills=list(p.skills),
+        availability=[s.AvailabilitySlot(day=int(a["day"]), start=str(a["start"]),
+                                         end=str(a["end"])) for a in p.availability])

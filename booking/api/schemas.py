@@ -385,6 +385,34 @@ class DoorIn(msgspec.Struct, forbid_unknown_fields=True):
     room_ids: Annotated[list[IdField], msgspec.Meta(max_length=200)] = []
 
 
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+
+
+class AvailabilitySlot(msgspec.Struct, forbid_unknown_fields=True):
+    """A weekly window in the centre's local time: ``day`` 0 = Monday … 6 = Sunday."""
+
+    day: Annotated[int, msgspec.Meta(ge=0, le=6)]
+    start: HHMM
+    end: HHMM
+
+
+class StaffProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    max_week_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 1440)]
+    max_day_minutes: Annotated[int, msgspec.Meta(ge=0, le=1440)]
+    skills: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+                      msgspec.Meta(max_length=20)] = []
+    availability: Annotated[list[AvailabilitySlot], msgspec.Meta(max_length=50)] = []
+
+
+class StaffProfileOut(msgspec.Struct):
+    person_id: int
+    centre_id: int
+    max_week_minutes: int
+    max_day_minutes: int
+    skills: list[str]
+    availability: list[AvailabilitySlot]
+
+
 class PersonOut(msgspec.Struct):
     id: int
     email: str | None

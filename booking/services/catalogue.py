@@ -23,6 +23,7 @@ from booking.models import (
     Offer,
     Person,
     PersonRole,
+    Role,
     Room,
     RoomFeature,
     StaffProfile,
@@ -111,6 +112,13 @@ def get_room(session: Session, room_id: int) -> Room:
     room = session.get(Room, room_id)
     if room is None:
         raise NotFound("no_room", id=room_id)
+    return room
+
+
+def editable_room(session: Session, actor: Actor, room_id: int) -> Room:
+    """A room for its edit form: staff of its centre only, the rule update_room applies."""
+    room = get_room(session, room_id)
+    require_staff(actor, room.centre_id)
     return room
 
 
@@ -314,6 +322,63 @@ def create_group(session: Session, actor: Actor, centre_id: int, *, name: str, k
     session.flush()
     record(session, now, staff_id, "group", group.id, "created", name=name)
     return group
+
+
+def list_staff_profiles(session: Session, actor: Actor,
+                        centre_id: int) -> Sequence[tuple[StaffProfile, Person]]:
+    """The staff of a centre as the planner sees them (contract hours, skills, availability);
+    for that centre's staff only."""
+    require_staff(actor, get_centre(session, centre_id).id)
+    rows = session.execute(select(StaffProfile, Person)
+                           .join(Person, Person.id == StaffProfile.person_id)
+                           .where(StaffProfile.centre_id == centre_id)
+                           .order_by(Person.display_name)).all()
+    return [(profile, person) for profile, person in rows]
+
+
+def staff_profile(session: Session, actor: Actor,
+                  person_id: int) -> tuple[StaffProfile, Person]:
+    """A staff member's profile for its edit form; staff of the same centre only."""
+    row = session.execute(select(StaffProfile, Person)
+                          .join(Person, Person.id == StaffProfile.person_id)
+                          .where(StaffProfile.person_id == person_id)).first()
+    if row is None:
+        raise NotFound("no_staff_member", nr=person_id)
+    require_staff(actor, row[0].centre_id)
+    return row[0], row[1]
+
+
+def set_staff_profile(session: Session, actor: Actor, centre_id: int, person_id: int,
+                      values: dict[str, Any], now: datetime) -> StaffProfile:
+    """Contract hours, skills and weekly availability of a staff member of the centre, as
+    the planner uses them; made if the person has none yet. Staff of the centre only."""
+    staff_id = require_staff(actor, get_centre(session, centre_id).id)
+    is_staff = session.scalar(select(PersonRole.person_id).where(
+        PersonRole.person_id == person_id, PersonRole.role == Role.STAFF,
+        PersonRole.centre_id == centre_id))
+    if is_staff is None:
+        raise NotFound("no_staff_member", nr=person_id)
+    week, day = values["max_week_minutes"], values["max_day_minutes"]
+    if day > week:
+        raise InvalidInput("day_hours_above_week")
+    slots = [dict(s) for s in values.get("availability", [])]
+    for slot in slots:
+        if slot["end"] <= slot["start"]:
+            raise InvalidInput("window_ends_before_start")
+    profile = session.get(StaffProfile, person_id)
+    if profile is None:
+        profile = StaffProfile(person_id=person_id, centre_id=centre_id)
+        session.add(profile)
+    elif profile.centre_id != centre_id:
+        raise NotFound("no_staff_member", nr=person_id)
+    profile.max_week_minutes, profile.max_day_minutes = week, day
+    profile.skills = sorted({str(s).strip() for s in values.get("skills", []) if str(s).strip()})
+    profile.availability = slots
+    session.flush()
+    record(session, now, staff_id, "staff_profile", person_id, "updated",
+           max_week_minutes=week, max_day_minutes=day, skills=profile.skills,
+           availability=slots)
+    return profile
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:

@@ -33,6 +33,7 @@ from booking.models import (
     OutboxMail,
     Person,
     PlanRun,
+    RecurringRequest,
     Room,
 )
 from booking.permissions import Actor
@@ -265,6 +266,20 @@ def waiting_plans(session: Session, actor: Actor, now: datetime) -> list[tuple[P
 def _iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+# --- the recurring demand the planner places --------------------------------------------
+
+
+def recurring_demand(session: Session, actor: Actor, centre_id: int) -> list[RecurringRequest]:
+    """The recurring requests of a centre that the weekly planner places, active first."""
+    scope = require_desk(actor)
+    if scope is not None and centre_id not in scope:
+        raise Forbidden("not_staff")
+    return list(session.scalars(select(RecurringRequest)
+                                .where(RecurringRequest.centre_id == centre_id)
+                                .order_by(RecurringRequest.active.desc(),
+                                          RecurringRequest.title)))
 
 
 # --- alerts --------------------------------------------------------------------------------

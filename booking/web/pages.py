@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
 from booking.web.common import STATIC, template_config
+from booking.web.maintenance import MaintenancePages
 from booking.web.plan import PlanPages
 from booking.web.profile import ProfilePages
 from booking.web.programme import ProgrammePages
@@ -22,7 +23,7 @@ __all__ = ["page_controllers", "template_config"]
 
 
 def page_controllers() -> Sequence[Any]:
-    return [PublicPages, ProgrammePages, RentalPages, StaffPages, AccountPages, ProfilePages,
-            PlanPages,
+    return [PublicPages, ProgrammePages, RentalPages, StaffPages, MaintenancePages, AccountPages,
+            ProfilePages, PlanPages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]
