@@ -700,7 +700,9 @@ class TerminalAnswer:
 
 
 DENY = TerminalAnswer(200, b'{"decision":"deny"}')
-UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised"}')
+# For devices, not people: the keypad shows its own "out of order" signal.
+UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised",'
+                                   b'"detail":"device token unknown or revoked"}')
 
 
 def _grant_answer() -> TerminalAnswer:
