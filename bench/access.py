@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -139,7 +140,16 @@ def drive(base: str, codes: list[str], tokens: list[str], rate: float,
     lock = threading.Lock()
     local = threading.local()
 
+    errors: list[str] = []
+
     def one(i: int, due: float) -> None:
+        try:
+            attempt(i, due)
+        except Exception as exc:  # counted and shown: a benchmark must not hide failures
+            with lock:
+                errors.append(repr(exc))
+
+    def attempt(i: int, due: float) -> None:
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
@@ -162,7 +172,9 @@ def drive(base: str, codes: list[str], tokens: list[str], rate: float,
     with ThreadPoolExecutor(32) as pool:
         for i in range(n):
             pool.submit(one, i, start + i / rate)
-    return latencies, wrong[0]
+    if errors:
+        print(f"  {len(errors)} requests failed, e.g. {errors[0]}", file=sys.stderr)
+    return latencies, wrong[0] + len(errors)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -200,8 +212,12 @@ def main() -> int:
                     rows.append((size, rate, hashing, pct(latencies, 0.5),
                                  pct(latencies, 0.99), len(latencies), wrong))
             finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
     print(f"{'codes':>5} {'rate/s':>6} {'hashing':>8} {'p50':>8} {'p99':>8} {'overhead':>9} "
           f"{'n':>4} {'not granted':>11}")
     for size, rate, hashing, p50, p99, n, wrong in rows:

@@ -78,6 +78,7 @@ MAX_EMERGENCY_MINUTES = 120
 CLOCK_SKEW_SECONDS = 60
 SKEW_ALERT_SECONDS = 30
 UNLOCK_MS = 5000
+ALERT_AHEAD = timedelta(days=7)
 # A terminal's request body is a few dozen bytes; more is read no further.
 MAX_TERMINAL_BODY = 2048
 
@@ -1028,7 +1029,10 @@ def reconcile(session: Session, now: datetime) -> list[Repair]:
             if issued is not None:
                 repairs.append(Repair("issued_missing", booking.id, issued.code_id))
         grant = DbBookingSource(session).grant("booking", booking.id)
-        if grant is not None:
+        # Staff can act on a missing terminal in the days before a date (a key handover):
+        # alert for the bookings of the coming week, not for every date of a long series.
+        if grant is not None and any(now - timedelta(hours=1) < d.starts_at
+                                     < now + ALERT_AHEAD for d in grant.dates):
             for door in doors_of(session, grant):
                 terminals = session.scalars(select(Terminal).where(
                     Terminal.door_id == door.id, Terminal.revoked_at.is_(None))).all()
