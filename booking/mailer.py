@@ -124,8 +124,8 @@ Damit sich alle in unseren Räumen wohlfühlen, bitten wir Sie, diese Regeln zu 
 
 {{ rules }}
 {% endif %}
-Wenn Sie den Raum in Eigenregie nutzen, schicken wir Ihnen den Zugangscode für die Tür
-rechtzeitig vor dem Termin in einer eigenen Nachricht.
+Sie nutzen den Raum in Eigenregie: Ihren Zugangscode für die Türen sehen Sie auf Ihrer Seite
+„Meine Zugangscodes“ (aus Sicherheitsgründen nicht in dieser E-Mail).
 {% if url %}
 Ihre Buchung finden Sie hier:
 {{ url }}
@@ -278,8 +278,8 @@ So that everyone feels at home in our rooms, please follow these rules:
 
 {{ rules }}
 {% endif %}
-If you are using the room on your own (self-managed), we will send you the door access code
-in a separate message in good time before your booking.
+You use the room on your own (self-managed): you find your door access code on your page
+"My access codes" (for safety, not in this e-mail).
 {% if url %}
 You can find your booking here:
 {{ url }}
