@@ -52,7 +52,9 @@ def decide(failures: Sequence[datetime], last_success: datetime | None,
         # Allowed again when the oldest of the last 30 falls out of the hour.
         waits.append(recent[-HOURLY_CAP] + WINDOW)
     streak = [f for f in recent if last_success is None or f > last_success]
-    if streak:
+    # Only a real delay waits: a free failure recorded a moment "after" ``now`` (a concurrent
+    # request that took its instant before waiting for the terminal's lock) throttles nothing.
+    if streak and delay_after(len(streak)) > timedelta(0):
         waits.append(streak[-1] + delay_after(len(streak)))
     until = max(waits, default=now)
     if until > now:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from booking.api import schemas as s
@@ -59,13 +60,36 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+class TerminalDecision(msgspec.Struct, omit_defaults=True):
+    """What a terminal hears: ``grant`` (with how long to unlock), ``deny`` (the same bytes for
+    every reason), ``throttled`` (with when to try again), or ``unauthorised``."""
+
+    decision: Literal["grant", "deny", "throttled", "unauthorised"]
+    unlock_ms: int | None = None
+    retry_after_s: int | None = None
+    detail: str | None = None
+
+
+def _terminal_responses(*extra: int) -> dict[int, ResponseSpec]:
+    texts = {200: "The answer",
+             401: "The device token is unknown or revoked",
+             429: "Throttled: the code was not evaluated; try again after Retry-After seconds"}
+    return {status: ResponseSpec(data_container=TerminalDecision if status != 200 else
+                                 dict[str, Any], description=texts[status],
+                                 generate_examples=False)
+            for status in (401, *extra)}
+
+
 class TerminalController(Controller):
     """What a door terminal calls, authenticated by its device token (``Bearer``)."""
 
     path = "/terminal/v1"
     tags = ["terminal"]
 
-    @post("/validate", status_code=200)
+    @post("/validate", status_code=200,
+          responses={**_terminal_responses(429),
+                     200: ResponseSpec(data_container=TerminalDecision, generate_examples=False,
+                                       description="grant or deny")})
     async def validate(self, request: Request[Any, Any, Any], svc: Services) -> Response[bytes]:
         """Does this code open this terminal's door now? The door comes from the credential,
         the time from the server. Every denial is the same answer."""
@@ -74,7 +98,7 @@ class TerminalController(Controller):
                                                 raw, svc.clock.now())
         return _answer(answer)
 
-    @post("/heartbeat", status_code=200)
+    @post("/heartbeat", status_code=200, responses=_terminal_responses(200))
     async def heartbeat(self, request: Request[Any, Any, Any],
                         svc: Services) -> Response[bytes]:
         """Battery or mains, firmware, the terminal's clock; answers the server's time."""
@@ -92,7 +116,7 @@ class TerminalController(Controller):
 
         return _answer(await anyio.to_thread.run_sync(run))
 
-    @get("/bundle")
+    @get("/bundle", responses=_terminal_responses(200))
     async def bundle(self, request: Request[Any, Any, Any], svc: Services) -> Response[bytes]:
         """The signed offline bundle of this terminal's door for the next hours."""
         token = bearer_token(request)
@@ -108,7 +132,7 @@ class TerminalController(Controller):
 
         return _answer(await anyio.to_thread.run_sync(run))
 
-    @post("/events", status_code=200)
+    @post("/events", status_code=200, responses=_terminal_responses(200))
     async def upload_events(self, request: Request[Any, Any, Any],
                             svc: Services) -> Response[bytes]:
         """Decisions the terminal took offline, each stored once (by its counter)."""
@@ -191,11 +215,11 @@ class EmergencyIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class HandoverIn(msgspec.Struct, forbid_unknown_fields=True):
-    note: s.Reason = ""
+    note: Annotated[str, msgspec.Meta(max_length=500, pattern=s.LINE)] = ""
 
 
 class AccessMethodIn(msgspec.Struct, forbid_unknown_fields=True):
-    method: Annotated[str, msgspec.Meta(pattern="^(code|staff|key|open)$")]
+    method: Literal["code", "staff", "key", "open"]
     valid_from: s.Instant
 
 

@@ -78,6 +78,8 @@ MAX_EMERGENCY_MINUTES = 120
 CLOCK_SKEW_SECONDS = 60
 SKEW_ALERT_SECONDS = 30
 UNLOCK_MS = 5000
+ALERT_AHEAD = timedelta(days=7)
+ISSUE_AHEAD = timedelta(days=14)
 # A terminal's request body is a few dozen bytes; more is read no further.
 MAX_TERMINAL_BODY = 2048
 
@@ -271,8 +273,9 @@ def _new_unique_code(session: Session, grant_centre: int, spans: Sequence[Window
             if code.booking_id is not None and code.booking_id != exclude_booking:
                 g = source.grant("booking", code.booking_id)
                 m = margins(session, grant_centre)
-                if g and any(d.starts_at - m.before < hi and d.ends_at + m.after > lo
-                             for d in g.dates):
+                if g and any(d.starts_at - m.before < w.ends_at
+                             and d.ends_at + m.after > w.starts_at
+                             for d in g.dates for w in spans):
                     others.append(code)
             elif code.kind == CodeKind.EMERGENCY and code.valid_from and code.valid_until \
                     and code.valid_from < hi and code.valid_until > lo:
@@ -700,7 +703,9 @@ class TerminalAnswer:
 
 
 DENY = TerminalAnswer(200, b'{"decision":"deny"}')
-UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised"}')
+# For devices, not people: the keypad shows its own "out of order" signal.
+UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised",'
+                                   b'"detail":"device token unknown or revoked"}')
 
 
 def _grant_answer() -> TerminalAnswer:
@@ -1001,40 +1006,71 @@ def reconcile(session: Session, now: datetime) -> list[Repair]:
     """Derive the codes every booking should have from the bookings and repair the drift:
     missing code, code active for a booking that no longer stands, code left inactive, an
     emergency window longer than allowed; alert when a needed door has no terminal or its
-    terminal went silent. Each repair is logged and audited."""
+    terminal went silent. Each repair is logged and audited. (The worker runs the same per
+    booking, one short transaction each: :func:`worker_round`.)"""
     repairs: list[Repair] = []
-    horizon = now - timedelta(hours=1)
-    upcoming = session.scalars(select(Booking).join(Occurrence).where(
-        Occurrence.ends_at > horizon, Booking.kind != BookingKind.CLOSURE).distinct()).all()
-    for booking in upcoming:
-        wanted = booking.status == BookingStatus.CONFIRMED and needs_code(session, booking)
-        rows = _active_codes(session, booking.id)
-        if not wanted and rows:
+    for booking_id in _reconcilable(session, now):
+        _reconcile_booking(session, booking_id, now, repairs)
+    _reconcile_devices(session, now, repairs)
+    return _logged(repairs)
+
+
+def _reconcilable(session: Session, now: datetime) -> list[int]:
+    return list(session.scalars(select(Booking.id).join(Occurrence).where(
+        Occurrence.ends_at > now - timedelta(hours=1), Booking.kind != BookingKind.CLOSURE)
+        .distinct().order_by(Booking.id)))
+
+
+def _logged(repairs: list[Repair]) -> list[Repair]:
+    for repair in repairs:
+        log.info("access reconciliation", extra={"repair": repair.kind,
+                                                 "booking_id": repair.booking_id,
+                                                 "code_id": repair.code_id})
+    return repairs
+
+
+def _reconcile_booking(session: Session, booking_id: int, now: datetime,
+                       repairs: list[Repair]) -> None:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        return
+    wanted = booking.status == BookingStatus.CONFIRMED and needs_code(session, booking)
+    rows = _active_codes(session, booking.id)
+    if not wanted:
+        if rows:
             _revoke_rows(session, rows, None, now, "reconciled")
             repairs.extend(Repair("revoked_for_ended_booking", booking.id, r.id) for r in rows)
-            continue
-        if not wanted:
-            continue
-        for row in rows:
-            if row.state == CodeState.INACTIVE:
-                row.state = CodeState.ACTIVE
-                record(session, now, None, "access_code", row.id, "activated",
-                       reason="reconciled")
-                repairs.append(Repair("activated", booking.id, row.id))
-        if not rows:
-            issued = issue_for_booking(session, booking, None, now)
-            if issued is not None:
-                repairs.append(Repair("issued_missing", booking.id, issued.code_id))
-        grant = DbBookingSource(session).grant("booking", booking.id)
-        if grant is not None:
-            for door in doors_of(session, grant):
-                terminals = session.scalars(select(Terminal).where(
-                    Terminal.door_id == door.id, Terminal.revoked_at.is_(None))).all()
-                if not terminals and not _open_alert(session, "no_terminal",
-                                                     booking_id=booking.id, door_id=door.id):
-                    alert(session, booking.centre_id, "no_terminal", now, door_id=door.id,
-                          booking_id=booking.id)
-                    repairs.append(Repair("alert_no_terminal", booking.id))
+        return
+    for row in rows:
+        if row.state == CodeState.INACTIVE:
+            row.state = CodeState.ACTIVE
+            record(session, now, None, "access_code", row.id, "activated", reason="reconciled")
+            repairs.append(Repair("activated", booking.id, row.id))
+    grant = DbBookingSource(session).grant("booking", booking.id)
+    if grant is None:
+        return
+    soon = [d for d in grant.dates if now - timedelta(hours=1) < d.ends_at
+            and d.starts_at < now + ISSUE_AHEAD]
+    # A code is made for the coming weeks' bookings; one further ahead is made when it comes
+    # near (or when its holder asks for one on their page): argon2 costs time in the worker.
+    if not rows and soon:
+        issued = issue_for_booking(session, booking, None, now)
+        if issued is not None:
+            repairs.append(Repair("issued_missing", booking.id, issued.code_id))
+    # Staff can act on a missing terminal in the days before a date (a key handover):
+    # alert for the bookings of the coming week, not for every date of a long series.
+    if any(d.starts_at < now + ALERT_AHEAD for d in soon):
+        for door in doors_of(session, grant):
+            terminals = session.scalars(select(Terminal).where(
+                Terminal.door_id == door.id, Terminal.revoked_at.is_(None))).all()
+            if not terminals and not _open_alert(session, "no_terminal",
+                                                 booking_id=booking.id, door_id=door.id):
+                alert(session, booking.centre_id, "no_terminal", now, door_id=door.id,
+                      booking_id=booking.id)
+                repairs.append(Repair("alert_no_terminal", booking.id))
+
+
+def _reconcile_devices(session: Session, now: datetime, repairs: list[Repair]) -> None:
     for row in session.scalars(select(AccessCode).where(
             AccessCode.kind == CodeKind.EMERGENCY, AccessCode.state == CodeState.ACTIVE)):
         if row.valid_from and row.valid_until and row.valid_until - row.valid_from > \
@@ -1051,11 +1087,6 @@ def reconcile(session: Session, now: datetime) -> list[Repair]:
             alert(session, terminal.centre_id, "terminal_silent", now, terminal_id=terminal.id,
                   door_id=terminal.door_id, last_seen=seen.isoformat())
             repairs.append(Repair("alert_terminal_silent"))
-    for repair in repairs:
-        log.info("access reconciliation", extra={"repair": repair.kind,
-                                                 "booking_id": repair.booking_id,
-                                                 "code_id": repair.code_id})
-    return repairs
 
 
 def purge(session: Session, now: datetime) -> int:
@@ -1077,11 +1108,21 @@ def purge(session: Session, now: datetime) -> int:
     return deleted
 
 
-def worker_round(factory: sessionmaker[Session], now: datetime) -> None:
+def worker_round(factory: sessionmaker[Session], now: datetime) -> list[Repair]:
+    """One round of the background worker: each booking in a short transaction of its own (on
+    SQLite a transaction holds the one write lock, and issuing a code costs argon2 time), then
+    the terminals and emergency codes, then the retention purge."""
+    repairs: list[Repair] = []
+    with factory() as session:
+        booking_ids = _reconcilable(session, now)
+    for booking_id in booking_ids:
+        with transaction(factory) as session:
+            _reconcile_booking(session, booking_id, now, repairs)
     with transaction(factory) as session:
-        reconcile(session, now)
+        _reconcile_devices(session, now, repairs)
     with transaction(factory) as session:
         purge(session, now)
+    return _logged(repairs)
 
 
 def new_device_nonce() -> str:

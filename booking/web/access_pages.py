@@ -49,8 +49,19 @@ def _moment(instant: Any, zone: str, lang: str) -> str:
     return f"{formatting.day(local.date(), lang)}, {formatting.clock(local, lang)}"
 
 
-def _windows(spans: Sequence[Any], zone: str, lang: str) -> list[str]:
-    return [formatting.when(w.starts_at, w.ends_at, zone, lang) for w in spans]
+SHOWN_WINDOWS = 5
+SHOWN_ALERTS = 20
+
+
+def _windows(spans: Sequence[Any], zone: str, lang: str,
+             now: Any = None) -> list[str]:
+    """The windows still to come (all when ``now`` is None), the first few written out."""
+    coming = [w for w in spans if now is None or w.ends_at > now]
+    text = [formatting.when(w.starts_at, w.ends_at, zone, lang)
+            for w in coming[:SHOWN_WINDOWS]]
+    if len(coming) > SHOWN_WINDOWS:
+        text.append(f"… (+{len(coming) - SHOWN_WINDOWS})")
+    return text
 
 
 class ResidentAccessPages(PageController):
@@ -71,13 +82,13 @@ class ResidentAccessPages(PageController):
                 zone = db.get_one(Centre, booking.centre_id).timezone
                 views.append(AccessView(booking.id, booking.title, code.state if code else None,
                                         code.doors if code else [],
-                                        _windows(code.windows, zone, viewer.lang) if code
-                                        else []))
+                                        _windows(code.windows, zone, viewer.lang,
+                                                 svc.clock.now()) if code else []))
             shown_windows: list[str] = []
             if shown is not None and shown_for is not None:
                 centre_id = db.get_one(Booking, shown_for).centre_id
                 shown_windows = _windows(shown.windows, db.get_one(Centre, centre_id).timezone,
-                                         viewer.lang)
+                                         viewer.lang, svc.clock.now())
         page = render(request, viewer, "access_mine.html", status=status, nav="zugang",
                       bookings=views, shown=shown, shown_for=shown_for,
                       shown_windows=shown_windows, error=error)
@@ -143,13 +154,15 @@ class StaffAccessPages(PageController):
                                        and t.battery_percent is not None
                                        else (t.power or "–")), t.revoked_at is not None)
                          for t in access.list_terminals(db, actor, centre_id)]
+            every_alert = access.list_alerts(db, actor, centre_id)
             alerts = [(a, _moment(a.at, centre.timezone, lang))
-                      for a in access.list_alerts(db, actor, centre_id)]
+                      for a in every_alert[:SHOWN_ALERTS]]
             log = [(e, doors.get(e.door_id or 0, "?"),
                     _moment(e.at, centre.timezone, lang))
                    for e in access.door_log(db, actor, centre_id, limit=50)]
         page = render(request, viewer, "access_staff.html", status=status, nav="verwaltung",
                       centre=centre, doors=doors, terminals=terminals, alerts=alerts, log=log,
+                      more_alerts=max(0, len(every_alert) - SHOWN_ALERTS),
                       shown=shown, token=token, error=error,
                       shown_windows=_windows(shown.windows, centre.timezone, lang)
                       if shown else [])

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import select
 
+from booking.api import access as access_api
 from booking.api import planning as planning_api
 from booking.api import schemas
 from booking.models import AccountToken, Person
@@ -26,7 +27,7 @@ from tests.factories import World
 # operation changes state (a new pending request to decline, a new slug, a free time).
 Call = tuple[str, str, dict[str, Any]]
 
-STRUCTS = {name: getattr(module, name) for module in (schemas, planning_api)
+STRUCTS = {name: getattr(module, name) for module in (schemas, planning_api, access_api)
            for name in dir(module) if isinstance(getattr(module, name), type)
            and issubclass(getattr(module, name), msgspec.Struct)}
 
@@ -82,7 +83,27 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         assert r.status_code == 202, r.text
         return int(r.json()["id"])
 
+    doors: list[int] = []
+
+    def door() -> int:
+        if not doors:
+            r = client.post(f"/api/centres/{centre}/doors", headers=as_("staff"),
+                            json={"name": "Eingang", "kind": "entrance"})
+            assert r.status_code == 201, r.text
+            doors.append(int(r.json()["id"]))
+        return doors[0]
+
     return {
+        # Door access (issue 12)
+        "POST /api/access/emergency-codes": lambda: ("/api/access/emergency-codes", "staff", {
+            "door_id": door(), "minutes": 30, "reason": "Heizung"}),
+        "POST /api/access/terminals": lambda: ("/api/access/terminals", "staff", {
+            "door_id": door(), "name": "Terminal"}),
+        "POST /api/access/bookings/{booking_id}/key-handover": lambda: (
+            f"/api/access/bookings/{booking_id()}/key-handover", "staff", {"note": "Schlüssel"}),
+        "PUT /api/access/rooms/{room_id}/method": lambda: (
+            f"/api/access/rooms/{room}/method", "staff", {
+                "method": "key", "valid_from": berlin(2027, 1, 1, 0)}),
         "POST /api/centres": lambda: ("/api/centres", "admin",
                                       {"slug": f"neu-{next(n)}", "name": "Neu"}),
         "POST /api/centres/{centre_id}/doors": lambda: (

@@ -45,6 +45,8 @@ STAFF_DECIDES: Expect = (401, 403, 404, OK, 404, OK,   404, 404)
 SELF_OR_CENTRE_STAFF: Expect = (401, OK, 404, OK, 404, OK,  404, 404)
 # Mailed links work for whoever holds them; a made-up one is refused for everyone.
 BAD_LINK: Expect = (400,    400, 400, 400,  400, 400,  400, 400)
+# Door terminals authenticate with a device token, which no person holds (issue 12).
+DEVICE_ONLY: Expect = (401,  401, 401, 401,  401, 401,  401, 401)
 # The plan run is still queued: staff pass the permission check and hear it is not finished.
 STAFF_NOT_YET: Expect = (401, 403, 403, 409, 403, 409,  403, 403)
 # A secret feed belongs to its owner (anna); to everyone else it does not exist.
@@ -73,6 +75,17 @@ class Scene:
     feed_path: str = ""
     offer: int = 0
     term_run: int = 0  # a queued allocation run of the term
+    # Door access (issue 12): a door, anna's confirmed rental with its code, a terminal and an
+    # alert of centre nord, made when a row first needs them (most rows do not).
+    make_access: Callable[[], dict[str, int]] | None = None
+    _access: dict[str, int] | None = None
+
+    @property
+    def access(self) -> dict[str, int]:
+        if self._access is None:
+            assert self.make_access is not None
+            self._access = self.make_access()
+        return self._access
 
     @property
     def centre(self) -> int:
@@ -301,6 +314,41 @@ ENDPOINTS = [
              lambda x: {"section_id": x.section, "action": "accept"}),
     Endpoint("POST", "/api/term-runs/{run_id}/publish", STAFF_NOT_YET,
              lambda x: f"/api/term-runs/{x.term_run}/publish"),
+    # Door access (issue 12)
+    Endpoint("GET", "/api/access/mine", LOGGED_IN, lambda x: "/api/access/mine"),
+    Endpoint("GET", "/api/access/bookings/{booking_id}/codes", OWNER_OR_STAFF,
+             lambda x: f"/api/access/bookings/{x.access['booking']}/codes"),
+    Endpoint("POST", "/api/access/bookings/{booking_id}/codes", OWNER_OR_STAFF,
+             lambda x: f"/api/access/bookings/{x.access['booking']}/codes"),
+    Endpoint("POST", "/api/access/codes/{code_id}/revoke", STAFF,
+             lambda x: f"/api/access/codes/{x.access['code']}/revoke"),
+    Endpoint("POST", "/api/access/emergency-codes", STAFF, lambda x: "/api/access/emergency-codes",
+             lambda x: {"door_id": x.access["door"], "minutes": 30, "reason": "Heizung"}),
+    Endpoint("POST", "/api/access/terminals", STAFF, lambda x: "/api/access/terminals",
+             lambda x: {"door_id": x.access["door"], "name": "Eingang 2"}),
+    Endpoint("GET", "/api/access/terminals", STAFF, lambda x: "/api/access/terminals",
+             query=lambda x: {"centre_id": x.centre}),
+    Endpoint("POST", "/api/access/terminals/{terminal_id}/revoke", STAFF,
+             lambda x: f"/api/access/terminals/{x.access['terminal']}/revoke"),
+    Endpoint("GET", "/api/access/door-events", STAFF, lambda x: "/api/access/door-events",
+             query=lambda x: {"centre_id": x.centre}),
+    Endpoint("GET", "/api/access/alerts", STAFF, lambda x: "/api/access/alerts",
+             query=lambda x: {"centre_id": x.centre}),
+    Endpoint("POST", "/api/access/alerts/{alert_id}/resolve", STAFF,
+             lambda x: f"/api/access/alerts/{x.access['alert']}/resolve"),
+    Endpoint("POST", "/api/access/bookings/{booking_id}/key-handover", STAFF,
+             lambda x: f"/api/access/bookings/{x.access['booking']}/key-handover",
+             lambda x: {"note": "Schlüssel 2"}),
+    Endpoint("PUT", "/api/access/rooms/{room_id}/method", STAFF,
+             lambda x: f"/api/access/rooms/{x.cafe}/method",
+             lambda x: {"method": "key", "valid_from": berlin(2026, 12, 1, 0)}),
+    Endpoint("POST", "/terminal/v1/validate", DEVICE_ONLY, lambda x: "/terminal/v1/validate",
+             lambda x: {"code": "48151623"}),
+    Endpoint("POST", "/terminal/v1/heartbeat", DEVICE_ONLY, lambda x: "/terminal/v1/heartbeat",
+             lambda x: {"power": "mains"}),
+    Endpoint("GET", "/terminal/v1/bundle", DEVICE_ONLY, lambda x: "/terminal/v1/bundle"),
+    Endpoint("POST", "/terminal/v1/events", DEVICE_ONLY, lambda x: "/terminal/v1/events",
+             lambda x: {"events": []}),
 ]
 
 
@@ -361,7 +409,26 @@ def scene(client, as_, world: World, session_factory, now) -> Scene:
                  series=series.json()["id"], closure=closure.json()["id"],
                  feed=feed.json()["id"],
                  feed_path="/api/" + feed.json()["url"].split("/api/", 1)[1],
-                 offer=offer.json()["id"])
+                 offer=offer.json()["id"],
+                 make_access=lambda: access_scene(client, as_, world))
+
+
+def access_scene(client, as_, world: World) -> dict[str, int]:
+    staff = as_("staff")
+    door = client.post(f"/api/centres/{world.centre_id}/doors", headers=staff,
+                       json={"name": "Eingang", "kind": "entrance"}).json()["id"]
+    booked = rent(client, as_("anna"), world.rooms["Gruppenraum 1"], berlin(2026, 12, 5, 16),
+                  berlin(2026, 12, 5, 18), purpose="Lesekreis").json()["id"]
+    assert client.post(f"/api/rentals/{booked}/confirm", headers=staff).status_code == 200
+    code = client.get(f"/api/access/bookings/{booked}/codes", headers=staff).json()[0]["id"]
+    terminal = client.post("/api/access/terminals", headers=staff,
+                           json={"door_id": door, "name": "Eingang"}).json()["terminal"]["id"]
+    client.post("/api/access/emergency-codes", headers=staff,
+                json={"door_id": door, "minutes": 30, "reason": "Handwerker"})
+    alert = client.get("/api/access/alerts", headers=staff,
+                       params={"centre_id": world.centre_id}).json()[0]["id"]
+    return {"door": door, "booking": booked, "code": code, "terminal": terminal,
+            "alert": alert}
 
 
 def audit_count(session_factory) -> int:
@@ -374,11 +441,12 @@ def audit_count(session_factory) -> int:
 def test_each_role_against_each_endpoint(client, as_, scene: Scene, session_factory,
                                          endpoint: Endpoint, role: str):
     headers = as_(role)
-    audit_before = audit_count(session_factory)
     kwargs: dict[str, Any] = {"headers": headers, "params": endpoint.query(scene)}
     if endpoint.body is not None:
         kwargs["json"] = endpoint.body(scene)
-    r = client.request(endpoint.method, endpoint.url(scene), **kwargs)
+    url = endpoint.url(scene)  # before counting: it may make the scene's access objects
+    audit_before = audit_count(session_factory)
+    r = client.request(endpoint.method, url, **kwargs)
     expected = endpoint.expect[ROLES.index(role)]
     if expected == OK:
         assert 200 <= r.status_code < 300, f"{role}: {r.status_code} {r.text}"
