@@ -165,11 +165,12 @@ def _stored(row: Any, lang: str) -> DateOut:
 
 def series_out(series: Series, lang: str) -> SeriesOut:
     dates = [_stored(r, lang) for r in series.dates]
+    # The values new dates get: those of the last edit.
+    start_minute, minutes, room_id = svc_series.params(series, date.max)
     return SeriesOut(
         id=series.id, booking_id=series.booking_id, title=series.booking.title,
-        room_id=series.room_id,
-        start_time=f"{series.start_minute // 60:02d}:{series.start_minute % 60:02d}",
-        duration_minutes=series.duration_minutes, zone=series.zone, rrule=series.rrule,
+        room_id=room_id, start_time=f"{start_minute // 60:02d}:{start_minute % 60:02d}",
+        duration_minutes=minutes, zone=series.zone, rrule=series.rrule,
         pattern=series.pattern, first_date=series.first_date, until=series.until,
         count=series.count, materialised_until=series.materialised_until, dates=dates,
         skipped=[d for d in dates if d.state == DateState.SKIPPED])

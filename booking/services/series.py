@@ -239,9 +239,21 @@ def _last_day(first: date) -> date:
         return first.replace(year=first.year + SERIES_YEARS, day=28) - timedelta(days=1)
 
 
+def params(series: Series, day: date) -> tuple[int, int, int]:
+    """Start minute, duration and room in effect on ``day``: the series' own values, or those
+    of the last edit that took effect on or before it (``Series.changes``), so an edit of "this
+    and the following dates" leaves the earlier ones as they were."""
+    current = (series.start_minute, series.duration_minutes, series.room_id)
+    for entry in series.changes or []:
+        if date.fromisoformat(entry["from"]) <= day:
+            current = (entry["start_minute"], entry["duration_minutes"], entry["room_id"])
+    return current
+
+
 def _span(series: Series, day: date) -> tuple[datetime, datetime]:
-    wall = time(series.start_minute // 60, series.start_minute % 60)
-    return local_span(day, wall, timedelta(minutes=series.duration_minutes), series.zone)
+    start_minute, minutes, _room = params(series, day)
+    wall = time(start_minute // 60, start_minute % 60)
+    return local_span(day, wall, timedelta(minutes=minutes), series.zone)
 
 
 # --------------------------------------------------------------------------------------------
@@ -424,7 +436,7 @@ def _materialise(session: Session, series: Series, centre: Centre, lo: date, hi:
     spans = [_span(series, d) for d in days]
     if any(e > LATEST for _, e in spans) or not all(in_horizon(d) for d in days):
         raise InvalidInput("series_horizon")
-    verdicts = assess(session, centre, [(d, series.room_id) for d in days], spans,
+    verdicts = assess(session, centre, [(d, params(series, d)[2]) for d in days], spans,
                       ignore_booking=series.booking_id)
     if on_conflict == "fail":
         _raise_if_conflicts(centre, verdicts)
@@ -538,20 +550,20 @@ def edit_series(session: Session, actor: Actor, series_id: int, change: SeriesCh
         raise InvalidInput("title_missing")
     if change.duration is not None and not timedelta(0) < change.duration <= timedelta(hours=24):
         raise InvalidInput("series_pattern_incomplete", field="duration_minutes")
-    room_id = change.room_id if change.room_id is not None else series.room_id
-    if room_id != series.room_id:
+    today = local_today(now, centre.timezone)
+    start_day = max(today, from_day or today)
+    old_minute, old_minutes, old_room = params(series, start_day)
+    room_id = change.room_id if change.room_id is not None else old_room
+    if room_id != old_room:
         _room, room_centre = _centre_and_room(session, room_id)
         if room_centre.id != centre.id:
             raise NotFound("room_not_found", id=room_id)
-    today = local_today(now, centre.timezone)
-    start_day = max(today, from_day or today)
     rooms = {room_id, series.room_id} | {r.occurrence.room_id for r in series.dates
                                           if r.occurrence is not None}
     lock_rooms(session, rooms)
     # The edited rule, on a copy of the values (a preview must not change the loaded row).
-    wall = change.start or time(series.start_minute // 60, series.start_minute % 60)
-    minutes = (int(change.duration.total_seconds() // 60) if change.duration
-               else series.duration_minutes)
+    wall = change.start or time(old_minute // 60, old_minute % 60)
+    minutes = int(change.duration.total_seconds() // 60) if change.duration else old_minutes
     affected = [r for r in series.dates if r.day >= start_day]
     movable = [r for r in affected if not r.detached and r.state != DateState.CANCELLED]
     spans = [local_span(r.day, wall, timedelta(minutes=minutes), series.zone) for r in movable]
@@ -568,16 +580,19 @@ def edit_series(session: Session, actor: Actor, series_id: int, change: SeriesCh
         return outcome
     if change.title is not None:
         booking.title = change.title.strip()
-    series.start_minute = wall.hour * 60 + wall.minute
-    series.duration_minutes = minutes
-    series.room_id = room_id
+    # Dates before ``start_day`` keep the values they had; from it on the new ones hold.
+    series.changes = [e for e in series.changes or []
+                      if date.fromisoformat(e["from"]) < start_day] + [
+        {"from": start_day.isoformat(), "start_minute": wall.hour * 60 + wall.minute,
+         "duration_minutes": minutes, "room_id": room_id}]
     series.updated_at = booking.updated_at = now
     for row, verdict in zip(movable, verdicts, strict=True):
         _set_date(row, booking, verdict, now)
     _flush(session)
     record(session, now, staff_id, "series", series.id, "edited",
            from_day=from_day.isoformat() if from_day else None,
-           start_minute=series.start_minute, duration_minutes=minutes, room_id=room_id,
+           start_minute=wall.hour * 60 + wall.minute, duration_minutes=minutes,
+           room_id=room_id,
            kept=len(kept), skipped=len(outcome.skipped))
     return outcome
 
@@ -599,8 +614,9 @@ def restore_date(session: Session, actor: Actor, series_id: int, day: date, *,
         raise NotFound("series_date_not_found", day=day)
     if row.state == DateState.PLANNED:
         raise Conflict("series_date_takes_place", day=day)
-    lock_rooms(session, {series.room_id} | ({row.occurrence.room_id} if row.occurrence else set()))
-    verdict = assess(session, centre, [(day, series.room_id)], [_span(series, day)],
+    room_id = params(series, day)[2]
+    lock_rooms(session, {room_id} | ({row.occurrence.room_id} if row.occurrence else set()))
+    verdict = assess(session, centre, [(day, room_id)], [_span(series, day)],
                      ignore_booking=series.booking_id)[0]
     if verdict.state != "free":
         raise Conflict("series_date_not_free", day=day, reason=verdict.reason)
@@ -698,7 +714,7 @@ def _reevaluate(session: Session, centre: Centre, lo: date, hi: date,
             candidates.append((r.day, r.occurrence.room_id))
             spans.append((r.occurrence.starts_at, r.occurrence.ends_at))
         else:
-            candidates.append((r.day, r.series.room_id))
+            candidates.append((r.day, params(r.series, r.day)[2]))
             spans.append(_span(r.series, r.day))
     lock_rooms(session, {room for _, room in candidates})
     own = [r.occurrence_id for r in rows if r.occurrence_id is not None]

@@ -173,6 +173,13 @@ def test_this_and_following_dates_change_from_the_given_date(client, as_, world)
     after = dates(client.get(f"/api/series/{made['id']}", headers=staff).json())
     assert [local(after[d]["starts_at"]).strftime("%H:%M") for d in sorted(after)] == [
         "19:00", "19:00", "20:00", "20:00"]
+    # An earlier date cancelled and added back returns at its own time, not the new one.
+    earlier = after["2026-12-10"]["occurrence_id"]
+    assert client.post(f"/api/occurrences/{earlier}/cancel", headers=staff).status_code == 200
+    back = client.post(f"/api/series/{made['id']}/dates/2026-12-10/restore", headers=staff)
+    assert back.status_code == 200, back.text
+    assert local(back.json()["starts_at"]).strftime("%H:%M") == "19:00"
+    assert client.get(f"/api/series/{made['id']}", headers=staff).json()["start_time"] == "20:00"
 
 
 def test_a_centre_closure_skips_dates_mails_and_gives_them_back_when_moved(
