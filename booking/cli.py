@@ -131,6 +131,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         try:
             dispatch_pending(factory, settings, clock.now)
             planning.worker_loop(factory, clock.now, once=True)
+            with transaction(factory) as session:
+                series.extend(session, clock.now())
         finally:
             engine.dispose()
         return 0

@@ -24,7 +24,8 @@ from booking.permissions import Actor
 from booking.services import series as svc_series
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-WallTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+WallTime = Annotated[str, msgspec.Meta(max_length=5,
+                                       pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                        examples=["19:00"])]
 Position = Annotated[int, msgspec.Meta(ge=-1, le=5)]
 MonthDay = Annotated[int, msgspec.Meta(ge=1, le=31)]

@@ -511,7 +511,7 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
                             now, on_conflict, dry_run=dry_run)
     if not verdicts:
         raise InvalidInput("series_no_dates")
-    if not any(v.state == "free" for v in verdicts):
+    if not dry_run and not any(v.state == "free" for v in verdicts):
         raise Conflict("series_nothing_free", dates=[
             Message("series_date_not_free", {"day": v.day, "reason": v.reason})
             for v in verdicts[:20]])
