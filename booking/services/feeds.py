@@ -176,15 +176,18 @@ def render(name: str, events: Sequence[FeedEvent], zone: str, now: datetime) -> 
     serialiser took about a millisecond per event: five seconds for a centre's 5,000 dates
     (bench/series.py)."""
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "X-WR-CALNAME:" + _text(name), "X-WR-TIMEZONE:" + zone]
+             "METHOD:PUBLISH", "X-WR-CALNAME:" + _text(name)]
+    # No X-WR-TIMEZONE: every time carries its TZID or is UTC, and readers that honour that
+    # non-standard property move UTC times onto the local wall clock, where the repeated
+    # autumn hour loses which of the two it was (recurring-ical-events through x-wr-timezone).
     out = ["\r\n".join(_fold(line) for line in lines), "\r\n"]
     out.append(_vtimezone(zone).decode())
     for e in events:
         stamp = f"{e.modified.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         event = ["BEGIN:VEVENT", "UID:" + _text(e.uid), "DTSTAMP:" + stamp,
                  "LAST-MODIFIED:" + stamp, f"SEQUENCE:{e.sequence}",
-                 "SUMMARY:" + _text(e.title), "DTSTART" + _when(e.starts_at, zone),
-                 "DTEND" + _when(e.ends_at, zone), "STATUS:" + e.status]
+                 "SUMMARY:" + _text(e.title), "DTSTART" + _when(e.starts_at, zone, e),
+                 "DTEND" + _when(e.ends_at, zone, e), "STATUS:" + e.status]
         if e.location:
             event.append("LOCATION:" + _text(e.location))
         if e.description:
@@ -303,13 +306,13 @@ def _yearly_rules(zone: str) -> list[_Rule] | None:
     return fixed
 
 
-def _when(instant: datetime, zone: str) -> str:
-    """``;TZID=zone:local`` wall time, or ``:…Z`` in UTC for the second of two equal wall times
-    (the autumn night): RFC 5545 reads a repeated local time as the first one."""
-    local = to_local(instant, zone)
-    if local.fold:
+def _when(instant: datetime, zone: str, event: FeedEvent) -> str:
+    """``;TZID=zone:local`` wall time; both ends in UTC (``:…Z``) when either is the second of
+    two equal wall times (the autumn night), which RFC 5545 would read as the first. Both, not
+    one: recurring-ical-events misreads an event whose start and end use different forms."""
+    if to_local(event.starts_at, zone).fold or to_local(event.ends_at, zone).fold:
         return f":{instant.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    return f";TZID={zone}:{local:%Y%m%dT%H%M%S}"
+    return f";TZID={zone}:{to_local(instant, zone):%Y%m%dT%H%M%S}"
 
 
 def _text(value: str) -> str:
