@@ -162,6 +162,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             dispatch_pending(factory, settings, clock.now)
             planning.worker_loop(factory, clock.now, once=True)
             door_access.worker_round(factory, clock.now())
+            with transaction(factory) as session:
+                series.extend(session, clock.now())
         finally:
             engine.dispose()
         return 0

@@ -63,12 +63,16 @@ def _feed_out(svc: Services, feed: CalendarFeed, token: str | None = None) -> Fe
                    url=links.url if links else None, webcal=links.webcal if links else None)
 
 
-def _calendar_response(body: bytes, etag: str, modified: datetime,
+def _calendar_response(request: Request[Any, Any, Any], entry: feeds.CachedFeed,
                        filename: str) -> ASGIResponse:
-    return ASGIResponse(body=body, media_type=_ICS_TYPE, headers={
-        "ETag": f'"{etag}"', "Last-Modified": format_datetime(modified, usegmt=True),
-        "Cache-Control": "public, max-age=300",
-        "Content-Disposition": f'inline; filename="{filename}"'})
+    headers = {"ETag": f'"{entry.etag}"',
+               "Last-Modified": format_datetime(entry.last_modified, usegmt=True),
+               "Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding",
+               "Content-Disposition": f'inline; filename="{filename}"'}
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return ASGIResponse(body=entry.gzipped, media_type=_ICS_TYPE, headers=headers)
+    return ASGIResponse(body=entry.body, media_type=_ICS_TYPE, headers=headers)
 
 
 def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
@@ -101,7 +105,7 @@ def _public(svc: Services, what: str, ident: int, since: str | None) -> tuple[
             events = feeds.room_events(db, ident, now)
             name = next((str(r[4]) for r in rows if r[3] == ident), str(rows[0][0]))
         body = feeds.render(name, events, zone, now)
-    entry = feeds.CachedFeed(key, feeds.last_modified(events, now), body)
+    entry = feeds.CachedFeed.of(key, feeds.last_modified(events, now), body)
     svc.feed_cache.put((what, ident, key), entry)
     return key, entry
 
@@ -113,7 +117,7 @@ async def _serve_public(request: Request[Any, Any, Any], what: str, ident: int,
     key, entry = await svc.run_read(_public, svc, what, ident, wanted or None)
     if entry is None or _not_modified(request, key):
         return ASGIResponse(body=b"", status_code=304, headers={"ETag": f'"{key}"'})
-    return _calendar_response(entry.body, entry.etag, entry.last_modified, filename)
+    return _calendar_response(request, entry, filename)
 
 
 _ICS_RESPONSE = {200: ResponseSpec(data_container=str, media_type=ICS,

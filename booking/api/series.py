@@ -24,7 +24,8 @@ from booking.permissions import Actor
 from booking.services import series as svc_series
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-WallTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+WallTime = Annotated[str, msgspec.Meta(max_length=5,
+                                       pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                        examples=["19:00"])]
 Position = Annotated[int, msgspec.Meta(ge=-1, le=5)]
 MonthDay = Annotated[int, msgspec.Meta(ge=1, le=31)]
@@ -165,11 +166,12 @@ def _stored(row: Any, lang: str) -> DateOut:
 
 def series_out(series: Series, lang: str) -> SeriesOut:
     dates = [_stored(r, lang) for r in series.dates]
+    # The values new dates get: those of the last edit.
+    start_minute, minutes, room_id = svc_series.params(series, date.max)
     return SeriesOut(
         id=series.id, booking_id=series.booking_id, title=series.booking.title,
-        room_id=series.room_id,
-        start_time=f"{series.start_minute // 60:02d}:{series.start_minute % 60:02d}",
-        duration_minutes=series.duration_minutes, zone=series.zone, rrule=series.rrule,
+        room_id=room_id, start_time=f"{start_minute // 60:02d}:{start_minute % 60:02d}",
+        duration_minutes=minutes, zone=series.zone, rrule=series.rrule,
         pattern=series.pattern, first_date=series.first_date, until=series.until,
         count=series.count, materialised_until=series.materialised_until, dates=dates,
         skipped=[d for d in dates if d.state == DateState.SKIPPED])

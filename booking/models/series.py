@@ -49,6 +49,9 @@ class Series(Base):
     count: Mapped[int | None]
     # The form's view of the rule (pattern, weekdays, positions, …), kept for editing.
     pattern: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Edits from a date on: [{"from": ISO date, "start_minute", "duration_minutes", "room_id"}],
+    # ascending; each holds from its date until the next (booking.services.series.params).
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Dates are materialised up to and including this local date.
     materialised_until: Mapped[date]
     created_at: Mapped[datetime]

@@ -26,6 +26,7 @@ an unchanged feed costs that one query, or a 304.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import threading
@@ -35,8 +36,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from icalendar import Timezone
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -55,7 +57,7 @@ from booking.models import (
 from booking.permissions import Actor, require_login, require_staff
 from booking.security import new_token, token_digest
 from booking.services.conflicts import shown_title
-from booking.timeutil import DEFAULT_ZONE, check_span, to_local
+from booking.timeutil import DEFAULT_ZONE, EARLIEST, LATEST, check_span, to_local
 
 CANCELLED_FOR = timedelta(days=30)
 # Past dates kept in a feed: a month, so "last week" still shows in a subscribed calendar.
@@ -174,19 +176,18 @@ def render(name: str, events: Sequence[FeedEvent], zone: str, now: datetime) -> 
     serialiser took about a millisecond per event: five seconds for a centre's 5,000 dates
     (bench/series.py)."""
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "X-WR-CALNAME:" + _text(name), "X-WR-TIMEZONE:" + zone]
+             "METHOD:PUBLISH", "X-WR-CALNAME:" + _text(name)]
+    # No X-WR-TIMEZONE: every time carries its TZID or is UTC, and readers that honour that
+    # non-standard property move UTC times onto the local wall clock, where the repeated
+    # autumn hour loses which of the two it was (recurring-ical-events through x-wr-timezone).
     out = ["\r\n".join(_fold(line) for line in lines), "\r\n"]
-    if events:
-        first = min(e.starts_at for e in events).year
-        last = max(e.ends_at for e in events).year
-        out.append(_vtimezone(zone, first, last).decode())
+    out.append(_vtimezone(zone).decode())
     for e in events:
-        start, end = to_local(e.starts_at, zone), to_local(e.ends_at, zone)
         stamp = f"{e.modified.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         event = ["BEGIN:VEVENT", "UID:" + _text(e.uid), "DTSTAMP:" + stamp,
                  "LAST-MODIFIED:" + stamp, f"SEQUENCE:{e.sequence}",
-                 "SUMMARY:" + _text(e.title), f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}",
-                 f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}", "STATUS:" + e.status]
+                 "SUMMARY:" + _text(e.title), "DTSTART" + _when(e.starts_at, zone, e),
+                 "DTEND" + _when(e.ends_at, zone, e), "STATUS:" + e.status]
         if e.location:
             event.append("LOCATION:" + _text(e.location))
         if e.description:
@@ -199,11 +200,119 @@ def render(name: str, events: Sequence[FeedEvent], zone: str, now: datetime) -> 
 
 
 @cache
-def _vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
-    tz = Timezone.from_tzid(zone, first_date=date(first_year, 1, 1),
-                            last_date=date(last_year + 1, 1, 1))
+def _vtimezone(zone: str) -> bytes:
+    """The zone's VTIMEZONE, the same in every feed.
+
+    Where the zone follows a yearly rule (Europe/Berlin: the last Sundays of March and
+    October) it is written as that rule, RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU, as the big
+    calendar programs write it: readers that ignore RDATE lists (vobject, through dateutil's
+    tzical) then read every date right. Otherwise icalendar lists the zone's transitions over
+    the years the service handles."""
+    rules = _yearly_rules(zone)
+    if rules is None:
+        tz = Timezone.from_tzid(zone, first_date=EARLIEST.date(), last_date=LATEST.date())
+    else:
+        tz = Timezone()
+        tz.add("tzid", zone)
+        for kind, start, before, after, name, rrule in rules:
+            part = TimezoneDaylight() if kind == "daylight" else TimezoneStandard()
+            part.add("dtstart", start)
+            part.add("tzoffsetfrom", before)
+            part.add("tzoffsetto", after)
+            part.add("tzname", name)
+            if rrule:
+                part.add("rrule", rrule)
+            tz.add_component(part)
     body: bytes = tz.to_ical()
     return body
+
+
+def _transitions(zone: str, year: int) -> list[datetime]:
+    """The UTC instants in ``year`` at which the zone's offset changes (to the minute): a day's
+    step finds each change, a binary search its minute."""
+    tz = ZoneInfo(zone)
+
+    def offset(at: datetime) -> timedelta | None:
+        return at.astimezone(tz).utcoffset()
+
+    found: list[datetime] = []
+    day = datetime(year, 1, 1, tzinfo=UTC)
+    while day.year == year:
+        following = day + timedelta(days=1)
+        if offset(following) != offset(day):
+            low, high = day, following  # offset(low) is the old one, offset(high) the new
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(second=0, microsecond=0)
+                if middle <= low:
+                    middle = low + timedelta(minutes=1)
+                if offset(middle) == offset(low):
+                    low = middle
+                else:
+                    high = middle
+            found.append(high)
+        day = following
+    return found
+
+
+def _rule_of(local: datetime) -> dict[str, Any]:
+    last_day = (local.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    position = -1 if local.day + 7 > last_day.day else (local.day - 1) // 7 + 1
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[local.weekday()]
+    return {"freq": "YEARLY", "bymonth": local.month, "byday": f"{position}{weekday}"}
+
+
+_Rule = tuple[str, datetime, timedelta, timedelta, str, dict[str, Any] | None]
+
+
+def _yearly_rules(zone: str) -> list[_Rule] | None:
+    """The zone's two yearly changes as (kind, local start, offset before, offset after,
+    name, rule), checked against every year of the horizon; None if it keeps no such rule."""
+    tz = ZoneInfo(zone)
+    sample = _transitions(zone, 2026)
+    if not sample:
+        probe = datetime(2026, 1, 1, tzinfo=UTC).astimezone(tz)
+        offset = probe.utcoffset() or timedelta(0)
+        return [("standard", datetime.combine(date(1970, 1, 1), datetime.min.time()), offset,
+                 offset, probe.tzname() or zone,
+                 None)]
+    if len(sample) != 2:
+        return None
+    rules: list[_Rule] = []
+    for instant in sample:
+        before = (instant - timedelta(minutes=1)).astimezone(tz).utcoffset() or timedelta(0)
+        after_local = instant.astimezone(tz)
+        after = after_local.utcoffset() or timedelta(0)
+        wall = (instant + before).replace(tzinfo=None)
+        kind = "daylight" if after > before else "standard"
+        rules.append((kind, wall.replace(year=1970), before, after,
+                      after_local.tzname() or zone, _rule_of(wall)))
+    # The rule must give every year's changes; a zone whose rules changed gets the list.
+    check = [(r[5], r[1].time()) for r in rules]
+    for year in range(EARLIEST.year, LATEST.year, 7):
+        actual = [((t + r[2]).replace(tzinfo=None)) for t, r in
+                  zip(_transitions(zone, year), rules, strict=False)]
+        if len(actual) != 2 or any(_rule_of(a) != c[0] or a.time() != c[1]
+                                   for a, c in zip(actual, check, strict=True)):
+            return None
+    # DTSTART in 1970 must itself be an onset of the rule.
+    fixed: list[_Rule] = []
+    for kind, start, before, after, name, rrule in rules:
+        assert rrule is not None
+        day = next(d for d in (start.replace(day=1) + timedelta(days=i) for i in range(31))
+                   if d.month == start.month and _rule_of(d) == rrule)
+        fixed.append((kind, day.replace(hour=start.hour, minute=start.minute), before, after,
+                      name, rrule))
+    return fixed
+
+
+def _when(instant: datetime, zone: str, event: FeedEvent) -> str:
+    """``;TZID=zone:local`` wall time; both ends in UTC (``:…Z``) when either is the second of
+    two equal wall times (the autumn night), which RFC 5545 would read as the first. Both, not
+    one: recurring-ical-events misreads an event whose start and end use different forms."""
+    if to_local(event.starts_at, zone).fold or to_local(event.ends_at, zone).fold:
+        return f":{instant.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f";TZID={zone}:{to_local(instant, zone):%Y%m%dT%H%M%S}"
 
 
 def _text(value: str) -> str:
@@ -255,6 +364,13 @@ class CachedFeed:
     etag: str
     last_modified: datetime
     body: bytes
+    # The same bytes gzipped once when cached: calendar clients accept gzip, and a centre's
+    # 5,000 dates shrink from 1.5 MB to about a tenth (bench/series.py).
+    gzipped: bytes = b""
+
+    @classmethod
+    def of(cls, etag: str, last_modified: datetime, body: bytes) -> CachedFeed:
+        return cls(etag, last_modified, body, gzip.compress(body, compresslevel=6, mtime=0))
 
 
 class FeedCache:

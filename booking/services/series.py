@@ -36,6 +36,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking import mailer
@@ -59,7 +60,7 @@ from booking.models import (
     SeriesDate,
 )
 from booking.permissions import Actor, require_staff
-from booking.services.conflicts import public_title
+from booking.services.conflicts import is_overlap_error, public_title
 from booking.services.locking import lock_rooms
 from booking.timeutil import (
     LATEST,
@@ -239,9 +240,21 @@ def _last_day(first: date) -> date:
         return first.replace(year=first.year + SERIES_YEARS, day=28) - timedelta(days=1)
 
 
+def params(series: Series, day: date) -> tuple[int, int, int]:
+    """Start minute, duration and room in effect on ``day``: the series' own values, or those
+    of the last edit that took effect on or before it (``Series.changes``), so an edit of "this
+    and the following dates" leaves the earlier ones as they were."""
+    current = (series.start_minute, series.duration_minutes, series.room_id)
+    for entry in series.changes or []:
+        if date.fromisoformat(entry["from"]) <= day:
+            current = (entry["start_minute"], entry["duration_minutes"], entry["room_id"])
+    return current
+
+
 def _span(series: Series, day: date) -> tuple[datetime, datetime]:
-    wall = time(series.start_minute // 60, series.start_minute % 60)
-    return local_span(day, wall, timedelta(minutes=series.duration_minutes), series.zone)
+    start_minute, minutes, _room = params(series, day)
+    wall = time(start_minute // 60, start_minute % 60)
+    return local_span(day, wall, timedelta(minutes=minutes), series.zone)
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,30 +293,31 @@ def _closures(session: Session, centre_id: int, lo: date, hi: date) -> list[Clos
 
 def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, int]],
            starts: Sequence[tuple[datetime, datetime]], *,
-           ignore_booking: int | None = None,
-           ignore_occurrences: Iterable[int] = ()) -> list[Verdict]:
+           ignore_occurrences: Iterable[int] = (),
+           titles: Sequence[str] | None = None) -> list[Verdict]:
     """The one conflict preview: for each candidate ``(local day, room)`` with its instants,
     free, closed (a closure of the room or centre, or a public holiday), or in conflict with
-    a confirmed occurrence of another booking. One query for closures, one per room for the
-    occurrences."""
+    a confirmed occurrence (other than ``ignore_occurrences``, the ones being rewritten).
+
+    Candidates are judged in order and a free one holds its time for the later ones, so a
+    batch never overlaps itself (a rule faster than its duration, two dates coming back into
+    one slot); ``titles`` name them then. One query for closures, one per room."""
     if not candidates:
         return []
     days = [d for d, _ in candidates]
     closures = _closures(session, centre.id, min(days), max(days))
     ignored = set(ignore_occurrences)
-    busy: dict[int, list[tuple[datetime, datetime, Occurrence]]] = {}
+    busy: dict[int, list[tuple[datetime, datetime, Occurrence | str]]] = {}
     for room_id in {r for _, r in candidates}:
         spans = [s for (_, r), s in zip(candidates, starts, strict=True) if r == room_id]
         lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
         query = (select(Occurrence).join(Booking).where(
             Occurrence.room_id == room_id, Occurrence.status == HOLDING_STATUS,
             Occurrence.starts_at < hi, Occurrence.ends_at > lo).order_by(Occurrence.starts_at))
-        if ignore_booking is not None:
-            query = query.where(Occurrence.booking_id != ignore_booking)
         busy[room_id] = [(o.starts_at, o.ends_at, o) for o in session.scalars(query)
                          if o.id not in ignored]
     result: list[Verdict] = []
-    for (day, room_id), (begin, end) in zip(candidates, starts, strict=True):
+    for n, ((day, room_id), (begin, end)) in enumerate(zip(candidates, starts, strict=True)):
         closure = next((c for c in closures if c.first_day <= day <= c.last_day
                         and c.room_id in (None, room_id)), None)
         if closure is not None:
@@ -317,16 +331,19 @@ def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, in
                                   Message("reason_holiday", {"name": name})))
             continue
         taken = busy[room_id]
-        # Occurrences of a room do not overlap each other: the one starting last before
-        # ``end`` is the only candidate besides those that start inside.
+        # What holds a room never overlaps itself: the last one starting before ``end`` is
+        # the only one that can reach into ``[begin, end)``.
         i = bisect.bisect_left(taken, end, key=lambda t: t[0])
-        hit = next((o for s, e, o in reversed(taken[max(0, i - 2):i]) if e > begin), None)
+        hit = taken[i - 1] if i > 0 and taken[i - 1][1] > begin else None
         if hit is None:
             result.append(Verdict(day, begin, end, room_id, "free"))
+            taken.insert(i, (begin, end, titles[n] if titles else ""))
             continue
+        holder = hit[2]
+        title = holder if isinstance(holder, str) else public_title(session, holder.booking)
         result.append(Verdict(day, begin, end, room_id, "conflict", Message(
-            "reason_conflict", {"title": public_title(session, hit.booking),
-                                "when": Span(hit.starts_at, hit.ends_at, centre.timezone)})))
+            "reason_conflict", {"title": title,
+                                "when": Span(hit[0], hit[1], centre.timezone)})))
     return result
 
 
@@ -405,9 +422,15 @@ def _raise_if_conflicts(centre: Centre, verdicts: Sequence[Verdict]) -> None:
 
 
 def _flush(session: Session) -> None:
-    # The database has the last word on overlaps (the constraint); the preview came first, and
-    # the rooms are locked, so a refusal here means a bug rather than a race.
-    session.flush()
+    """Write, with the database's no-overlap constraint as the last word: the preview came
+    first and the rooms are locked, so a refusal here is a path :func:`assess` missed; it is
+    answered as a conflict (409), never as a server error."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise Conflict("room_taken_meanwhile") from exc
 
 
 def _materialise(session: Session, series: Series, centre: Centre, lo: date, hi: date,
@@ -424,8 +447,8 @@ def _materialise(session: Session, series: Series, centre: Centre, lo: date, hi:
     spans = [_span(series, d) for d in days]
     if any(e > LATEST for _, e in spans) or not all(in_horizon(d) for d in days):
         raise InvalidInput("series_horizon")
-    verdicts = assess(session, centre, [(d, series.room_id) for d in days], spans,
-                      ignore_booking=series.booking_id)
+    verdicts = assess(session, centre, [(d, params(series, d)[2]) for d in days], spans,
+                      titles=[series.booking.title] * len(days))
     if on_conflict == "fail":
         _raise_if_conflicts(centre, verdicts)
     if dry_run:
@@ -488,7 +511,7 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
                             now, on_conflict, dry_run=dry_run)
     if not verdicts:
         raise InvalidInput("series_no_dates")
-    if not any(v.state == "free" for v in verdicts):
+    if not dry_run and not any(v.state == "free" for v in verdicts):
         raise Conflict("series_nothing_free", dates=[
             Message("series_date_not_free", {"day": v.day, "reason": v.reason})
             for v in verdicts[:20]])
@@ -538,25 +561,29 @@ def edit_series(session: Session, actor: Actor, series_id: int, change: SeriesCh
         raise InvalidInput("title_missing")
     if change.duration is not None and not timedelta(0) < change.duration <= timedelta(hours=24):
         raise InvalidInput("series_pattern_incomplete", field="duration_minutes")
-    room_id = change.room_id if change.room_id is not None else series.room_id
-    if room_id != series.room_id:
+    today = local_today(now, centre.timezone)
+    start_day = max(today, from_day or today)
+    old_minute, old_minutes, old_room = params(series, start_day)
+    room_id = change.room_id if change.room_id is not None else old_room
+    if room_id != old_room:
         _room, room_centre = _centre_and_room(session, room_id)
         if room_centre.id != centre.id:
             raise NotFound("room_not_found", id=room_id)
-    today = local_today(now, centre.timezone)
-    start_day = max(today, from_day or today)
     rooms = {room_id, series.room_id} | {r.occurrence.room_id for r in series.dates
                                           if r.occurrence is not None}
     lock_rooms(session, rooms)
     # The edited rule, on a copy of the values (a preview must not change the loaded row).
-    wall = change.start or time(series.start_minute // 60, series.start_minute % 60)
-    minutes = (int(change.duration.total_seconds() // 60) if change.duration
-               else series.duration_minutes)
+    wall = change.start or time(old_minute // 60, old_minute % 60)
+    minutes = int(change.duration.total_seconds() // 60) if change.duration else old_minutes
     affected = [r for r in series.dates if r.day >= start_day]
     movable = [r for r in affected if not r.detached and r.state != DateState.CANCELLED]
     spans = [local_span(r.day, wall, timedelta(minutes=minutes), series.zone) for r in movable]
+    # The dates being rewritten make way for themselves; everything else, the dates of this
+    # series that stay where they are included, holds its time.
     verdicts = assess(session, centre, [(r.day, room_id) for r in movable], spans,
-                      ignore_booking=booking.id)
+                      ignore_occurrences=[r.occurrence_id for r in movable
+                                          if r.occurrence_id is not None],
+                      titles=[(change.title or booking.title).strip()] * len(movable))
     kept = [Verdict(r.day, *(_occ_span(r)), r.occurrence.room_id if r.occurrence else room_id,
                     "free" if r.state == DateState.PLANNED else r.state, stored_reason(r),
                     r.closure_id, detached=True)
@@ -568,16 +595,19 @@ def edit_series(session: Session, actor: Actor, series_id: int, change: SeriesCh
         return outcome
     if change.title is not None:
         booking.title = change.title.strip()
-    series.start_minute = wall.hour * 60 + wall.minute
-    series.duration_minutes = minutes
-    series.room_id = room_id
+    # Dates before ``start_day`` keep the values they had; from it on the new ones hold.
+    series.changes = [e for e in series.changes or []
+                      if date.fromisoformat(e["from"]) < start_day] + [
+        {"from": start_day.isoformat(), "start_minute": wall.hour * 60 + wall.minute,
+         "duration_minutes": minutes, "room_id": room_id}]
     series.updated_at = booking.updated_at = now
     for row, verdict in zip(movable, verdicts, strict=True):
         _set_date(row, booking, verdict, now)
     _flush(session)
     record(session, now, staff_id, "series", series.id, "edited",
            from_day=from_day.isoformat() if from_day else None,
-           start_minute=series.start_minute, duration_minutes=minutes, room_id=room_id,
+           start_minute=wall.hour * 60 + wall.minute, duration_minutes=minutes,
+           room_id=room_id,
            kept=len(kept), skipped=len(outcome.skipped))
     return outcome
 
@@ -599,9 +629,10 @@ def restore_date(session: Session, actor: Actor, series_id: int, day: date, *,
         raise NotFound("series_date_not_found", day=day)
     if row.state == DateState.PLANNED:
         raise Conflict("series_date_takes_place", day=day)
-    lock_rooms(session, {series.room_id} | ({row.occurrence.room_id} if row.occurrence else set()))
-    verdict = assess(session, centre, [(day, series.room_id)], [_span(series, day)],
-                     ignore_booking=series.booking_id)[0]
+    room_id = params(series, day)[2]
+    lock_rooms(session, {room_id} | ({row.occurrence.room_id} if row.occurrence else set()))
+    verdict = assess(session, centre, [(day, room_id)], [_span(series, day)],
+                     ignore_occurrences=[row.occurrence_id] if row.occurrence_id else [])[0]
     if verdict.state != "free":
         raise Conflict("series_date_not_free", day=day, reason=verdict.reason)
     _set_date(row, series.booking, verdict, now)
@@ -687,8 +718,10 @@ def _reevaluate(session: Session, centre: Centre, lo: date, hi: date,
             SeriesDate.day >= lo, SeriesDate.day <= hi,
             SeriesDate.state.in_((DateState.PLANNED, DateState.SKIPPED)))
         .order_by(SeriesDate.day)).all()
-    rows = [r for r in rows if r.state == DateState.PLANNED
-            or r.reason_code in ("reason_closed", "reason_holiday")]
+    # Dates that hold their room are judged first: a date coming back never takes their slot.
+    rows = sorted((r for r in rows if r.state == DateState.PLANNED
+                   or r.reason_code in ("reason_closed", "reason_holiday")),
+                  key=lambda r: (r.state != DateState.PLANNED, r.day, r.id))
     if not rows:
         return [], []
     candidates: list[tuple[date, int]] = []
@@ -698,11 +731,12 @@ def _reevaluate(session: Session, centre: Centre, lo: date, hi: date,
             candidates.append((r.day, r.occurrence.room_id))
             spans.append((r.occurrence.starts_at, r.occurrence.ends_at))
         else:
-            candidates.append((r.day, r.series.room_id))
+            candidates.append((r.day, params(r.series, r.day)[2]))
             spans.append(_span(r.series, r.day))
     lock_rooms(session, {room for _, room in candidates})
     own = [r.occurrence_id for r in rows if r.occurrence_id is not None]
-    verdicts = assess(session, centre, candidates, spans, ignore_occurrences=own)
+    verdicts = assess(session, centre, candidates, spans, ignore_occurrences=own,
+                      titles=[r.series.booking.title for r in rows])
     lost: list[SeriesDate] = []
     back: list[SeriesDate] = []
     for row, verdict in zip(rows, verdicts, strict=True):

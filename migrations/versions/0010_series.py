@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("until", sa.Date(), nullable=True),
         sa.Column("count", sa.Integer(), nullable=True),
         sa.Column("pattern", sa.JSON(), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("materialised_until", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

@@ -171,3 +171,40 @@ def test_long_titles_with_umlauts_and_commas_read_back_the_same_in_both_readers(
     # 01:30 UTC on the spring-forward night is 03:30 summer time in Berlin.
     assert ours.decoded("dtstart") == theirs.dtstart.value == datetime(
         2027, 3, 28, 3, 30, tzinfo=BERLIN)
+
+
+def test_a_calendar_client_that_accepts_gzip_gets_the_same_feed_smaller(client, as_, world):
+    import gzip
+
+    assert weekly(client, as_("staff"), world.rooms["Café"], "2026-12-03",
+                  count=30).status_code == 201
+    plain = programme(client, world)
+    # httpx decodes gzip itself; the raw stream shows what went over the wire.
+    with client.stream("GET", f"/api/calendar/centres/{world.centre_id}/programme.ics",
+                       headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join(zipped.iter_raw())
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["etag"] == plain.headers["etag"]
+    assert gzip.decompress(raw) == plain.content
+    assert len(raw) < len(plain.content) / 3
+
+
+def test_both_readers_agree_on_every_hour_around_the_dst_changes():
+    """Every hour of both change nights, the second 02:30 of the autumn night included (which
+    a TZID wall time cannot name: it is written in UTC), reads back as the same instant."""
+    from datetime import UTC, timedelta
+
+    from booking.services import feeds
+
+    starts = [datetime(2026, 3, 28, 22, tzinfo=UTC) + timedelta(minutes=30 * i)
+              for i in range(12)]
+    starts += [datetime(2026, 10, 24, 22, tzinfo=UTC) + timedelta(minutes=30 * i)
+               for i in range(12)]
+    body = feeds.render("x", [feeds.FeedEvent(
+        uid=f"occurrence-{i}@raumplan", title="t", starts_at=s, ends_at=s + timedelta(hours=1),
+        status="CONFIRMED", sequence=0, modified=s, location="") for i, s in enumerate(starts)],
+        "Europe/Berlin", starts[0])
+    ours = [e.decoded("dtstart").astimezone(UTC) for e in events(body)]
+    theirs = [e.dtstart.value.astimezone(UTC)
+              for e in vobject.readOne(body.decode()).vevent_list]
+    assert ours == theirs == starts

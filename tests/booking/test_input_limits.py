@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import holidays
 import msgspec
 from sqlalchemy import select
 
 from booking.api import access as access_api
+from booking.api import feeds as feeds_api
 from booking.api import planning as planning_api
 from booking.api import schemas
+from booking.api import series as series_api
 from booking.models import AccountToken, Person
 from booking.security import new_token, token_digest
 from tests.booking.api_helpers import berlin
@@ -27,7 +30,8 @@ from tests.factories import World
 # operation changes state (a new pending request to decline, a new slug, a free time).
 Call = tuple[str, str, dict[str, Any]]
 
-STRUCTS = {name: getattr(module, name) for module in (schemas, planning_api, access_api)
+STRUCTS = {name: getattr(module, name) for module in (schemas, planning_api, access_api,
+                                                      series_api, feeds_api)
            for name in dir(module) if isinstance(getattr(module, name), type)
            and issubclass(getattr(module, name), msgspec.Struct)}
 
@@ -93,6 +97,28 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
             doors.append(int(r.json()["id"]))
         return doors[0]
 
+    # Within the 18 months a series is written ahead of "now" (late November 2026).
+    nrw = holidays.country_holidays("DE", subdiv="NW", years=range(2027, 2029))
+    series_days = (d for d in (datetime(2027, 6, 1).date() + timedelta(days=i)
+                               for i in range(300)) if d not in nrw)
+
+    def series_body() -> dict[str, Any]:
+        day = next(series_days)  # a free slot each time: another day that is no holiday
+        return {"kind": "group", "title": "Chor", "room_id": cafe, "start_time": "19:00",
+                "duration_minutes": 30, "first_date": day.isoformat(),
+                "pattern": {"kind": "dates", "dates": [day.isoformat()]}}
+
+    def series_id() -> int:
+        r = client.post("/api/series", headers=as_("staff"), json=series_body())
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    def closure_id() -> int:
+        r = client.post(f"/api/centres/{centre}/closures", headers=as_("staff"), json={
+            "first_day": "2029-01-02", "last_day": "2029-01-02", "reason": "Inventur"})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
     return {
         # Door access (issue 12)
         "POST /api/access/emergency-codes": lambda: ("/api/access/emergency-codes", "staff", {
@@ -104,6 +130,17 @@ def base_calls(client: Any, as_: Callable[[str], dict[str, str]],
         "PUT /api/access/rooms/{room_id}/method": lambda: (
             f"/api/access/rooms/{room}/method", "staff", {
                 "method": "key", "valid_from": berlin(2027, 1, 1, 0)}),
+        "POST /api/series": lambda: ("/api/series", "staff", series_body()),
+        "POST /api/series/preview": lambda: ("/api/series/preview", "staff", series_body()),
+        "PATCH /api/series/{series_id}": lambda: (
+            f"/api/series/{series_id()}", "staff", {"title": "Chor"}),
+        "POST /api/centres/{centre_id}/closures": lambda: (
+            f"/api/centres/{centre}/closures", "staff",
+            {"first_day": "2029-02-01", "last_day": "2029-02-02", "reason": "Renovierung"}),
+        "PATCH /api/closures/{closure_id}": lambda: (
+            f"/api/closures/{closure_id()}", "staff",
+            {"first_day": "2029-01-03", "last_day": "2029-01-03", "reason": "Inventur"}),
+        "POST /api/me/feeds": lambda: ("/api/me/feeds", "anna", {}),
         "POST /api/centres": lambda: ("/api/centres", "admin",
                                       {"slug": f"neu-{next(n)}", "name": "Neu"}),
         "POST /api/centres/{centre_id}/doors": lambda: (
@@ -191,7 +228,7 @@ def email_of(length: int) -> str:
 
 EXAMPLES = {"week": "2027-W03", "start": "10:00", "demand": "group-1", "slug": "a",
             "languages": "de", "rrule": "FREQ=WEEKLY;COUNT=2", "email": "x@example.org",
-            "timezone": "Europe/Berlin"}
+            "timezone": "Europe/Berlin", "start_time": "19:00"}
 
 
 def text_of(field: str, length: int) -> str:
@@ -279,7 +316,7 @@ def test_room_and_door_names_as_long_as_the_column_are_stored_and_longer_ones_re
 TEXT_AREAS = {"description", "accessibility_notes", "cleaning_rules", "house_rules", "notes",
               "purpose", "reason"}
 # Fields whose own pattern refuses anything unusual anyway.
-PATTERNED = {"slug", "languages", "week", "start", "demand"}
+PATTERNED = {"slug", "languages", "week", "start", "demand", "start_time"}
 
 
 def test_control_characters_are_refused_in_one_line_fields_and_newlines_kept_in_texts(

@@ -173,6 +173,13 @@ def test_this_and_following_dates_change_from_the_given_date(client, as_, world)
     after = dates(client.get(f"/api/series/{made['id']}", headers=staff).json())
     assert [local(after[d]["starts_at"]).strftime("%H:%M") for d in sorted(after)] == [
         "19:00", "19:00", "20:00", "20:00"]
+    # An earlier date cancelled and added back returns at its own time, not the new one.
+    earlier = after["2026-12-10"]["occurrence_id"]
+    assert client.post(f"/api/occurrences/{earlier}/cancel", headers=staff).status_code == 200
+    back = client.post(f"/api/series/{made['id']}/dates/2026-12-10/restore", headers=staff)
+    assert back.status_code == 200, back.text
+    assert local(back.json()["starts_at"]).strftime("%H:%M") == "19:00"
+    assert client.get(f"/api/series/{made['id']}", headers=staff).json()["start_time"] == "20:00"
 
 
 def test_a_centre_closure_skips_dates_mails_and_gives_them_back_when_moved(
@@ -275,3 +282,38 @@ def test_today_is_the_centres_day(midnight_clock, client, as_, world):
     after = dates(client.get(f"/api/series/{made['id']}", headers=staff).json())
     assert local(after["2026-12-02"]["starts_at"]).strftime("%H:%M") == "19:00"
     assert local(after["2026-12-03"]["starts_at"]).strftime("%H:%M") == "18:00"
+
+
+def test_a_rule_faster_than_its_dates_skips_the_overlap_instead_of_failing(client, as_, world):
+    """Daily, 24 hours from midnight: the spring-forward day has 23 hours, so that date runs
+    into the next one. The next date is skipped as taken by the series itself."""
+    r = client.post("/api/series", headers=as_("staff"), json={
+        "kind": "programme", "title": "Ausstellung", "room_id": world.rooms["Café"],
+        "start_time": "00:00", "duration_minutes": 1440, "first_date": "2026-03-28",
+        "count": 3, "pattern": {"kind": "rrule", "rrule": "FREQ=DAILY"}})
+    assert r.status_code == 201, r.text
+    got = dates(r.json())
+    assert [got[d]["state"] for d in sorted(got)] == ["planned", "planned", "skipped"]
+    assert "Ausstellung" in got["2026-03-30"]["reason"]
+
+
+def test_two_series_coming_back_into_one_slot_do_not_both_take_it(client, as_, world):
+    staff = as_("staff")
+    cafe = world.rooms["Café"]
+    closure = client.post(f"/api/centres/{world.centre_id}/closures", headers=staff, json={
+        "first_day": "2027-06-10", "last_day": "2027-06-10", "reason": "Wasserschaden"})
+    first = weekly(client, staff, cafe, "2027-06-03", count=2).json()
+    second = client.post("/api/series", headers=staff, json={
+        "kind": "group", "title": "Theatergruppe", "room_id": cafe, "start_time": "19:00",
+        "duration_minutes": 120, "first_date": "2027-06-10",
+        "pattern": {"kind": "dates", "dates": ["2027-06-10", "2027-06-11"]}})
+    assert second.status_code == 201, second.text
+    assert dates(second.json())["2027-06-10"]["state"] == "skipped"
+    removed = client.delete(f"/api/closures/{closure.json()['id']}", headers=staff)
+    assert removed.status_code == 200, removed.text
+    assert [(d["date"], d["state"]) for d in removed.json()] == [("2027-06-10", "planned")]
+    a = dates(client.get(f"/api/series/{first['id']}", headers=staff).json())["2027-06-10"]
+    b = dates(client.get(f"/api/series/{second.json()['id']}",
+                         headers=staff).json())["2027-06-10"]
+    assert (a["state"], b["state"]) == ("planned", "skipped")
+    assert "Chor" in b["reason"]

@@ -113,3 +113,17 @@ def test_stored_dates_equal_an_independent_expansion_of_our_feed(
                   datetime(2025, 1, 1), datetime(2029, 1, 1))
               if str(e.get("status")) != "CANCELLED"}
     assert theirs == held
+
+
+def test_a_date_ending_in_the_repeated_autumn_hour_reads_back_in_the_independent_expander():
+    """02:15–03:00 on the fall-back night ends at the second 02:00 (found by the property
+    test: an event with a TZID start and a UTC end was misread by recurring-ical-events)."""
+    start = datetime(2026, 10, 25, 0, 15, tzinfo=UTC)
+    event = feeds.FeedEvent(uid="occurrence-1@raumplan", title="t", starts_at=start,
+                            ends_at=start + timedelta(minutes=45), status="CONFIRMED",
+                            sequence=0, modified=start, location="")
+    calendar = icalendar.Calendar.from_ical(feeds.render("x", [event], "Europe/Berlin", start))
+    [read] = recurring_ical_events.of(calendar).between(datetime(2026, 10, 24),
+                                                        datetime(2026, 10, 26))
+    assert (read.decoded("dtstart").astimezone(UTC), read.decoded("dtend").astimezone(UTC)) == (
+        event.starts_at, event.ends_at)
