@@ -373,8 +373,6 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "group_not_found": N_("Es gibt keine Gruppe %(id)s in diesem Zentrum."),
     "series_horizon": N_("Die Termine müssen in den Jahren 2000 bis 2099 liegen."),
     "closure_reason_missing": N_("Bitte geben Sie einen Grund für die Schließung an."),
-    "room_taken_meanwhile": N_("Der Raum wurde inzwischen belegt; bitte sehen Sie noch einmal "
-                               "nach."),
     "export_range": N_("Bitte höchstens %(days)s Tage auf einmal exportieren."),
     # Door access (booking.services.access, issue 12)
     "access_no_booking": N_("Es gibt keine Buchung %(nr)s."),
