@@ -18,7 +18,7 @@ How to add a message:
    ``booking/locale/*/LC_MESSAGES/messages.po``.
 
 Parameters may be plain values (``str`` as is, ``int``/``float`` as numbers in the reader's
-locale, ``date`` as a date), or the small wrappers below for values that need more than one
+locale, except ``id``, a row's number, written as is, ``date`` as a date), or the small wrappers below for values that need more than one
 piece to be written right (a time span in the centre's zone, an amount of money, a word that is
 itself translated, a nested message, a list).
 """
@@ -307,7 +307,8 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
     msgid = MESSAGES.get(code)
     if msgid is None:  # a code from a newer or older version: say the code, not a 500
         return code
-    words = {k: _word(v, lang) for k, v in params.items()}
+    # An ``id`` names a row: written as is ("Nr. 9999"), not as a quantity ("9.999").
+    words = {k: str(v) if k == "id" else _word(v, lang) for k, v in params.items()}
     if isinstance(msgid, tuple):
         count = params.get("n", 1)
         text = catalogue.ngettext(msgid[0], msgid[1], count if isinstance(count, int) else 1)
