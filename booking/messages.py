@@ -18,9 +18,10 @@ How to add a message:
    ``booking/locale/*/LC_MESSAGES/messages.po``.
 
 Parameters may be plain values (``str`` as is, ``int``/``float`` as numbers in the reader's
-locale, except ``id``, a row's number, written as is, ``date`` as a date), or the small wrappers below for values that need more than one
-piece to be written right (a time span in the centre's zone, an amount of money, a word that is
-itself translated, a nested message, a list).
+locale, except ``id``, a row's number, written as is; ``date`` as a date), or the small wrappers
+below for values that need more than one piece to be written right (a time span in the centre's
+zone, an amount of money, a word that is itself translated, a holiday, a booking's state, a
+nested message, a list).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from tests.booking.account_helpers import mails_to, register_and_confirm
 from tests.booking.api_helpers import berlin, rent
 from tests.factories import World
 
-PASSWORD = "ein langes Passwort für Tests"  # noqa: S105 - a test account's password
+PASSWORD = "ein langes Passwort für Tests"
 # Saturday 5 December 2026, 14:00–17:00 in Bielefeld: 13:00–16:00 UTC (CET).
 START, END = berlin(2026, 12, 5, 14), berlin(2026, 12, 5, 17)
 
@@ -32,7 +32,7 @@ def resident(client: TestClient, session_factory: Any, key: str, name: str,
 
 
 def header(mail: OutboxMail, settings: Settings, name: str) -> str | None:
-    claimed = mailer._Claimed(id=mail.id, created_at=mail.created_at,  # noqa: SLF001
+    claimed = mailer._Claimed(id=mail.id, created_at=mail.created_at,
                               to_address=mail.to_address, subject=mail.subject, body=mail.body,
                               language=mail.language)
     return build_message(claimed, settings)[name]

@@ -179,3 +179,11 @@ def test_parameters_are_written_in_the_readers_locale() -> None:
     assert _word(Word("bestätigt"), "en") != "bestätigt"
     # A row's number is a name, not a quantity.
     assert Message("no_room", {"id": 9999}).render("de") == "Es gibt keinen Raum Nr. 9999."
+
+
+def test_page_strings_that_say_a_number_use_the_plural_forms(
+        client: TestClient, world: World) -> None:
+    # The Café holds 30: Arabic says 11–99 with the singular accusative, Ukrainian the genitive.
+    assert "حتى 30 شخصًا" in client.get("/raeume?lang=ar").text
+    assert "до 30 осіб" in client.get("/raeume?lang=uk").text
+    assert "bis zu 30 Personen" in client.get("/raeume?lang=de").text

@@ -65,7 +65,7 @@ def test_rental_quote_does_not_charge_the_repeated_hour_twice(client, as_, world
     r = client.post(f"/raeume/{cafe}/anfragen",
                     data=request_form(day="2026-10-25", start="02:30", end="03:30",
                                       token=token))
-    assert "(1 angefangene Stunden zu" in r.text, r.text
+    assert "(1 angefangene Stunde zu" in r.text, r.text
 
 
 def test_rental_form_start_in_the_spring_gap_moves_forward_by_the_gap(
