@@ -25,6 +25,7 @@ from booking.api.problems import HANDLERS, document_problems
 from booking.api.rentals import RentalController
 from booking.api.retry import RetryAbortedTransactions
 from booking.api.schemas import Health
+from booking.api.terms import TermController
 from booking.clock import Clock
 from booking.db import PlainReader, is_sqlite, make_engine, make_session_factory
 from booking.security import transport_headers
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[
             health, CentreController, RoomController, OfferController, GroupController,
             PersonController, RentalController, BookingController, OccurrenceController,
-            AvailabilityController, AccountController, PlanController, *page_controllers(),
+            AvailabilityController, AccountController, PlanController, TermController,
+            *page_controllers(),
             assets_router(),
         ],
         dependencies={"svc": Provide(services, sync_to_thread=False),

@@ -199,7 +199,8 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "door_other_centre": N_("Eine Tür öffnet nur Räume ihres eigenen Stadtteilzentrums."),
     "theme_unknown": N_("Unbekanntes Thema %(theme)s; möglich sind %(known)s."),
     "group_kind_unknown": N_("Die Art muss eine dieser sein: %(known)s."),
-    "no_group": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
+    "no_group": N_("Es gibt keine Gruppe Nr. %(id)s."),
+    "no_group_in_centre": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_offer": N_("Es gibt kein Angebot Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_person": N_("Es gibt keine Person Nr. %(id)s."),
     # -- rentals (booking.services.rentals): the rules a request can break -------------------
@@ -276,6 +277,54 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "week_changed_because": N_("Die Woche hat sich geändert, seit dieser Plan erstellt wurde: "
                                "%(reason)s Bitte rechnen Sie den Plan neu; es wurde nichts "
                                "veröffentlicht."),
+    # The term's application round (booking.services.terms).
+    "term_dates": N_("Der erste Tag der Saison muss vor ihrem letzten liegen."),
+    "term_too_long": N_("Eine Saison dauert höchstens ein Jahr."),
+    "term_application_period": N_("Die Antragsfrist muss beginnen, bevor sie endet."),
+    "term_status_unknown": N_("Unbekannter Status; möglich sind: %(known)s."),
+    "no_term": N_("Es gibt keine Saison Nr. %(nr)s."),
+    "term_status_flow": N_("Eine Saison im Status „%(current)s“ kann nicht in den Status "
+                           "„%(status)s“ wechseln."),
+    "term_publish_by_plan": N_("Eine Saison wird veröffentlicht, indem ihre Vergabe "
+                               "veröffentlicht wird, nicht über ihren Status."),
+    "term_details_fixed": N_("Daten und Fristen einer Saison im Status „%(current)s“ stehen "
+                             "fest."),
+    "priority_classes_count": N_("Bitte geben Sie eine bis %(n)s Prioritätsklassen an."),
+    "priority_class_condition": N_("Unbekannte Bedingung: %(names)s. Möglich sind: "
+                                   "%(known)s."),
+    "priority_classes_catch_all": N_("Die letzte Prioritätsklasse muss ohne Bedingungen sein, "
+                                     "damit jeder Antrag eine Klasse hat."),
+    "application_needs_group": N_("Ein Antrag wird für eine Gruppe gestellt, deren "
+                                  "Ansprechperson Sie sind."),
+    "term_not_open": N_("Die Saison ist im Status „%(current)s“; Anträge können jetzt nicht "
+                        "geändert werden."),
+    "application_period_closed": N_("Anträge sind nur in der Antragsfrist möglich: "
+                                    "%(period)s."),
+    "application_sections_count": N_("Ein Antrag hat einen bis %(n)s Teile (Aktivitäten)."),
+    "section_duration_order": N_("Teil %(section)s: Die Mindestdauer ist länger als die "
+                                 "Höchstdauer."),
+    "section_theme": N_("Teil %(section)s: Bitte wählen Sie ein Thema aus: %(known)s."),
+    "section_frequency": N_("Teil %(section)s: Die Häufigkeit ist wöchentlich, "
+                            "vierzehntäglich oder monatlich."),
+    "section_month_weeks": N_("Teil %(section)s: Bitte geben Sie an, in welchen Wochen des "
+                              "Monats (1 bis 4 oder -1 für die letzte) die Gruppe sich trifft."),
+    "section_month_weeks_only_monthly": N_("Teil %(section)s: Wochen des Monats gibt es nur "
+                                           "bei monatlichen Treffen."),
+    "section_meetings_weekly_only": N_("Teil %(section)s: Mehrere Treffen pro Woche gibt es "
+                                       "nur bei wöchentlichen Gruppen."),
+    "section_needs_window": N_("Teil %(section)s: Bitte geben Sie mindestens ein Zeitfenster "
+                               "an, in dem die Gruppe sich treffen kann."),
+    "section_window_too_short": N_("Teil %(section)s: Kein Zeitfenster ist lang genug für die "
+                                   "Mindestdauer von %(minutes)s Minuten."),
+    "section_preferred_outside_allowed": N_("Teil %(section)s: Ein Wunschzeitfenster liegt "
+                                            "außerhalb der möglichen Zeitfenster."),
+    "section_window": N_("Teil %(section)s: Ein Zeitfenster braucht einen Wochentag und eine "
+                         "Anfangszeit vor der Endzeit."),
+    "unknown_features": N_("Unbekannte Ausstattung: %(names)s."),
+    "no_application": N_("Es gibt keinen Antrag Nr. %(nr)s."),
+    "application_withdrawn": N_("Dieser Antrag wurde zurückgezogen."),
+    "no_section": N_("Es gibt keinen Antragsteil Nr. %(nr)s."),
+    "reason_needed": N_("Bitte geben Sie einen Grund an; die antragstellende Person liest ihn."),
 }
 
 # Booking states (``booking.models.BookingStatus``) as words in a sentence.
@@ -308,8 +357,8 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
     msgid = MESSAGES.get(code)
     if msgid is None:  # a code from a newer or older version: say the code, not a 500
         return code
-    # An ``id`` names a row: written as is ("Nr. 9999"), not as a quantity ("9.999").
-    words = {k: str(v) if k == "id" else _word(v, lang) for k, v in params.items()}
+    # An ``id`` (or ``nr``) names a row: written as is ("Nr. 9999"), not as a quantity.
+    words = {k: str(v) if k in ("id", "nr") else _word(v, lang) for k, v in params.items()}
     if isinstance(msgid, tuple):
         count = params.get("n", 1)
         text = catalogue.ngettext(msgid[0], msgid[1], count if isinstance(count, int) else 1)
@@ -321,7 +370,10 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
         # A translation with a broken placeholder must not turn an answer into a 500: the
         # German original is right by construction (tests check every code renders).
         original = msgid[0] if isinstance(msgid, tuple) else msgid
-        return original % words if words else original
+        try:
+            return original % words if words else original
+        except (KeyError, ValueError, TypeError):  # a caller passed the wrong parameters
+            return original
 
 
 def say(value: Any, lang: str) -> str:

@@ -20,6 +20,8 @@ The booking service calls this API from a worker process:
 
 Staff adjusting a draft express it with ``Pin`` entries in ``Problem.pins``: pin a demand to a
 room and/or day/start, or remove it.  The rules are listed in ``solver.rules.RULEBOOK``.
+
+The term planner (a season's applications, every week of it at once) is ``solver.term``.
 """
 
 from __future__ import annotations

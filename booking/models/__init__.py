@@ -23,10 +23,13 @@ from booking.models.persons import (
 )
 from booking.models.planning import PlanRun, RecurringRequest, StaffProfile
 from booking.models.rooms import Door, Feature, Room, RoomFeature, RoomVersion, door_room
+from booking.models.terms import Application, ApplicationSection, PriorityClass, Term
 
 __all__ = [
     "HOLDING_STATUS",
     "AccountToken",
+    "Application",
+    "ApplicationSection",
     "AuditEvent",
     "AuthToken",
     "Base",
@@ -46,12 +49,14 @@ __all__ = [
     "Person",
     "PersonRole",
     "PlanRun",
+    "PriorityClass",
     "RecurringRequest",
     "Role",
     "Room",
     "RoomFeature",
     "RoomVersion",
     "StaffProfile",
+    "Term",
     "Theme",
     "door_room",
     "group_contact",

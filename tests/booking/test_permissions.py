@@ -58,6 +58,10 @@ class Scene:
     booking: int
     occurrence: int
     plan: int
+    term: int = 0  # open for applications, with anna's application for her group
+    application: int = 0
+    section: int = 0
+    group: int = 0  # anna is its contact
 
     @property
     def centre(self) -> int:
@@ -82,12 +86,16 @@ class Endpoint:
     route: str  # as in the OpenAPI document
     expect: Expect
     url: Callable[[Scene], str]
-    body: Callable[[Scene], dict[str, Any]] | None = None
+    body: Callable[[Scene], Any] | None = None
     query: Callable[[Scene], dict[str, Any]] = field(default=lambda x: {})
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.route}"
+
+
+TERM_SECTION = {"title": "Kinderchor", "min_minutes": 60, "max_minutes": 90,
+                "allowed_windows": [{"day": 2, "start": "16:00", "end": "19:00"}]}
 
 
 def week(x: Scene) -> dict[str, Any]:
@@ -185,6 +193,39 @@ ENDPOINTS = [
              lambda x: f"/api/plans/{x.plan}/resolve"),
     Endpoint("POST", "/api/plans/{run_id}/publish", STAFF_NOT_YET,
              lambda x: f"/api/plans/{x.plan}/publish"),
+    # The term's application round (issue 11).
+    Endpoint("GET", "/api/centres/{centre_id}/terms", PUBLIC,
+             lambda x: f"/api/centres/{x.centre}/terms"),
+    Endpoint("POST", "/api/centres/{centre_id}/terms", STAFF,
+             lambda x: f"/api/centres/{x.centre}/terms",
+             lambda x: {"name": "Herbst 2027", "starts_on": "2027-08-01",
+                        "ends_on": "2028-01-31", "applications_from": berlin(2027, 5, 1, 0),
+                        "applications_until": berlin(2027, 6, 1, 0)}),
+    Endpoint("GET", "/api/terms/{term_id}", PUBLIC, lambda x: f"/api/terms/{x.term}"),
+    Endpoint("PATCH", "/api/terms/{term_id}", STAFF, lambda x: f"/api/terms/{x.term}",
+             lambda x: {"criteria": "Kinder und Jugend zuerst."}),
+    Endpoint("GET", "/api/centres/{centre_id}/priority-classes", PUBLIC,
+             lambda x: f"/api/centres/{x.centre}/priority-classes"),
+    Endpoint("PUT", "/api/centres/{centre_id}/priority-classes", STAFF,
+             lambda x: f"/api/centres/{x.centre}/priority-classes",
+             lambda x: [{"name": "Alle"}]),
+    Endpoint("GET", "/api/terms/{term_id}/applications", STAFF,
+             lambda x: f"/api/terms/{x.term}/applications"),
+    # A group's contact (anna) or staff apply; to everyone else the group is unknown.
+    Endpoint("POST", "/api/terms/{term_id}/applications", OWNER_OR_STAFF,
+             lambda x: f"/api/terms/{x.term}/applications",
+             lambda x: {"group_id": x.group, "sections": [TERM_SECTION]}),
+    Endpoint("GET", "/api/applications/mine", LOGGED_IN, lambda x: "/api/applications/mine"),
+    Endpoint("GET", "/api/applications/{application_id}", OWNER_OR_STAFF,
+             lambda x: f"/api/applications/{x.application}"),
+    Endpoint("PUT", "/api/applications/{application_id}", OWNER_OR_STAFF,
+             lambda x: f"/api/applications/{x.application}",
+             lambda x: {"sections": [TERM_SECTION]}),
+    Endpoint("POST", "/api/applications/{application_id}/withdraw", OWNER_OR_STAFF,
+             lambda x: f"/api/applications/{x.application}/withdraw"),
+    Endpoint("POST", "/api/sections/{section_id}/reject", STAFF,
+             lambda x: f"/api/sections/{x.section}/reject",
+             lambda x: {"reason": "Der Raum ist zu der Zeit belegt."}),
 ]
 
 
@@ -199,8 +240,25 @@ def scene(client, as_, world: World) -> Scene:
     plan = client.post("/api/plans", headers=as_("staff"),
                        json={"centre_id": world.centre_id, "week": "2026-W49"})
     assert plan.status_code == 202, plan.text
+    group = client.post(f"/api/centres/{world.centre_id}/groups", headers=as_("staff"),
+                        json={"name": "Kinderchor", "kind": "club", "description": "",
+                              "contact_ids": [world.people["anna"]]})
+    assert group.status_code == 201, group.text
+    term = client.post(f"/api/centres/{world.centre_id}/terms", headers=as_("staff"), json={
+        "name": "Frühjahr 2027", "starts_on": "2027-02-01", "ends_on": "2027-07-31",
+        "applications_from": berlin(2026, 11, 1, 0), "applications_until": berlin(2027, 1, 1, 0)})
+    assert term.status_code == 201, term.text
+    opened = client.patch(f"/api/terms/{term.json()['id']}", headers=as_("staff"),
+                          json={"status": "open"})
+    assert opened.status_code == 200, opened.text
+    applied = client.post(f"/api/terms/{term.json()['id']}/applications",
+                          headers=as_("anna"),
+                          json={"group_id": group.json()["id"], "sections": [TERM_SECTION]})
+    assert applied.status_code == 201, applied.text
     return Scene(world=world, rental=rental.json()["id"], booking=booking.json()["id"],
-                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"])
+                 occurrence=booking.json()["occurrences"][0]["id"], plan=plan.json()["id"],
+                 term=term.json()["id"], application=applied.json()["id"],
+                 section=applied.json()["sections"][0]["id"], group=group.json()["id"])
 
 
 def audit_count(session_factory) -> int:

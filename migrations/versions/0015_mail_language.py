@@ -1,14 +1,14 @@
 """The language a queued mail is written in, for its ``Content-Language`` header (issue 7):
 mails are rendered in the recipient's language when they are queued.
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0015
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0008"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
