@@ -3,7 +3,7 @@
 A service never writes a sentence. It raises a domain error (``booking.errors``) or returns a
 :class:`Message` with a **code** and **parameters**; the page, the mail and the API answer turn it
 into words in the reader's language, once, with the gettext catalogues
-(``booking.translations``). That way one rule ("min_notice", hours=72) reads right in German,
+(``booking.translations``). That way one rule ("min_notice", n=72) reads right in German,
 Turkish and Arabic, and an API client gets the code and the parameters as data besides the
 sentence.
 
@@ -12,16 +12,17 @@ How to add a message:
 1. Add ``"code": N_("German sentence with %(name)s placeholders")`` to :data:`MESSAGES`
    (``Nn_(singular, plural)`` when the sentence says the number ``n``: the catalogue then
    holds one form per plural category of each language).
-2. Raise it: ``raise PolicyViolation("min_notice", hours=72)``, or return
-   ``Message("min_notice", {"hours": 72})``.
+2. Raise it: ``raise Conflict("request_closed", id=7, status=status_word("confirmed"))``, or
+   return ``Message("min_notice", {"n": 72})``. Every code raised must be in the table
+   (``tests/booking/test_messages.py`` walks the code to check).
 3. Run ``python -m booking.translations`` and translate the new entries in
    ``booking/locale/*/LC_MESSAGES/messages.po``.
 
 Parameters may be plain values (``str`` as is, ``int``/``float`` as numbers in the reader's
-locale, except ``id``, a row's number, written as is; ``date`` as a date), or the small wrappers
-below for values that need more than one piece to be written right (a time span in the centre's
-zone, an amount of money, a word that is itself translated, a holiday, a booking's state, a
-nested message, a list).
+locale, except ``id`` and ``nr``, a row's number, written as is; ``date`` as a date), or the
+small wrappers below for values that need more than one piece to be written right (a time span
+in the centre's zone, an amount of money, a word that is itself translated, a holiday, a
+booking's state, a nested message, a list).
 """
 
 from __future__ import annotations
