@@ -2,7 +2,7 @@
 problem responses (``booking.api.problems``), and the pages into an error text.
 
 Raise them with a message code and its parameters (``booking.messages``):
-``raise PolicyViolation("min_notice", n=72)``. The code, the parameters and the sentence in the
+``raise NotFound("no_room", id=7)``. The code, the parameters and the sentence in the
 reader's language go into the answer. Two keywords are no parameters: ``keep_changes`` tells
 the transaction to keep what it wrote, ``extra`` adds fields to the problem answer
 (``retry_after``, ``conflicts``, …)."""

@@ -205,9 +205,11 @@ def build_message(mail: _Claimed, settings: Settings) -> EmailMessage:
         f"<raumplan.{mail.id}.{int(mail.created_at.timestamp())}@{_sender_domain(settings)}>"
     )
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
-    message["Content-Language"] = mail.language  # RFC 3282: screen readers pick the voice
     # Quoted-printable keeps the message 7-bit clean for any relay on the way.
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
+    # RFC 3282, after set_content (which drops Content-* headers): mail readers and screen
+    # readers pick the language (and Arabic's direction) from it.
+    message["Content-Language"] = mail.language
     return message
 
 

@@ -3,7 +3,7 @@
 A service never writes a sentence. It raises a domain error (``booking.errors``) or returns a
 :class:`Message` with a **code** and **parameters**; the page, the mail and the API answer turn it
 into words in the reader's language, once, with the gettext catalogues
-(``booking.translations``). That way one rule ("min_notice", hours=72) reads right in German,
+(``booking.translations``). That way one rule ("min_notice", n=72) reads right in German,
 Turkish and Arabic, and an API client gets the code and the parameters as data besides the
 sentence.
 
@@ -12,15 +12,17 @@ How to add a message:
 1. Add ``"code": N_("German sentence with %(name)s placeholders")`` to :data:`MESSAGES`
    (``Nn_(singular, plural)`` when the sentence says the number ``n``: the catalogue then
    holds one form per plural category of each language).
-2. Raise it: ``raise PolicyViolation("min_notice", hours=72)``, or return
-   ``Message("min_notice", {"hours": 72})``.
+2. Raise it: ``raise Conflict("request_closed", id=7, status=status_word("confirmed"))``, or
+   return ``Message("min_notice", {"n": 72})``. Every code raised must be in the table
+   (``tests/booking/test_messages.py`` walks the code to check).
 3. Run ``python -m booking.translations`` and translate the new entries in
    ``booking/locale/*/LC_MESSAGES/messages.po``.
 
 Parameters may be plain values (``str`` as is, ``int``/``float`` as numbers in the reader's
-locale, ``date`` as a date), or the small wrappers below for values that need more than one
-piece to be written right (a time span in the centre's zone, an amount of money, a word that is
-itself translated, a nested message, a list).
+locale, except ``id`` and ``nr``, a row's number, written as is; ``date`` as a date), or the
+small wrappers below for values that need more than one piece to be written right (a time span
+in the centre's zone, an amount of money, a word that is itself translated, a holiday, a
+booking's state, a nested message, a list).
 """
 
 from __future__ import annotations
@@ -270,7 +272,8 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "door_other_centre": N_("Eine Tür öffnet nur Räume ihres eigenen Stadtteilzentrums."),
     "theme_unknown": N_("Unbekanntes Thema %(theme)s; möglich sind %(known)s."),
     "group_kind_unknown": N_("Die Art muss eine dieser sein: %(known)s."),
-    "no_group": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
+    "no_group": N_("Es gibt keine Gruppe Nr. %(id)s."),
+    "no_group_in_centre": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_offer": N_("Es gibt kein Angebot Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_person": N_("Es gibt keine Person Nr. %(id)s."),
     # -- rentals (booking.services.rentals): the rules a request can break -------------------
@@ -498,7 +501,8 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
     msgid = MESSAGES.get(code)
     if msgid is None:  # a code from a newer or older version: say the code, not a 500
         return code
-    words = {k: _word(v, lang) for k, v in params.items()}
+    # An ``id`` (or ``nr``) names a row: written as is ("Nr. 9999"), not as a quantity.
+    words = {k: str(v) if k in ("id", "nr") else _word(v, lang) for k, v in params.items()}
     if isinstance(msgid, tuple):
         count = params.get("n", 1)
         text = catalogue.ngettext(msgid[0], msgid[1], count if isinstance(count, int) else 1)
@@ -510,7 +514,10 @@ def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
         # A translation with a broken placeholder must not turn an answer into a 500: the
         # German original is right by construction (tests check every code renders).
         original = msgid[0] if isinstance(msgid, tuple) else msgid
-        return original % words if words else original
+        try:
+            return original % words if words else original
+        except (KeyError, ValueError, TypeError):  # a caller passed the wrong parameters
+            return original
 
 
 def say(value: Any, lang: str) -> str:

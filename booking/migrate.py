@@ -19,8 +19,9 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-# The migrations form one line (0001 … 0003, 0005, 0008, 0009), so there is one head. A branch that
-# adds a migration after the same parent as another gets it chained when it is merged.
+# The migrations form one line (0001 … 0003, 0005, 0008 … 0012, 0014, 0015), so there is one
+# head. A branch that adds a migration after the same parent as another gets it chained when it
+# is merged.
 def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

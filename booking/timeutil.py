@@ -47,10 +47,18 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
+class NaiveInstant(ValueError):
+    """A datetime without a zone offset where an instant is needed; ``what`` names it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} needs a time zone offset, e.g. 2026-12-01T18:00:00+01:00")
+        self.what = what
+
+
 def require_aware(value: datetime, what: str = "time") -> datetime:
     """Return ``value`` in UTC; a naive datetime is a programming error or bad input."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} needs a time zone offset, e.g. 2026-12-01T18:00:00+01:00")
+        raise NaiveInstant(what)
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:  # year 1 or 9999 with an offset
@@ -61,8 +69,8 @@ def check_instant(value: datetime, what: str = "time") -> datetime:
     """``value`` in UTC, refused with a sentence if it is naive or outside the horizon."""
     try:
         value = require_aware(value, what)
-    except ValueError as exc:
-        raise InvalidInput("time_needs_offset", what=what) from exc
+    except NaiveInstant as exc:
+        raise InvalidInput("time_needs_offset", what=exc.what) from exc
     if not EARLIEST <= value <= LATEST:
         raise InvalidInput("time_horizon")
     return value
@@ -74,9 +82,8 @@ def check_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     checks it here."""
     try:
         start, end = require_aware(start, "start"), require_aware(end, "end")
-    except ValueError as exc:
-        raise InvalidInput("time_needs_offset",
-                           what="start" if start.utcoffset() is None else "end") from exc
+    except NaiveInstant as exc:
+        raise InvalidInput("time_needs_offset", what=exc.what) from exc
     if not (EARLIEST <= start < LATEST and EARLIEST < end <= LATEST):
         raise InvalidInput("time_horizon")
     if end <= start:

@@ -17,6 +17,7 @@ from booking.api.schemas import Problem
 from booking.errors import DomainError
 from booking.messages import Message
 from booking.permissions import Actor
+from booking.timeutil import NaiveInstant
 from booking.translations import negotiate, pick_language
 
 log = logging.getLogger("raumplan")
@@ -78,8 +79,12 @@ def validation_error(request: Request[Any, Any, Any],
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    codes = {404: "not_found", 405: "method_not_allowed"}
-    message = Message(codes.get(exc.status_code, "http_error"), {"status": exc.status_code})
+    if exc.status_code == 404:
+        message = Message("not_found")
+    elif exc.status_code == 405:
+        message = Message("method_not_allowed")
+    else:
+        message = Message("http_error", {"status": exc.status_code})
     headers = getattr(exc, "headers", None) or {}
     response = problem(exc.status_code, exc.detail or "Error", message, answer_language(request))
     response.headers.update({k: v for k, v in headers.items() if k.lower() == "allow"})
@@ -106,8 +111,9 @@ def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response
 
 def value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:
     # Raised by the aware-instant checks at the edge (naive datetimes in query strings).
-    return problem(400, "Invalid input", Message("input_invalid"), answer_language(request),
-                   errors=[str(exc)])
+    message = (Message("time_needs_offset", {"what": exc.what}) if isinstance(exc, NaiveInstant)
+               else Message("input_invalid"))
+    return problem(400, "Invalid input", message, answer_language(request), errors=[str(exc)])
 
 
 HANDLERS: dict[type[Exception] | int, Any] = {

@@ -88,7 +88,7 @@ def create_booking(
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre.id:
-            raise NotFound("no_group", id=group_id)
+            raise NotFound("no_group_in_centre", id=group_id)
     if rrule:
         local = to_local(start, centre.timezone)
         spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,

@@ -257,7 +257,7 @@ def create_offer(session: Session, actor: Actor, centre_id: int, values: dict[st
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre_id:
-            raise NotFound("no_group", id=group_id)
+            raise NotFound("no_group_in_centre", id=group_id)
     translations = values.pop("translations", None) or {}
     offer = Offer(centre_id=centre_id, **values)
     offer.translations = merge_translations({}, translations)

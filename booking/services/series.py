@@ -487,12 +487,14 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
         raise InvalidInput("series_no_dates")
     if not in_horizon(spec.first_date) or (spec.until and not in_horizon(spec.until)):
         raise InvalidInput("series_horizon")
-    for attr, model in (("offer_id", Offer), ("group_id", Group)):
-        ref = getattr(spec, attr)
-        if ref is not None:
-            obj: Any = session.get(model, ref)
-            if obj is None or obj.centre_id != centre.id:
-                raise NotFound(f"{attr.removesuffix('_id')}_not_found", id=ref)
+    if spec.offer_id is not None:
+        offer = session.get(Offer, spec.offer_id)
+        if offer is None or offer.centre_id != centre.id:
+            raise NotFound("offer_not_found", id=spec.offer_id)
+    if spec.group_id is not None:
+        group = session.get(Group, spec.group_id)
+        if group is None or group.centre_id != centre.id:
+            raise NotFound("group_not_found", id=spec.group_id)
     rule = pattern_rrule(spec.pattern)
     lock_rooms(session, [room.id])
     booking = Booking(centre_id=centre.id, kind=spec.kind, status=BookingStatus.CONFIRMED,

@@ -140,7 +140,10 @@ def rental_view(db: Any, booking: Booking, lang: str, now: datetime) -> RentalVi
         when=formatting.when(occ.starts_at, occ.ends_at, zone_name, lang),
         status=booking.status, status_word=i18n.STATUS_WORDS.get(booking.status, booking.status),
         fee=formatting.money(booking.fee_cents, lang), people=booking.expected_people or 0,
-        purpose=booking.purpose or "", reason=booking.decision_reason or "",
+        purpose=booking.purpose or "",
+        # The automatic reason (another request got the room) is a msgid; staff's own text
+        # passes through gettext unchanged.
+        reason=i18n.gettext(lang)(booking.decision_reason) if booking.decision_reason else "",
         requester=requester, can_cancel=booking.is_open and occ.starts_at > now)
 
 

@@ -62,7 +62,7 @@ def test_a_write_aborted_on_every_attempt_answers_503_with_retry_after_and_saves
     assert r.status_code == 503, r.text
     assert r.headers["retry-after"] == str(retry.RETRY_AFTER)
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert "try again" in r.json()["detail"]
+    assert r.json()["code"] == "busy" and "noch einmal" in r.json()["detail"]
     assert len(calls) == retry.ATTEMPTS
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 0

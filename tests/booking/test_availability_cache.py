@@ -67,4 +67,4 @@ def test_unknown_room_is_404_before_and_after_caching(client):
     for _ in range(2):
         r = client.get("/api/rooms/999/availability", params=WEEK)
         assert r.status_code == 404
-        assert "no room 999" in r.json()["detail"]
+        assert r.json()["code"] == "no_room" and r.json()["params"] == {"id": 999}

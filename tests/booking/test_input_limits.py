@@ -420,7 +420,7 @@ def test_deeply_nested_json_is_a_400_on_every_json_operation(client, as_, world:
             r = client.request(operation.split()[0].lower(), url, content=body,
                                headers={**as_(who), "content-type": "application/json"})
             assert r.status_code == 400, (operation, r.text)
-            assert "nested" in r.json()["detail"], r.text
+            assert r.json()["code"] == "json_too_deep", r.text
     # Nesting a real body needs is fine, and brackets inside strings do not count.
     r = client.post(f"/api/centres/{world.centre_id}/offers", headers=as_("staff"), json={
         "title": "[" * 150, "theme": "culture", "target_groups": ["{" * 100]})

@@ -122,7 +122,8 @@ def test_holiday_names_come_in_the_page_language(client: TestClient, world: Worl
     token = csrf_of(client, f"/raeume/{cafe}/anfragen")
     form = request_form(day="2026-12-25", start="14:00", end="17:00", token=token)
     german = client.post(f"/raeume/{cafe}/anfragen?lang=de", data=form).text
-    assert "Das Stadtteilzentrum ist am 25.12.2026 geschlossen (Erster Weihnachtstag)." in german
+    assert "Das Stadtteilzentrum ist am 25. Dez. 2026 geschlossen (Erster Weihnachtstag)." in \
+        german
     assert "Christmas" not in german
     english = client.post(f"/raeume/{cafe}/anfragen?lang=en", data=form).text
     assert "(Christmas Day)" in english and "Weihnacht" not in english

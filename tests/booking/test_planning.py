@@ -147,7 +147,8 @@ def test_publish_refused_when_a_booking_took_a_planned_slot_meanwhile(
     before = week_occurrences(session_factory, demo)
     r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
     assert r.status_code == 409, r.text
-    assert "re-solve" in r.json()["detail"]
+    assert r.json()["code"] in ("week_changed", "week_changed_because")
+    assert "rechnen Sie den Plan neu" in r.json()["detail"]
     assert week_occurrences(session_factory, demo) == before  # nothing half-written
     assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
 
@@ -218,7 +219,8 @@ def test_a_plan_missing_the_profil_is_published_only_with_an_acknowledgement_in_
     before = week_occurrences(session_factory, demo)
     r = client.post(f"/api/plans/{run['id']}/publish", headers=staff)
     assert r.status_code == 409, r.text
-    assert "Profil" in r.json()["detail"] and "acknowledge_unmet" in r.json()["detail"]
+    assert r.json()["code"] == "plan_unmet"
+    assert "Profils" in r.json()["detail"] and "acknowledge_unmet" in r.json()["detail"]
     assert week_occurrences(session_factory, demo) == before  # nothing written
     assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
 
@@ -266,7 +268,7 @@ def test_residents_cannot_plan_and_bad_weeks_are_refused(client, demo, staff):
     assert r.status_code == 403
     r = client.post("/api/plans", headers=staff, json={"centre_id": demo, "week": "2026-W60"})
     assert r.status_code in (400, 422)
-    assert "ISO week" in r.json()["detail"]
+    assert r.json()["code"] == "week_not_iso" and "ISO-Woche" in r.json()["detail"]
 
 
 @pytest.mark.slow
