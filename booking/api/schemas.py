@@ -399,7 +399,8 @@ class AvailabilitySlot(msgspec.Struct, forbid_unknown_fields=True):
 class StaffProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     max_week_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 1440)]
     max_day_minutes: Annotated[int, msgspec.Meta(ge=0, le=1440)]
-    skills: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+    skills: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40,
+                                                       pattern=LINE)]],
                       msgspec.Meta(max_length=20)] = []
     availability: Annotated[list[AvailabilitySlot], msgspec.Meta(max_length=50)] = []
 

@@ -22,7 +22,7 @@ from booking.services import term_publish, term_runs
 from booking.services.term_runs import SectionResult, TermDraft
 
 # The term is planned on a 30-minute grid (booking.services.term_problem.GRAIN).
-HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):(00|30)$")]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):(00|30)$", max_length=5)]
 
 
 class TermRunIn(msgspec.Struct, forbid_unknown_fields=True):

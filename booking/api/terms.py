@@ -22,7 +22,7 @@ from booking.translations import negotiate, pick_language
 TermName = Annotated[str, s._line(max_length(Term.name), 1)]
 ClassName = Annotated[str, s._line(max_length(PriorityClass.name), 1)]
 SectionTitle = Annotated[str, s._line(max_length(ApplicationSection.title), 1)]
-HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$")]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$", max_length=5)]
 Day = Annotated[int, msgspec.Meta(ge=0, le=6)]
 Words = Annotated[list[s.ListItem], msgspec.Meta(max_length=20)]
 TermStatus = Literal["draft", "open", "allocating", "published", "closed"]
