@@ -27,6 +27,7 @@ booking's state, a nested message, a list).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -83,6 +84,30 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class StaffText:
+    """A text staff wrote in German (a room's house rules), with the translations they gave:
+    said in the reader's language if staff translated it, else in German, never machine-made."""
+
+    german: str
+    translations: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, row: Any, name: str) -> StaffText:
+        """The text ``name`` of a translatable row (``booking.models.texts.Translatable``)."""
+        given = tuple((lang, str(texts[name])) for lang, texts in (row.translations or {}).items()
+                      if isinstance(texts, dict) and texts.get(name))
+        return cls(str(getattr(row, name) or ""), given)
+
+    def said(self, lang: str) -> tuple[str, str]:
+        """The text for a reader of ``lang`` and the language it is really in."""
+        if lang != DEFAULT_LANGUAGE:
+            for given_lang, text in self.translations:
+                if given_lang == lang:
+                    return text, lang
+        return self.german, DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
 class Message:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -98,6 +123,22 @@ class Message:
         if lang is not None:
             data["detail"] = self.render(lang)
         return data
+
+    def language(self, lang: str) -> str:
+        """The language the rendered message is really in: ``lang``, unless it is only a
+        staff-written text (``StaffText``) without a translation into ``lang``, then German
+        (a page marks it ``lang="de"``)."""
+        texts = [v for v in self.params.values() if isinstance(v, StaffText)]
+        if texts and not has_words(self.code):
+            return texts[0].said(lang)[1]
+        return lang
+
+
+def has_words(code: str) -> bool:
+    """False for a message that only lays out its parameters ("%(days)s, %(room)s")."""
+    msgid = MESSAGES.get(code, code)
+    text = msgid[0] if isinstance(msgid, tuple) else msgid
+    return bool(re.search(r"[^\W\d_]", re.sub(r"%\(\w+\)s", "", text)))
 
 
 # code → German msgid. Keep the codes stable: API clients may switch on them. A pair is
@@ -294,7 +335,12 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "latest_end": N_("Vermietungen von %(room)s müssen um %(time)s Uhr enden (Hausregeln)."),
     "holiday_closed": N_("Das Stadtteilzentrum ist am %(day)s geschlossen (%(holiday)s)."),
     "room_closed": N_("%(room)s ist zu dieser Zeit geschlossen (%(title)s)."),
-    "house_rules": N_("Ende spätestens %(end)s Uhr; Ruhezeit ab %(quiet)s Uhr"),
+    # The house rules (``booking.services.rentals.house_rules``): the times every room has,
+    # then the rules staff wrote for the room, in the reader's language if they translated them.
+    "rule_latest_end": N_("Ende spätestens %(t)s Uhr"),
+    "rule_quiet_from": N_("Ruhezeit ab %(t)s Uhr"),
+    "rule_cleaning": N_("%(text)s"),
+    "rule_house": N_("%(text)s"),
     "purpose_missing": N_("Bitte sagen Sie, wofür der Raum gebraucht wird."),
     "rules_broken": N_("Die Anfrage verstößt gegen die Regeln des Stadtteilzentrums: "
                        "%(problems)s"),
@@ -492,7 +538,7 @@ def status_word(status: str) -> Status:
 
 
 # The wrappers whose written form depends on the reader's language.
-SAID: Final = (Span, Money, Word, Holiday, Joined, Message, Status)
+SAID: Final = (Span, Money, Word, Holiday, Joined, Message, Status, StaffText)
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
@@ -554,6 +600,8 @@ def _word(value: Any, lang: str) -> str:
             return formatting.weekly(weekday, start, end, lang)
         case Word(msgid):
             return translations(lang).gettext(msgid)
+        case StaffText():
+            return value.said(lang)[0]
         case Message():
             return value.render(lang)
         case str():
@@ -578,6 +626,8 @@ def _json(value: Any, lang: str | None = None) -> Any:
                     "end": f"{end // 60:02d}:{end % 60:02d}"}
         case Word(msgid):
             return msgid
+        case StaffText():
+            return value.said(lang)[0] if lang is not None else value.german
         case Holiday(day, subdivision):
             return {"day": day.isoformat(), "subdivision": subdivision}
         case Status(status):
