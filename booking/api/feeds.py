@@ -53,8 +53,8 @@ class FeedLinks(msgspec.Struct):
 
 
 def _links(svc: Services, path: str) -> FeedLinks:
-    url = svc.settings.base_url.rstrip("/") + path
-    return FeedLinks(url=url, webcal="webcal://" + url.split("://", 1)[-1])
+    url, webcal = feeds.subscription_links(svc.settings.base_url, path)
+    return FeedLinks(url=url, webcal=webcal)
 
 
 def _feed_out(svc: Services, feed: CalendarFeed, token: str | None = None) -> FeedOut:
@@ -142,7 +142,7 @@ class CalendarController(Controller):
     @get("/centres/{centre_id:int}/links", sync_to_thread=False)
     def links(self, svc: Services, centre_id: s.Id) -> FeedLinks:
         """Where to subscribe to the centre's programme (https and webcal)."""
-        return _links(svc, f"/api/calendar/centres/{centre_id}/programme.ics")
+        return _links(svc, feeds.programme_feed_path(centre_id))
 
     @get("/feeds/{token:str}/calendar.ics", responses=_ICS_RESPONSE, media_type=ICS,
          sync_to_thread=True)

@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from booking.api import schemas as s
+from booking.api.problems import answer_language
 from booking.models import Centre, PlanRun
 from booking.permissions import Actor
-from booking.services import planning
+from booking.services import explanations, planning
+from booking.translations import DEFAULT_LANGUAGE
 
 
 class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,7 +73,8 @@ class PlanOut(msgspec.Struct):
     figures: dict[str, Any] = {}
 
 
-def plan_out(run: PlanRun, centre: Centre, detail: bool = True) -> PlanOut:
+def plan_out(run: PlanRun, centre: Centre, detail: bool = True,
+             lang: str = DEFAULT_LANGUAGE) -> PlanOut:
     out = PlanOut(id=run.id, centre_id=run.centre_id, week=run.week, status=run.status,
                   progress=run.progress or {}, pins=run.pins or [], error=run.error,
                   created_at=run.created_at, finished_at=run.finished_at,
@@ -97,7 +100,12 @@ def plan_out(run: PlanRun, centre: Centre, detail: bool = True) -> PlanOut:
             staff=staff.get(p.get("staff") or "")))
     out.plan_status = run.plan["status"]
     out.entries = entries
-    out.unplaced = list(run.plan["unplaced"])
+    # Each explanation also as a message in the caller's language (code, params, detail);
+    # ``message`` stays the solver's English sentence.
+    out.unplaced = []
+    for u in run.plan["unplaced"]:
+        said = explanations.explanation(u, run.problem, run.plan)
+        out.unplaced.append({**u, "explanation": said.as_json(lang) if said else None})
     out.requirement_failures = list(run.plan["requirement_failures"])
     out.figures = dict(run.plan["figures"])
     return out
@@ -125,17 +133,20 @@ class PlanController(Controller):
                 for r in planning.list_runs(read_db, actor, centre_id)]
 
     @get("/{run_id:int}", sync_to_thread=True)
-    def get_plan(self, read_db: Session, actor: Actor, run_id: s.Id) -> PlanOut:
-        """Status and progress while it runs; the draft with explanations when done."""
+    def get_plan(self, read_db: Session, actor: Actor, run_id: s.Id,
+                 request: Request[Any, Any, Any]) -> PlanOut:
+        """Status and progress while it runs; the draft with explanations when done (each
+        unplaced demand's ``explanation`` in the caller's language, ``Accept-Language``)."""
         run = planning.get_run(read_db, actor, run_id)
-        return plan_out(run, read_db.get_one(Centre, run.centre_id))
+        return plan_out(run, read_db.get_one(Centre, run.centre_id),
+                        lang=answer_language(request))
 
     @post("/{run_id:int}/pins", sync_to_thread=True, status_code=200)
     def pin(self, db: Session, now: datetime, actor: Actor, run_id: s.Id,
-            data: PinIn) -> PlanOut:
+            data: PinIn, request: Request[Any, Any, Any]) -> PlanOut:
         pin = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         run = planning.adjust(db, actor, run_id, pin, now)
-        return plan_out(run, db.get_one(Centre, run.centre_id))
+        return plan_out(run, db.get_one(Centre, run.centre_id), lang=answer_language(request))
 
     @post("/{run_id:int}/resolve", sync_to_thread=True, status_code=202)
     def resolve(self, db: Session, now: datetime, actor: Actor, run_id: s.Id) -> PlanOut:

@@ -28,11 +28,13 @@ class RentalController(Controller):
         """The fee and every rule the request would break, before it is sent."""
         q = rentals.quote(read_db, room=get_room(read_db, data.room_id), start=data.starts_at,
                           end=data.ends_at, people=data.expected_people, now=now)
+        lang = answer_language(request)
         return s.QuoteOut(fee_cents=q.fee_cents, fee=q.fee, hours_charged=q.hours_charged,
                           hourly_rate_cents=q.hourly_rate_cents,
-                          problems=[convert.message(p, answer_language(request))
-                                    for p in q.problems],
-                          rules=q.rules, allowed=not q.problems)
+                          problems=[convert.message(p, lang) for p in q.problems],
+                          rules="; ".join(r.render(lang) for r in q.rules),
+                          house_rules=[convert.message(r, lang) for r in q.rules],
+                          allowed=not q.problems)
 
     @post("/", sync_to_thread=True)
     def request_rental(self, db: Session, now: datetime, actor: Actor,

@@ -246,8 +246,11 @@ class QuoteOut(msgspec.Struct):
     hourly_rate_cents: int
     # Each rule the request would break (codes as in the 422 of ``POST /api/rentals``).
     problems: list[MessageOut]
+    # The room's house rules in the caller's language, one sentence after the other…
     rules: str
     allowed: bool
+    # …and each as a message (code, parameters, sentence), like ``problems``.
+    house_rules: list[MessageOut] = msgspec.field(default_factory=list)
 
 
 class OccurrenceOut(msgspec.Struct):

@@ -79,6 +79,17 @@ class FeedEvent:
     description: str = ""
 
 
+def subscription_links(base_url: str, path: str) -> tuple[str, str]:
+    """A feed's address on this installation and its ``webcal://`` form, which calendar apps
+    open as a subscription (the API's links and the programme page use this one)."""
+    url = base_url.rstrip("/") + path
+    return url, "webcal://" + url.split("://", 1)[-1]
+
+
+def programme_feed_path(centre_id: int) -> str:
+    return f"/api/calendar/centres/{centre_id}/programme.ics"
+
+
 def _status(occ_status: str, booking_status: str) -> str:
     if BookingStatus.CANCELLED in (occ_status, booking_status) or \
             BookingStatus.DECLINED in (occ_status, booking_status):

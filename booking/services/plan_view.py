@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidInput
+from booking.messages import Message
 from booking.models import Booking, BookingKind, Centre, Occurrence, Offer, PlanRun, Room
 from booking.models import RecurringRequest as Request
 from booking.permissions import Actor, require_staff
-from booking.services import planning
+from booking.services import explanations, planning
 from solver.jsonio import parse_hhmm as _parse_hhmm
 
 DAYS = range(7)
@@ -101,7 +102,8 @@ class Unplaced:
     title: str
     kind: str
     rule: str
-    message: str  # the solver's English sentence; the page names the kind in its language
+    message: str  # the solver's English sentence: shown only when ``explanation`` is None
+    explanation: Message | None = None  # the same in the page's language (``explanations``)
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,9 @@ def view(session: Session, run: PlanRun) -> PlanView:
     entries = _entries(run, pins)
     demands = {d["id"]: d for d in problem["demands"]}
     unplaced = tuple(Unplaced(u["demand"], demands.get(u["demand"], {}).get("title", ""),
-                              u["kind"], u["rule"], u["message"]) for u in plan["unplaced"])
+                              u["kind"], u["rule"], u["message"],
+                              explanations.explanation(u, problem, plan))
+                     for u in plan["unplaced"])
     closed = {int(c["window"]["day"]): c.get("reason", "") for c in problem.get("closures", [])
               if c.get("room") is None and c["window"]["start"] == "00:00"}
     opening = tuple((int(o["day"]), parse_hhmm(o["start"]), parse_hhmm(o["end"]))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyViolation
-from booking.messages import Holiday, Joined, Message, Money, Span, status_word
+from booking.messages import Holiday, Joined, Message, Money, Span, StaffText, status_word
 from booking.models import (
     Booking,
     BookingKind,
@@ -69,7 +69,8 @@ class Quote:
     hourly_rate_cents: int
     # The rules the request breaks, each a message with its parameters (``booking.messages``).
     problems: list[Message] = field(default_factory=list)
-    rules: str = ""
+    # The room's house rules (:func:`house_rules`), said in the reader's language at the edge.
+    rules: list[Message] = field(default_factory=list)
 
     @property
     def fee(self) -> str:
@@ -80,14 +81,18 @@ def clock_time(minute_of_day: int) -> str:
     return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
 
 
-def house_rules_text(room: Room) -> str:
-    parts = [f"Ende spätestens {clock_time(room.latest_end_minute)} Uhr",
-             f"Ruhezeit ab {clock_time(room.quiet_from_minute)} Uhr"]
+def house_rules(room: Room) -> list[Message]:
+    """The room's house rules, one message each: the latest end and the quiet hours every room
+    has, then its cleaning and house rules as staff wrote them (in the reader's language where
+    staff translated them, else in German). The one source for the room page, the quote (page
+    and API) and the confirmation mail."""
+    rules = [Message("rule_latest_end", {"t": clock_time(room.latest_end_minute)}),
+             Message("rule_quiet_from", {"t": clock_time(room.quiet_from_minute)})]
     if room.cleaning_rules:
-        parts.append(room.cleaning_rules)
+        rules.append(Message("rule_cleaning", {"text": StaffText.of(room, "cleaning_rules")}))
     if room.house_rules:
-        parts.append(room.house_rules)
-    return "; ".join(parts)
+        rules.append(Message("rule_house", {"text": StaffText.of(room, "house_rules")}))
+    return rules
 
 
 def compute_fee(room: Room, start: datetime, end: datetime, centre: Centre) -> tuple[int, int, int]:
@@ -150,7 +155,7 @@ def quote(session: Session, *, room: Room, start: datetime, end: datetime, peopl
         break
     fee, hours, rate = compute_fee(room, start, end, centre)
     return Quote(fee_cents=fee, hours_charged=hours, hourly_rate_cents=rate, problems=problems,
-                 rules=house_rules_text(room))
+                 rules=house_rules(room))
 
 
 def _room(session: Session, room_id: int) -> Room:
@@ -168,11 +173,8 @@ def _rental(session: Session, booking_id: int) -> Booking:
 
 
 def house_rules_message(room: Room) -> Joined:
-    """The house rules as a mail says them: the times in the reader's language, the rules
-    staff wrote as they wrote them."""
-    times = Message("house_rules", {"end": clock_time(room.latest_end_minute),
-                                    "quiet": clock_time(room.quiet_from_minute)})
-    return Joined((times, *(r for r in (room.cleaning_rules, room.house_rules) if r)), "; ")
+    """The house rules as a mail says them: one per line, in the recipient's language."""
+    return Joined(tuple(house_rules(room)), "\n")
 
 
 def _mail_context(session: Session, booking: Booking, centre: Centre, reason: str = "") -> dict[

@@ -17,7 +17,7 @@ from booking import formatting
 from booking.api.deps import Services
 from booking.errors import InvalidInput
 from booking.models import Offer
-from booking.services import catalogue, programme
+from booking.services import catalogue, feeds, programme
 from booking.timeutil import (
     DEFAULT_ZONE,
     in_horizon,
@@ -174,7 +174,10 @@ class ProgrammePages(PageController):
                 "screen": week_url(monday, **({"tag": day.isoformat()} if day else {})),
                 "print": week_url(monday, **({"tag": day.isoformat()} if day else {}),
                                   druck="1")}
-        return render(request, viewer, "programme.html", nav="programm",
+        subscribe = feeds.subscription_links(svc.settings.base_url,
+                                             feeds.programme_feed_path(centre_id)) \
+            if centre_id else None
+        return render(request, viewer, "programme.html", nav="programm", subscribe=subscribe,
                       days=shown_days, count=len(events), week=week, choices=choices,
                       selected=selected, centres=list(centres.values()),
                       centre=centres.get(centre_id) if centre_id else None,

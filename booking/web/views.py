@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from booking import formatting
+from booking.messages import Message
 from booking.models import Booking, Centre, Person, Room
 from booking.models.texts import Translatable
-from booking.translations import DEFAULT_LANGUAGE, N_, gettext_for
+from booking.services import rentals
+from booking.translations import DEFAULT_LANGUAGE, N_
 from booking.web import i18n
 
 # --- views of the data (plain values for the templates) ------------------------------------
@@ -47,15 +49,14 @@ def localized_list(row: Translatable, name: str, page_lang: str) -> list[tuple[s
     return [(g, Localized(str(t))) for g, t in zip(german, shown, strict=False)]
 
 
-def rule_times(room: Room, lang: str) -> str:
-    """The house rules every room has (latest end, quiet hours) in the page's language."""
-    _ = gettext_for(lang)
-
-    def clock(minute: int) -> str:
-        return f"{minute // 60:02d}:{minute % 60:02d}"
-
-    return "; ".join([_("Ende spätestens %(t)s Uhr") % {"t": clock(room.latest_end_minute)},
-                      _("Ruhezeit ab %(t)s Uhr") % {"t": clock(room.quiet_from_minute)}])
+def said(messages: list[Message], page_lang: str) -> list[Localized]:
+    """Messages in the page's language, each marked with the language it is really in (a
+    staff-written rule without a translation stays German, ``lang="de"``)."""
+    out = []
+    for m in messages:
+        lang = m.language(page_lang)
+        out.append(Localized(m.render(page_lang), None if lang == page_lang else lang))
+    return out
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class RoomView:
     cleaning_fee: str
     min_hours: str
     max_hours: str
-    rules: str  # latest end and quiet hours, in the page's language
+    rules: list[Localized]  # the house rules (``rentals.house_rules``) in the page's language
     cleaning_rules: Localized
     house_rules: Localized
     rentable: bool
@@ -100,7 +101,7 @@ class RoomView:
             weekend_price=eur(room.weekend_price_per_hour_cents),
             min_fee=eur(room.min_fee_cents), cleaning_fee=eur(room.cleaning_fee_cents),
             min_hours=hours(room.min_rental_minutes), max_hours=hours(room.max_rental_minutes),
-            rules=rule_times(room, lang),
+            rules=said(rentals.house_rules(room), lang),
             cleaning_rules=Localized.of(room, "cleaning_rules", lang),
             house_rules=Localized.of(room, "house_rules", lang),
             rentable=room.rentable and room.active,

@@ -8,6 +8,7 @@ import re
 
 from litestar.testing import TestClient
 
+from booking.models import Room
 from tests.factories import World
 
 SAAL_TEXTS = {"description": "Großer Saal mit Bühne.",
@@ -138,3 +139,54 @@ def test_a_rooms_week_shows_offer_titles_in_the_page_language(
     assert "Family Saturday" in english and "Familiensamstag" not in english
     turkish = client.get(f"/raeume/{cafe}?woche=2026-W49&lang=tr").text
     assert 'lang="de"' in _element_of(turkish, "Familiensamstag")
+
+
+def test_house_rules_are_said_in_each_callers_language_in_the_quote_and_the_mail(
+        client: TestClient, as_, world: World, session_factory) -> None:
+    from tests.booking.account_helpers import mails_to, register_and_confirm
+    from tests.booking.api_helpers import berlin, rent
+
+    cafe = world.rooms["Café"]
+    r = client.patch(f"/api/rooms/{cafe}", headers=as_("staff"), json={
+        "house_rules": "Rauchen verboten.",
+        "translations": {"tr": {"house_rules": "Sigara yasak."}}})
+    assert r.status_code == 200, r.text
+    with session_factory.begin() as session:  # entered on the staff page, not the API
+        session.get(Room, cafe).cleaning_rules = "Bitte besenrein verlassen."
+    start, end = berlin(2026, 12, 5, 14), berlin(2026, 12, 5, 17)
+
+    def quote(lang: str) -> dict:
+        answer = client.post("/api/rentals/quote", headers={"Accept-Language": lang}, json={
+            "room_id": cafe, "starts_at": start, "ends_at": end, "expected_people": 8})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    turkish, english, german = quote("tr"), quote("en"), quote("de")
+    assert [rule["code"] for rule in turkish["house_rules"]] == [
+        "rule_latest_end", "rule_quiet_from", "rule_cleaning", "rule_house"]
+    assert turkish["house_rules"][0]["params"] == {"t": "22:00"}
+    assert turkish["rules"].startswith("En geç saat 22:00'de bitiş")
+    assert "Sigara yasak." in turkish["rules"] and "Rauchen" not in turkish["rules"]
+    assert "Bitte besenrein verlassen." in turkish["rules"]  # no Turkish text: the German
+    assert english["rules"].startswith("End by 22:00 at the latest; Quiet time from 22:00")
+    assert "Rauchen verboten." in english["rules"] and "Ende spätestens" not in english["rules"]
+    assert german["rules"] == ("Ende spätestens 22:00 Uhr; Ruhezeit ab 22:00 Uhr; "
+                               "Bitte besenrein verlassen.; Rauchen verboten.")
+    # The room page takes its rules from the same function: Turkish, the German marked.
+    page = client.get(f"/raeume/{cafe}?lang=tr").text
+    assert "Sigara yasak." in page and "Saat 22:00&#39;den itibaren sessizlik" in page
+    assert 'lang="de"' in _element_of(page, "Bitte besenrein verlassen.")
+
+    # The confirmation mail says them in the recipient's language.
+    register_and_confirm(client, session_factory, "ayse@example.org",
+                         "ein langes Passwort für Tests", "Ayşe Yılmaz", "tr")
+    token = client.post("/api/login", json={"email": "ayse@example.org",
+                                            "password": "ein langes Passwort für Tests"})
+    ayse = {"Authorization": f"Bearer {token.json()['token']}"}
+    sent = rent(client, ayse, cafe, start, end, people=8)
+    assert sent.status_code == 201, sent.text
+    confirmed = client.post(f"/api/rentals/{sent.json()['id']}/confirm", headers=as_("staff"))
+    assert confirmed.status_code == 200, confirmed.text
+    mail = mails_to(session_factory, "ayse@example.org")[-1]
+    assert "Sigara yasak." in mail.body and "sessizlik" in mail.body
+    assert "Rauchen" not in mail.body and "Ruhezeit" not in mail.body

@@ -246,3 +246,74 @@ def test_a_plan_short_of_the_profil_is_published_only_when_staff_tick_the_box(
     assert ok.status_code == 303  # type: ignore[attr-defined]
     with session_factory() as s:
         assert s.get(PlanRun, run_id).status == "published"
+
+
+def test_unplaced_demand_is_explained_in_the_pages_language(client, session_factory,
+                                                           now) -> None:
+    from booking.db import transaction
+    from booking.models import Centre, Role, Room
+    from booking.services import accounts
+
+    with transaction(session_factory) as s:
+        centre = Centre(slug="klein", name="Kleines Zentrum", address="Weg 2, Bielefeld")
+        s.add(centre)
+        s.flush()
+        room = Room(centre_id=centre.id, name="Saal", capacity=40)
+        s.add(room)
+        s.flush()
+        accounts.create_person(s, email="team@klein.example", password=STAFF["password"],
+                               display_name="Team", now=now, roles=[(Role.STAFF, centre.id)])
+        demands = [{"id": "chor", "title": "Chor", "kind": "group", "staffed": False},
+                   {"id": "tanz", "title": "Tanzkurs", "kind": "group", "staffed": False},
+                   {"id": "sonntag", "title": "Sonntagscafé", "kind": "group",
+                    "staffed": False}]
+        unplaced = [
+            {"demand": "tanz", "kind": "room_conflict", "rule": "room_conflict",
+             "message": "Tanzkurs: no room for 20 people is free in Tue 17:00–19:00; "
+                        "Saal is taken by Chor.", "blockers": ["chor"],
+             "params": {"title": "Tanzkurs", "size": "20", "features": "",
+                        "windows": "Tue 17:00–19:00", "taken": "Saal is taken by Chor"}},
+            {"demand": "sonntag", "kind": "house_closed", "rule": "opening_hours",
+             "message": "Sonntagscafé: the house is not open in Sun 14:00–16:00 "
+                        "(open days: Mon, Tue).", "blockers": [],
+             "params": {"title": "Sonntagscafé", "windows": "Sun 14:00–16:00",
+                        "open_days": "Mon, Tue"}},
+            {"demand": "chor", "kind": "future_kind", "rule": "future_rule",
+             "message": "Chor: not placed (future_rule).", "blockers": [], "params": {}}]
+        run = PlanRun(centre_id=centre.id, week=WEEK, status="done", pins=[], progress={},
+                      created_at=now, problem={
+                          "grain": 30, "rooms": [{"id": str(room.id), "name": room.name}],
+                          "staff": [], "demands": demands, "closures": [], "requirements": {}},
+                      plan={"status": "optimal", "unplaced": unplaced,
+                            "placements": [{"demand": "chor", "room": str(room.id), "day": 1,
+                                            "start": "17:00", "end": "19:00"}],
+                            "requirement_failures": [], "figures": {
+                                "open_minutes": 0, "open_days": 0, "consultation_minutes": 0,
+                                "open_minutes_per_day": [0] * 7, "opening_hours": []}})
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    login_page(client, {"email": "team@klein.example", "password": STAFF["password"]})
+    german = client.get(f"{BASE}/{run_id}?lang=de").text
+    assert ("Tanzkurs: Kein Raum für 20 Personen ist Di. 17:00–19:00 frei; Saal ist belegt "
+            "durch Chor.") in german
+    assert ("Sonntagscafé: Das Haus ist So. 14:00–16:00 nicht geöffnet "
+            "(Öffnungstage: Mo., Di.).") in german
+    assert "no room for" not in german and "the house is not open" not in german
+    # A rule this version does not know: the solver's English, marked as English.
+    assert '<td lang="en">Chor: not placed (future_rule).</td>' in german
+
+    english = client.get(f"{BASE}/{run_id}?lang=en").text
+    assert ("Tanzkurs: no room for 20 people is free Tue 17:00–19:00; Saal is taken by "
+            "Chor.") in english
+    assert "Kein Raum für" not in english
+
+    # The API gives each explanation as a code with parameters and in the caller's language.
+    token = client.post("/api/login", json={"email": "team@klein.example",
+                                            "password": STAFF["password"]}).json()["token"]
+    api = client.get(f"/api/plans/{run_id}", headers={"Authorization": f"Bearer {token}",
+                                                       "Accept-Language": "de"}).json()
+    said = {u["demand"]: u["explanation"] for u in api["unplaced"]}
+    assert said["sonntag"]["code"] == "plan_house_closed"
+    assert said["sonntag"]["detail"].startswith("Sonntagscafé: Das Haus ist So.")
+    assert said["chor"] is None

@@ -104,3 +104,17 @@ def test_the_print_version_has_the_week_but_no_filters(
     html = client.get(f"/programm?woche=2026-W49&zentrum={world.centre_id}&druck=1").text
     assert "Familiensamstag" in html
     assert 'name="thema"' not in html and 'rel="next"' not in html
+
+
+def test_the_programme_offers_the_centres_calendar_subscription(
+        client: TestClient, as_, world: World) -> None:
+    path = f"/api/calendar/centres/{world.centre_id}/programme.ics"
+    html = client.get(f"/programm?woche=2026-W49&zentrum={world.centre_id}&lang=en").text
+    assert "Subscribe to the programme" in html
+    links = client.get(f"/api/calendar/centres/{world.centre_id}/links").json()
+    assert links["url"].endswith(path) and links["webcal"].startswith("webcal://")
+    assert f'href="{links["webcal"]}"' in html and f'href="{links["url"]}"' in html
+    assert client.get(path).status_code == 200
+    # Not on the printed week.
+    printed = client.get(f"/programm?woche=2026-W49&zentrum={world.centre_id}&druck=1").text
+    assert "webcal://" not in printed

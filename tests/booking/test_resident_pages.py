@@ -168,3 +168,12 @@ def test_browsers_get_html_error_pages_in_their_language_and_api_clients_problem
     assert api.headers["content-type"].startswith("application/problem+json")
     assert client.delete("/api/centres").headers["content-type"].startswith(
         "application/problem+json")
+
+
+def test_account_page_links_to_the_access_codes_and_the_calendar_feeds(
+        client: TestClient, as_, world: World) -> None:
+    login(client, world, "anna")
+    page = client.get("/konto?lang=en").text
+    assert 'href="/meine-zugangscodes"' in page and "My access codes" in page
+    assert 'href="/schema#/calendar"' in page and "/api/me/feeds" in page
+    assert client.get("/meine-zugangscodes").status_code == 200
