@@ -345,7 +345,12 @@ class Server:
 
 def start_server(url: str, workdir: Path, workers: int) -> Server:
     port = free_port()
-    env = dict(os.environ, RAUMPLAN_DATABASE_URL=url, RAUMPLAN_OUTBOX_DIR=str(workdir / "outbox"))
+    # The service refuses to start without a door-code pepper (issue 12); a fresh one per run.
+    from access.hashing import new_pepper_text
+
+    env = dict(os.environ, RAUMPLAN_DATABASE_URL=url, RAUMPLAN_OUTBOX_DIR=str(workdir / "outbox"),
+               RAUMPLAN_ACCESS_PEPPER=os.environ.get("RAUMPLAN_ACCESS_PEPPER")
+               or new_pepper_text())
     log = workdir / "server.log"
     args = [sys.executable, "-m", "booking.cli", "serve", "--database-url", url, "--host", HOST,
             "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
