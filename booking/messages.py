@@ -156,6 +156,14 @@ def has_words(code: str) -> bool:
 # (singular, plural) of a sentence that says the number ``n``; the catalogue picks the form.
 MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     # -- who may do what (booking.permissions) ----------------------------------------------
+    "login_required": N_("Bitte melden Sie sich zuerst an."),
+    "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
+    # Staff profiles (booking.services.catalogue.set_staff_profile).
+    "no_staff_member": N_("Im Team dieses Stadtteilzentrums gibt es niemanden mit der "
+                          "Nummer %(nr)s."),
+    "day_hours_above_week": N_("Die Stunden eines Tages dürfen die Stunden der Woche nicht "
+                               "übersteigen."),
+    "window_ends_before_start": N_("Eine Zeit der Verfügbarkeit muss nach ihrem Beginn enden."),
     # Content translations and the resident's own pages (issue 7 §3, §5).
     "translation_language": N_("Übersetzungen gibt es nur auf Englisch, Türkisch, Arabisch und "
                                "Ukrainisch, nicht auf „%(name)s“; Deutsch ist das Original."),
@@ -164,13 +172,6 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "offer_not_found": N_("Es gibt kein Angebot Nr. %(id)s."),
     "wrong_current_password": N_("Das bisherige Passwort stimmt nicht."),
     "programme_theme": N_("Das Thema „%(name)s“ gibt es nicht."),
-    "login_required": N_("Bitte melden Sie sich zuerst an."),
-    "not_staff": N_("Das darf nur das Team des Stadtteilzentrums."),
-    "no_staff_member": N_("Im Team dieses Stadtteilzentrums gibt es niemanden mit der "
-                          "Nummer %(nr)s."),
-    "day_hours_above_week": N_("Die Stunden eines Tages dürfen die Stunden der Woche nicht "
-                               "übersteigen."),
-    "window_ends_before_start": N_("Eine Zeit der Verfügbarkeit muss nach ihrem Beginn enden."),
     # The term's application round (booking.services.terms).
     "term_dates": N_("Der erste Tag der Saison muss vor ihrem letzten liegen."),
     "term_too_long": N_("Eine Saison dauert höchstens ein Jahr."),
