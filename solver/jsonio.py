@@ -124,15 +124,17 @@ def problem_to_json(problem: Problem) -> JSON:
             {"staff": x.staff, "day": x.day, "start": hhmm(x.start), "end": hhmm(x.end)}
             for x in problem.last_shifts
         ],
-        "requirements": {
-            **{
-                f.name: getattr(problem.requirements, f.name)
-                for f in fields(Requirements)
-                if f.name != "consultation_features"
-            },
-            "consultation_features": sorted(problem.requirements.consultation_features),
-        },
+        "requirements": requirements_json(problem.requirements),
         "weights": asdict(problem.weights),
+    }
+
+
+def requirements_json(requirements: Any) -> JSON:
+    """A requirements dataclass (week or term) as JSON: its fields, the feature set sorted."""
+    return {
+        **{f.name: getattr(requirements, f.name) for f in fields(requirements)
+           if f.name != "consultation_features"},
+        "consultation_features": sorted(requirements.consultation_features),
     }
 
 

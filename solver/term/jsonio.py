@@ -11,7 +11,7 @@ from dataclasses import asdict, fields
 from datetime import date
 from typing import Any, cast
 
-from solver.jsonio import parse_hhmm
+from solver.jsonio import parse_hhmm, requirements_json
 from solver.problem import OpeningHours, Room, Violation, Window, hhmm
 from solver.term.problem import (
     Allocation,
@@ -183,14 +183,7 @@ def term_problem_to_json(problem: TermProblem) -> JSON:
             }
             for p in problem.pins
         ],
-        "requirements": {
-            **{
-                f.name: getattr(problem.requirements, f.name)
-                for f in fields(TermRequirements)
-                if f.name != "consultation_features"
-            },
-            "consultation_features": sorted(problem.requirements.consultation_features),
-        },
+        "requirements": requirements_json(problem.requirements),
         "weights": asdict(problem.weights),
     }
 
