@@ -150,7 +150,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from booking.mailer import dispatch_pending, hand_back_claims
     from booking.services import access as door_access
-    from booking.services import planning, series
+    from booking.services import planning, privacy, series
 
     settings = _settings(args)
     logs.configure(settings.log_level)
@@ -164,6 +164,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             door_access.worker_round(factory, clock.now())
             with transaction(factory) as session:
                 series.extend(session, clock.now())
+            with transaction(factory) as session:
+                privacy.forget_unconfirmed(session, clock.now())
         finally:
             engine.dispose()
         return 0
@@ -215,6 +217,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
                     series.extend(session, clock.now())
             except Exception:
                 log.exception("extending the series failed; next round tries again")
+            try:
+                with transaction(factory) as session:
+                    privacy.forget_unconfirmed(session, clock.now())
+            except Exception:
+                log.exception("forgetting unconfirmed accounts failed; next round tries again")
         if args.stop_with and os.getppid() != args.stop_with:
             log.warning("serve (pid %s) is gone; stopping", args.stop_with)
             stop.set()

@@ -7,7 +7,7 @@ sessions, the renter's own words (purpose, notes), and open requests are cancell
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -100,3 +100,22 @@ def delete_account(session: Session, actor: Actor, now: datetime) -> None:
     person.deleted_at = now
     session.expire(person, ["roles"])
     record(session, now, person_id, "person", person_id, "deleted")
+
+
+# An address registered but never confirmed: its confirmation link ran out after two days;
+# a week later the account is forgotten (DSGVO Art. 5(1)(e): kept no longer than needed), so
+# the address is free again and no stranger's data lingers.
+UNCONFIRMED_KEPT = timedelta(days=7)
+
+
+def forget_unconfirmed(session: Session, now: datetime) -> int:
+    """Delete, like an account deletion, every self-registered account whose address was not
+    confirmed within :data:`UNCONFIRMED_KEPT` (the background worker calls this). Accounts with
+    a role (staff, terminals) are made by staff and are never forgotten here."""
+    stale = session.scalars(select(Person.id).where(
+        Person.email_confirmed_at.is_(None), Person.deleted_at.is_(None),
+        Person.created_at < now - UNCONFIRMED_KEPT,
+        ~Person.roles.any())).all()
+    for person_id in stale:
+        delete_account(session, Actor(person_id=person_id), now)
+    return len(stale)

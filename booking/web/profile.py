@@ -79,7 +79,8 @@ class ProfilePages(PageController):
                     db, actor.person_id or 0, current=str(data.get("passwort", "")), new=new,
                     keep_token=viewer.session_token, now=svc.clock.now())
         except DomainError as exc:
-            where = "passwort" if exc.code == "wrong_current_password" else "neues_passwort"
+            where = ("passwort" if exc.code in ("wrong_current_password", "too_many_logins")
+                     else "neues_passwort")
             return self._account(request, viewer, status=exc.status_code,
                                  errors={where: exc.message})  # type: ignore[dict-item]
         return redirect("/konto", gespeichert="passwort")
@@ -108,7 +109,7 @@ class ProfilePages(PageController):
         try:
             with transaction(svc.db) as db:
                 preferences.check_own_password(db, actor.person_id or 0,
-                                               str(data.get("passwort", "")))
+                                               str(data.get("passwort", "")), svc.clock.now())
                 privacy.delete_account(db, actor, svc.clock.now())
         except DomainError as exc:
             return render(request, viewer, "account_delete.html", status=exc.status_code,

@@ -207,6 +207,33 @@ def test_registration_is_throttled_per_client(client, clock, session_factory):
                        ).status_code == 202
 
 
+def test_an_address_never_confirmed_is_forgotten_after_a_week_and_free_again(
+        client, clock, session_factory, world: World):
+    from booking.db import transaction
+    from booking.services.privacy import forget_unconfirmed
+
+    assert client.post("/api/register", json=NEW).status_code == 202
+    confirmed = register_and_confirm(client, session_factory, "dora@example.org",
+                                     "ein anderes langes Passwort")
+    clock.advance(timedelta(days=6))
+    with transaction(session_factory) as s:
+        assert forget_unconfirmed(s, clock.now()) == 0  # not yet: still within the week
+    clock.advance(timedelta(days=2))
+    with transaction(session_factory) as s:
+        assert forget_unconfirmed(s, clock.now()) == 1
+    with session_factory() as s:
+        assert s.scalar(select(Person).where(Person.email == NEW["email"])) is None
+        # A confirmed resident and the staff of the world are never forgotten.
+        assert s.scalar(select(Person).where(Person.email == "dora@example.org")) is not None
+        assert s.scalar(select(func.count()).select_from(Person).where(
+            Person.email == world.emails["staff"])) == 1
+    assert confirmed is not None
+    # The address is free again: registering it starts a new confirmation, not "taken".
+    assert client.post("/api/register", json=NEW).status_code == 202
+    latest = mails_to(session_factory, NEW["email"])[-1]
+    assert latest.subject == "Bitte bestätigen Sie Ihre E-Mail-Adresse für Raumplan"
+
+
 def test_password_reset_by_mail_sets_the_password_once_and_ends_every_session(
         client, clock, session_factory, world: World):
     old_tokens = [login(client, "anna@example.org", PASSWORD).json()["token"] for _ in (1, 2)]

@@ -103,6 +103,27 @@ def test_account_page_changes_language_and_password(
                        ).status_code == 200
 
 
+def test_guessing_the_current_password_on_a_left_open_browser_is_throttled(
+        client: TestClient, world: World) -> None:
+    """Whoever finds a browser left logged in cannot try passwords at "change password" or
+    "delete account" without limit: after five wrong ones even the right one waits."""
+    login(client, world, "anna")
+    token = csrf_of(client, "/konto?lang=de")
+    new = {"neues_passwort": "Sonnenblume Tastatur 7", "wiederholung": "Sonnenblume Tastatur 7",
+           "csrf_token": token}
+    for guess in range(3):
+        r = client.post("/konto/passwort", data={**new, "passwort": f"geraten {guess}"})
+        assert r.status_code == 400 and "Das bisherige Passwort stimmt nicht." in r.text
+    for guess in range(2):  # the delete form shares the budget
+        r = client.post("/konto/loeschen", data={"passwort": f"geraten {guess}",
+                                                 "csrf_token": token})
+        assert r.status_code == 400
+    refused = client.post("/konto/passwort", data={**new, "passwort": PASSWORD})
+    assert refused.status_code == 429 and "Zu viele" in refused.text
+    assert client.post("/api/login", json={"email": world.emails["anna"],
+                                            "password": PASSWORD}).status_code == 200
+
+
 def test_data_download_gives_everything_held_about_the_viewer(
         client: TestClient, as_, world: World) -> None:
     mine = api_request(client, as_("anna"), world.rooms["Café"], purpose="Omas Geburtstag")
