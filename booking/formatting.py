@@ -18,7 +18,7 @@ from typing import Final
 
 import holidays
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 
 from booking.timeutil import to_local
@@ -76,23 +76,35 @@ def weekly(index: int, start: int, end: int, lang: str) -> str:
     return f"{weekday(index, lang)} {hhmm(start)}–{hhmm(end)}"
 
 
+def _clocks(s: datetime, e: datetime, lang: str) -> tuple[str, str]:
+    """Start and end clock; across a daylight-saving change each carries its zone (``02:30
+    MESZ–02:30 MEZ``), so the night the clocks go back shows no span that looks empty and the
+    spring night none that looks an hour too long."""
+    if s.utcoffset() == e.utcoffset():
+        return clock(s, lang), clock(e, lang)
+    return (format_time(s, "HH:mm z", locale=locale(lang)),
+            format_time(e, "HH:mm z", locale=locale(lang)))
+
+
 def when(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
     """A span in local time: ``Mi., 2. Dez. 2026, 18:00–21:00``; both days written out when
     it runs past midnight."""
     s, e = to_local(start, zone_name), to_local(end, zone_name)
+    first, last = _clocks(s, e, lang)
     # CLDR's way of joining a date and a time: "{1}, {0}" in German, "{1}، {0}" in Arabic.
     joined = str(locale(lang).datetime_formats["medium"])
     if s.date() == e.date():
-        return joined.format(f"{clock(s, lang)}–{clock(e, lang)}", weekday_and_day(s, lang))
-    return (joined.format(clock(s, lang), weekday_and_day(s, lang)) + " – "
-            + joined.format(clock(e, lang), weekday_and_day(e, lang)))
+        return joined.format(f"{first}–{last}", weekday_and_day(s, lang))
+    return (joined.format(first, weekday_and_day(s, lang)) + " – "
+            + joined.format(last, weekday_and_day(e, lang)))
 
 
 def times(start: datetime, end: datetime, zone_name: str, lang: str) -> str:
     """``18:00–21:00`` within a day; the whole span when it crosses midnight."""
     s, e = to_local(start, zone_name), to_local(end, zone_name)
     if s.date() == e.date():
-        return f"{clock(s, lang)}–{clock(e, lang)}"
+        first, last = _clocks(s, e, lang)
+        return f"{first}–{last}"
     return when(start, end, zone_name, lang)
 
 

@@ -50,3 +50,15 @@ def test_iso_weeks_follow_iso_8601_in_every_language() -> None:
 def test_numbers_use_the_language_decimal_mark() -> None:
     assert formatting.number(1.5, "de") == "1,5" and formatting.number(1.5, "en") == "1.5"
     assert formatting.number(2.0, "tr") == "2"
+
+
+def test_the_night_the_clocks_go_back_shows_which_0230_is_meant() -> None:
+    # 02:30 summer time to 02:30 winter time is an hour, not nothing.
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    end = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert formatting.times(start, end, BERLIN, "de") == "02:30 MESZ–02:30 MEZ"
+    assert formatting.times(start, end, BERLIN, "en") == "02:30 CEST–02:30 CET"
+    assert formatting.when(start, end, BERLIN, "de") == "So., 25. Okt. 2026, 02:30 MESZ–02:30 MEZ"
+    # An ordinary evening keeps its plain clock.
+    assert formatting.times(datetime(2026, 10, 25, 17, tzinfo=UTC),
+                            datetime(2026, 10, 25, 19, tzinfo=UTC), BERLIN, "de") == "18:00–20:00"
