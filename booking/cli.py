@@ -61,6 +61,15 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise _Terminated
 
 
+TRUSTED_PROXIES_ENV = "RAUMPLAN_TRUSTED_PROXIES"
+
+
+def trusted_proxies() -> str:
+    """Addresses or networks (comma-separated) whose ``X-Forwarded-For`` is believed; the
+    default is the machine itself, where a reverse proxy usually runs. ``""`` trusts none."""
+    return os.environ.get(TRUSTED_PROXIES_ENV, "127.0.0.1,::1")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -92,8 +101,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info("Raumplan serves on http://%s:%s (%s)", args.host, args.port,
                  settings.database_url)
         # log_config=None: uvicorn's loggers propagate to the JSON logs configured above.
+        # Behind a reverse proxy every request comes from the proxy: the client address that
+        # throttles registration and reset mails is taken from X-Forwarded-For, but only when
+        # the request comes from one of these proxies (anyone else could write that header).
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level=args.log_level, access_log=False, log_config=None)
+                    log_level=args.log_level, access_log=False, log_config=None,
+                    proxy_headers=True, forwarded_allow_ips=trusted_proxies())
     except _Terminated:
         pass
     finally:
