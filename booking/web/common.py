@@ -199,9 +199,14 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
     cookies: list[Cookie] = []
     if anon_form and viewer.anon_csrf_is_new:
         cookies.append(make_cookie(request, ANON_CSRF_COOKIE, viewer.anon_csrf, max_age=None))
-    if viewer.lang_chosen:
-        cookies.append(make_cookie(request, LANG_COOKIE, viewer.lang_chosen,
-                               max_age=365 * 24 * 3600))
+    # An explicit choice, or a logged-in person's account language when the browser remembers
+    # another: the pages that answer without a session lookup (an unknown address, a wrong
+    # method) read the cookie, so they too speak the account's language.
+    remembered = viewer.lang_chosen or (
+        viewer.lang if viewer.logged_in and request.cookies.get(LANG_COOKIE) != viewer.lang
+        else None)
+    if remembered:
+        cookies.append(make_cookie(request, LANG_COOKIE, remembered, max_age=365 * 24 * 3600))
     return Template(template_name=template, context=ctx, status_code=status, cookies=cookies)
 
 

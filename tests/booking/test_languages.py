@@ -192,3 +192,18 @@ def test_turkish_browser_gets_turkish_text_on_a_first_visit(client: TestClient) 
     assert "<h1>Oda bul</h1>" in page and "İçeriğe geç" in page
     arabic = client.get("/raeume", headers={"Accept-Language": "ar-SY"}).text
     assert "<h1>البحث عن غرفة</h1>" in arabic and html_attrs(arabic) == ("ar", "rtl")
+
+
+def test_an_unknown_address_answers_in_the_account_language_after_login(
+        client: TestClient, world: World, session_factory: sessionmaker[Session]) -> None:
+    """The 404 page answers without looking up the session; after a login its language is
+    still the account's, not the browser's German."""
+    with session_factory.begin() as s:
+        s.execute(update(Person).where(Person.email == world.emails["anna"])
+                  .values(language="uk"))
+    client.headers["Accept-Language"] = "de-DE,de;q=0.9"
+    login(client, world, "anna")
+    assert html_attrs(client.get("/konto").text)[0] == "uk"
+    missing = client.get("/gibt-es-nicht")
+    assert missing.status_code == 404
+    assert html_attrs(missing.text)[0] == "uk" and "Сторінку не знайдено." in missing.text
