@@ -550,8 +550,10 @@ def update_group(session: Session, actor: Actor, group_id: int, *, name: str, ki
 
 def contact_candidates(session: Session, actor: Actor, centre_id: int) -> Sequence[Person]:
     """The persons a staff member may name as a group's contact: the people connected to
-    their centre (:func:`visible_to`), who are not staff or admins."""
+    their centre (:func:`visible_to`), door terminals' device accounts left out."""
     require_staff(actor, centre_id)
+    devices = exists().where(PersonRole.person_id == Person.id,
+                             PersonRole.role == Role.TERMINAL)
     return session.scalars(select(Person).where(Person.deleted_at.is_(None), visible_to(actor),
-                                                connected_to([centre_id]))
+                                                connected_to([centre_id]), ~devices)
                            .order_by(Person.display_name, Person.id)).all()

@@ -255,6 +255,7 @@ def test_staff_create_a_group_with_a_contact_then_remove_it(
     # Residents with no tie to the centre, and the other centre's staff, are not offered.
     assert f'id="f-kontakt-{world.people["anna"]}"' not in form_page
     assert f'id="f-kontakt-{world.people["staff_sued"]}"' not in form_page
+    assert f'id="f-kontakt-{world.people["terminal"]}"' not in form_page  # a device
     token = Page(form_page).csrf()
     r = client.post("/verwaltung/gruppen/neu", follow_redirects=False, data={
         "csrf_token": token, "name": "Strickkreis", "art": "initiative",
