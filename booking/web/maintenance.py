@@ -1,7 +1,10 @@
 """Maintenance pages of the staff workspace: the rooms of a centre (capacity, area, features,
-accessibility notes, prices, rules, rentable) with an edit form whose messages sit at their
-fields, the doors and the rooms they open, and the closures (until closures become their own
-entity: the public holidays of North Rhine-Westphalia, read-only).
+accessibility notes, prices, rules, rentable) with create and edit forms whose messages sit at
+their fields, the overview of offers, groups, staff and recurring demand, the staff profiles,
+and the closures (until closures become their own entity: the public holidays of North
+Rhine-Westphalia, read-only). Doors are in ``booking.web.doors``, offers and groups in
+``booking.web.offers``, the recurring demand in ``booking.web.demand``; every page shows the
+centre chosen in the workspace (``booking.web.workspace``).
 
 The forms read German-named fields into the values the API takes, and save through the same
 service functions (:func:`booking.services.catalogue.update_room`) with the same permission

@@ -457,3 +457,33 @@ def test_the_picker_never_widens_what_staff_may_see(client: TestClient, world: W
     assert r.status_code == 303 and r.headers["location"] == "/verwaltung"
     page = client.get("/verwaltung/raeume").text
     assert "Café" in page and "Saal Süd" not in page
+
+
+def test_staff_of_two_centres_switch_the_whole_workspace(
+        client: TestClient, world: World, session_factory: sessionmaker[Session],
+        now: datetime) -> None:
+    from booking.db import transaction
+    from booking.models import Role
+    from booking.services import accounts
+
+    with transaction(session_factory) as s:
+        accounts.create_person(s, email="beide@example.org", password=PASSWORD,
+                               display_name="Beide", now=now, language="de",
+                               roles=[(Role.STAFF, world.centre_id),
+                                      (Role.STAFF, world.other_centre_id)])
+    world.emails["beide"] = "beide@example.org"
+    login(client, world, "beide")
+    dashboard = client.get("/verwaltung").text
+    assert 'action="/verwaltung/zentrum"' in dashboard
+    assert "Stadtteilzentrum Nord</option>" in dashboard
+    assert "Stadtteilzentrum Süd</option>" in dashboard
+    token = Page(dashboard).csrf()
+    r = client.post("/verwaltung/zentrum", follow_redirects=False, data={
+        "csrf_token": token, "zentrum": str(world.other_centre_id),
+        "weiter": "/verwaltung/anfragen?status=alle&zentrum=1"})
+    assert r.headers["location"] == "/verwaltung/anfragen?status=alle"
+    inbox = client.get("/verwaltung/anfragen").text
+    assert ">Saal Süd</option>" in inbox and ">Café</option>" not in inbox  # room filter
+    assert "<p>Stadtteilzentrum Süd</p>" in client.get("/verwaltung/plan/").text
+    rooms = client.get("/verwaltung/raeume").text
+    assert "Saal Süd" in rooms and "Café" not in rooms
