@@ -329,6 +329,23 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "no_group_in_centre": N_("Es gibt keine Gruppe Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_offer": N_("Es gibt kein Angebot Nr. %(id)s in diesem Stadtteilzentrum."),
     "no_person": N_("Es gibt keine Person Nr. %(id)s."),
+    "no_door": N_("Es gibt keine Tür Nr. %(id)s."),
+    "door_in_use": N_("Die Tür „%(name)s“ lässt sich nicht löschen: Für sie gibt es ein "
+                      "Türterminal, Zugangscodes oder Einträge im Türprotokoll. Ändern Sie "
+                      "stattdessen ihren Namen oder ihre Räume."),
+    "no_demand_item": N_("Es gibt keinen regelmäßigen Bedarf Nr. %(id)s."),
+    "demand_duration": N_("Die Dauer liegt zwischen einer Minute und 24 Stunden."),
+    "demand_priority": N_("Der Vorrang ist eine Zahl von 1 bis 10."),
+    "demand_size": N_("Es kommen 1 bis 10000 Personen."),
+    "demand_rule": N_("Die Wiederholung ist keine gültige Regel."),
+    "demand_until_before_from": N_("Das Ende darf nicht vor dem ersten Termin liegen."),
+    "demand_no_window": N_("Bitte mindestens einen Tag mit Uhrzeiten angeben, an dem "
+                           "der Termin stattfinden kann."),
+    "demand_window_too_short": N_("In keinem der möglichen Zeitfenster hat der Termin mit "
+                                  "seiner Dauer Platz."),
+    "demand_room_other_centre": N_("Bitte nur Räume des eigenen Stadtteilzentrums wählen."),
+    "demand_in_use": N_("„%(title)s“ ist schon in veröffentlichten Plänen eingeplant und "
+                        "lässt sich nicht löschen. Setzen Sie ihn stattdessen auf „ruht“."),
     # -- rentals (booking.services.rentals): the rules a request can break -------------------
     "not_rentable": N_("%(room)s kann nicht von Anwohner*innen gemietet werden."),
     "people_none": N_("Mindestens eine Person muss kommen."),
@@ -451,6 +468,7 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "access_emergency_too_long": N_("Ein Notfallcode gilt höchstens %(minutes)s Minuten."),
     "access_bad_method": N_("Unbekannte Zugangsart: %(what)s."),
     # The weekly plan's pages (booking/web/plan.py).
+    "plan_not_pinned": N_("Dieser Eintrag ist nicht festgelegt."),
     "plan_no_centre": N_("Ihr Konto gehört zu keinem Stadtteilzentrum, dessen Plan Sie "
                          "bearbeiten können."),
     "plan_week_invalid": N_("„%(week)s“ ist keine Kalenderwoche. Bitte eine Woche wie "

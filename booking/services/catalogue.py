@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from booking.audit import record
-from booking.errors import Forbidden, InvalidInput, NotFound
+from booking.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.models import (
     HOLDING_STATUS,
     Booking,
@@ -389,9 +389,12 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     centres = actor.staff_centres
     if centres is None:
         return true()
-    ids = sorted(centres)
+    return or_(Person.id == actor.person_id, connected_to(sorted(centres)))
+
+
+def connected_to(ids: Sequence[int]) -> ColumnElement[bool]:
+    """Persons connected to one of the centres ``ids`` (see :func:`visible_to`)."""
     return or_(
-        Person.id == actor.person_id,
         exists().where(Booking.centre_id.in_(ids),
                        or_(Booking.requested_by_id == Person.id,
                            Booking.responsible_id == Person.id)),
@@ -421,3 +424,136 @@ def get_person(session: Session, actor: Actor, person_id: int) -> Person:
     if person is None:
         raise NotFound("no_person", id=person_id)
     return person
+
+
+# --- doors, offers and groups as staff maintain them in the pages -----------------------------
+
+
+def get_door(session: Session, actor: Actor, door_id: int) -> Door:
+    """A door for its edit form: staff of its centre only (to others it does not exist)."""
+    door = session.get(Door, door_id)
+    if door is None or not actor.is_staff_of(door.centre_id):
+        raise NotFound("no_door", id=door_id)
+    return door
+
+
+def _door_rooms(session: Session, centre_id: int, room_ids: Sequence[int]) -> list[Room]:
+    rooms = [get_room(session, rid) for rid in sorted(set(room_ids))]
+    if any(r.centre_id != centre_id for r in rooms):
+        raise InvalidInput("door_other_centre")
+    return rooms
+
+
+def update_door(session: Session, actor: Actor, door_id: int, *, name: str, kind: str,
+                room_ids: Sequence[int], now: datetime) -> Door:
+    """Rename a door, change its kind or the rooms it opens; staff of its centre only. Codes
+    already issued keep the doors they were issued for (``booking.services.access``)."""
+    door = get_door(session, actor, door_id)
+    staff_id = require_staff(actor, door.centre_id)
+    if kind not in ("entrance", "room"):
+        raise InvalidInput("door_kind")
+    door.name, door.kind = name, kind
+    door.rooms = _door_rooms(session, door.centre_id, room_ids)
+    session.flush()
+    record(session, now, staff_id, "door", door.id, "updated", name=name, kind=kind,
+           rooms=sorted(set(room_ids)))
+    return door
+
+
+def delete_door(session: Session, actor: Actor, door_id: int, now: datetime) -> None:
+    """Remove a door nothing depends on: no terminal was ever set up at it, no code was issued
+    for it and its log is empty (the door audit log must keep naming the door)."""
+    from booking.models import AccessCode, DoorEvent, Terminal
+
+    door = get_door(session, actor, door_id)
+    staff_id = require_staff(actor, door.centre_id)
+    for model in (Terminal, AccessCode, DoorEvent):
+        if session.scalar(select(model.id).where(model.door_id == door.id).limit(1)) is not None:
+            raise Conflict("door_in_use", name=door.name)
+    record(session, now, staff_id, "door", door.id, "deleted", name=door.name)
+    session.delete(door)
+    session.flush()
+
+
+def offer_for_staff(session: Session, actor: Actor, offer_id: int) -> Offer:
+    """An offer for its edit form: staff of its centre only."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or not actor.is_staff_of(offer.centre_id):
+        raise NotFound("offer_not_found", id=offer_id)
+    return offer
+
+
+# What staff may change on an offer in the pages besides its texts: how it runs and counts.
+OFFER_STAFF_FIELDS = {"theme", "self_managed", "consultation", "languages", "group_id"}
+
+
+def update_offer_details(session: Session, actor: Actor, offer_id: int,
+                         values: dict[str, Any], now: datetime) -> Offer:
+    """Everything an offer holds, as the staff page edits it: the texts and public flag
+    through :func:`update_offer`, then theme, Eigenregie, Bürgersprechstunde, languages and
+    the group, checked like :func:`create_offer` checks them."""
+    offer = offer_for_staff(session, actor, offer_id)
+    require_staff(actor, offer.centre_id)
+    details = {k: values.pop(k) for k in list(values) if k in OFFER_STAFF_FIELDS}
+    if "theme" in details and details["theme"] not in {str(t) for t in Theme}:
+        raise InvalidInput("theme_unknown", theme=str(details["theme"]),
+                           known=[t.value for t in Theme])
+    group_id = details.get("group_id")
+    if group_id is not None:
+        group = session.get(Group, group_id)
+        if group is None or group.centre_id != offer.centre_id:
+            raise NotFound("no_group_in_centre", id=group_id)
+    for key, value in details.items():
+        setattr(offer, key, list(value) if key == "languages" else value)
+    return update_offer(session, actor, offer_id, {**values, **details}, now)
+
+
+def get_group(session: Session, actor: Actor, group_id: int) -> Group:
+    """A group for its edit form: staff of its centre only."""
+    group = session.get(Group, group_id)
+    if group is None or not actor.is_staff_of(group.centre_id):
+        raise NotFound("no_group", id=group_id)
+    return group
+
+
+def _visible_persons(session: Session, actor: Actor, ids: Sequence[int]) -> list[Person]:
+    """The persons ``ids`` if ``actor`` may see every one of them (:func:`visible_to`)."""
+    wanted = sorted(set(ids))
+    found = {p.id: p for p in session.scalars(select(Person).where(
+        Person.id.in_(wanted), Person.deleted_at.is_(None), visible_to(actor)))}
+    for pid in wanted:
+        if pid not in found:
+            raise NotFound("no_person", id=pid)
+    return [found[pid] for pid in wanted]
+
+
+def update_group(session: Session, actor: Actor, group_id: int, *, name: str, kind: str,
+                 description: str, contact_ids: Sequence[int], now: datetime) -> Group:
+    """Change a group and its contact persons; staff of its centre only, and a contact must
+    be a person the staff member may see, the rule :func:`create_group` applies. A contact
+    already on the group stays allowed (staff may keep what they found)."""
+    group = get_group(session, actor, group_id)
+    staff_id = require_staff(actor, group.centre_id)
+    if kind not in {str(k) for k in GroupKind}:
+        raise InvalidInput("group_kind_unknown", known=[k.value for k in GroupKind])
+    current = {p.id: p for p in group.contacts}
+    new_ids = [pid for pid in set(contact_ids) if pid not in current]
+    added = _visible_persons(session, actor, new_ids)
+    kept = [current[pid] for pid in sorted(set(contact_ids)) if pid in current]
+    group.name, group.kind, group.description = name, kind, description
+    group.contacts = sorted(kept + added, key=lambda p: p.id)
+    session.flush()
+    record(session, now, staff_id, "group", group.id, "updated", name=name,
+           contacts=sorted(p.id for p in group.contacts))
+    return group
+
+
+def contact_candidates(session: Session, actor: Actor, centre_id: int) -> Sequence[Person]:
+    """The persons a staff member may name as a group's contact: the people connected to
+    their centre (:func:`visible_to`), door terminals' device accounts left out."""
+    require_staff(actor, centre_id)
+    devices = exists().where(PersonRole.person_id == Person.id,
+                             PersonRole.role == Role.TERMINAL)
+    return session.scalars(select(Person).where(Person.deleted_at.is_(None), visible_to(actor),
+                                                connected_to([centre_id]), ~devices)
+                           .order_by(Person.display_name, Person.id)).all()

@@ -472,6 +472,20 @@ def adjust(session: Session, actor: Actor, run_id: int, pin: dict[str, Any],
     return run
 
 
+def release(session: Session, actor: Actor, run_id: int, demand: str,
+            now: datetime) -> PlanRun:
+    """Take back the pin (or move or removal) of one demand of a draft: on re-solve the
+    planner places it freely again."""
+    run = get_run(session, actor, run_id)
+    if run.status != "done":
+        raise Conflict("plan_not_adjustable", id=run.id, status=run.status)
+    if not any(p["demand"] == demand for p in run.pins or []):
+        raise InvalidInput("plan_not_pinned")
+    run.pins = [p for p in run.pins if p["demand"] != demand]
+    record(session, now, actor.person_id, "plan_run", run.id, "released", demand=demand)
+    return run
+
+
 def resolve(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanRun:
     old = get_run(session, actor, run_id)
     if old.status not in ("done", "failed"):

@@ -194,6 +194,7 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
         "lang_url": lambda code: _lang_url(request, code),
         "msg": lambda text: i18n.service_message(text, lang),
         "eur": lambda cents: formatting.money(cents, lang),
+        "centre_picker": lambda: _centre_picker(request, viewer),
         **context,
     }
     cookies: list[Cookie] = []
@@ -208,6 +209,14 @@ def render(request: Request[Any, Any, Any], viewer: Viewer, template: str, *,
     if remembered:
         cookies.append(make_cookie(request, LANG_COOKIE, remembered, max_age=365 * 24 * 3600))
     return Template(template_name=template, context=ctx, status_code=status, cookies=cookies)
+
+
+def _centre_picker(request: Request[Any, Any, Any], viewer: Viewer) -> Any:
+    """The staff subnav's centre picker (``booking.web.workspace``), read only when a page
+    shows the subnav."""
+    from booking.web import workspace
+
+    return workspace.picker(request, viewer.actor) if viewer.is_staff else None
 
 
 def make_cookie(request: Request[Any, Any, Any], key: str, value: str,

@@ -1,7 +1,10 @@
 """Maintenance pages of the staff workspace: the rooms of a centre (capacity, area, features,
-accessibility notes, prices, rules, rentable) with an edit form whose messages sit at their
-fields, the doors and the rooms they open, and the closures (until closures become their own
-entity: the public holidays of North Rhine-Westphalia, read-only).
+accessibility notes, prices, rules, rentable) with create and edit forms whose messages sit at
+their fields, the overview of offers, groups, staff and recurring demand, the staff profiles,
+and the closures (until closures become their own entity: the public holidays of North
+Rhine-Westphalia, read-only). Doors are in ``booking.web.doors``, offers and groups in
+``booking.web.offers``, the recurring demand in ``booking.web.demand``; every page shows the
+centre chosen in the workspace (``booking.web.workspace``).
 
 The forms read German-named fields into the values the API takes, and save through the same
 service functions (:func:`booking.services.catalogue.update_room`) with the same permission
@@ -23,12 +26,12 @@ from booking import formatting
 from booking.deps import discard
 from booking.errors import DomainError
 from booking.messages import Message
-from booking.models import Feature, Room, StaffProfile
+from booking.models import Centre, Feature, Room, StaffProfile
 from booking.models.base import max_length
 from booking.services import catalogue, desk
 from booking.timeutil import local_date
 from booking.translations import N_
-from booking.web import i18n
+from booking.web import i18n, workspace
 from booking.web.common import (
     FormData,
     PageController,
@@ -72,6 +75,16 @@ class RoomForm:
             "max_stunden": hours(room.max_rental_minutes),
             "ende": f"{room.latest_end_minute // 60:02d}:{room.latest_end_minute % 60:02d}",
             "reinigungsregeln": room.cleaning_rules, "hausordnung": room.house_rules})
+
+    @classmethod
+    def blank(cls) -> RoomForm:
+        """A new room's form: the model's defaults (one-hour to eight-hour rentals until
+        22:00, free of charge, not rentable)."""
+        return cls(values={
+            "name": "", "beschreibung": "", "kapazitaet": "", "flaeche": "", "merkmale": [],
+            "barrierefreiheit": "", "vermietbar": False, "preis": "0", "preis_wochenende": "0",
+            "mindestgebuehr": "0", "reinigung": "0", "min_stunden": "1", "max_stunden": "8",
+            "ende": "22:00", "reinigungsregeln": "", "hausordnung": ""})
 
     @classmethod
     def read(cls, data: dict[str, Any]) -> RoomForm:
@@ -228,16 +241,6 @@ class RoomRow:
     price: str
 
 
-@dataclass(frozen=True)
-class DoorRow:
-    name: str
-    kind: str
-    rooms: list[str]
-
-
-DOOR_KINDS = {"entrance": N_("Eingang"), "room": N_("Raumtür"), "building": N_("Gebäude")}
-
-
 THEME_WORDS = {
     "family": N_("Familie"), "education_general": N_("Allgemeine Bildung"),
     "education_political": N_("Politische Bildung"), "welcome_culture": N_("Willkommenskultur"),
@@ -272,22 +275,49 @@ class MaintenancePages(PageController):
               gespeichert: str | None = None) -> Template:
         actor = require_staff_viewer(viewer)
         lang = viewer.lang
-        centres = desk.desk_centres(read_db, actor)
-        rows, doors = [], []
-        for centre in centres:
-            for room in catalogue.list_rooms(read_db, centre_id=centre.id):
-                rows.append(RoomRow(
-                    id=room.id, name=room.name, centre=centre.name, capacity=room.capacity,
-                    area=formatting.number(room.area_m2, lang),
-                    features=[viewer.gettext(i18n.FEATURE_WORDS.get(f, f)) for f in room.features],
-                    rentable=room.rentable, price=formatting.money(room.price_per_hour_cents,
-                                                                   lang)))
-            doors += [DoorRow(d.name, DOOR_KINDS.get(d.kind, d.kind),
-                              [r.name for r in d.rooms])
-                      for d in catalogue.list_doors(read_db, actor, centre.id)]
+        centre = workspace.current_centre(request, read_db, actor)
+        rows = [RoomRow(
+            id=room.id, name=room.name, centre=centre.name, capacity=room.capacity,
+            area=formatting.number(room.area_m2, lang),
+            features=[viewer.gettext(i18n.FEATURE_WORDS.get(f, f)) for f in room.features],
+            rentable=room.rentable, price=formatting.money(room.price_per_hour_cents, lang))
+            for room in catalogue.list_rooms(read_db, centre_id=centre.id)]
         saved = next((r.name for r in rows if gespeichert and str(r.id) == gespeichert), None)
         return render(request, viewer, "staff_rooms.html", nav="verwaltung", rooms=rows,
-                      doors=doors, saved=saved)
+                      centre=centre, saved=saved)
+
+    @get("/raeume/neu", sync_to_thread=True)
+    def new_room(self, request: Request[Any, Any, Any], read_db: Session,
+                 viewer: Viewer) -> Template:
+        actor = require_staff_viewer(viewer)
+        centre = workspace.current_centre(request, read_db, actor)
+        return self._new_room(request, viewer, centre, RoomForm.blank())
+
+    def _new_room(self, request: Request[Any, Any, Any], viewer: Viewer, centre: Centre,
+                  form: RoomForm, *, status: int = 200,
+                  error: str | Message | None = None) -> Template:
+        return render(request, viewer, "staff_room_edit.html", status=status, nav="verwaltung",
+                      room_id=None, room_name="", centre=centre, form=form.values,
+                      errors=form.errors, error=error, features=_features(viewer.lang))
+
+    @post("/raeume/neu", sync_to_thread=True)
+    def create_room(self, request: Request[Any, Any, Any], db: Session, now: datetime,
+                    viewer: Viewer, data: FormData) -> Response[Any]:
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        centre = workspace.current_centre(request, db, actor)
+        form = RoomForm.read(data)
+        if form.errors:
+            return self._new_room(request, viewer, centre, form, status=400)
+        try:
+            room = catalogue.create_room(db, actor, centre.id, form.parsed, now)
+        except DomainError as exc:
+            discard(db, exc)
+            if exc.status_code in (401, 403):
+                raise
+            return self._new_room(request, viewer, centre, form, status=exc.status_code,
+                                  error=exc.message)
+        return redirect("/verwaltung/raeume", gespeichert=room.id)
 
     @get("/raeume/{room_id:int}", sync_to_thread=True)
     def room_form(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
@@ -297,7 +327,8 @@ class MaintenancePages(PageController):
         return self._room(request, viewer, room, RoomForm.of(room, viewer.lang))
 
     def _room(self, request: Request[Any, Any, Any], viewer: Viewer, room: Room,
-              form: RoomForm, *, status: int = 200, error: str | None = None) -> Template:
+              form: RoomForm, *, status: int = 200,
+              error: str | Message | None = None) -> Template:
         return render(request, viewer, "staff_room_edit.html", status=status, nav="verwaltung",
                       room_id=room.id, room_name=room.name, form=form.values,
                       errors=form.errors, error=error, features=_features(viewer.lang))
@@ -316,44 +347,46 @@ class MaintenancePages(PageController):
         except DomainError as exc:
             discard(db, exc)
             return self._room(request, viewer, catalogue.get_room(db, room_id), form,
-                              status=exc.status_code, error=exc.detail)
+                              status=exc.status_code, error=exc.message)
         return redirect("/verwaltung/raeume", gespeichert=room_id)
 
     @get("/programm", sync_to_thread=True)
     def programme(self, request: Request[Any, Any, Any], read_db: Session,
-                  viewer: Viewer, gespeichert: str | None = None) -> Template:
+                  viewer: Viewer, gespeichert: str | None = None, angebot: str | None = None,
+                  gruppe: str | None = None, bedarf: str | None = None,
+                  geloescht: str | None = None) -> Template:
         """Offers, groups and their contacts, staff profiles and the recurring demand the
-        planner places, per centre of the staff member (read-only for now: they are created
-        through the API and the demo loader)."""
+        planner places, of the centre the workspace shows, each with its forms."""
         actor = require_staff_viewer(viewer)
         _, lang = viewer.gettext, viewer.lang
-        centres: list[dict[str, Any]] = []
-        for centre in desk.desk_centres(read_db, actor):
-            offers = [{"title": o.title, "theme": _(THEME_WORDS.get(o.theme, o.theme)),
-                       "public": o.public, "self_managed": o.self_managed,
-                       "consultation": o.consultation}
-                      for o in catalogue.list_offers(read_db, actor, centre.id)]
-            groups = [{"name": g.name, "kind": _(GROUP_KIND_WORDS.get(g.kind, g.kind)),
-                       "contacts": [(p.display_name or "", p.email or "") for p in g.contacts]}
-                      for g in catalogue.list_groups(read_db, actor, centre.id)]
-            staff = [{"id": person.id, "name": person.display_name or person.email or "",
-                      "week": formatting.number(profile.max_week_minutes / 60, lang),
-                      "day": formatting.number(profile.max_day_minutes / 60, lang),
-                      "skills": ", ".join(profile.skills),
-                      "availability": _availability(profile.availability, _)}
-                     for profile, person in catalogue.list_staff_profiles(read_db, actor,
-                                                                          centre.id)]
-            demand = [{"title": r.title, "hours": formatting.number(r.duration_minutes / 60,
-                                                                    lang),
-                       "size": r.size, "priority": r.priority, "staffed": r.staffed,
-                       "active": r.active, "rule": r.rrule}
-                      for r in desk.recurring_demand(read_db, actor, centre.id)]
-            centres.append({"name": centre.name, "offers": offers, "groups": groups,
-                            "staff": staff, "demand": demand})
-        saved = next((st["name"] for c in centres for st in c["staff"]
-                      if gespeichert and str(st["id"]) == gespeichert), None)
+        centre = workspace.current_centre(request, read_db, actor)
+        offers = [{"id": o.id, "title": o.title, "theme": _(THEME_WORDS.get(o.theme, o.theme)),
+                   "public": o.public, "self_managed": o.self_managed,
+                   "consultation": o.consultation}
+                  for o in catalogue.list_offers(read_db, actor, centre.id)]
+        groups = [{"id": g.id, "name": g.name, "kind": _(GROUP_KIND_WORDS.get(g.kind, g.kind)),
+                   "contacts": [(p.display_name or "", p.email or "") for p in g.contacts]}
+                  for g in catalogue.list_groups(read_db, actor, centre.id)]
+        staff = [{"id": person.id, "name": person.display_name or person.email or "",
+                  "week": formatting.number(profile.max_week_minutes / 60, lang),
+                  "day": formatting.number(profile.max_day_minutes / 60, lang),
+                  "skills": ", ".join(profile.skills),
+                  "availability": _availability(profile.availability, _)}
+                 for profile, person in catalogue.list_staff_profiles(read_db, actor, centre.id)]
+        demand = [{"id": r.id, "title": r.title,
+                   "hours": formatting.number(r.duration_minutes / 60, lang),
+                   "size": r.size, "priority": r.priority, "staffed": r.staffed,
+                   "active": r.active, "windows": _availability(r.windows, _)}
+                  for r in desk.recurring_demand(read_db, actor, centre.id)]
+
+        def named(rows: list[dict[str, Any]], key: str, given: str | None) -> str | None:
+            return next((str(r[key]) for r in rows if given and str(r["id"]) == given), None)
+
+        saved = (named(staff, "name", gespeichert) or named(offers, "title", angebot)
+                 or named(groups, "name", gruppe) or named(demand, "title", bedarf))
         return render(request, viewer, "staff_programme.html", nav="verwaltung",
-                      centres=centres, saved=saved)
+                      centre=centre, offers=offers, groups=groups, staff=staff, demand=demand,
+                      saved=saved, deleted=(geloescht or "")[:120] or None)
 
     @get("/team/{person_id:int}", sync_to_thread=True)
     def staff_form(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,

@@ -25,7 +25,7 @@ from booking.messages import Message
 from booking.services import plan_view, planning
 from booking.services.plan_view import PlanView
 from booking.translations import N_
-from booking.web import printing
+from booking.web import printing, workspace
 from booking.web.common import (
     FormData,
     PageController,
@@ -107,7 +107,7 @@ class PlanPages(PageController):
         actor = require_staff_viewer(viewer)
         now = svc.clock.now()
         with svc.read_db() as db:
-            centre = plan_view.staff_centre(db, actor)
+            centre = workspace.current_centre(request, db, actor)
             runs = plan_view.runs_of_centre(db, actor, centre)
             rows = [(r, parse_iso_week(r.week)) for r in runs]
         return render(request, viewer, "plan_index.html", status=status, nav="verwaltung",
@@ -126,7 +126,7 @@ class PlanPages(PageController):
                                error=Message("plan_week_invalid", {"week": week}))
         try:
             with transaction(svc.db) as db:
-                centre = plan_view.staff_centre(db, actor)
+                centre = workspace.current_centre(request, db, actor)
                 run = planning.queue_plan(db, actor, centre_id=centre.id, week=iso_week(monday),
                                           now=svc.clock.now(), time_limit=PAGE_TIME_LIMIT)
                 run_id = run.id
@@ -181,6 +181,8 @@ class PlanPages(PageController):
             run_id: PageId, hinweis: str | None = None, tag: str | None = None) -> Template:
         notice = {"angepasst": N_("Die Änderung ist vorgemerkt. Sie wirkt, sobald Sie neu "
                                   "planen."),
+                  "freigegeben": N_("Die Festlegung ist aufgehoben. Beim Neuplanen setzt der "
+                                    "Planer den Eintrag wieder frei."),
                   "veroeffentlicht": N_("Der Plan ist veröffentlicht.")}.get(hinweis or "")
         return self._page(request, svc, viewer, run_id, notice=notice, day=tag)
 
@@ -228,6 +230,14 @@ class PlanPages(PageController):
         pin: dict[str, Any] = {"demand": demand}
         if action == "entfernen":
             pin["remove"] = True
+        elif action == "freigeben":
+            try:
+                with transaction(svc.db) as db:
+                    planning.release(db, actor, run_id, demand, svc.clock.now())
+            except DomainError as exc:
+                return self._entry(request, svc, viewer, run_id, demand, form=form,
+                                   status=exc.status_code, error=exc.message)
+            return redirect(f"{BASE}/{run_id}", hinweis="freigegeben")
         elif action == "festhalten":
             pin.update(room_id=int(entry.room_id), day=entry.day, start=_hm(entry.start))
         elif action == "verschieben":

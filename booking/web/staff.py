@@ -23,7 +23,7 @@ from booking.services import desk, rentals
 from booking.services.planning import parse_week
 from booking.timeutil import local_date, to_local
 from booking.translations import N_
-from booking.web import i18n
+from booking.web import i18n, workspace
 from booking.web.common import (
     FormData,
     PageController,
@@ -182,7 +182,7 @@ class StaffPages(PageController):
     @get("/", sync_to_thread=True)
     def dashboard(self, request: Request[Any, Any, Any], read_db: Session, now: datetime,
                   viewer: Viewer) -> Template:
-        actor = require_staff_viewer(viewer)
+        actor = workspace.scoped_actor(request, read_db, require_staff_viewer(viewer))
         lang = viewer.lang
         pending = [RequestView.of(r, lang) for r in desk.list_requests(
             read_db, actor, now, status="pending", order="event", with_history=False)]
@@ -214,7 +214,7 @@ class StaffPages(PageController):
                error: str | Message | None = None, error_for: int | None = None,
                reason: str = "", status: int = 200,
                filters: dict[str, str] | None = None) -> Template:
-        actor = require_staff_viewer(viewer)
+        actor = workspace.scoped_actor(request, db, require_staff_viewer(viewer))
         filters = filters or {}
         # Unknown filter values fall back to the defaults rather than failing the page.
         state = filters.get("status", "offen")

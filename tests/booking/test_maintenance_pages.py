@@ -88,8 +88,9 @@ def test_doors_are_listed_with_the_rooms_they_open(client: TestClient, as_,
         "room_ids": [world.rooms["Café"], world.rooms["Gruppenraum 1"]]})
     assert r.status_code == 201, r.text
     login(client, world, "staff")
-    page = client.get("/verwaltung/raeume").text
-    assert "<strong>Haupteingang</strong> (Eingang): Café, Gruppenraum 1" in page
+    page = client.get("/verwaltung/tueren").text
+    assert "<td>Eingang</td>" in page and "<td>Café, Gruppenraum 1</td>" in page
+    assert 'aria-label="Haupteingang bearbeiten">Haupteingang</a>' in page
 
 
 def test_closures_show_the_coming_nrw_public_holidays(client: TestClient,

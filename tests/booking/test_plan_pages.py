@@ -317,3 +317,33 @@ def test_unplaced_demand_is_explained_in_the_pages_language(client, session_fact
     assert said["sonntag"]["code"] == "plan_house_closed"
     assert said["sonntag"]["detail"].startswith("Sonntagscafé: Das Haus ist So.")
     assert said["chor"] is None
+
+
+def test_staff_release_a_pin_and_the_entry_is_free_again(
+        client, demo, session_factory, now) -> None:
+    login_page(client, STAFF)
+    run_id = generate(client, session_factory, now)
+    with session_factory() as s:
+        demand = next(p["demand"] for p in s.get(PlanRun, run_id).plan["placements"]
+                      if p["demand"].startswith("group-"))
+    entry_path = f"{BASE}/{run_id}/eintrag/{demand}"
+    assert "Festlegung aufheben" not in client.get(entry_path).text
+    r = post(client, entry_path, {"aktion": "festhalten"}, entry_path)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(entry_path).text
+    assert "ja, bleibt beim Neuplanen" in page and "Festlegung aufheben" in page
+    r = post(client, entry_path, {"aktion": "freigeben"}, entry_path)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert "Die Festlegung ist aufgehoben." in client.get(r.headers["location"]).text  # type: ignore[attr-defined]
+    with session_factory() as s:
+        assert s.get(PlanRun, run_id).pins == []
+    assert "ja, bleibt beim Neuplanen" not in client.get(entry_path).text
+    # Releasing what is not pinned says so, and a resident cannot release anything.
+    again = post(client, entry_path, {"aktion": "freigeben"}, entry_path)
+    assert again.status_code == 400  # type: ignore[attr-defined]
+    assert "Dieser Eintrag ist nicht festgelegt." in again.text  # type: ignore[attr-defined]
+    client.cookies.clear()
+    login_page(client, RESIDENT)
+    token = Page(client.get("/konto").text).csrf()
+    denied = client.post(entry_path, data={"aktion": "freigeben", "csrf_token": token})
+    assert denied.status_code == 403
