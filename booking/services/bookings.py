@@ -102,11 +102,8 @@ def create_booking(
         spans = [(start, end)]
         # A one-off date follows the rule series dates follow: not on a closure of the room
         # or centre, not on a public holiday (a closure itself may of course lie there).
-        shut = series.closed(session, centre, room.id, start, end) \
-            if kind != BookingKind.CLOSURE else None
-        if shut is not None:
-            problem = shut.problem(room, centre)
-            raise Conflict(problem.code, **problem.params)
+        if kind != BookingKind.CLOSURE:
+            series.refuse_if_closed(session, centre, room, start, end)
     if not spans:
         raise InvalidInput("rule_no_dates")
     lock_rooms(session, [room.id])
@@ -153,11 +150,8 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
         raise InvalidInput("move_other_centre")
     start, end = check_span(start, end)
     lock_occurrence(session, occ, room.id)
-    shut = series.closed(session, centre, room.id, start, end) \
-        if occ.booking.kind != BookingKind.CLOSURE else None
-    if shut is not None:
-        problem = shut.problem(room, centre)
-        raise Conflict(problem.code, **problem.params)
+    if occ.booking.kind != BookingKind.CLOSURE:
+        series.refuse_if_closed(session, centre, room, start, end)
     before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),
               "ends_at": occ.ends_at.isoformat()}
     try:

@@ -261,10 +261,7 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     occ = booking.occurrences[0]
     # A closure made after the request (maintenance, a staff day) refuses the confirmation;
     # staff decline the request with a reason instead.
-    shut = series.closed(session, centre, occ.room_id, occ.starts_at, occ.ends_at)
-    if shut is not None:
-        problem = shut.problem(occ.room, centre)
-        raise Conflict(problem.code, **problem.params)
+    series.refuse_if_closed(session, centre, occ.room, occ.starts_at, occ.ends_at)
     # Under the room's lock no other writer changes what overlaps: one read finds a holder
     # (then the confirmation is refused) and the pending requests it declines. The database's
     # constraint or trigger stays the guarantee behind this check.

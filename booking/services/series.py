@@ -345,6 +345,19 @@ def closed(session: Session, centre: Centre, room_id: int, start: datetime,
     return None
 
 
+def refuse_if_closed(session: Session, centre: Centre, room: Room, start: datetime,
+                     end: datetime) -> None:
+    """409 naming the closure's reason (or the holiday) when the room is :func:`closed`."""
+    shut = closed(session, centre, room.id, start, end)
+    if shut is None:
+        return
+    if shut.closure is not None:
+        raise Conflict("closure_closed", room=room.name, day=shut.day,
+                       reason=shut.closure.reason)
+    raise Conflict("holiday_closed", day=shut.day,
+                   holiday=Holiday(shut.day, centre.holiday_subdivision))
+
+
 def closed_days(session: Session, centre: Centre, room_id: int, lo: date,
                 hi: date) -> dict[date, Closed]:
     """Every closed local day of the room in ``[lo, hi]`` (the room's week view shows why)."""
