@@ -954,6 +954,86 @@ def delete_closure(session: Session, actor: Actor, closure_id: int,
     return ClosureOutcome(None, lost, back)
 
 
+@dataclass(frozen=True)
+class PreviewDate:
+    """A series date a closure change would take or give back, as plain values."""
+
+    day: date
+    title: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: Message | None
+
+
+@dataclass(frozen=True)
+class PreviewBooking:
+    """A rental or one-off booking on the closed days (kept; staff decide about it)."""
+
+    booking_id: int
+    kind: str
+    status: str
+    title: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ClosurePreview:
+    lost: list[PreviewDate]
+    back: list[PreviewDate]
+    bookings: list[PreviewBooking]
+
+
+def preview_date(row: SeriesDate) -> PreviewDate:
+    begin, end = _occ_span(row)
+    return PreviewDate(row.day, row.series.booking.title, params(row.series, row.day)[2],
+                       begin, end, stored_reason(row))
+
+
+def preview_closure(session: Session, actor: Actor, *, now: datetime,
+                    centre_id: int | None = None, closure_id: int | None = None,
+                    room_id: int | None = None, first_day: date | None = None,
+                    last_day: date | None = None, reason: str = "",
+                    delete: bool = False) -> ClosurePreview:
+    """What creating (``centre_id``), moving (``closure_id`` with days) or deleting
+    (``delete``) a closure would do: the very same functions run in a savepoint that is then
+    rolled back, so the preview and the save cannot disagree. Nothing stays written, no mail
+    goes out (the queued mails go with the savepoint)."""
+    nested = session.begin_nested()
+    try:
+        if delete:
+            assert closure_id is not None
+            outcome = delete_closure(session, actor, closure_id, now)
+        elif closure_id is not None:
+            assert first_day is not None and last_day is not None
+            outcome = move_closure(session, actor, closure_id, first_day=first_day,
+                                   last_day=last_day, reason=reason or None, now=now)
+        else:
+            assert centre_id is not None and first_day is not None and last_day is not None
+            outcome = create_closure(session, actor, centre_id, room_id=room_id,
+                                     first_day=first_day, last_day=last_day,
+                                     reason=reason, now=now)
+        result = ClosurePreview(
+            lost=[preview_date(r) for r in outcome.lost],
+            back=[preview_date(r) for r in outcome.back],
+            bookings=[PreviewBooking(o.booking_id, o.booking.kind, o.status, o.booking.title,
+                                     o.room_id, o.starts_at, o.ends_at) for o in outcome.hit])
+    finally:
+        nested.rollback()
+    return result
+
+
+def public_holidays(centre: Centre, lo: date, hi: date) -> list[tuple[date, str]]:
+    """The public holidays of the centre's state in ``[lo, hi]`` (German names)."""
+    found: list[tuple[date, str]] = []
+    for year in range(lo.year, hi.year + 1):
+        found += [(d, n) for d, n in _holiday_calendar(centre.holiday_subdivision, year).items()
+                  if lo <= d <= hi]
+    return sorted(found)
+
+
 def list_closures(session: Session, actor: Actor, centre_id: int) -> list[Closure]:
     require_staff(actor, centre_id)
     return list(session.scalars(select(Closure).where(Closure.centre_id == centre_id)

@@ -10,6 +10,7 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
+from booking.web.closures import ClosurePages
 from booking.web.common import STATIC, template_config
 from booking.web.maintenance import MaintenancePages
 from booking.web.plan import PlanPages
@@ -24,6 +25,6 @@ __all__ = ["page_controllers", "template_config"]
 
 def page_controllers() -> Sequence[Any]:
     return [PublicPages, ProgrammePages, RentalPages, StaffPages, MaintenancePages, AccountPages,
-            ProfilePages, PlanPages,
+            ProfilePages, PlanPages, ClosurePages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]
