@@ -416,6 +416,9 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "series_rule_never": N_("Die Wiederholungsregel ergibt nie einen Termin."),
     "series_pattern_incomplete": N_("Für dieses Wiederholungsmuster fehlt: %(field)s."),
     "series_no_dates": N_("Die Reihe ergibt keinen einzigen Termin."),
+    "booking_exdates_use_series": N_("Ausnahmen einer Reihe sind abgesagte Termine: legen Sie "
+                                     "die Reihe an und sagen Sie diese Termine ab "
+                                     "(POST /api/occurrences/{id}/cancel)."),
     "series_beyond_horizon": N_("Der erste Termin liegt zu weit in der Zukunft: Reihen werden "
                                 "höchstens %(n)s Monate im Voraus angelegt, der erste Termin "
                                 "darf also spätestens am %(day)s sein."),

@@ -488,7 +488,10 @@ def _set_date(row: SeriesDate, booking: Booking, verdict: Verdict, now: datetime
 
 
 def _raise_if_conflicts(centre: Centre, verdicts: Sequence[Verdict]) -> None:
-    bad = [v for v in verdicts if v.state != "free" and not v.detached]
+    """``on_conflict="fail"``: refuse when another booking holds a date. A closed day (a
+    closure, a public holiday) is no choice to make: the centre is closed, the date is skipped
+    with its reason either way."""
+    bad = [v for v in verdicts if v.state == "conflict" and not v.detached]
     if bad:
         raise Conflict("series_dates_conflict", n=len(bad), dates=[
             Message("series_date_not_free", {"day": v.day, "reason": v.reason})
@@ -547,7 +550,8 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
     """Create a booking with its series and materialise its dates up to the horizon.
 
     ``on_conflict="skip"`` stores each date that is not free as skipped with its reason;
-    ``"fail"`` refuses the whole series (409, naming every date). ``dry_run`` is the preview:
+    ``"fail"`` refuses the whole series (409, naming every date) when another booking holds a
+    date (closed days are skipped with their reason either way). ``dry_run`` is the preview:
     the same checks, nothing written. The term plan publishes its allocations through here."""
     if spec.kind not in (BookingKind.PROGRAMME, BookingKind.GROUP):
         raise InvalidInput("series_kind")
