@@ -364,6 +364,7 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "latest_end": N_("Vermietungen von %(room)s müssen um %(time)s Uhr enden (Hausregeln)."),
     "holiday_closed": N_("Das Stadtteilzentrum ist am %(day)s geschlossen (%(holiday)s)."),
     "room_closed": N_("%(room)s ist zu dieser Zeit geschlossen (%(title)s)."),
+    "closure_closed": N_("%(room)s ist am %(day)s geschlossen: %(reason)s."),
     # The house rules (``booking.services.rentals.house_rules``): the times every room has,
     # then the rules staff wrote for the room, in the reader's language if they translated them.
     "rule_latest_end": N_("Ende spätestens %(t)s Uhr"),
@@ -432,6 +433,12 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "series_rule_never": N_("Die Wiederholungsregel ergibt nie einen Termin."),
     "series_pattern_incomplete": N_("Für dieses Wiederholungsmuster fehlt: %(field)s."),
     "series_no_dates": N_("Die Reihe ergibt keinen einzigen Termin."),
+    "booking_exdates_use_series": N_("Ausnahmen einer Reihe sind abgesagte Termine: legen Sie "
+                                     "die Reihe an und sagen Sie diese Termine ab "
+                                     "(POST /api/occurrences/{id}/cancel)."),
+    "series_beyond_horizon": N_("Der erste Termin liegt zu weit in der Zukunft: Reihen werden "
+                                "höchstens %(n)s Monate im Voraus angelegt, der erste Termin "
+                                "darf also spätestens am %(day)s sein."),
     "series_too_many_dates": N_("Eine Reihe darf höchstens %(n)s Termine auf einmal anlegen."),
     "series_dates_conflict": N_("Nicht frei (%(n)s): %(dates)s"),
     "series_nothing_free": N_("Kein einziger Termin dieser Reihe ist frei."),

@@ -34,14 +34,18 @@ class BookingController(Controller):
     @post("/", sync_to_thread=True)
     def create(self, db: Session, now: datetime, actor: Actor, request: Request[Any, Any, Any],
                data: s.BookingIn) -> s.BookingOut:
-        """A programme slot, group series or closure; a recurrence as RRULE in local time."""
+        """A programme slot, group date or closure; with an ``rrule`` (local time of
+        ``starts_at``) a series, the same as ``POST /api/series`` makes (``series_id`` in the
+        answer): dates on closures and holidays skipped, conflicts refused (409) unless
+        ``skip_conflicts``. Exceptions are cancelled dates, not ``exdates``."""
         result = bookings.create_booking(
             db, actor, kind=data.kind, title=data.title, room_id=data.room_id,
             start=data.starts_at, end=data.ends_at, now=now, rrule=data.rrule,
             until=data.until, exdates=data.exdates, offer_id=data.offer_id,
             group_id=data.group_id, notes=data.notes, skip_conflicts=data.skip_conflicts)
         lang = answer_language(request)
-        return convert.booking(result.booking, [m.render(lang) for m in result.skipped])
+        return convert.booking(result.booking, [m.render(lang) for m in result.skipped],
+                               result.series_id)
 
     @post("/{booking_id:int}/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,

@@ -62,11 +62,12 @@ def accepted(m: Message, lang: str) -> s.Accepted:
     return s.Accepted(code=data["code"], params=data["params"], detail=data["detail"])
 
 
-def booking(b: Booking, skipped: list[str] | None = None) -> s.BookingOut:
+def booking(b: Booking, skipped: list[str] | None = None,
+            series_id: int | None = None) -> s.BookingOut:
     return s.BookingOut(id=b.id, centre_id=b.centre_id, kind=b.kind, status=b.status,
                         title=b.title, rrule=b.rrule, offer_id=b.offer_id, group_id=b.group_id,
                         occurrences=[occurrence(o) for o in b.occurrences],
-                        skipped=skipped or [])
+                        skipped=skipped or [], series_id=series_id)
 
 
 def offer(o: Offer) -> s.OfferOut:

@@ -65,12 +65,11 @@ def _feed_out(svc: Services, feed: CalendarFeed, token: str | None = None) -> Fe
 
 def _calendar_response(request: Request[Any, Any, Any], entry: feeds.CachedFeed,
                        filename: str) -> ASGIResponse:
-    headers = {"ETag": f'"{entry.etag}"',
-               "Last-Modified": format_datetime(entry.last_modified, usegmt=True),
-               "Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding",
-               "Content-Disposition": f'inline; filename="{filename}"'}
+    """The cached bytes as they are: gzipped once when cached, never per request (the app
+    has no compression middleware that would do it again)."""
+    headers = [*entry.headers, ("Content-Disposition", f'inline; filename="{filename}"')]
     if "gzip" in request.headers.get("accept-encoding", "").lower():
-        headers["Content-Encoding"] = "gzip"
+        headers.append(("Content-Encoding", "gzip"))
         return ASGIResponse(body=entry.gzipped, media_type=_ICS_TYPE, headers=headers)
     return ASGIResponse(body=entry.body, media_type=_ICS_TYPE, headers=headers)
 
@@ -97,15 +96,17 @@ def _public(svc: Services, what: str, ident: int, since: str | None) -> tuple[
     cached = svc.feed_cache.get((what, ident, key))
     if cached is not None:
         return key, cached
+    # Built as of the key's day, so whichever worker builds this key builds the same bytes.
+    as_of = feeds.public_as_of(now, zone)
     with svc.read_db() as db:
         if what == "programme":
-            events = feeds.programme_events(db, ident, now)
+            events = feeds.programme_events(db, ident, as_of)
             name = str(rows[0][0])
         else:
-            events = feeds.room_events(db, ident, now)
+            events = feeds.room_events(db, ident, as_of)
             name = next((str(r[4]) for r in rows if r[3] == ident), str(rows[0][0]))
-        body = feeds.render(name, events, zone, now)
-    entry = feeds.CachedFeed.of(key, feeds.last_modified(events, now), body)
+        body = feeds.render(name, events, zone, as_of)
+    entry = feeds.CachedFeed.of(key, feeds.last_modified(events, as_of), body)
     svc.feed_cache.put((what, ident, key), entry)
     return key, entry
 

@@ -308,6 +308,8 @@ class BookingOut(msgspec.Struct):
     group_id: int | None
     occurrences: list[OccurrenceOut]
     skipped: list[str] = []
+    # A booking made with an RRULE is a series: ``/api/series/{series_id}``.
+    series_id: int | None = None
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):

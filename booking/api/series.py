@@ -8,7 +8,7 @@ what, closed for what) is in the answer of the preview and of the save alike.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -123,6 +123,19 @@ class ClosurePatch(msgspec.Struct, forbid_unknown_fields=True):
     reason: ClosureReason | None = None
 
 
+class HitOut(msgspec.Struct):
+    """A rental or one-off booking on the closed days: kept, for staff to decide about."""
+
+    booking_id: int
+    occurrence_id: int
+    kind: str
+    status: str
+    title: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
 class ClosureOut(msgspec.Struct):
     id: int | None
     centre_id: int
@@ -132,6 +145,7 @@ class ClosureOut(msgspec.Struct):
     reason: str
     lost: list[DateOut] = []
     back: list[DateOut] = []
+    bookings: list[HitOut] = []
 
 
 def _wall(text: str) -> time:
@@ -201,7 +215,12 @@ def closure_out(c: Closure, outcome: svc_series.ClosureOutcome | None = None,
     return ClosureOut(id=c.id, centre_id=c.centre_id, room_id=c.room_id, first_day=c.first_day,
                       last_day=c.last_day, reason=c.reason,
                       lost=[_stored(r, lang) for r in outcome.lost] if outcome else [],
-                      back=[_stored(r, lang) for r in outcome.back] if outcome else [])
+                      back=[_stored(r, lang) for r in outcome.back] if outcome else [],
+                      bookings=[HitOut(booking_id=o.booking_id, occurrence_id=o.id,
+                                       kind=o.booking.kind, status=o.status,
+                                       title=o.booking.title, room_id=o.room_id,
+                                       starts_at=o.starts_at, ends_at=o.ends_at)
+                                for o in outcome.hit] if outcome else [])
 
 
 class SeriesController(Controller):

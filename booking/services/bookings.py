@@ -1,8 +1,9 @@
-"""Staff bookings: programme slots, recurring groups and closures, and moving occurrences.
+"""Staff bookings: programme slots, group dates and closures, and moving or cancelling
+occurrences.
 
-A series is expanded in the centre's zone (``booking.recurrence``) and written as confirmed
-occurrences. Dates that collide are refused as a whole (409, naming each collision) unless the
-caller asks to skip them, in which case the skipped dates are returned so staff see them.
+Recurring dates are always a series (``booking.services.series.create_series``): a booking
+asked for with an RRULE is made as one, so there is one way to make a recurring booking. A
+one-off date that collides is refused (409, naming the collision); one on a closed day too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from booking.models import (
     Room,
 )
 from booking.permissions import Actor, require_staff
-from booking.recurrence import expand
 from booking.services import series
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
 from booking.services.locking import (
@@ -45,8 +45,10 @@ STAFF_KINDS = (BookingKind.PROGRAMME, BookingKind.GROUP, BookingKind.CLOSURE)
 @dataclass
 class SeriesResult:
     booking: Booking
-    # The dates left out because the room was taken (``booking.messages``, "room_taken_by").
+    # The dates left out, with their reasons (taken, closed, a holiday).
     skipped: list[Message] = field(default_factory=list)
+    # When the booking recurs: its series (``/api/series/{id}``).
+    series_id: int | None = None
 
 
 def _centre_room(session: Session, room_id: int) -> tuple[Room, Centre]:
@@ -89,19 +91,16 @@ def create_booking(
         group = session.get(Group, group_id)
         if group is None or group.centre_id != centre.id:
             raise NotFound("no_group_in_centre", id=group_id)
-    if rrule:
-        local = to_local(start, centre.timezone)
-        spans = expand(rrule, local.date(), local.time().replace(tzinfo=None), end - start,
-                       centre.timezone, until=until, exdates=exdates)
-        # The first date is the instant given (RFC 5545: DTSTART is the first instance), also
-        # when it is the second of two equal wall times; later dates follow the wall time.
-        if spans and spans[0][0] != start and to_local(spans[0][0], centre.timezone).replace(
-                tzinfo=None, fold=0) == local.replace(tzinfo=None, fold=0):
-            spans[0] = (start, end)
-    else:
-        spans = [(start, end)]
-    if not spans:
-        raise InvalidInput("rule_no_dates")
+    if rrule or until is not None or exdates:
+        return _as_series(session, actor, centre, kind=kind, title=title, room=room,
+                          start=start, end=end, now=now, rrule=rrule, until=until,
+                          exdates=exdates, offer_id=offer_id, group_id=group_id, notes=notes,
+                          skip_conflicts=skip_conflicts)
+    spans = [(start, end)]
+    # A one-off date follows the rule series dates follow: not on a closure of the room or
+    # centre, not on a public holiday (a closure itself may of course lie there).
+    if kind != BookingKind.CLOSURE:
+        series.refuse_if_closed(session, centre, room, start, end)
     lock_rooms(session, [room.id])
     booking = Booking(centre_id=centre.id, kind=kind, status=BookingStatus.CONFIRMED,
                       title=title.strip(), offer_id=offer_id, group_id=group_id, notes=notes,
@@ -135,6 +134,34 @@ def create_booking(
     return SeriesResult(booking=booking, skipped=skipped)
 
 
+def _as_series(session: Session, actor: Actor, centre: Centre, *, kind: str, title: str,
+               room: Room, start: datetime, end: datetime, now: datetime, rrule: str | None,
+               until: date | None, exdates: Sequence[date], offer_id: int | None,
+               group_id: int | None, notes: str | None, skip_conflicts: bool) -> SeriesResult:
+    """A booking with an RRULE is a series (:func:`booking.services.series.create_series`):
+    one way to make recurring dates, kept in local terms (wall-clock start of ``start`` in the
+    centre's zone, ``end - start`` in real time), materialised up to the horizon, skipped on
+    closures and holidays, editable later. Conflicts refuse it (409) unless
+    ``skip_conflicts``, which stores each such date as skipped with its reason. Exceptions are
+    cancelled dates of the series (``/api/occurrences/{id}/cancel``), not an EXDATE list."""
+    if exdates:
+        raise InvalidInput("booking_exdates_use_series")
+    if not rrule:
+        raise InvalidInput("series_pattern_incomplete", field="rrule")
+    local = to_local(start, centre.timezone)
+    spec = series.SeriesSpec(
+        kind=kind, title=title, room_id=room.id,
+        start=local.time().replace(tzinfo=None, fold=0), duration=end - start,
+        first_date=local.date(), pattern=series.Pattern("rrule", rrule=rrule), until=until,
+        offer_id=offer_id, group_id=group_id, notes=notes)
+    outcome = series.create_series(session, actor, spec, now=now,
+                                   on_conflict="skip" if skip_conflicts else "fail")
+    assert outcome.series is not None
+    return SeriesResult(booking=outcome.series.booking, series_id=outcome.series.id, skipped=[
+        Message("series_date_not_free", {"day": v.day, "reason": v.reason})
+        for v in outcome.skipped])
+
+
 def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_id: int,
                     start: datetime, end: datetime, now: datetime) -> Occurrence:
     occ = session.get(Occurrence, occurrence_id)
@@ -146,6 +173,8 @@ def move_occurrence(session: Session, actor: Actor, occurrence_id: int, *, room_
         raise InvalidInput("move_other_centre")
     start, end = check_span(start, end)
     lock_occurrence(session, occ, room.id)
+    if occ.booking.kind != BookingKind.CLOSURE:
+        series.refuse_if_closed(session, centre, room, start, end)
     before = {"room_id": occ.room_id, "starts_at": occ.starts_at.isoformat(),
               "ends_at": occ.ends_at.isoformat()}
     try:

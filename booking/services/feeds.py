@@ -33,8 +33,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,15 @@ from booking.models import (
 from booking.permissions import Actor, require_login, require_staff
 from booking.security import new_token, token_digest
 from booking.services.conflicts import shown_title
-from booking.timeutil import DEFAULT_ZONE, EARLIEST, LATEST, check_span, to_local
+from booking.timeutil import (
+    DEFAULT_ZONE,
+    EARLIEST,
+    LATEST,
+    check_span,
+    local_to_utc,
+    local_today,
+    to_local,
+)
 
 CANCELLED_FOR = timedelta(days=30)
 # Past dates kept in a feed: a month, so "last week" still shows in a subscribed calendar.
@@ -366,22 +375,41 @@ def public_key(rows: Sequence[tuple[Any, ...]], today: date) -> str | None:
     is no such centre. The day is part of it: the window of a feed moves with the date."""
     if not rows:
         return None
-    digest = hashlib.sha256(repr((list(rows), today.isoformat())).encode()).hexdigest()
-    return digest[:32]
+    return _digest(tuple(rows), today)
+
+
+@lru_cache(maxsize=1024)
+def _digest(rows: tuple[tuple[Any, ...], ...], today: date) -> str:
+    # Memoised: an unchanged centre asks with the same rows thousands of times a minute.
+    return hashlib.sha256(repr((list(rows), today.isoformat())).encode()).hexdigest()[:32]
+
+
+def public_as_of(now: datetime, zone: str) -> datetime:
+    """The instant a public feed is built for: the start of the centre's local day. The key
+    names the day, not the instant, so every worker that builds a key's feed must build the
+    same bytes: the window (:data:`PAST`, :data:`CANCELLED_FOR`) starts from local midnight."""
+    return local_to_utc(local_today(now, zone), time(0), zone)
 
 
 @dataclass(frozen=True)
 class CachedFeed:
+    """A public feed's finished answer: its bytes, the same bytes gzipped once (calendar
+    clients send ``Accept-Encoding: gzip``; a centre's 5,000 dates shrink from 1.5 MB to
+    about 60 kB, bench/series.py) and its headers, so serving it is a key check and a send."""
+
     etag: str
     last_modified: datetime
     body: bytes
-    # The same bytes gzipped once when cached: calendar clients accept gzip, and a centre's
-    # 5,000 dates shrink from 1.5 MB to about a tenth (bench/series.py).
     gzipped: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, etag: str, last_modified: datetime, body: bytes) -> CachedFeed:
-        return cls(etag, last_modified, body, gzip.compress(body, compresslevel=6, mtime=0))
+        headers = (("ETag", f'"{etag}"'),
+                   ("Last-Modified", format_datetime(last_modified, usegmt=True)),
+                   ("Cache-Control", "public, max-age=300"), ("Vary", "Accept-Encoding"))
+        return cls(etag, last_modified, body, gzip.compress(body, compresslevel=9, mtime=0),
+                   headers)
 
 
 class FeedCache:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyViolation
-from booking.messages import Holiday, Joined, Message, Money, Span, StaffText, status_word
+from booking.messages import Joined, Message, Money, Span, StaffText, status_word
 from booking.models import (
     Booking,
     BookingKind,
@@ -36,6 +36,7 @@ from booking.models import (
 )
 from booking.permissions import Actor, require_login, require_resident, require_staff
 from booking.services import access as door_access
+from booking.services import series
 from booking.services.conflicts import (
     RENTAL_TITLE,
     conflict_error,
@@ -140,10 +141,10 @@ def quote(session: Session, *, room: Room, start: datetime, end: datetime, peopl
     elif end_minute > room.latest_end_minute:
         problems.append(Message("latest_end", {"room": room.name,
                                                "time": clock_time(room.latest_end_minute)}))
-    if is_holiday(local_start.date(), centre.holiday_subdivision):
-        problems.append(Message("holiday_closed", {
-            "day": local_start.date(),
-            "holiday": Holiday(local_start.date(), centre.holiday_subdivision)}))
+    # Closures and public holidays: the one rule series dates follow too.
+    shut = series.closed(session, centre, room.id, start, end)
+    if shut is not None:
+        problems.append(shut.problem(room, centre))
     for occ in holding_overlaps(session, room.id, start, end):
         if occ.booking_id == exclude_booking:
             continue
@@ -258,6 +259,9 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
                        status=status_word(booking.status))
     centre = session.get_one(Centre, booking.centre_id)
     occ = booking.occurrences[0]
+    # A closure made after the request (maintenance, a staff day) refuses the confirmation;
+    # staff decline the request with a reason instead.
+    series.refuse_if_closed(session, centre, occ.room, occ.starts_at, occ.ends_at)
     # Under the room's lock no other writer changes what overlaps: one read finds a holder
     # (then the confirmation is refused) and the pending requests it declines. The database's
     # constraint or trigger stays the guarantee behind this check.

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from booking import mailer
 from booking.audit import record
 from booking.errors import Conflict, InvalidInput, NotFound
-from booking.messages import Message, Span
+from booking.messages import Holiday, Message, Span
 from booking.models import (
     HOLDING_STATUS,
     Booking,
@@ -67,6 +67,7 @@ from booking.timeutil import (
     SERIES_YEARS,
     in_horizon,
     local_span,
+    local_to_utc,
     local_today,
     to_local,
 )
@@ -291,6 +292,86 @@ def _closures(session: Session, centre_id: int, lo: date, hi: date) -> list[Clos
         .order_by(Closure.first_day, Closure.id)))
 
 
+@dataclass(frozen=True)
+class Closed:
+    """Why a room is closed on a local day: a stored closure (of the room or the whole
+    centre) or, failing that, a public holiday of the centre's state."""
+
+    day: date
+    closure: Closure | None = None
+    holiday: str | None = None
+
+    @property
+    def reason(self) -> Message:
+        """The reason as a series date stores it ("geschlossen: …", "Feiertag: …")."""
+        if self.closure is not None:
+            return Message("reason_closed", {"reason": self.closure.reason})
+        return Message("reason_holiday", {"name": self.holiday})
+
+    def problem(self, room: Room, centre: Centre) -> Message:
+        """The refusal a rental request or a one-off booking gets, naming the reason."""
+        if self.closure is not None:
+            return Message("closure_closed", {"room": room.name, "day": self.day,
+                                              "reason": self.closure.reason})
+        return Message("holiday_closed", {
+            "day": self.day, "holiday": Holiday(self.day, centre.holiday_subdivision)})
+
+
+def _closed_on(closures: Sequence[Closure], centre: Centre, room_id: int,
+               day: date) -> Closed | None:
+    closure = next((c for c in closures if c.first_day <= day <= c.last_day
+                    and c.room_id in (None, room_id)), None)
+    if closure is not None:
+        return Closed(day, closure=closure)
+    name = holiday(centre, day)
+    return None if name is None else Closed(day, holiday=name)
+
+
+def closed(session: Session, centre: Centre, room_id: int, start: datetime,
+           end: datetime) -> Closed | None:
+    """The one rule of when a room is closed, asked by series dates (:func:`assess`), rental
+    requests, their confirmation and staff's one-off bookings: a closure of the room or of
+    the centre on any local day the span touches, or a public holiday of the centre's state
+    (the centre is closed on them). The first such day, or None if the room is open."""
+    first = to_local(start, centre.timezone).date()
+    last = to_local(end - timedelta(microseconds=1), centre.timezone).date()
+    closures = _closures(session, centre.id, first, max(first, last))
+    day = first
+    while day <= last:
+        found = _closed_on(closures, centre, room_id, day)
+        if found is not None:
+            return found
+        day += timedelta(days=1)
+    return None
+
+
+def refuse_if_closed(session: Session, centre: Centre, room: Room, start: datetime,
+                     end: datetime) -> None:
+    """409 naming the closure's reason (or the holiday) when the room is :func:`closed`."""
+    shut = closed(session, centre, room.id, start, end)
+    if shut is None:
+        return
+    if shut.closure is not None:
+        raise Conflict("closure_closed", room=room.name, day=shut.day,
+                       reason=shut.closure.reason)
+    raise Conflict("holiday_closed", day=shut.day,
+                   holiday=Holiday(shut.day, centre.holiday_subdivision))
+
+
+def closed_days(session: Session, centre: Centre, room_id: int, lo: date,
+                hi: date) -> dict[date, Closed]:
+    """Every closed local day of the room in ``[lo, hi]`` (the room's week view shows why)."""
+    closures = _closures(session, centre.id, lo, hi)
+    found: dict[date, Closed] = {}
+    day = lo
+    while day <= hi:
+        reason = _closed_on(closures, centre, room_id, day)
+        if reason is not None:
+            found[day] = reason
+        day += timedelta(days=1)
+    return found
+
+
 def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, int]],
            starts: Sequence[tuple[datetime, datetime]], *,
            ignore_occurrences: Iterable[int] = (),
@@ -318,17 +399,10 @@ def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, in
                          if o.id not in ignored]
     result: list[Verdict] = []
     for n, ((day, room_id), (begin, end)) in enumerate(zip(candidates, starts, strict=True)):
-        closure = next((c for c in closures if c.first_day <= day <= c.last_day
-                        and c.room_id in (None, room_id)), None)
-        if closure is not None:
-            result.append(Verdict(day, begin, end, room_id, "closed",
-                                  Message("reason_closed", {"reason": closure.reason}),
-                                  closure.id))
-            continue
-        name = holiday(centre, day)
-        if name is not None:
-            result.append(Verdict(day, begin, end, room_id, "closed",
-                                  Message("reason_holiday", {"name": name})))
+        shut = _closed_on(closures, centre, room_id, day)
+        if shut is not None:
+            result.append(Verdict(day, begin, end, room_id, "closed", shut.reason,
+                                  shut.closure.id if shut.closure else None))
             continue
         taken = busy[room_id]
         # What holds a room never overlaps itself: the last one starting before ``end`` is
@@ -414,7 +488,10 @@ def _set_date(row: SeriesDate, booking: Booking, verdict: Verdict, now: datetime
 
 
 def _raise_if_conflicts(centre: Centre, verdicts: Sequence[Verdict]) -> None:
-    bad = [v for v in verdicts if v.state != "free" and not v.detached]
+    """``on_conflict="fail"``: refuse when another booking holds a date. A closed day (a
+    closure, a public holiday) is no choice to make: the centre is closed, the date is skipped
+    with its reason either way."""
+    bad = [v for v in verdicts if v.state == "conflict" and not v.detached]
     if bad:
         raise Conflict("series_dates_conflict", n=len(bad), dates=[
             Message("series_date_not_free", {"day": v.day, "reason": v.reason})
@@ -473,7 +550,8 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
     """Create a booking with its series and materialise its dates up to the horizon.
 
     ``on_conflict="skip"`` stores each date that is not free as skipped with its reason;
-    ``"fail"`` refuses the whole series (409, naming every date). ``dry_run`` is the preview:
+    ``"fail"`` refuses the whole series (409, naming every date) when another booking holds a
+    date (closed days are skipped with their reason either way). ``dry_run`` is the preview:
     the same checks, nothing written. The term plan publishes its allocations through here."""
     if spec.kind not in (BookingKind.PROGRAMME, BookingKind.GROUP):
         raise InvalidInput("series_kind")
@@ -502,6 +580,10 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
                       notes=spec.notes, rrule=rule, created_at=now, updated_at=now,
                       requested_by_id=staff_id, responsible_id=spec.responsible_id or staff_id)
     today = local_today(now, centre.timezone)
+    if spec.first_date > horizon(today):
+        # Nothing could be written or checked yet, and an empty series would hold no room
+        # while others book its slots: staff create it once its first date is in reach.
+        raise InvalidInput("series_beyond_horizon", day=horizon(today), n=HORIZON_MONTHS)
     series = Series(booking=booking, room_id=room.id, zone=centre.timezone,
                     start_minute=spec.start.hour * 60 + spec.start.minute,
                     duration_minutes=int(spec.duration.total_seconds() // 60), rrule=rule,
@@ -707,6 +789,25 @@ class ClosureOutcome:
     closure: Closure | None
     lost: list[SeriesDate] = field(default_factory=list)
     back: list[SeriesDate] = field(default_factory=list)
+    # Rentals and one-off bookings (confirmed or requested) on the closed days: a closure does
+    # not cancel them on its own; staff see them here and decide (decline, move, or keep).
+    hit: list[Occurrence] = field(default_factory=list)
+
+
+def _bookings_hit(session: Session, centre: Centre, closure: Closure) -> list[Occurrence]:
+    """Occurrences that are not series dates and hold or ask for a closed room that day."""
+    lo = local_to_utc(closure.first_day, time(0), centre.timezone)
+    hi = local_to_utc(closure.last_day + timedelta(days=1), time(0), centre.timezone)
+    rooms = ([closure.room_id] if closure.room_id is not None else list(session.scalars(
+        select(Room.id).where(Room.centre_id == centre.id))))
+    series_dates = select(SeriesDate.occurrence_id).where(SeriesDate.occurrence_id.is_not(None))
+    return list(session.scalars(
+        select(Occurrence).join(Booking).where(
+            Occurrence.room_id.in_(rooms), Booking.kind != BookingKind.CLOSURE,
+            Occurrence.status.in_((BookingStatus.CONFIRMED, BookingStatus.PENDING)),
+            Occurrence.starts_at < hi, Occurrence.ends_at > lo,
+            Occurrence.id.not_in(series_dates))
+        .order_by(Occurrence.starts_at, Occurrence.id)))
 
 
 def _reevaluate(session: Session, centre: Centre, lo: date, hi: date,
@@ -808,9 +909,11 @@ def create_closure(session: Session, actor: Actor, centre_id: int, *, room_id: i
     lost, back = _reevaluate(session, centre, first_day, last_day, now)
     _mail_lost(session, centre, lost, now)
     _flush(session)
+    hit = _bookings_hit(session, centre, closure)
     record(session, now, staff_id, "closure", closure.id, "created", room_id=room_id,
-           first_day=first_day.isoformat(), last_day=last_day.isoformat(), lost=len(lost))
-    return ClosureOutcome(closure, lost, back)
+           first_day=first_day.isoformat(), last_day=last_day.isoformat(), lost=len(lost),
+           bookings=[o.booking_id for o in hit])
+    return ClosureOutcome(closure, lost, back, hit)
 
 
 def _get_closure(session: Session, actor: Actor, closure_id: int) -> tuple[Closure, Centre, int]:
@@ -836,10 +939,11 @@ def move_closure(session: Session, actor: Actor, closure_id: int, *, first_day: 
     lost, back = _reevaluate(session, centre, lo, hi, now)
     _mail_lost(session, centre, lost, now)
     _flush(session)
+    hit = _bookings_hit(session, centre, closure)
     record(session, now, staff_id, "closure", closure.id, "moved",
            first_day=first_day.isoformat(), last_day=last_day.isoformat(), lost=len(lost),
-           back=len(back))
-    return ClosureOutcome(closure, lost, back)
+           back=len(back), bookings=[o.booking_id for o in hit])
+    return ClosureOutcome(closure, lost, back, hit)
 
 
 def delete_closure(session: Session, actor: Actor, closure_id: int,
@@ -852,6 +956,86 @@ def delete_closure(session: Session, actor: Actor, closure_id: int,
     _flush(session)
     record(session, now, staff_id, "closure", closure_id, "deleted", back=len(back))
     return ClosureOutcome(None, lost, back)
+
+
+@dataclass(frozen=True)
+class PreviewDate:
+    """A series date a closure change would take or give back, as plain values."""
+
+    day: date
+    title: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: Message | None
+
+
+@dataclass(frozen=True)
+class PreviewBooking:
+    """A rental or one-off booking on the closed days (kept; staff decide about it)."""
+
+    booking_id: int
+    kind: str
+    status: str
+    title: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ClosurePreview:
+    lost: list[PreviewDate]
+    back: list[PreviewDate]
+    bookings: list[PreviewBooking]
+
+
+def preview_date(row: SeriesDate) -> PreviewDate:
+    begin, end = _occ_span(row)
+    return PreviewDate(row.day, row.series.booking.title, params(row.series, row.day)[2],
+                       begin, end, stored_reason(row))
+
+
+def preview_closure(session: Session, actor: Actor, *, now: datetime,
+                    centre_id: int | None = None, closure_id: int | None = None,
+                    room_id: int | None = None, first_day: date | None = None,
+                    last_day: date | None = None, reason: str = "",
+                    delete: bool = False) -> ClosurePreview:
+    """What creating (``centre_id``), moving (``closure_id`` with days) or deleting
+    (``delete``) a closure would do: the very same functions run in a savepoint that is then
+    rolled back, so the preview and the save cannot disagree. Nothing stays written, no mail
+    goes out (the queued mails go with the savepoint)."""
+    nested = session.begin_nested()
+    try:
+        if delete:
+            assert closure_id is not None
+            outcome = delete_closure(session, actor, closure_id, now)
+        elif closure_id is not None:
+            assert first_day is not None and last_day is not None
+            outcome = move_closure(session, actor, closure_id, first_day=first_day,
+                                   last_day=last_day, reason=reason or None, now=now)
+        else:
+            assert centre_id is not None and first_day is not None and last_day is not None
+            outcome = create_closure(session, actor, centre_id, room_id=room_id,
+                                     first_day=first_day, last_day=last_day,
+                                     reason=reason, now=now)
+        result = ClosurePreview(
+            lost=[preview_date(r) for r in outcome.lost],
+            back=[preview_date(r) for r in outcome.back],
+            bookings=[PreviewBooking(o.booking_id, o.booking.kind, o.status, o.booking.title,
+                                     o.room_id, o.starts_at, o.ends_at) for o in outcome.hit])
+    finally:
+        nested.rollback()
+    return result
+
+
+def public_holidays(centre: Centre, lo: date, hi: date) -> list[tuple[date, str]]:
+    """The public holidays of the centre's state in ``[lo, hi]`` (German names)."""
+    found: list[tuple[date, str]] = []
+    for year in range(lo.year, hi.year + 1):
+        found += [(d, n) for d, n in _holiday_calendar(centre.holiday_subdivision, year).items()
+                  if lo <= d <= hi]
+    return sorted(found)
 
 
 def list_closures(session: Session, actor: Actor, centre_id: int) -> list[Closure]:

@@ -10,6 +10,7 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
+from booking.web.closures import ClosurePages
 from booking.web.common import STATIC, template_config
 from booking.web.demand import DemandPages
 from booking.web.doors import DoorPages
@@ -29,5 +30,6 @@ __all__ = ["page_controllers", "template_config"]
 def page_controllers() -> Sequence[Any]:
     return [PublicPages, ProgrammePages, RentalPages, StaffPages, MaintenancePages, AccountPages,
             ProfilePages, PlanPages, DoorPages, OfferPages, DemandPages, WorkspacePages,
+            ClosurePages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]

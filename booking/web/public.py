@@ -15,7 +15,7 @@ from booking.errors import (
     InvalidInput,
 )
 from booking.models import Centre
-from booking.services import availability, catalogue, programme, rentals
+from booking.services import availability, catalogue, programme, rentals, series
 from booking.timeutil import DEFAULT_ZONE, in_horizon, local_date, local_to_utc
 from booking.translations import N_
 from booking.web import i18n
@@ -157,9 +157,14 @@ class PublicPages(PageController):
             index = max(0, (local_date(b.starts_at, zone_name) - monday).days)
             shown = formatting.times(b.starts_at, b.ends_at, zone_name, viewer.lang)
             days[min(index, 6)].items.append((shown, titles.get(b.title, b.title)))
-        # Free times between morning and the room's latest end (the hours one can rent).
+        # Free times between morning and the room's latest end (the hours one can rent); a
+        # closed day (closure or public holiday) has none and says why.
+        shut = series.closed_days(read_db, centre, room.id, monday, monday + timedelta(days=6))
         for i, row in enumerate(days):
             day = monday + timedelta(days=i)
+            if day in shut:
+                row.closed = shut[day].reason.render(viewer.lang)
+                continue
             row.free = [formatting.times(s, e, zone_name, viewer.lang)
                         for s, e in free_between(busy, day, DAY_OPEN, close, zone_name)]
         week = {"name": iso_week(monday), "label": formatting.iso_week(monday, viewer.lang),

@@ -154,3 +154,5 @@ class DayRow:
     # (time, public title): an offer's title in the page's language where staff translated it
     items: list[tuple[str, str | Localized]] = field(default_factory=list)
     free: list[str] = field(default_factory=list)  # free times, e.g. "08:00–10:00"
+    # Why the room is closed that day (a closure or a public holiday), in the page's language.
+    closed: str = ""

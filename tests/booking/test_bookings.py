@@ -17,12 +17,18 @@ from booking.services.locking import write_past_the_locks
 from tests.booking.api_helpers import berlin, book, local, utc, wall
 from tests.factories import World
 
-WEEKLY_TUESDAY = "FREQ=WEEKLY;BYDAY=TU"
+
+def series(client, headers, room_id, first: date, start: str = "19:00", minutes: int = 120,
+           weekday: str = "TU", **extra):
+    """A weekly group series through ``/api/series`` (the one way to make recurring dates)."""
+    return client.post("/api/series", headers=headers, json={
+        "kind": "group", "title": "Chor", "room_id": room_id, "start_time": start,
+        "duration_minutes": minutes, "first_date": first.isoformat(),
+        "pattern": {"kind": "weekly", "weekdays": [weekday]}, **extra})
 
 
-def series(client, headers, room_id, start, end, rrule=WEEKLY_TUESDAY, **extra):
-    return book(client, headers, room_id, start, end, title="Chor", kind="group", rrule=rrule,
-                **extra)
+def held(answer: dict) -> list[dict]:
+    return [d for d in answer["dates"] if d["state"] == "planned"]
 
 
 @pytest.mark.parametrize(("first", "until", "change", "tuesdays"), [
@@ -32,12 +38,10 @@ def series(client, headers, room_id, start, end, rrule=WEEKLY_TUESDAY, **extra):
 ], ids=["autumn-2026", "spring-2027"])
 def test_group_at_19h_stays_19h_on_tuesdays_across_the_dst_change(
         client, as_, world: World, first, until, change, tuesdays):
-    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"],
-               berlin(first.year, first.month, first.day, 19),
-               berlin(first.year, first.month, first.day, 21),
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], first,
                until=until.isoformat())
     assert r.status_code == 201, r.text
-    occurrences = r.json()["occurrences"]
+    occurrences = held(r.json())
     assert len(occurrences) == tuesdays
     for occ in occurrences:
         day, start_time = wall(occ["starts_at"])
@@ -55,13 +59,13 @@ def test_group_at_19h_stays_19h_on_tuesdays_across_the_dst_change(
 
 def test_group_at_local_midnight_keeps_its_weekday(client, as_, world: World):
     # 00:00 on a Wednesday in Bielefeld is still Tuesday in UTC (newtheatre #17, Cal.com #24713).
-    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 3, 17, 0),
-               berlin(2027, 3, 17, 1), rrule="FREQ=WEEKLY;BYDAY=WE", until="2027-04-07")
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], date(2027, 3, 17),
+               start="00:00", minutes=60, weekday="WE", until="2027-04-07")
     assert r.status_code == 201, r.text
-    days = [wall(o["starts_at"]) for o in r.json()["occurrences"]]
+    days = [wall(o["starts_at"]) for o in held(r.json())]
     assert days == [(date(2027, 3, 17), time(0)), (date(2027, 3, 24), time(0)),
                     (date(2027, 3, 31), time(0)), (date(2027, 4, 7), time(0))]
-    assert {utc(o["starts_at"]).weekday() for o in r.json()["occurrences"]} == {1}
+    assert {utc(o["starts_at"]).weekday() for o in held(r.json())} == {1}
 
 
 @pytest.fixture
@@ -86,39 +90,63 @@ def busy_in_january(client, world: World) -> list[dict]:
 
 def test_series_that_collides_is_refused_as_a_whole_naming_each_collision(
         client, as_, world: World, blocked_tuesdays):
-    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
-               berlin(2027, 1, 5, 21), until="2027-02-02")
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], date(2027, 1, 5),
+               until="2027-02-02", on_conflict="fail")
     assert r.status_code == 409, r.text
     body = r.json()
-    assert body["code"] == "dates_collide" and body["params"]["n"] == 2
-    assert "2 von 5 Terminen sind belegt" in body["detail"]
-    assert len(body["collisions"]) == 2
-    assert "12. Jan. 2027, 19:00–21:00" in body["collisions"][0]["detail"]
-    assert "26. Jan. 2027, 19:00–21:00" in body["collisions"][1]["detail"]
-    assert all("Elterncafé" in c["detail"] for c in body["collisions"])
+    assert body["code"] == "series_dates_conflict" and body["params"]["n"] == 2
+    assert "12. Jan. 2027" in body["detail"] and "26. Jan. 2027" in body["detail"]
+    assert "Elterncafé" in body["detail"]
     # Nothing of the series was written.
     assert [b["title"] for b in busy_in_january(client, world)] == ["Elterncafé", "Elterncafé"]
 
 
 def test_series_with_skip_conflicts_is_created_and_lists_the_skipped_dates(
         client, as_, world: World, blocked_tuesdays):
-    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
-               berlin(2027, 1, 5, 21), until="2027-02-02", skip_conflicts=True)
+    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], date(2027, 1, 5),
+               until="2027-02-02", on_conflict="skip")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [wall(o["starts_at"])[0] for o in held(body)] == [
+        date(2027, 1, 5), date(2027, 1, 19), date(2027, 2, 2)]
+    assert [d["date"] for d in body["skipped"]] == ["2027-01-12", "2027-01-26"]
+    assert all("Elterncafé" in d["reason"] for d in body["skipped"])
+    assert len(busy_in_january(client, world)) == 5
+
+
+def test_a_booking_with_an_rrule_is_a_series_that_closures_and_edits_reach(
+        client, as_, world: World, blocked_tuesdays):
+    """One way to make a recurring booking: ``POST /api/bookings`` with an RRULE makes the
+    same first-class series as ``/api/series``, so a later closure skips its dates and the
+    series can be edited, instead of a rule expanded once and then forgotten."""
+    staff = as_("staff")
+    r = book(client, staff, world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+             berlin(2027, 1, 5, 21), kind="group", title="Chor",
+             rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=5", skip_conflicts=True)
     assert r.status_code == 201, r.text
     body = r.json()
     assert [wall(o["starts_at"])[0] for o in body["occurrences"]] == [
         date(2027, 1, 5), date(2027, 1, 19), date(2027, 2, 2)]
-    assert len(body["skipped"]) == 2
-    assert "12. Jan. 2027" in body["skipped"][0] and "26. Jan. 2027" in body["skipped"][1]
-    assert len(busy_in_january(client, world)) == 5
+    assert len(body["skipped"]) == 2 and "12. Jan. 2027" in body["skipped"][0]
+    made = client.get(f"/api/series/{body['series_id']}", headers=staff).json()
+    assert made["booking_id"] == body["id"] and made["start_time"] == "19:00"
+    closed = client.post(f"/api/centres/{world.centre_id}/closures", headers=staff, json={
+        "first_day": "2027-01-19", "last_day": "2027-01-19", "reason": "Teamtag"})
+    assert [d["date"] for d in closed.json()["lost"]] == ["2027-01-19"]
+    refused = book(client, staff, world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+                   berlin(2027, 1, 5, 21), kind="group", title="Chor 2",
+                   rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=5")
+    assert refused.status_code == 409 and refused.json()["code"] == "series_dates_conflict"
 
 
-def test_exdates_are_left_out_of_the_series(client, as_, world: World):
-    r = series(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
-               berlin(2027, 1, 5, 21), until="2027-01-26", exdates=["2027-01-19"])
-    assert r.status_code == 201, r.text
-    assert [wall(o["starts_at"])[0] for o in r.json()["occurrences"]] == [
-        date(2027, 1, 5), date(2027, 1, 12), date(2027, 1, 26)]
+def test_exdates_are_refused_with_a_pointer_to_cancelling_dates(client, as_, world: World):
+    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 1, 5, 19),
+             berlin(2027, 1, 5, 21), kind="group", title="Chor", rrule="FREQ=WEEKLY",
+             until="2027-01-26", exdates=["2027-01-19"])
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "booking_exdates_use_series"
+    assert "/api/occurrences/{id}/cancel" in r.json()["detail"]
+    assert busy_in_january(client, world) == []
 
 
 def test_moving_an_occurrence_onto_a_taken_slot_is_refused_onto_a_free_one_works(

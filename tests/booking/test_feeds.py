@@ -208,3 +208,32 @@ def test_both_readers_agree_on_every_hour_around_the_dst_changes():
     theirs = [e.dtstart.value.astimezone(UTC)
               for e in vobject.readOne(body.decode()).vevent_list]
     assert ours == theirs == starts
+
+
+def test_a_worker_serves_no_cached_feed_after_another_worker_committed_a_change(
+        client, as_, world, settings, clock):
+    """Two web workers on one database: each keeps finished feeds, and each asks the database
+    for the feed's version on every request, so a change made through the other worker shows
+    at once, gzipped and plain alike."""
+    import gzip
+
+    from litestar.testing import TestClient
+
+    from booking.app import create_app
+
+    staff = as_("staff")
+    made = weekly(client, staff, world.rooms["Café"], "2026-12-03", count=3).json()
+    with TestClient(create_app(settings, clock)) as other:
+        path = f"/api/calendar/centres/{world.centre_id}/programme.ics"
+        before = other.get(path)
+        with other.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as zipped:
+            assert gzip.decompress(b"".join(zipped.iter_raw())) == before.content
+        assert len(events(before.content)) == 3
+        occurrence = dates(made)["2026-12-10"]["occurrence_id"]
+        assert client.post(f"/api/occurrences/{occurrence}/cancel",
+                           headers=staff).status_code == 200
+        after = other.get(path, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        assert "CANCELLED" in {str(e["status"]) for e in events(after.content)}
+        with other.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as zipped:
+            assert gzip.decompress(b"".join(zipped.iter_raw())) == after.content

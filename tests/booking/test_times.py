@@ -1,5 +1,6 @@
 """Times across daylight saving (RFC 5545's rule, ``booking.timeutil.local_span``), the
-calendar horizon, and series whose own dates overlap (issue 6, section 5)."""
+calendar horizon, and a series that starts at a repeated wall time (issue 6, section 5; series
+through ``/api/series`` since issue 10)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,22 @@ def hours(occ: dict) -> float:
 # ------------------------------------------------------------------ daylight saving, by example
 
 
-def test_weekly_series_starting_in_the_spring_gap_is_created_with_its_stated_duration(
-        client, as_, world: World):
-    # 2026-03-22 02:30 CET; a week later the clocks jump from 02:00 to 03:00 (answered 500).
-    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], "2026-03-22T01:30:00Z",
-             "2026-03-22T02:30:00Z", kind="group", rrule="FREQ=WEEKLY;COUNT=2")
+def weekly(client, headers, room_id, first: date, start: str, minutes: int, count: int):
+    """A weekly series through ``/api/series``: its held dates."""
+    r = client.post("/api/series", headers=headers, json={
+        "kind": "group", "title": "Nachtcafé", "room_id": room_id, "start_time": start,
+        "duration_minutes": minutes, "first_date": first.isoformat(), "count": count,
+        "pattern": {"kind": "weekly", "weekdays": [("MO", "TU", "WE", "TH", "FR", "SA",
+                                                     "SU")[first.weekday()]]}})
     assert r.status_code == 201, r.text
-    first, second = r.json()["occurrences"]
+    return [d for d in r.json()["dates"] if d["state"] == "planned"]
+
+
+def test_weekly_series_into_the_spring_gap_keeps_its_stated_duration(
+        client, as_, world: World):
+    # 02:30 on 2026-03-22; a week later the clocks jump from 02:00 to 03:00 (answered 500).
+    first, second = weekly(client, as_("staff"), world.rooms["Gruppenraum 1"],
+                           date(2026, 3, 22), "02:30", 60, 2)
     assert [hours(first), hours(second)] == [1.0, 1.0]
     # 02:30 does not exist on 2026-03-29: the start moves forward by the gap, to 03:30 CEST.
     assert local(second["starts_at"]).replace(tzinfo=None) == datetime(2026, 3, 29, 3, 30)
@@ -39,23 +49,19 @@ def test_weekly_series_starting_in_the_spring_gap_is_created_with_its_stated_dur
 
 def test_two_hour_series_is_two_real_hours_on_the_spring_forward_night(
         client, as_, world: World):
-    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2027, 3, 21, 2),
-             berlin(2027, 3, 21, 4), kind="group", rrule="FREQ=WEEKLY;COUNT=2")
-    assert r.status_code == 201, r.text
-    assert [hours(o) for o in r.json()["occurrences"]] == [2.0, 2.0]  # was 1 h on 28.03.
-    change_night = r.json()["occurrences"][1]
-    assert local(change_night["starts_at"]).time() == time(3, 0)
-    assert local(change_night["ends_at"]).time() == time(5, 0)
+    dates = weekly(client, as_("staff"), world.rooms["Gruppenraum 1"], date(2027, 3, 21),
+                   "02:00", 120, 2)
+    assert [hours(o) for o in dates] == [2.0, 2.0]  # was 1 h on 28.03.
+    assert local(dates[1]["starts_at"]).time() == time(3, 0)
+    assert local(dates[1]["ends_at"]).time() == time(5, 0)
 
 
 def test_one_hour_series_is_one_real_hour_on_the_fall_back_night(client, as_, world: World):
-    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], berlin(2026, 10, 18, 2, 30),
-             berlin(2026, 10, 18, 3, 30), kind="group", rrule="FREQ=WEEKLY;COUNT=2")
-    assert r.status_code == 201, r.text
-    assert [hours(o) for o in r.json()["occurrences"]] == [1.0, 1.0]  # was 2 h on 25.10.
+    dates = weekly(client, as_("staff"), world.rooms["Gruppenraum 1"], date(2026, 10, 18),
+                   "02:30", 60, 2)
+    assert [hours(o) for o in dates] == [1.0, 1.0]  # was 2 h on 25.10.
     # 02:30 happens twice on 2026-10-25: the first one (summer time, 00:30 UTC) is taken.
-    assert utc(r.json()["occurrences"][1]["starts_at"]) == datetime(2026, 10, 25, 0, 30,
-                                                                      tzinfo=UTC)
+    assert utc(dates[1]["starts_at"]) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
 def test_rental_quote_does_not_charge_the_repeated_hour_twice(client, as_, world: World):
@@ -124,6 +130,7 @@ def test_expansion_around_the_2026_and_2027_changes_agrees_with_rfc_5545(
 # --------------------------------------------------------------------- the calendar horizon
 
 HORIZON = "Die Zeit liegt außerhalb der Jahre 2000–2099."
+HORIZON_DATES = "Die Termine müssen in den Jahren 2000 bis 2099 liegen."
 FAR = [("0001-01-01T00:00:00+01:00", "0001-01-01T01:00:00+01:00"),
        ("9999-12-31T22:00:00-01:00", "9999-12-31T23:00:00-01:00"),
        ("1999-12-31T10:00:00+00:00", "1999-12-31T11:00:00+00:00"),
@@ -140,7 +147,6 @@ def test_instants_outside_the_horizon_are_refused_with_a_sentence_everywhere(
     for start, end in FAR:
         answers = {
             "booking": book(client, staff, room, start, end),
-            "series": book(client, staff, room, start, end, rrule="FREQ=YEARLY;COUNT=2"),
             "move": client.patch(f"/api/occurrences/{occurrence}", headers=staff,
                                  json={"room_id": room, "starts_at": start, "ends_at": end}),
             "quote": client.post("/api/rentals/quote", json={
@@ -179,56 +185,25 @@ def test_pages_refuse_weeks_and_dates_outside_the_horizon_in_german(
             assert "Bitte ein Datum zwischen 2000 und 2099 angeben." in r.text
 
 
-def test_a_series_spans_at_most_five_years_and_stays_inside_the_horizon(
-        client, as_, world: World):
-    staff, room = as_("staff"), world.rooms["Gruppenraum 1"]
-    start, end = berlin(2027, 1, 7, 10), berlin(2027, 1, 7, 11)
-    for extra in ({"rrule": "FREQ=YEARLY;COUNT=400"}, {"rrule": "FREQ=YEARLY;COUNT=6"},
-                  {"rrule": "FREQ=YEARLY", "until": "9999-12-31"},
-                  {"rrule": "FREQ=MONTHLY;UNTIL=20991231T000000"}):
-        r = book(client, staff, room, start, end, **extra)
-        assert r.status_code == 400, (extra, r.text)
-        assert r.json()["code"] == "series_years" and r.json()["params"] == {"n": 5}, r.text
-        assert r.json()["detail"] == "Eine Serie darf höchstens 5 Jahre umfassen."
-    r = book(client, staff, room, start, end, rrule="FREQ=YEARLY;COUNT=5")
-    assert r.status_code == 201, r.text
-    r = book(client, staff, room, berlin(2098, 6, 1, 10), berlin(2098, 6, 1, 11),
-             rrule="FREQ=YEARLY;COUNT=3")
+def test_a_series_stays_inside_the_horizon(client, as_, world: World):
+    r = client.post("/api/series", headers=as_("staff"), json={
+        "kind": "group", "title": "Chor", "room_id": world.rooms["Gruppenraum 1"],
+        "start_time": "10:00", "duration_minutes": 60, "first_date": "2100-01-07",
+        "pattern": {"kind": "weekly", "weekdays": ["TH"]}})
     assert r.status_code == 400, r.text
-    assert r.json()["detail"] == HORIZON
+    assert r.json()["detail"] == HORIZON_DATES
 
 
-# ------------------------------------------------------------ series that overlap themselves
+# ------------------------------------------------------- the repeated hour at a series' start
 
 
-def test_a_series_whose_dates_overlap_each_other_is_refused_as_such(client, as_, world: World):
-    staff, room = as_("staff"), world.rooms["Gruppenraum 1"]
-    start = berlin(2027, 1, 5, 10)
-    for rrule, end in (("FREQ=SECONDLY;COUNT=5", berlin(2027, 1, 5, 11)),
-                       ("FREQ=HOURLY;COUNT=5", berlin(2027, 1, 5, 13)),
-                       ("FREQ=DAILY;COUNT=3", berlin(2027, 1, 6, 12))):
-        for skip in (False, True):
-            r = book(client, staff, room, start, end, rrule=rrule, skip_conflicts=skip)
-            assert r.status_code == 400, (rrule, r.text)
-            assert r.json()["code"] == "series_dates_overlap", r.text
-            assert r.json()["detail"].startswith("Die Termine dieser Serie überschneiden "
-                                                 "sich: "), r.text
-            assert "taken meanwhile" not in r.text
-    # Back to back is fine: every three hours, three hours long.
-    r = book(client, staff, room, start, berlin(2027, 1, 5, 13), rrule="FREQ=HOURLY;INTERVAL=3;"
-             "COUNT=3")
-    assert r.status_code == 201, r.text
-    assert len(r.json()["occurrences"]) == 3
-
-
-def test_a_series_starting_at_the_second_of_two_equal_wall_times_keeps_that_first_instant(
+def test_a_series_at_a_repeated_wall_time_starts_at_the_first_of_the_two(
         client, as_, world: World):
-    # 02:30 winter time on 2026-10-25 (01:30 UTC) is an instant the caller chose; only the
-    # later dates are placed from the wall time.
-    r = book(client, as_("staff"), world.rooms["Gruppenraum 1"], "2026-10-25T01:30:00Z",
-             "2026-10-25T02:30:00Z", kind="group", rrule="FREQ=WEEKLY;COUNT=2")
-    assert r.status_code == 201, r.text
-    first, second = r.json()["occurrences"]
-    assert utc(first["starts_at"]) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
-    assert local(second["starts_at"]).replace(tzinfo=None) == datetime(2026, 11, 1, 2, 30)
+    """A series is kept in local terms: 02:30 on 2026-10-25, which happens twice, is the first
+    02:30 (summer time, 00:30 UTC) by RFC 5545, and lasts its hour in real time."""
+    # Three Sundays: 1 November (All Saints) is a holiday in NRW and skipped.
+    first, second = weekly(client, as_("staff"), world.rooms["Gruppenraum 1"],
+                           date(2026, 10, 25), "02:30", 60, 3)
+    assert utc(first["starts_at"]) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert local(second["starts_at"]).replace(tzinfo=None) == datetime(2026, 11, 8, 2, 30)
     assert [hours(first), hours(second)] == [1.0, 1.0]
