@@ -1,8 +1,7 @@
 """Maintenance pages of the staff workspace: the rooms of a centre (capacity, area, features,
 accessibility notes, prices, rules, rentable) with create and edit forms whose messages sit at
-their fields, the overview of offers, groups, staff and recurring demand, the staff profiles,
-and the closures (until closures become their own entity: the public holidays of North
-Rhine-Westphalia, read-only). Doors are in ``booking.web.doors``, offers and groups in
+their fields, the overview of offers, groups, staff and recurring demand, the staff profiles.
+Closures are in ``booking.web.closures``. Doors are in ``booking.web.doors``, offers and groups in
 ``booking.web.offers``, the recurring demand in ``booking.web.demand``; every page shows the
 centre chosen in the workspace (``booking.web.workspace``).
 
@@ -14,12 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-import holidays
 from litestar import Request, Response, get, post
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from booking import formatting
@@ -29,7 +27,6 @@ from booking.messages import Message
 from booking.models import Centre, Feature, Room, StaffProfile
 from booking.models.base import max_length
 from booking.services import catalogue, desk
-from booking.timeutil import local_date
 from booking.translations import N_
 from booking.web import i18n, workspace
 from booking.web.common import (
@@ -423,23 +420,7 @@ class MaintenancePages(PageController):
                                status=exc.status_code, error=exc.message)
         return redirect("/verwaltung/programm", gespeichert=person_id)
 
-    @get("/schliesstage", sync_to_thread=True)
-    def closures(self, request: Request[Any, Any, Any], read_db: Session, now: datetime,
-                 viewer: Viewer) -> Template:
-        """The public holidays the centres are closed on (rentals refuse them), this year and
-        next; closures of their own come with the series issue."""
-        actor = require_staff_viewer(viewer)
-        centres = desk.desk_centres(read_db, actor)
-        zone = centres[0].timezone if centres else "Europe/Berlin"
-        subdivision = centres[0].holiday_subdivision if centres else "NW"
-        today = local_date(now, zone)
-        days = [(formatting.weekday_and_day(d, viewer.lang), name)
-                for d, name in _holidays(today, subdivision, viewer.lang)]
-        return render(request, viewer, "staff_closures.html", nav="verwaltung", days=days)
-
-
-def _holidays(today: date, subdivision: str, lang: str) -> list[tuple[date, str]]:
-    calendar = holidays.country_holidays("DE", subdiv=subdivision,
-                                         years=[today.year, today.year + 1])
-    return [(day, formatting.holiday_name(day, lang, subdivision) or str(name))
-            for day, name in sorted(calendar.items()) if day >= today]
+    @get("/schliesstage", sync_to_thread=False)
+    def old_closures(self) -> Redirect:
+        """The holidays-only page of before: closures have their own page now."""
+        return Redirect("/verwaltung/schliessungen", status_code=301)

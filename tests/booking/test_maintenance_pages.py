@@ -96,8 +96,8 @@ def test_doors_are_listed_with_the_rooms_they_open(client: TestClient, as_,
 def test_closures_show_the_coming_nrw_public_holidays(client: TestClient,
                                                       world: World) -> None:
     login(client, world, "staff")
-    page = client.get("/verwaltung/schliesstage")
-    assert page.status_code == 200
+    page = client.get("/verwaltung/schliesstage")  # the old address leads to the closures
+    assert page.status_code == 200 and page.url.path == "/verwaltung/schliessungen"
     # "Now" is 25 November 2026: Christmas is ahead, Easter 2026 is past, Easter 2027 ahead.
     assert "Erster Weihnachtstag" in page.text and "Fr., 25. Dez. 2026" in page.text
     assert "5. Apr. 2026" not in page.text and "Ostermontag" in page.text

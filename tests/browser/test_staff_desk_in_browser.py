@@ -101,7 +101,7 @@ def test_no_wcag_a_or_aa_violation_on_the_staff_pages(browser: Any, server: Serv
         profile = page.get_attribute("main a[href^='/verwaltung/team/']", "href")
         assert profile, "no staff profile to edit"
         paths = [profile, "/verwaltung", "/verwaltung/anfragen", "/verwaltung/anfragen?status=alle",
-                 "/verwaltung/raeume", edit, "/verwaltung/programm", "/verwaltung/schliesstage"]
+                 "/verwaltung/raeume", edit, "/verwaltung/programm", "/verwaltung/schliessungen"]
         for width in (1280, 320):
             page.set_viewport_size({"width": width, "height": 900})
             for lang in ("de", "ar"):
