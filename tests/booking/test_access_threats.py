@@ -493,6 +493,29 @@ def test_threat_17_all_candidates_verified_and_capped_at_8(client, as_, world, c
     assert "too_many_candidates" in alerts(session_factory)
 
 
+def test_threat_17_old_pepper_or_parameters_form_their_own_group():
+    """After a pepper rotation or a parameter bump, a door's candidates fall into groups: one
+    computation per group, every candidate compared, each code still matched (no early exit
+    across groups either)."""
+    from access.validation import Candidate, verify_all
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    old = CodeHasher({"k1": b"a" * 32}, cheap)
+    new = CodeHasher({"k2": b"b" * 32, "k1": b"a" * 32}, cheap)
+    bumped = CodeHasher(new.peppers, PasswordHasher(time_cost=2, memory_cost=8, parallelism=1))
+    stored = [old.hash("48151623", 1), new.hash("27182818", 1), new.hash("31415926", 1),
+              bumped.hash("16180339", 1)]
+    candidates = [Candidate(i, h, k) for i, (h, k) in enumerate(stored)]
+    computed: list[str] = []
+    real = new.compute
+    new.compute = lambda code, prefix, key: computed.append(key) or real(code, prefix, key)
+    for code, expected in (("48151623", (0,)), ("27182818", (1,)), ("16180339", (3,)),
+                           ("11235813", ())):
+        computed.clear()
+        assert verify_all(new, code, candidates).matched == expected
+        assert sorted(computed) == ["k1", "k2", "k2"]  # three groups, whatever matched
+
+
 def test_threat_18_request_rate_before_hashing_and_bounded_hashing(client, as_, world, clock,
                                                                    monkeypatch,
                                                                    session_factory):
