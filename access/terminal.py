@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.exceptions import InvalidHashError
 
 from access import bundle as bundles
 from access import codes, limiter
+from access.hashing import hash_like, phc_prefix
 
 OPEN = "open"
 DENIED = "denied"
@@ -152,17 +152,23 @@ class TerminalClient:
         matched: int | None = None
         if payload is not None and codes.is_well_formed(typed):
             key = base64.b64decode(self.offline_key)
-            mac = hmac.new(key, typed.encode("ascii"), hashlib.sha256).hexdigest()
-            hasher = PasswordHasher()
-            for entry in payload["codes"]:  # every entry, no early exit
+            mac = hmac.new(key, typed.encode("ascii"), hashlib.sha256).hexdigest().encode()
+            # One argon2 computation per attempt (the centre's offline hashes share a salt),
+            # then every entry is compared, no early exit.
+            computed: dict[str, str | None] = {}
+            for entry in payload["codes"]:
+                prefix = phc_prefix(str(entry["hash"]))
+                if prefix not in computed:
+                    try:
+                        computed[prefix] = hash_like(mac, prefix)
+                    except InvalidHashError:
+                        computed[prefix] = None
+            for entry in payload["codes"]:
                 inside = any(datetime.fromisoformat(a) <= now < datetime.fromisoformat(b)
                              for a, b in entry["windows"])
-                ok: bool
-                try:
-                    ok = bool(hasher.verify(entry["hash"], mac))
-                except (VerificationError, InvalidHashError):
-                    ok = False
-                if ok and inside and matched is None:
+                digest = computed[phc_prefix(str(entry["hash"]))]
+                ok = hmac.compare_digest((digest or "").encode(), str(entry["hash"]).encode())
+                if ok and digest is not None and inside and matched is None:
                     matched = int(entry["id"])
         if matched is None:
             self._failures.append(now)

@@ -1,10 +1,14 @@
 """Checking a typed code at a door.
 
-Every candidate (the codes whose window at this door contains *now*, at most
-:data:`MAX_CANDIDATES`) is verified, with no early exit, so the time taken does not tell which
-or how many matched. The argon2 work runs on a small shared thread pool (argon2-cffi releases
-the GIL, so threads scale over cores), whose size bounds the memory and CPU in flight
-(19 MiB per verify). Anything that goes wrong denies (fail-secure).
+The candidates are the codes whose window at this door contains *now* (at most
+:data:`MAX_CANDIDATES`). All codes of a centre share one salt (:mod:`access.hashing`), so the
+typed code is hashed **once** per group of candidates with the same parameters, salt and pepper
+key (normally one group; a code from before a pepper rotation or a parameter change forms its
+own), and the result is compared with **every** candidate's stored string in constant time,
+with no early exit, so the time taken does not tell which or how many matched. The argon2 work
+runs on a small shared thread pool (argon2-cffi releases the GIL, so threads scale over cores),
+whose size bounds the memory and CPU in flight (19 MiB per computation). Anything that goes
+wrong denies (fail-secure).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from access.hashing import CodeHasher
+from access.hashing import CodeHasher, phc_prefix
 
 MAX_CANDIDATES = 8
 
@@ -74,22 +78,32 @@ class VerifyPool:
                 self._executor = None
 
 
-def _check(hasher: CodeHasher, code: str, candidate: Candidate) -> bool | None:
-    try:
-        return hasher.verify(code, candidate.code_hash, candidate.key_id)
-    except Exception:
-        return None
-
-
 def verify_all(hasher: CodeHasher, code: str, candidates: Sequence[Candidate],
                pool: VerifyPool | None = None) -> Match:
-    """Verify ``code`` against every candidate (no early exit)."""
+    """Check ``code`` against every candidate: one argon2 computation per group, then a
+    constant-time comparison with each candidate (no early exit). A group whose hash cannot be
+    computed (unreadable stored hash, pepper gone) marks its candidates as errors."""
     if len(candidates) > MAX_CANDIDATES:
         raise ValueError(f"more than {MAX_CANDIDATES} candidates")
+    groups = list(dict.fromkeys((c.key_id, phc_prefix(c.code_hash)) for c in candidates))
+
+    def compute(group: tuple[str, str]) -> str | None:
+        try:
+            return hasher.compute(code, group[1], group[0])
+        except Exception:
+            return None
+
     if pool is None:
-        results = [_check(hasher, code, c) for c in candidates]
+        computed = [compute(g) for g in groups]
     else:
-        results = list(pool.executor().map(lambda c: _check(hasher, code, c), candidates))
+        computed = list(pool.executor().map(compute, groups))
+    by_group = dict(zip(groups, computed, strict=True))
+    results: list[bool | None] = []
+    for c in candidates:
+        digest = by_group[(c.key_id, phc_prefix(c.code_hash))]
+        # Every candidate is compared, matched or not; an error still costs its comparison.
+        same = hasher.equal(digest if digest is not None else "", c.code_hash)
+        results.append(same if digest is not None else None)
     return Match(matched=tuple(c.code_id for c, r in zip(candidates, results, strict=True) if r),
                  errors=tuple(c.code_id for c, r in zip(candidates, results, strict=True)
                               if r is None))

@@ -64,6 +64,7 @@ from booking import audit, demo_texts
 from booking.demo_term import load_term_round
 from booking.errors import Conflict
 from booking.models import (
+    AccessAlert,
     Booking,
     BookingKind,
     BookingStatus,
@@ -80,10 +81,11 @@ from booking.models import (
     Role,
     Room,
     StaffProfile,
+    Terminal,
     Theme,
 )
 from booking.recurrence import expand
-from booking.security import hash_password
+from booking.security import hash_password, new_token, token_digest
 from booking.services.locking import lock_rooms
 from booking.services.rentals import compute_fee
 from booking.timeutil import local_to_utc, require_aware, to_local
@@ -655,7 +657,7 @@ def load_demo(session: Session, now: datetime) -> Centre:
     session.flush()
 
     rooms = _add_rooms(session, centre)
-    _add_doors(session, centre, rooms)
+    _add_doors(session, centre, rooms, now)
     persons = _add_persons(session, centre, now)
     groups = _add_groups(session, centre, persons)
     offers = _add_offers(session, centre, groups)
@@ -763,10 +765,30 @@ def _add_rooms(session: Session, centre: Centre) -> dict[str, Room]:
     return rooms
 
 
-def _add_doors(session: Session, centre: Centre, rooms: dict[str, Room]) -> None:
+def _add_doors(session: Session, centre: Centre, rooms: dict[str, Room],
+               now: datetime) -> None:
+    """The doors, each with its registered keypad terminal (issue 12), so the access page
+    shows what staff would see in a running centre: terminals on mains that reported a minute
+    ago, and the garden gate's battery keypad running low (one alert). The devices' tokens are
+    random and never shown: to try a keypad, staff register a terminal of their own."""
     for name, kind, room_keys in DOORS:
-        session.add(Door(centre_id=centre.id, name=name, kind=kind,
-                         rooms=[rooms[key] for key in room_keys]))
+        door = Door(centre_id=centre.id, name=name, kind=kind,
+                    rooms=[rooms[key] for key in room_keys])
+        session.add(door)
+        session.flush()
+        battery = name.startswith("Gartentor")
+        terminal = Terminal(centre_id=centre.id, door_id=door.id, name=f"Tastatur {name}",
+                            token_hash=token_digest(new_token()), created_at=now,
+                            last_seen_at=now - timedelta(minutes=1),
+                            power="battery" if battery else "mains",
+                            battery_percent=12 if battery else None, firmware="demo-2.3",
+                            clock_skew_seconds=0.4)
+        session.add(terminal)
+        session.flush()
+        if battery:
+            session.add(AccessAlert(centre_id=centre.id, kind="low_battery", at=now,
+                                    terminal_id=terminal.id, door_id=door.id,
+                                    details={"battery_percent": 12}))
 
 
 def _add_persons(session: Session, centre: Centre, now: datetime) -> dict[str, Person]:

@@ -72,6 +72,7 @@ class MailKind(StrEnum):
     SERIES_DATES_LOST = "series_dates_lost"
     # Door access (booking.services.access)
     ACCESS_METHOD_CHANGED = "access_method_changed"
+    ACCESS_CODE = "access_code"  # the code itself, only if the holder chose so
     # The term's allocation (booking.services.term_publish): its lines come rendered from
     # message codes in the recipient's language; the template only lays them out.
     TERM_RESULT = "term_result"
@@ -149,11 +150,13 @@ def enqueue(
     kind: MailKind,
     now: datetime,
     context: Mapping[str, object],
+    erase_after_send: bool = False,
 ) -> OutboxMail | None:
     """Queue a mail to ``to`` in the session's transaction; ``None`` if they have no address.
 
     The templates greet the person by their display name (``recipient``); the staff mail
-    may name the resident who asked as ``requester``.
+    may name the resident who asked as ``requester``. ``erase_after_send``: the body holds a
+    secret (a door code) and is blanked in the outbox once the mail is sent.
     """
     if not to.email or to.deleted_at is not None:
         return None
@@ -174,6 +177,7 @@ def enqueue(
         body=body,
         language=language,
         attempts=0,
+        erase_after_send=erase_after_send,
     )
     session.add(mail)
     session.info[_QUEUED_FLAG] = True
@@ -343,6 +347,14 @@ def _mark_sent(
             update(OutboxMail)
             .where(OutboxMail.id.in_(mail_ids))
             .values(sent_at=sent_at)
+            .execution_options(synchronize_session=False)
+        )
+        # A mail that carried a door code keeps its subject and address for the record, never
+        # the code: once the mail server has it, the outbox forgets it.
+        session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(mail_ids), OutboxMail.erase_after_send.is_(True))
+            .values(body="")
             .execution_options(synchronize_session=False)
         )
 

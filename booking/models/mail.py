@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import Base
@@ -22,6 +22,8 @@ class OutboxMail(Base):
     body: Mapped[str] = mapped_column(Text)
     # The language subject and body are written in (the recipient's, when it was queued).
     language: Mapped[str] = mapped_column(String(2), default="de", server_default="de")
+    # A mail carrying a secret (a door code): its body is blanked once it is sent.
+    erase_after_send: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)

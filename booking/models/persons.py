@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base
@@ -52,6 +52,9 @@ class Person(Base):
     # which proves the same); accounts made by staff, the CLI or the demo start confirmed.
     # Until then a registered person holds no role, so cannot request rooms.
     email_confirmed_at: Mapped[datetime | None]
+    # Door codes (issue 12): also mailed to the person when issued, if they chose so; by
+    # default they are shown only in the answer and on their page.
+    access_code_by_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Loaded when used: most loads of a person (mail recipients, owners) never look at roles.
     roles: Mapped[list[PersonRole]] = relationship(

@@ -37,9 +37,10 @@ from access.hashing import (
     CodeHasher,
     MissingPepper,
     load_peppers,
+    offline_hash,
     offline_key,
-    offline_mac,
     parse_peppers,
+    phc_prefix,
     production_hasher,
 )
 from access.interface import AccessGrant, GrantDate
@@ -66,6 +67,7 @@ from booking.models import (
     Offer,
     Room,
     RoomAccessMethod,
+    Series,
     Terminal,
     TerminalFailure,
 )
@@ -179,8 +181,16 @@ class DbBookingSource:
         self.session = session
 
     def grant(self, source: str, source_id: int) -> AccessGrant | None:
+        if source == "series":
+            # A series (issue 10) is a booking whose occurrences are its dates: its grant is
+            # the booking's, every date with its own window and margins.
+            series = self.session.get(Series, source_id)
+            found = self.grant("booking", series.booking_id) if series is not None else None
+            return None if found is None else AccessGrant(
+                "series", source_id, found.centre_id, found.holder_id, found.standing,
+                found.dates)
         if source != "booking":
-            return None  # series (issue 10) will answer here with their terms' dates
+            return None
         booking = self.session.get(Booking, source_id)
         if booking is None:
             return None
@@ -259,43 +269,117 @@ class IssuedCode:
 _ISSUED = "raumplan_access_issued"
 
 
-def _new_unique_code(session: Session, grant_centre: int, spans: Sequence[Window],
-                     exclude_booking: int | None, generate: Any = None) -> str:
-    """A code equal to no active code valid at overlapping times in the centre (every code
-    shares the entrance): the new digits are checked against their hashes."""
+@dataclass(frozen=True)
+class _NewCode:
+    plain: str
+    code_hash: str
+    key_id: str
+    offline: str | None = None
+
+
+_PREPARED = "raumplan_access_prepared"
+
+
+def prepare_code(session: Session, actor: Actor, booking_id: int) -> None:
+    """Hash a fresh code for the booking's centre *before* the caller takes the room locks
+    (the confirmation calls this first): the two argon2 computations of an issue (the code's
+    and its offline hash) then run while no other writer waits for those rooms, and under the
+    locks only a string comparison remains (:func:`_new_unique_code`). The code is kept in
+    the session only; if it is not used (the confirmation fails, or it collides) nothing is
+    lost: a collision hashes another one under the locks, as before."""
+    found = session.execute(select(Booking.centre_id, Booking.status)
+                            .where(Booking.id == booking_id)).first()
+    # Only for those who may confirm, and a request that can be: nobody makes the service
+    # spend argon2 time for an answer that is a refusal anyway.
+    if found is None or found.status != BookingStatus.PENDING or \
+            not actor.is_staff_of(found.centre_id):
+        return
+    centre_id = found.centre_id
     rt = runtime()
+    plain = codes.generate()
+    code_hash, key_id = rt.hasher.hash(plain, centre_id)
+    offline = offline_hash(rt.hasher.hasher, offline_key(rt.peppers, centre_id), plain)
+    session.info.setdefault(_PREPARED, {})[centre_id] = _NewCode(plain, code_hash, key_id,
+                                                                 offline)
+
+
+def _prepared(session: Session, centre_id: int) -> _NewCode | None:
+    found: _NewCode | None = session.info.get(_PREPARED, {}).pop(centre_id, None)
+    rt = runtime()
+    # Prepared under another pepper or other parameters (a reconfiguration in between): unused.
+    if found is None or found.key_id != rt.hasher.current_key or \
+            rt.hasher.needs_rehash(found.code_hash, found.key_id, centre_id):
+        return None
+    return found
+
+
+def _overlapping_codes(session: Session, centre_id: int, spans: Sequence[Window],
+                       exclude_booking: int | None) -> list[AccessCode]:
+    """The active codes of the centre valid at times overlapping ``spans`` (every code shares
+    the entrance)."""
+    if not spans:
+        return []
+    lo, hi = min(w.starts_at for w in spans), max(w.ends_at for w in spans)
+    source = DbBookingSource(session)
+    m = margins(session, centre_id)
     others: list[AccessCode] = []
-    if spans:
-        lo, hi = min(w.starts_at for w in spans), max(w.ends_at for w in spans)
-        source = DbBookingSource(session)
-        for code in session.scalars(select(AccessCode).where(
-                AccessCode.centre_id == grant_centre, AccessCode.state == CodeState.ACTIVE)):
-            if code.booking_id is not None and code.booking_id != exclude_booking:
-                g = source.grant("booking", code.booking_id)
-                m = margins(session, grant_centre)
-                if g and any(d.starts_at - m.before < w.ends_at
-                             and d.ends_at + m.after > w.starts_at
-                             for d in g.dates for w in spans):
-                    others.append(code)
-            elif code.kind == CodeKind.EMERGENCY and code.valid_from and code.valid_until \
-                    and code.valid_from < hi and code.valid_until > lo:
+    for code in session.scalars(select(AccessCode).where(
+            AccessCode.centre_id == centre_id, AccessCode.state == CodeState.ACTIVE)):
+        if code.booking_id is not None and code.booking_id != exclude_booking:
+            g = source.grant("booking", code.booking_id)
+            if g and any(d.starts_at - m.before < w.ends_at and d.ends_at + m.after > w.starts_at
+                         for d in g.dates for w in spans):
                 others.append(code)
+        elif code.kind == CodeKind.EMERGENCY and code.valid_from and code.valid_until \
+                and code.valid_from < hi and code.valid_until > lo:
+            others.append(code)
+    return others
+
+
+def _new_unique_code(session: Session, centre_id: int, spans: Sequence[Window],
+                     exclude_booking: int | None, generate: Any = None) -> _NewCode:
+    """A code equal to no active code valid at overlapping times in the centre, with its hash.
+
+    All codes of a centre share a salt, so equal codes have equal hashes: the new code's hash
+    (computed once, and stored) is compared with the others' stored strings, no argon2 per
+    other code. Only a code hashed under another pepper key, other parameters or an older salt
+    costs one more computation per such group (normally none)."""
+    rt = runtime()
+    others = _overlapping_codes(session, centre_id, spans, exclude_booking)
     make = generate or codes.generate
+    ready = _prepared(session, centre_id) if generate is None else None
     for _ in range(1000):
-        candidate: str = make()
-        if not any(rt.hasher.verify(candidate, o.code_hash, o.key_id) for o in others):
-            return candidate
+        if ready is not None:
+            plain, code_hash, key_id = ready.plain, ready.code_hash, ready.key_id
+        else:
+            plain = make()
+            code_hash, key_id = rt.hasher.hash(plain, centre_id)
+        prefix = phc_prefix(code_hash)
+        computed: dict[tuple[str, str], str | None] = {(key_id, prefix): code_hash}
+        taken = False
+        for other in others:
+            group = (other.key_id, phc_prefix(other.code_hash))
+            if group not in computed:
+                try:
+                    computed[group] = rt.hasher.compute(plain, group[1], group[0])
+                except Exception:  # an unreadable old hash cannot collide with anything
+                    computed[group] = None
+            digest = computed[group]
+            taken = (digest is not None and rt.hasher.equal(digest, other.code_hash)) or taken
+        if not taken:
+            return _NewCode(plain, code_hash, key_id, ready.offline if ready else None)
+        ready = None
     raise Conflict("access_no_code_free")
 
 
-def _store(session: Session, *, centre_id: int, kind: str, plain: str, now: datetime,
+def _store(session: Session, *, centre_id: int, kind: str, new: _NewCode, now: datetime,
            actor_id: int | None, **values: Any) -> AccessCode:
     rt = runtime()
-    code_hash, key_id = rt.hasher.hash(plain)
-    offline = rt.hasher.hasher.hash(offline_mac(offline_key(rt.peppers, centre_id), plain))
-    row = AccessCode(centre_id=centre_id, kind=kind, state=CodeState.ACTIVE, code_hash=code_hash,
-                     key_id=key_id, offline_hash=offline, issued_at=now, issued_by_id=actor_id,
-                     **values)
+    offline = new.offline or offline_hash(rt.hasher.hasher, offline_key(rt.peppers, centre_id),
+                                          new.plain)
+    row = AccessCode(centre_id=centre_id, kind=kind, state=CodeState.ACTIVE,
+                     code_hash=new.code_hash, key_id=new.key_id, offline_hash=offline,
+                     issued_at=now, issued_by_id=actor_id, **values)
     session.add(row)
     session.flush()
     return row
@@ -329,15 +413,47 @@ def issue_for_booking(session: Session, booking: Booking, actor_id: int | None,
     _revoke_rows(session, _active_codes(session, booking.id), actor_id, now, "reissued")
     m = margins(session, grant.centre_id)
     spans = [Window(d.starts_at - m.before, d.ends_at + m.after) for d in grant.dates]
-    plain = _new_unique_code(session, grant.centre_id, spans, booking.id, generate)
-    row = _store(session, centre_id=grant.centre_id, kind=CodeKind.BOOKING, plain=plain, now=now,
-                 actor_id=actor_id, booking_id=booking.id, holder_id=grant.holder_id)
+    new = _new_unique_code(session, grant.centre_id, spans, booking.id, generate)
+    # A series' code is its booking's (the series' dates are the booking's occurrences);
+    # it is marked as a series code so staff and reports can tell.
+    series_id = session.scalar(select(Series.id).where(Series.booking_id == booking.id))
+    row = _store(session, centre_id=grant.centre_id,
+                 kind=CodeKind.SERIES if series_id else CodeKind.BOOKING, new=new, now=now,
+                 actor_id=actor_id, booking_id=booking.id, series_id=series_id,
+                 holder_id=grant.holder_id)
     record(session, now, actor_id, "access_code", row.id, "issued", booking_id=booking.id)
     doors = doors_of(session, grant)
-    issued = IssuedCode(row.id, plain, [d.name for d in doors],
+    issued = IssuedCode(row.id, new.plain, [d.name for d in doors],
                         windows([*grant.dates], m, ENTRANCE))
     session.info.setdefault(_ISSUED, {})[booking.id] = issued
+    _mail_code(session, booking, grant.holder_id, issued, now)
     return issued
+
+
+MAILED_WINDOWS = 12  # a long series: the first dates in the mail, all of them on the page
+
+
+def _mail_code(session: Session, booking: Booking, holder_id: int | None, issued: IssuedCode,
+               now: datetime) -> None:
+    """The code by mail, once, if its holder chose so in their account (issue 12 §1); the
+    body is blanked in the outbox once sent (``erase_after_send``)."""
+    from booking import mailer
+    from booking.models import Centre, Person
+    from booking.timeutil import format_range
+
+    holder = session.get(Person, holder_id) if holder_id is not None else None
+    if holder is None or not holder.access_code_by_mail:
+        return
+    zone = session.get_one(Centre, booking.centre_id).timezone
+    coming = [w for w in issued.windows if w.ends_at > now]
+    lines = [format_range(w.starts_at, w.ends_at, zone) for w in coming[:MAILED_WINDOWS]]
+    if len(coming) > MAILED_WINDOWS:
+        lines.append("…")
+    mailer.enqueue(session, to=holder, kind=mailer.MailKind.ACCESS_CODE, now=now,
+                   context={"code": issued.display, "doors": ", ".join(issued.doors),
+                            "windows": "\n".join(lines), "booking_id": booking.id,
+                            "path": "/meine-zugangscodes"},
+                   erase_after_send=True)
 
 
 def issued_in_this_transaction(session: Session, booking_id: int) -> IssuedCode | None:
@@ -402,15 +518,15 @@ def emergency_code(session: Session, actor: Actor, *, door_id: int, minutes: int
     if not 1 <= minutes <= MAX_EMERGENCY_MINUTES:
         raise InvalidInput("access_emergency_too_long", minutes=MAX_EMERGENCY_MINUTES)
     until = now + timedelta(minutes=minutes)
-    plain = _new_unique_code(session, door.centre_id, [Window(now, until)], None)
-    row = _store(session, centre_id=door.centre_id, kind=CodeKind.EMERGENCY, plain=plain,
+    new = _new_unique_code(session, door.centre_id, [Window(now, until)], None)
+    row = _store(session, centre_id=door.centre_id, kind=CodeKind.EMERGENCY, new=new,
                  now=now, actor_id=staff_id, door_id=door.id, valid_from=now, valid_until=until,
                  reason=reason.strip())
     record(session, now, staff_id, "access_code", row.id, "emergency_issued", door_id=door.id,
            minutes=minutes, reason=reason.strip())
     alert(session, door.centre_id, "emergency_code", now, door_id=door.id,
           code_id=row.id, reason=reason.strip(), by=staff_id)
-    return IssuedCode(row.id, plain, [door.name], [Window(now, until)])
+    return IssuedCode(row.id, new.plain, [door.name], [Window(now, until)])
 
 
 @dataclass
@@ -907,8 +1023,8 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: 
         row = session.get_one(AccessCode, code_id)
         row.last_used_at = now
         rt = runtime()
-        if code and rt.hasher.needs_rehash(row.code_hash, row.key_id):
-            row.code_hash, row.key_id = rt.hasher.hash(code)
+        if code and rt.hasher.needs_rehash(row.code_hash, row.key_id, row.centre_id):
+            row.code_hash, row.key_id = rt.hasher.hash(code, row.centre_id)
         if booking_id is not None:
             use = session.get(BookingUse, booking_id)
             if use is None:

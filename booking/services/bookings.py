@@ -29,6 +29,7 @@ from booking.models import (
     Room,
 )
 from booking.permissions import Actor, require_staff
+from booking.services import access as door_access
 from booking.services import series
 from booking.services.conflicts import conflict_error, holding_overlaps, is_overlap_error
 from booking.services.locking import (
@@ -131,6 +132,8 @@ def create_booking(
     record(session, now, staff_id, "booking", booking.id, "created", kind=kind,
            room_id=room.id, occurrences=len(booking.occurrences), skipped=len(skipped),
            rrule=rrule)
+    # Eigenregie (a slot of a self-managed offer): its door code at once (issue 12).
+    door_access.booking_confirmed(session, booking, staff_id, now)
     return SeriesResult(booking=booking, skipped=skipped)
 
 
@@ -223,6 +226,8 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
         if occ.status == BookingStatus.CANCELLED and (cut is None or occ.starts_at >= cut):
             occ.updated_at = now
     series.end_with_booking(session, booking, cut)
+    if booking.status == BookingStatus.CANCELLED:
+        door_access.booking_ended(session, booking, staff_id, now)
     record(session, now, staff_id, "booking", booking.id, "cancelled", occurrences=count,
            reason=reason, from_time=cut.isoformat() if cut else None)
     return booking

@@ -58,6 +58,7 @@ from booking.models import (
     StaffProfile,
 )
 from booking.permissions import Actor, require_staff
+from booking.services import access as door_access
 from booking.services import rentals
 from booking.services.conflicts import RENTAL_TITLE, is_overlap_error
 from booking.services.locking import lock_rooms
@@ -531,6 +532,7 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
 
     titles = {d["id"]: d["title"] for d in run.problem["demands"]}
     created = confirmed = 0
+    created_bookings: list[Booking] = []
     try:
         with session.begin_nested():
             for placement in plan.placements:
@@ -551,6 +553,7 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
                     booking.occurrences = [Occurrence(room_id=int(placement.room), starts_at=s,
                                                       ends_at=e, status=HOLDING_STATUS)]
                     session.add(booking)
+                    created_bookings.append(booking)
                     created += 1
                 elif kind == "rental":
                     rental = session.get(Booking, int(ident))
@@ -564,6 +567,10 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
         raise Conflict("week_changed") from exc
     except Conflict as exc:
         raise Conflict("week_changed_because", reason=exc.message) from exc
+    # Slots of self-managed offers run in Eigenregie: their door codes at once (issue 12);
+    # the rentals confirmed above got theirs through rentals.confirm.
+    for booking in created_bookings:
+        door_access.booking_confirmed(session, booking, staff_id, now)
     for other in session.scalars(select(PlanRun).where(
             PlanRun.centre_id == centre.id, PlanRun.week == run.week,
             PlanRun.status == "published")):

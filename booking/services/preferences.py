@@ -26,6 +26,19 @@ def set_language(session: Session, person_id: int, language: str) -> None:
                     .values(language=language))
 
 
+def set_access_code_by_mail(session: Session, person_id: int, wanted: bool,
+                            now: datetime) -> None:
+    """Whether door codes issued to this person are also mailed to them (issue 12 §1): off by
+    default, so a code is shown only in the answer and on their page. A mail is a copy of the
+    code outside the service (in the mailbox and every server it passes), so it is the holder's
+    choice, made once for their account rather than on each request: the code is issued when
+    staff confirm, when the holder is not there to be asked."""
+    session.execute(update(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
+                    .values(access_code_by_mail=wanted))
+    record(session, now, person_id, "person", person_id, "access code by mail",
+           wanted=wanted)
+
+
 # Asking for the current password again is a password check like a login: someone who finds
 # a browser left logged in must not try passwords here without limit. The same budget as one
 # known device at the login (issue 6 §3), counted per person.

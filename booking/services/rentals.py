@@ -248,6 +248,7 @@ def request_rental(session: Session, actor: Actor, *, room_id: int, start: datet
 
 
 def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> Booking:
+    door_access.prepare_code(session, actor, booking_id)  # argon2 before the room locks (issue 12)
     lock_rooms_of_booking(session, booking_id)
     loaded = _load_for_decision(session, booking_id)  # noqa: F841 (kept in the session)
     # Those who may not see the request get the same 404 as for a missing one.

@@ -607,6 +607,9 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
     record(session, now, staff_id, "series", series.id, "created", booking_id=booking.id,
            rrule=rule, dates=len(verdicts),
            skipped=sum(1 for v in verdicts if v.state != "free"))
+    from booking.services import access as door_access  # Eigenregie codes (issue 12)
+
+    door_access.booking_confirmed(session, booking, staff_id, now)
     return SeriesOutcome(series, verdicts)
 
 

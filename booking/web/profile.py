@@ -13,6 +13,7 @@ from litestar.response import Template
 from booking.api.deps import Services
 from booking.db import transaction
 from booking.errors import DomainError
+from booking.models import Person
 from booking.security import MIN_PASSWORD_LENGTH
 from booking.services import preferences, privacy
 from booking.translations import LANGUAGES, N_
@@ -41,13 +42,19 @@ class ProfilePages(PageController):
     def account(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
                 gespeichert: str | None = None) -> Template:
         require_viewer(viewer)
-        return self._account(request, viewer, saved=gespeichert)
+        return self._account(request, svc, viewer, saved=gespeichert)
 
-    def _account(self, request: Request[Any, Any, Any], viewer: Viewer, *,
+    def _account(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer, *,
                  saved: str | None = None, errors: dict[str, str] | None = None,
                  status: int = 200) -> Template:
+        by_mail = False
+        if viewer.actor.person_id is not None:
+            with svc.read_db() as db:
+                person = db.get(Person, viewer.actor.person_id)
+                by_mail = bool(person and person.access_code_by_mail)
         return render(request, viewer, "account.html", status=status, nav="konto",
-                      saved=saved if saved in ("sprache", "passwort") else None,
+                      code_by_mail=by_mail,
+                      saved=saved if saved in ("sprache", "passwort", "codes") else None,
                       errors=errors or {}, min_password=MIN_PASSWORD_LENGTH)
 
     @post("/konto/sprache", sync_to_thread=True)
@@ -57,12 +64,25 @@ class ProfilePages(PageController):
         check_csrf(viewer.session_csrf, data)
         chosen = field_value(data, "sprache")
         if chosen not in LANGUAGES or actor.person_id is None:
-            return self._account(request, viewer, status=400, errors={
+            return self._account(request, svc, viewer, status=400, errors={
                 "sprache": N_("Bitte eine der angebotenen Sprachen wählen.")})
         with transaction(svc.db) as db:
             preferences.set_language(db, actor.person_id, chosen)
         # The next page is in the new language: ?lang= sets the cookie too.
         return redirect("/konto", gespeichert="sprache", lang=chosen)
+
+    @post("/konto/zugangscodes", sync_to_thread=True)
+    def code_mail(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
+                  data: FormData) -> Response[Any]:
+        """Door codes also by mail, or only on the page (issue 12)."""
+        actor = require_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        if actor.person_id is not None:
+            with transaction(svc.db) as db:
+                preferences.set_access_code_by_mail(
+                    db, actor.person_id, field_value(data, "per_mail") == "ja",
+                    svc.clock.now())
+        return redirect("/konto", gespeichert="codes")
 
     @post("/konto/passwort", sync_to_thread=True)
     def password(self, request: Request[Any, Any, Any], svc: Services, viewer: Viewer,
@@ -71,7 +91,7 @@ class ProfilePages(PageController):
         check_csrf(viewer.session_csrf, data)
         new = str(data.get("neues_passwort", ""))
         if new != str(data.get("wiederholung", "")):
-            return self._account(request, viewer, status=400, errors={
+            return self._account(request, svc, viewer, status=400, errors={
                 "wiederholung": N_("Die beiden neuen Passwörter sind nicht gleich.")})
         try:
             with transaction(svc.db) as db:
@@ -81,7 +101,7 @@ class ProfilePages(PageController):
         except DomainError as exc:
             where = ("passwort" if exc.code in ("wrong_current_password", "too_many_logins")
                      else "neues_passwort")
-            return self._account(request, viewer, status=exc.status_code,
+            return self._account(request, svc, viewer, status=exc.status_code,
                                  errors={where: exc.message})  # type: ignore[dict-item]
         return redirect("/konto", gespeichert="passwort")
 

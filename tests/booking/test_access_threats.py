@@ -334,7 +334,7 @@ def test_threat_13_argon2id_parameters_and_rehash_on_bump(client, as_, world, cl
     stronger = door_access.runtime().hasher
     bumped = CodeHasher(stronger.peppers, PasswordHasher(time_cost=2, memory_cost=16,
                                                          parallelism=1))
-    assert bumped.needs_rehash(before, "k1")
+    assert bumped.needs_rehash(before, "k1", world.centre_id)
     door_access.runtime().hasher = bumped
     try:
         token = register(client, as_("staff"), doors.cafe)["token"]
@@ -352,8 +352,13 @@ def test_threat_14_pepper_wrong_missing_and_rotation(client, as_, world, clock, 
                                                      settings, session_factory):
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     one = CodeHasher({"k1": b"a" * 32}, cheap)
-    stored, key = one.hash("48151623")
+    stored, key = one.hash("48151623", 1)
+    assert one.verify("48151623", stored, key)
     assert not CodeHasher({"k1": b"b" * 32}, cheap).verify("48151623", stored, key)
+    # The shared salt is per centre and per pepper: another centre's hash of the same code
+    # differs, and the salt is not the pepper's public shadow (it changes with the pepper).
+    assert one.hash("48151623", 2)[0] != stored
+    assert one.salt(1) != CodeHasher({"k1": b"b" * 32}, cheap).salt(1)
     monkeypatch.delenv("RAUMPLAN_ACCESS_PEPPER", raising=False)
     monkeypatch.delenv("RAUMPLAN_ACCESS_PEPPER_FILE", raising=False)
     with pytest.raises(MissingPepper):
@@ -433,8 +438,8 @@ def test_threat_16_malformed_input_counts_and_never_reaches_argon2(
     token = register(client, as_("staff"), doors.cafe)["token"]
     at(clock, START)
     calls: list[str] = []
-    monkeypatch.setattr(door_access.runtime().hasher, "verify",
-                        lambda *a, **k: calls.append("v") or False)
+    monkeypatch.setattr(door_access.runtime().hasher, "compute",
+                        lambda *a, **k: calls.append("v") or "")
     if isinstance(body, dict):
         body = {"nonce": "n" * 16, "sent_at": clock.now().isoformat(), **body}
         content = json.dumps(body)
@@ -461,12 +466,20 @@ def test_threat_17_all_candidates_verified_and_capped_at_8(client, as_, world, c
         first_code = first_code or code
     at(clock, START + timedelta(hours=1, minutes=50))  # all three windows at the entrance
     rt = door_access.runtime()
-    real = rt.hasher.verify
+    real_compute, real_equal = rt.hasher.compute, rt.hasher.equal
     calls: list[int] = []
-    monkeypatch.setattr(rt.hasher, "verify",
-                        lambda code, stored, key: calls.append(1) or real(code, stored, key))
+    compared: list[str] = []
+    monkeypatch.setattr(rt.hasher, "compute",
+                        lambda code, prefix, key: calls.append(1) or real_compute(code, prefix,
+                                                                                   key))
+    monkeypatch.setattr(rt.hasher, "equal",
+                        lambda computed, stored: compared.append(stored)
+                        or real_equal(computed, stored))
     assert opens(client, entrance, first_code, clock)
-    assert len(calls) == 3  # no early exit on the match
+    # One argon2 computation for the attempt (the centre's codes share a salt), and every one
+    # of the three candidates compared with it: no early exit on the match.
+    assert len(calls) == 1
+    assert len(compared) == 3 and len(set(compared)) == 3
     with transaction(session_factory) as s:
         for _ in range(6):  # nine candidates: too many for one door and window
             s.add(AccessCode(centre_id=world.centre_id, kind="emergency", state="active",
@@ -474,9 +487,33 @@ def test_threat_17_all_candidates_verified_and_capped_at_8(client, as_, world, c
                              valid_until=clock.now() + timedelta(hours=1), reason="x",
                              code_hash="$argon2id$x", key_id="k1", issued_at=clock.now()))
     calls.clear()
+    compared.clear()
     assert not opens(client, entrance, first_code, clock)
-    assert calls == []
+    assert calls == [] and compared == []
     assert "too_many_candidates" in alerts(session_factory)
+
+
+def test_threat_17_old_pepper_or_parameters_form_their_own_group():
+    """After a pepper rotation or a parameter bump, a door's candidates fall into groups: one
+    computation per group, every candidate compared, each code still matched (no early exit
+    across groups either)."""
+    from access.validation import Candidate, verify_all
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    old = CodeHasher({"k1": b"a" * 32}, cheap)
+    new = CodeHasher({"k2": b"b" * 32, "k1": b"a" * 32}, cheap)
+    bumped = CodeHasher(new.peppers, PasswordHasher(time_cost=2, memory_cost=8, parallelism=1))
+    stored = [old.hash("48151623", 1), new.hash("27182818", 1), new.hash("31415926", 1),
+              bumped.hash("16180339", 1)]
+    candidates = [Candidate(i, h, k) for i, (h, k) in enumerate(stored)]
+    computed: list[str] = []
+    real = new.compute
+    new.compute = lambda code, prefix, key: computed.append(key) or real(code, prefix, key)
+    for code, expected in (("48151623", (0,)), ("27182818", (1,)), ("16180339", (3,)),
+                           ("11235813", ())):
+        computed.clear()
+        assert verify_all(new, code, candidates).matched == expected
+        assert sorted(computed) == ["k1", "k2", "k2"]  # three groups, whatever matched
 
 
 def test_threat_18_request_rate_before_hashing_and_bounded_hashing(client, as_, world, clock,
@@ -489,8 +526,8 @@ def test_threat_18_request_rate_before_hashing_and_bounded_hashing(client, as_, 
     doors = add_doors(session_factory, world)
     token = register(client, as_("staff"), doors.cafe)["token"]
     calls: list[int] = []
-    monkeypatch.setattr(door_access.runtime().hasher, "verify",
-                        lambda *a: calls.append(1) or False)
+    monkeypatch.setattr(door_access.runtime().hasher, "compute",
+                        lambda *a: calls.append(1) or "")
     answers = [validate(client, token, "48151623", clock).status_code for _ in range(7)]
     assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
     assert calls == []  # no code at the door: nothing to hash even for the first five
@@ -498,17 +535,20 @@ def test_threat_18_request_rate_before_hashing_and_bounded_hashing(client, as_, 
     live, peak, lock = [0], [0], threading.Lock()
 
     class Slow:
-        def verify(self, code, stored, key):
+        equal = staticmethod(lambda computed, stored: False)
+
+        def compute(self, code, prefix, key):
             with lock:
                 live[0] += 1
                 peak[0] = max(peak[0], live[0])
             threading.Event().wait(0.01)
             with lock:
                 live[0] -= 1
-            return False
+            return ""
 
     pool = VerifyPool(2)
-    candidates = [Candidate(i, "h", "k1") for i in range(8)]
+    # Eight candidates in eight groups (eight pepper keys): eight computations per call.
+    candidates = [Candidate(i, "h", f"k{i}") for i in range(8)]
     threads = [threading.Thread(target=verify_all, args=(Slow(), "1", candidates, pool))
                for _ in range(4)]
     for t in threads:
@@ -696,9 +736,12 @@ def test_margins_hold_on_every_date_of_a_series(client, as_, world, clock, sessi
         "rrule": "FREQ=WEEKLY;COUNT=4", "offer_id": offer_id})
     assert r.status_code == 201, r.text
     booking_id = r.json()["id"]
+    # Staff created it: the code is issued at once, not left to the reconciliation.
     with transaction(session_factory) as s:
+        assert s.scalar(select(func.count()).select_from(AccessCode).where(
+            AccessCode.booking_id == booking_id, AccessCode.state == "active")) == 1
         repairs = door_access.reconcile(s, clock.now())
-    assert "issued_missing" in [x.kind for x in repairs]
+    assert "issued_missing" not in [x.kind for x in repairs]
     code = client.post(f"/api/access/bookings/{booking_id}/codes",
                        headers=as_("staff")).json()["code"]
     with transaction(session_factory) as s:
@@ -719,7 +762,7 @@ def test_a_code_never_opens_for_a_pending_or_cancelled_booking(client, as_, worl
     booking_id = rental(client, as_("anna"), world.rooms["Café"])
     # Drift: a code row for the pending booking (as a bug or a restore might leave it).
     runtime = door_access.runtime()
-    digest, key = runtime.hasher.hash("48151623")
+    digest, key = runtime.hasher.hash("48151623", world.centre_id)
     with transaction(session_factory) as s:
         s.add(AccessCode(centre_id=world.centre_id, kind="booking", state="active",
                          booking_id=booking_id, code_hash=digest, key_id=key,

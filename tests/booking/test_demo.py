@@ -273,3 +273,20 @@ def test_demo_has_an_open_spring_term_whose_round_can_be_allocated(
         assert {s.priority_class for s in problem.sections} == {1, 2, 3, 4}
         assert {s.frequency for s in problem.sections} == {"weekly", "fortnightly", "monthly"}
         assert len(ids.sections) == len(problem.sections)
+
+
+def test_demo_doors_have_terminals_so_staff_see_one_meaningful_alert(
+        session_factory: sessionmaker[Session], now: datetime) -> None:
+    """Every demo door has its keypad: the access page shows the garden gate's low battery,
+    not one "no terminal" alert per Eigenregie booking and door."""
+    from booking.models import AccessAlert, Door, Terminal
+    from booking.services import access as door_access
+
+    _load(session_factory, now)
+    with transaction(session_factory) as session:
+        door_access.reconcile(session, now)
+        doors = set(session.scalars(select(Door.id)))
+        assert {t.door_id for t in session.scalars(select(Terminal))} == doors
+        kinds = list(session.scalars(select(AccessAlert.kind).where(
+            AccessAlert.resolved_at.is_(None))))
+    assert kinds == ["low_battery"]
