@@ -14,7 +14,8 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking.models import Door, Group, Offer, RecurringRequest, Room, Terminal
+from booking.models import Centre, Door, Group, Offer, RecurringRequest, Room, Terminal
+from booking.services import planning
 from tests.booking.test_maintenance_pages import room_form
 from tests.booking.test_pages import Page, csrf_of, login
 from tests.factories import PASSWORD, World
@@ -344,6 +345,13 @@ def test_staff_create_edit_and_delete_recurring_demand(
         assert req.windows == [{"day": 1, "start": "17:00", "end": "21:00"}]
         assert req.preferred == [{"day": 1, "start": "18:00", "end": "20:00"}]
         req_id = req.id
+        # The weekly planner places it: in the week of its first date, not in the next.
+        centre = s.get_one(Centre, world.centre_id)
+        problem, _ = planning.build_problem(s, centre, "2026-W49")
+        demand = next(d for d in problem.demands if d.id == f"group-{req_id}")
+        assert demand.duration == 90 and demand.size == 15
+        assert all(d.id != f"group-{req_id}"
+                   for d in planning.build_problem(s, centre, "2026-W50")[0].demands)
     r = client.post(f"/verwaltung/bedarf/{req_id}", follow_redirects=False,
                     data=demand_form(token, aktiv="", raeume=[str(world.rooms["Café"])]))
     assert r.status_code == 303, r.text
@@ -487,3 +495,23 @@ def test_staff_of_two_centres_switch_the_whole_workspace(
     assert "<p>Stadtteilzentrum Süd</p>" in client.get("/verwaltung/plan/").text
     rooms = client.get("/verwaltung/raeume").text
     assert "Saal Süd" in rooms and "Café" not in rooms
+
+
+def test_demand_a_published_plan_placed_is_paused_not_deleted(
+        client: TestClient, world: World, session_factory: sessionmaker[Session],
+        now: datetime) -> None:
+    from booking.models import Booking
+
+    login(client, world, "staff")
+    token = csrf_of(client, "/verwaltung/bedarf/neu")
+    assert client.post("/verwaltung/bedarf/neu", data=demand_form(token),
+                       follow_redirects=False).status_code == 303
+    with session_factory.begin() as s:
+        req_id = s.scalars(select(RecurringRequest.id)).one()
+        s.add(Booking(centre_id=world.centre_id, kind="group", status="confirmed",
+                      title="Chorprobe", request_id=req_id, created_at=now, updated_at=now))
+    r = client.post(f"/verwaltung/bedarf/{req_id}/loeschen", data={"csrf_token": token})
+    assert r.status_code == 409
+    assert "„Chorprobe“ ist schon in veröffentlichten Plänen eingeplant" in r.text
+    assert 'role="alert"' in r.text and 'value="Chorprobe"' in r.text  # the form, still there
+    assert count(session_factory, RecurringRequest) == 1

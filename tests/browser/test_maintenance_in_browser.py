@@ -157,3 +157,41 @@ def test_no_wcag_a_or_aa_violation_on_the_maintenance_pages(browser: Any,
     finally:
         context.close()
     assert not found, "\n".join(found)
+
+
+def test_an_admin_picks_a_centre_in_the_subnav(browser: Any, server: Server,
+                                               shots: Path) -> None:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    found: list[str] = []
+    try:
+        token = page.request.post("/api/login", data={
+            "email": "admin@raumplan.example", "password": "raumplan-demo"}).json()["token"]
+        made = page.request.post("/api/centres", headers={"Authorization": f"Bearer {token}"},
+                                 data={"slug": "baumheide", "name": "Stadtteilzentrum Baumheide",
+                                       "address": "Rabenhof 1, Bielefeld",
+                                       "timezone": "Europe/Berlin"})
+        assert made.ok, made.text()
+        page.goto("/login?lang=de")
+        page.fill("#f-email", "admin@raumplan.example")
+        page.fill("#f-passwort", "raumplan-demo")
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+        page.goto("/verwaltung/raeume")
+        kb = Keyboard(page)
+        kb.tab_to("#zentrum-wahl")
+        page.select_option("#zentrum-wahl", label="Stadtteilzentrum Baumheide")
+        kb.tab_to(".centre-picker button")
+        kb.press("Enter")
+        page.wait_for_url(re.compile(r"/verwaltung/raeume$"))
+        assert "Räume in Stadtteilzentrum Baumheide" in page.locator("main").inner_text()
+        assert "Noch keine Räume erfasst." in page.locator("main").inner_text()
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(shots / f"09-picker-{width}.png"), full_page=True)
+            check_reflow(page, f"picker {width}px", found)
+            if violations := axe_violations(page):
+                found.append(f"picker {width}px:\n{describe(violations)}")
+    finally:
+        context.close()
+    assert not found, "\n".join(found)

@@ -29,7 +29,7 @@ def staff_login(page: Any) -> None:
 
 def first_room_edit(page: Any) -> str:
     page.goto("/verwaltung/raeume")
-    href = page.get_attribute("main a[href^='/verwaltung/raeume/']", "href")
+    href = page.get_attribute("main table a[href^='/verwaltung/raeume/']", "href")
     assert href and re.fullmatch(r"/verwaltung/raeume/\d+", href), href
     return str(href)
 
