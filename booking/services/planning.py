@@ -5,6 +5,10 @@ The solver (``solver/``) knows nothing of the database; this module is the edge 
 centre's week into a :class:`solver.Problem` (local wall time, string ids) and a plan back into
 occurrences (UTC instants). What becomes what:
 
+* dates of a published term's series in the week → ``group`` demands anchored at the
+  series' slot, free to move within the group's allowed windows for this week only
+  (``booking.services.week_series``); publishing writes a moved date as an exception of its
+  series, never the series' pattern;
 * confirmed occurrences of programme slots, confirmed rentals and plain group bookings in the
   week → ``fixed`` demands in their room (programme staffed unless its offer is Eigenregie;
   offers marked ``consultation`` count as Bürgersprechstunde);
@@ -14,9 +18,11 @@ occurrences (UTC instants). What becomes what:
 * pending rentals in the week → ``rental`` demands (their room and time as asked);
 * staff profiles → staff with availability and contract hours.
 
-Publishing writes one transaction: the week's earlier request placements are cancelled, the new
-ones inserted, placed rentals confirmed. The database guarantee still holds: a rental confirmed
-meanwhile that collides makes the publish a 409 naming it, and nothing is written.
+The run keeps the map from the solver's demand ids to the rows (``PlanRun.id_map``, read by
+:func:`read_sources`). Publishing writes one transaction: the term's dates moved, the week's
+earlier request placements cancelled and the new ones inserted, placed rentals confirmed.
+The database guarantee still holds: a rental confirmed meanwhile that collides makes the
+publish a 409 naming it, and nothing is written.
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ from booking.models import (
     StaffProfile,
 )
 from booking.permissions import Actor, require_staff
-from booking.services import rentals
+from booking.services import rentals, series, week_series
 from booking.services.conflicts import RENTAL_TITLE, is_overlap_error
 from booking.services.locking import lock_rooms
 from booking.timeutil import local_to_utc, to_local
@@ -122,11 +128,38 @@ def _window(d: dict[str, Any]) -> solver.Window:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a demand of the problem came from."""
+    """Where a demand of the problem came from; stored with the run (``PlanRun.id_map``), so
+    publishing reads what each demand is instead of parsing its id."""
 
-    kind: str  # fixed | group | rental
+    kind: str  # fixed | group | rental | series_date
     booking_id: int | None = None
     request_id: int | None = None
+    series_date_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "booking_id": self.booking_id,
+                "request_id": self.request_id, "series_date_id": self.series_date_id}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Source:
+        return cls(kind=str(data["kind"]), booking_id=data.get("booking_id"),
+                   request_id=data.get("request_id"),
+                   series_date_id=data.get("series_date_id"))
+
+
+def read_sources(run: PlanRun) -> dict[str, Source]:
+    """The one reader of a run's map from demand ids to rows. Runs solved before the map was
+    stored (migration 0017) are read from their ids, as they were written then."""
+    if run.id_map is not None:
+        return {k: Source.from_json(v) for k, v in run.id_map.items()}
+    sources: dict[str, Source] = {}
+    for demand in (run.problem or {}).get("demands", []):
+        kind, _, ident = str(demand["id"]).partition("-")
+        if kind == "group" and ident.isdigit():
+            sources[demand["id"]] = Source("group", request_id=int(ident))
+        elif kind == "rental" and ident.isdigit():
+            sources[demand["id"]] = Source("rental", booking_id=int(ident))
+    return sources
 
 
 def request_meets_in_week(req: RecurringRequest, monday: date) -> bool:
@@ -152,6 +185,16 @@ def build_problem(session: Session, centre: Centre, week: str,
     demands: list[solver.Demand] = []
     closures: list[solver.Closure] = []
 
+    # The term's series: each date in the week may move within its group's windows.
+    term_dates = week_series.week_dates(
+        session, centre.id, monday, house=(HOUSE_OPEN, HOUSE_CLOSE),
+        local_slot=lambda b, e, m: _local_slot(b, e, m, zone_name))
+    held_by_term = {d.occurrence_id for d in term_dates if d.occurrence_id is not None}
+    for item in term_dates:
+        sources[item.demand.id] = Source("series_date", booking_id=item.row.series.booking_id,
+                                         series_date_id=item.row.id)
+        demands.append(item.demand)
+
     occurrences = session.execute(
         select(Occurrence, Booking, Offer)
         .join(Booking, Occurrence.booking_id == Booking.id)
@@ -161,8 +204,8 @@ def build_problem(session: Session, centre: Centre, week: str,
         .order_by(Occurrence.starts_at, Occurrence.id)
     ).all()
     for occ, booking, offer in occurrences:
-        if booking.request_id is not None:
-            continue  # an earlier plan's placement of a request: planned again below
+        if booking.request_id is not None or occ.id in held_by_term:
+            continue  # a request's earlier placement or a term's date: planned as a demand
         day, s, e = _local_slot(max(occ.starts_at, start), min(occ.ends_at, end), monday,
                                 zone_name)
         if booking.kind == BookingKind.CLOSURE or s < HOUSE_OPEN or e > HOUSE_CLOSE:
@@ -349,8 +392,9 @@ def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datet
         with transaction(factory) as session:
             run = _run(session, run_id)
             centre = _centre(session, run.centre_id)
-            problem, _ = build_problem(session, centre, run.week, run.pins)
+            problem, sources = build_problem(session, centre, run.week, run.pins)
             run.problem = solver.problem_to_json(problem)
+            run.id_map = {k: v.as_json() for k, v in sources.items()}
             limit, seed = run.time_limit_seconds, run.seed
         plan = solver.solve(problem, time_limit=limit, seed=seed, workers=workers,
                             on_progress=progress)
@@ -516,15 +560,27 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
     session.flush()
 
     titles = {d["id"]: d["title"] for d in run.problem["demands"]}
+    sources = read_sources(run)
     created = confirmed = 0
     try:
         with session.begin_nested():
+            # The term's dates first: a date that makes way for a rental moves before the
+            # rental is confirmed into its slot. Each moved date is an exception of its
+            # series; the series' pattern and other weeks stay.
+            moved = series.move_dates(session, actor, week_series.moves_of(session, [
+                (source.series_date_id, int(p.room),
+                 instant(monday, p.day, p.start, centre.timezone))
+                for p in plan.placements
+                if (source := sources.get(p.demand)) is not None
+                and source.series_date_id is not None]), now=now)
             for placement in plan.placements:
-                kind, _, ident = placement.demand.partition("-")
+                source = sources.get(placement.demand)
+                if source is None:
+                    continue
                 s = instant(monday, placement.day, placement.start, centre.timezone)
                 e = instant(monday, placement.day, placement.end, centre.timezone)
-                if kind == "group":
-                    req = session.get(RecurringRequest, int(ident))
+                if source.kind == "group" and source.request_id is not None:
+                    req = session.get(RecurringRequest, source.request_id)
                     if req is None:
                         continue
                     booking = Booking(
@@ -538,8 +594,8 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
                                                       ends_at=e, status=HOLDING_STATUS)]
                     session.add(booking)
                     created += 1
-                elif kind == "rental":
-                    rental = session.get(Booking, int(ident))
+                elif source.kind == "rental" and source.booking_id is not None:
+                    rental = session.get(Booking, source.booking_id)
                     if rental is not None and rental.status == BookingStatus.PENDING:
                         rentals.confirm(session, actor, rental.id, now)
                         confirmed += 1
@@ -557,6 +613,6 @@ def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
     run.status = "published"
     run.published_at = now
     record(session, now, staff_id, "plan_run", run.id, "published", created=created,
-           confirmed_rentals=confirmed, replaced=len(replaced),
+           confirmed_rentals=confirmed, replaced=len(replaced), moved_dates=len(moved),
            **({"acknowledged_unmet": unmet} if unmet else {}))
     return run
