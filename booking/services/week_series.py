@@ -9,7 +9,8 @@ the date. A date the series had to skip for a booking or a room closure enters t
 planner can hold it elsewhere; dates skipped for a public holiday or a closure of the house
 stay skipped. Publishing the week writes a moved date as an exception of its series
 (:func:`booking.services.series.move_dates`); the series' pattern and its other dates are
-never touched.
+never touched. A date the plan leaves unplaced (or staff remove from the draft) stays as the
+series has it: cancelling a date is a decision staff take on the series, not the planner's.
 """
 
 from __future__ import annotations
