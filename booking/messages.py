@@ -595,6 +595,7 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "skipped_holiday": N_("Feiertag (%(name)s)"),
     "skipped_closure": N_("Schließzeit (%(reason)s)"),
     "skipped_booking": N_("Der Raum ist an diesem Tag schon vergeben."),
+    "skipped_cancelled": N_("Dieser Termin wurde abgesagt."),
     "term_slot": N_("%(days)s, %(room)s"),
     "term_opening": N_("geöffnet %(hours)s"),
     # The result mail (booking.services.term_publish).

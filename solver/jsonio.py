@@ -51,12 +51,31 @@ def parse_hhmm(value: str | int) -> int:
     return minutes
 
 
-def _window_out(w: Window) -> JSON:
+def window_to_json(w: Window) -> JSON:
+    """A window as JSON (shared by the week's and the term's formats)."""
     return {"day": w.day, "start": hhmm(w.start), "end": hhmm(w.end)}
 
 
-def _window_in(d: JSON) -> Window:
+def window_from_json(d: JSON) -> Window:
     return Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
+
+
+def room_to_json(r: Room) -> JSON:
+    """A room as JSON (shared by the week's and the term's formats)."""
+    return {"id": r.id, "name": r.name, "capacity": r.capacity, "features": sorted(r.features),
+            "centre": r.centre, "buffers": dict(r.buffers), "parts": list(r.parts)}
+
+
+def room_from_json(r: JSON) -> Room:
+    return Room(
+        id=str(r["id"]),
+        name=str(r.get("name", r["id"])),
+        capacity=int(r["capacity"]),
+        features=frozenset(r.get("features", ())),
+        centre=str(r.get("centre", "")),
+        buffers=tuple((str(k), int(v)) for k, v in r.get("buffers", {}).items()),
+        parts=tuple(str(x) for x in r.get("parts", ())),
+    )
 
 
 def _opening_out(o: OpeningHours) -> JSON:
@@ -74,24 +93,13 @@ def problem_to_json(problem: Problem) -> JSON:
     return {
         "week": problem.week,
         "grain": problem.grain,
-        "days": [_window_out(w) for w in problem.days],
-        "rooms": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "capacity": r.capacity,
-                "features": sorted(r.features),
-                "centre": r.centre,
-                "buffers": dict(r.buffers),
-                "parts": list(r.parts),
-            }
-            for r in problem.rooms
-        ],
+        "days": [window_to_json(w) for w in problem.days],
+        "rooms": [room_to_json(r) for r in problem.rooms],
         "staff": [
             {
                 "id": s.id,
                 "name": s.name,
-                "availability": [_window_out(w) for w in s.availability],
+                "availability": [window_to_json(w) for w in s.availability],
                 "max_week_minutes": s.max_week_minutes,
                 "max_day_minutes": s.max_day_minutes,
                 "skills": sorted(s.skills),
@@ -102,7 +110,7 @@ def problem_to_json(problem: Problem) -> JSON:
         "demands": [_demand_out(d) for d in problem.demands],
         "closures": [
             {
-                "window": _window_out(c.window),
+                "window": window_to_json(c.window),
                 "room": c.room,
                 "reason": c.reason,
                 "centre": c.centre,
@@ -144,11 +152,11 @@ def _demand_out(d: Demand) -> JSON:
         "title": d.title,
         "kind": d.kind,
         "duration": d.duration,
-        "windows": [_window_out(w) for w in d.windows],
+        "windows": [window_to_json(w) for w in d.windows],
         "size": d.size,
         "features": sorted(d.features),
         "priority": d.priority,
-        "preferred": [_window_out(w) for w in d.preferred],
+        "preferred": [window_to_json(w) for w in d.preferred],
         "rooms": list(d.rooms),
         "staffed": d.staffed,
         "staff": list(d.staff),
@@ -171,11 +179,11 @@ def _demand_in(d: JSON) -> Demand:
         title=str(d.get("title", d["id"])),
         kind=d["kind"],
         duration=int(d["duration"]),
-        windows=tuple(_window_in(w) for w in d["windows"]),
+        windows=tuple(window_from_json(w) for w in d["windows"]),
         size=int(d.get("size", 1)),
         features=frozenset(d.get("features", ())),
         priority=int(d.get("priority", 1)),
-        preferred=tuple(_window_in(w) for w in d.get("preferred", ())),
+        preferred=tuple(window_from_json(w) for w in d.get("preferred", ())),
         rooms=tuple(d.get("rooms", ())),
         staffed=bool(d.get("staffed", False)),
         staff=tuple(d.get("staff", ())),
@@ -200,26 +208,15 @@ def problem_from_json(data: JSON) -> Problem:
     known_w = {f.name for f in fields(Weights)}
     kwargs: dict[str, Any] = {}
     if "days" in data:
-        kwargs["days"] = tuple(_window_in(w) for w in data["days"])
+        kwargs["days"] = tuple(window_from_json(w) for w in data["days"])
     return Problem(
-        rooms=tuple(
-            Room(
-                id=str(r["id"]),
-                name=str(r.get("name", r["id"])),
-                capacity=int(r["capacity"]),
-                features=frozenset(r.get("features", ())),
-                centre=str(r.get("centre", "")),
-                buffers=tuple((str(k), int(v)) for k, v in r.get("buffers", {}).items()),
-                parts=tuple(str(x) for x in r.get("parts", ())),
-            )
-            for r in data["rooms"]
-        ),
+        rooms=tuple(room_from_json(r) for r in data["rooms"]),
         demands=tuple(_demand_in(d) for d in data["demands"]),
         staff=tuple(
             StaffMember(
                 id=str(s["id"]),
                 name=str(s.get("name", s["id"])),
-                availability=tuple(_window_in(w) for w in s.get("availability", ())),
+                availability=tuple(window_from_json(w) for w in s.get("availability", ())),
                 max_week_minutes=int(s["max_week_minutes"]),
                 max_day_minutes=int(s.get("max_day_minutes", 600)),
                 skills=frozenset(s.get("skills", ())),
@@ -229,7 +226,7 @@ def problem_from_json(data: JSON) -> Problem:
         ),
         closures=tuple(
             Closure(
-                window=_window_in(c["window"]),
+                window=window_from_json(c["window"]),
                 room=c.get("room"),
                 reason=str(c.get("reason", "")),
                 centre=str(c.get("centre", "")),

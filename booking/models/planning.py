@@ -81,6 +81,8 @@ class PlanRun(Base):
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What each demand of the problem is, by its solver id (booking.services.planning.Source).
+    id_map: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]

@@ -1062,3 +1062,58 @@ def _raise_sequence(session: Session, _context: Any, _instances: Any) -> None:
         state = inspect(obj)
         if any(state.attrs[name].history.has_changes() for name in _TRACKED):
             obj.sequence = (obj.sequence or 0) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Dates moved on their own, in a batch (the week plan publishes through here, issue 11 §7).
+
+@dataclass(frozen=True)
+class DateMove:
+    """One date of a series to hold at another time or room (a planned date moved, or a
+    skipped one held elsewhere)."""
+
+    row: SeriesDate
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def move_dates(session: Session, actor: Actor, moves: Sequence[DateMove], *,
+               now: datetime) -> list[SeriesDate]:
+    """Hold each date at its new time and room as an exception of its series: the date is
+    changed on its own (``detached``), so the series' pattern and its other dates stay as
+    they are, and a later edit of the series leaves this one alone (its preview says so).
+
+    The moves are judged together by :func:`assess` (the dates being moved make way for each
+    other, so two groups may swap rooms); one that is not free refuses the batch (409), and
+    nothing is written. The caller locks the rooms concerned."""
+    if not moves:
+        return []
+    centres = {m.row.series.booking.centre_id for m in moves}
+    staff_id = None
+    for centre_id in centres:
+        staff_id = require_staff(actor, centre_id)
+    rooms = {m.room_id for m in moves} | {m.row.occurrence.room_id for m in moves
+                                          if m.row.occurrence is not None}
+    lock_rooms(session, rooms)
+    own = [m.row.occurrence_id for m in moves if m.row.occurrence_id is not None]
+    for centre_id in centres:
+        centre = session.get_one(Centre, centre_id)
+        batch = [m for m in moves if m.row.series.booking.centre_id == centre_id]
+        verdicts = assess(session, centre, [(to_local(m.starts_at, centre.timezone).date(),
+                                             m.room_id) for m in batch],
+                          [(m.starts_at, m.ends_at) for m in batch], ignore_occurrences=own,
+                          titles=[m.row.series.booking.title for m in batch])
+        bad = [v for v in verdicts if v.state != "free"]
+        if bad:
+            raise Conflict("series_date_not_free", day=bad[0].day, reason=bad[0].reason)
+        for move, verdict in zip(batch, verdicts, strict=True):
+            _set_date(move.row, move.row.series.booking, verdict, now)
+            move.row.detached = True
+            move.row.series.booking.updated_at = now
+    _flush(session)
+    for move in moves:
+        record(session, now, staff_id, "series", move.row.series_id, "date_moved",
+               day=move.row.day.isoformat(), room_id=move.room_id,
+               starts_at=move.starts_at.isoformat())
+    return [m.row for m in moves]

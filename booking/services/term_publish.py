@@ -1,23 +1,28 @@
 """Publishing a term's allocation: one series per allocated section, the sections' results,
 the term published and every applicant mailed, in one transaction (issue 11 §6).
 
-:func:`write_section_series` is the one place that writes a section's series. Today it writes
-what main has: a confirmed ``group`` booking with the RRULE and its occurrences, the skipped
-dates with their reasons in its notes (and on the run). A first-class series entity with
-skipped dates (issue 10) replaces its body, not its callers.
+Each allocated section becomes an issue-10 series (:func:`booking.services.series.create_series`
+with ``on_conflict="skip"``): the rule of its slot from its first date to the term's last day,
+every date judged by the one conflict preview (:func:`booking.services.series.assess`). A date
+that cannot be held (an NRW holiday, a closure, a booking confirmed before publishing, e.g. a
+rental in the group's slot) is stored as a *skipped* date with its reason, rather than refusing
+the publication: the group keeps its slot for the term and learns which dates it loses; staff
+see the booking that took a date, the applicant only that the room is taken.
 
-A booking confirmed after the run but before publishing that collides with a date (a rental
-in the group's slot) makes that date **skipped** with the reason ``booking``, rather than
-refusing the whole publication: the group keeps its slot for the term and learns which date
-it loses, as with a holiday; staff see the booking that took it. The rooms are locked while
-the dates are written, so the database's no-overlap guarantee cannot be raced.
+The series, the sections' results and the term's status are written in the caller's one
+transaction; anything that fails (a room taken meanwhile) leaves nothing half-written.
+
+A published term reopened for a late change publishes again through the same preview (the new
+run), and the series the earlier publication wrote are kept, edited or ended, never written
+twice (:func:`_retire_earlier_publication`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,15 +40,17 @@ from booking.models import (
     BookingKind,
     BookingStatus,
     Centre,
+    DateState,
     Group,
-    Occurrence,
     Room,
+    Series,
     Term,
     TermRun,
 )
 from booking.permissions import Actor, require_staff
-from booking.recurrence import expand
-from booking.services.conflicts import holding_overlaps, is_overlap_error, public_title
+from booking.services import bookings as booking_service
+from booking.services import series as series_service
+from booking.services.conflicts import is_overlap_error
 from booking.services.locking import lock_rooms
 from booking.services.term_runs import (
     SectionResult,
@@ -54,10 +61,9 @@ from booking.services.term_runs import (
     stored,
 )
 from booking.services.terms import STATUS_WORDS
-from booking.timeutil import to_local
-from booking.translations import DEFAULT_LANGUAGE
+from booking.timeutil import local_today, to_local
 
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAYS = series_service.WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -71,55 +77,89 @@ class SeriesSlot:
     frequency: str  # weekly | fortnightly | monthly
     month_weeks: tuple[int, ...] = ()
 
+    def as_json(self) -> dict[str, Any]:
+        return {"room_id": self.room_id, "days": list(self.days), "start": self.start,
+                "end": self.end, "frequency": self.frequency,
+                "month_weeks": list(self.month_weeks)}
+
+
+def pattern_of(slot: SeriesSlot) -> series_service.Pattern:
+    """The series pattern of a slot: weekly, every two weeks, or monthly on nth weekdays."""
+    weekdays = tuple(WEEKDAYS[d] for d in slot.days)
+    if slot.frequency == "monthly":
+        return series_service.Pattern("monthly_weekday", weekdays=weekdays,
+                                      positions=slot.month_weeks)
+    return series_service.Pattern("weekly", interval=2 if slot.frequency == "fortnightly"
+                                  else 1, weekdays=weekdays)
+
 
 def rrule_of(slot: SeriesSlot, until: date) -> str:
     """The RFC 5545 rule of a slot, up to the term's last day (local dates)."""
-    if slot.frequency == "monthly":
-        byday = ",".join(f"{n}{WEEKDAYS[d]}" for d in slot.days for n in slot.month_weeks)
-        head = "FREQ=MONTHLY"
-    else:
-        byday = ",".join(WEEKDAYS[d] for d in slot.days)
-        head = "FREQ=WEEKLY;INTERVAL=2" if slot.frequency == "fortnightly" else "FREQ=WEEKLY"
-    return f"{head};BYDAY={byday};UNTIL={until:%Y%m%d}T235959"
+    body = series_service.pattern_rrule(pattern_of(slot))
+    assert body is not None
+    return f"{body};UNTIL={until:%Y%m%d}T235959"
 
 
-def write_section_series(session: Session, *, centre: Centre, title: str,
+def applicant_skip(day: date, state: str, reason: Message | None,
+                   planned: Mapping[date, Skipped] | None = None) -> Skipped:
+    """A date of a series that does not take place, in the applicant's register: a holiday
+    or a closure by name, a booking only as "the room is taken" (naming nobody); ``detail``
+    keeps the booking's title for staff. The plan's own reason for the date wins when it has
+    one (it knows a closure booking from a rental)."""
+    if planned and day in planned:
+        return planned[day]
+    if state == DateState.CANCELLED:
+        return Skipped(day, "cancelled", Message("skipped_cancelled"))
+    params = dict(reason.params) if reason else {}
+    code = reason.code if reason else ""
+    if code == "reason_holiday":
+        name = str(params.get("name", ""))
+        return Skipped(day, "holiday", Message("skipped_holiday", {"name": Word(name)}), name)
+    if code == "reason_closed":
+        why = str(params.get("reason", ""))
+        return Skipped(day, "closure", Message("skipped_closure", {"reason": why}), why)
+    return Skipped(day, "booking", Message("skipped_booking"), str(params.get("title", "")))
+
+
+def series_dates(series: Series, first: date, last: date,
+                 planned: Mapping[date, Skipped] | None = None,
+                 ) -> tuple[list[tuple[datetime, datetime]], list[Skipped]]:
+    """What a series holds in ``[first, last]``: the instants of its dates that take place and
+    every other date with its reason for the applicant (:func:`applicant_skip`)."""
+    held: list[tuple[datetime, datetime]] = []
+    skipped: list[Skipped] = []
+    for row in series.dates:
+        if not first <= row.day <= last:
+            continue
+        occ = row.occurrence
+        if row.state == DateState.PLANNED and occ is not None and occ.status == HOLDING_STATUS:
+            held.append((occ.starts_at, occ.ends_at))
+        else:
+            skipped.append(applicant_skip(row.day, row.state, series_service.stored_reason(row),
+                                          planned))
+    held.sort()
+    skipped.sort(key=lambda s: s.day)
+    return held, skipped
+
+
+def write_section_series(session: Session, actor: Actor, *, centre: Centre, title: str,
                          group_id: int | None, offer_id: int | None, slot: SeriesSlot,
                          first_day: date, until: date, skipped: Sequence[Skipped],
-                         staff_id: int, now: datetime,
-                         ) -> tuple[Booking, list[Skipped]]:
-    """Write one section's series for the term: the rule's dates from ``first_day`` to
-    ``until`` without the ``skipped`` ones. A date a booking confirmed meanwhile holds is
-    skipped too (reason ``booking``); the skipped dates, all of them, come back. The caller
-    holds the room's lock."""
-    rule = rrule_of(slot, until)
-    duration = timedelta(minutes=slot.end - slot.start)
-    start = time(slot.start // 60, slot.start % 60)
-    spans = expand(rule, first_day, start, duration, centre.timezone, until=until,
-                   exdates=[s.day for s in skipped])
-    all_skipped = list(skipped)
-    booking = Booking(centre_id=centre.id, kind=BookingKind.GROUP,
-                      status=BookingStatus.CONFIRMED, title=title, group_id=group_id,
-                      offer_id=offer_id, rrule=rule, requested_by_id=staff_id,
-                      responsible_id=staff_id, created_at=now, updated_at=now)
-    for begin, finish in spans:
-        if begin < now:
-            # A reopened term: dates already past stay as the earlier publication held them.
-            continue
-        taken = holding_overlaps(session, slot.room_id, begin, finish)
-        if taken:
-            all_skipped.append(Skipped(
-                to_local(begin, centre.timezone).date(), "booking", Message("skipped_booking"),
-                f"{public_title(session, taken[0].booking)} (Buchung {taken[0].booking_id})"))
-            continue
-        booking.occurrences.append(Occurrence(room_id=slot.room_id, starts_at=begin,
-                                              ends_at=finish, status=HOLDING_STATUS))
-    all_skipped.sort(key=lambda s: s.day)
-    booking.notes = "\n".join(
-        f"{s.day.isoformat()}: {s.message.render(DEFAULT_LANGUAGE)}"
-        + (f" – {s.detail}" if s.detail else "") for s in all_skipped) or None
-    session.add(booking)
-    return booking, all_skipped
+                         now: datetime) -> tuple[Series, list[Skipped]]:
+    """Write one section's series for the term: the slot's rule from ``first_day`` (a date
+    of the rule, so a fortnightly group keeps its phase) to ``until``, through the series
+    service with ``on_conflict="skip"``: every date that is not free is stored as skipped
+    with its reason. Returns the series and its skipped dates in the applicant's register
+    (``skipped``, the plan's reasons, name the cause where the plan knew it)."""
+    spec = series_service.SeriesSpec(
+        kind=BookingKind.GROUP, title=title, room_id=slot.room_id,
+        start=time(slot.start // 60, slot.start % 60),
+        duration=timedelta(minutes=slot.end - slot.start), first_date=first_day,
+        pattern=pattern_of(slot), until=until, offer_id=offer_id, group_id=group_id)
+    outcome = series_service.create_series(session, actor, spec, now=now, on_conflict="skip")
+    assert outcome.series is not None
+    _, lost = series_dates(outcome.series, first_day, until, {s.day: s for s in skipped})
+    return outcome.series, lost
 
 
 def _outdated(session: Session, term: Term, run: TermRun, draft: TermDraft) -> bool:
@@ -150,7 +190,7 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
         raise Conflict("term_run_not_done", status=run.status)
     if term.status != "allocating":
         raise Conflict("term_not_allocating", current=Word(STATUS_WORDS[term.status]))
-    _, plan, ids = stored(run)
+    _, plan, _ids = stored(run)
     if plan.status == "no_plan":
         raise Conflict("term_run_no_plan")
     draft = read_term_run(session, run)
@@ -158,52 +198,75 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
     if _outdated(session, term, run, draft):
         raise Conflict("term_run_outdated")
     centre = session.get_one(Centre, term.centre_id)
-    lock_rooms(session, sorted(ids.rooms.values()))
-    _retire_earlier_publication(session, term, now)
+    # Every room a series may be written, moved or ended in, once and in order.
+    lock_rooms(session, session.scalars(select(Room.id).where(Room.centre_id == centre.id)))
+    today = local_today(now, centre.timezone)
 
     rows = {s.id: s for s in session.scalars(
         select(ApplicationSection).join(Application).where(Application.term_id == term.id))}
     applications = {a.id: a for a in session.scalars(
         select(Application).where(Application.term_id == term.id))}
-    series: dict[str, dict[str, object]] = {}
-    results: dict[int, list[tuple[SectionResult, list[Skipped], int]]] = {}
-    written = refused = 0
+    wanted: dict[int, tuple[SectionResult, SeriesSlot, list[date]]] = {}
+    refusals: list[SectionResult] = []
+    for result in draft.sections:
+        row = rows.get(result.section_id)
+        application = applications.get(result.application_id)
+        if row is None or application is None:
+            continue
+        if application.status == "withdrawn" or row.status == "rejected":
+            continue
+        if result.allocated and (result.dates or result.skipped):
+            assert result.room_id is not None and result.start is not None
+            assert result.end is not None
+            slot = SeriesSlot(result.room_id, result.days, result.start, result.end,
+                              row.frequency, tuple(row.month_weeks))
+            # The rule's dates in the term: those the plan holds and those it skips.
+            days = sorted({to_local(s, centre.timezone).date() for s, _ in result.dates}
+                          | {s.day for s in result.skipped})
+            wanted[row.id] = (result, slot, days)
+        else:
+            refusals.append(result)
+
+    series: dict[str, dict[str, Any]] = {}
+    results: dict[int, list[tuple[SectionResult, list[tuple[datetime, datetime]],
+                                  list[Skipped]]]] = {}
     try:
         with session.begin_nested():
-            for result in draft.sections:
-                row = rows.get(result.section_id)
-                application = applications.get(result.application_id)
-                if row is None or application is None:
-                    continue
-                if application.status == "withdrawn" or row.status == "rejected":
-                    continue
-                if result.allocated and result.dates:
-                    assert result.room_id is not None and result.start is not None
-                    assert result.end is not None
-                    first = min([to_local(s, centre.timezone).date() for s, _ in result.dates]
-                                + [s.day for s in result.skipped])
-                    booking, skipped = write_section_series(
-                        session, centre=centre, title=row.title, group_id=application.group_id,
-                        offer_id=row.offer_id,
-                        slot=SeriesSlot(result.room_id, result.days, result.start, result.end,
-                                        row.frequency, tuple(row.month_weeks)),
-                        first_day=first, until=term.ends_on, skipped=result.skipped,
-                        staff_id=staff_id, now=now)
-                    session.flush()
-                    row.status, row.reason = "allocated", ""
-                    series[str(row.id)] = {
-                        "booking_id": booking.id,
-                        "skipped": [{"date": s.day.isoformat(), "reason": s.reason,
-                                     "code": s.message.code, "detail": s.detail}
-                                    for s in skipped]}
-                    results.setdefault(application.id, []).append(
-                        (result, skipped, len(booking.occurrences)))
-                    written += 1
-                else:
-                    row.status = "refused"
-                    row.reason = result.reason.code if result.reason else "refusal_other"
-                    results.setdefault(application.id, []).append((result, [], 0))
-                    refused += 1
+            kept, ended = _retire_earlier_publication(
+                session, actor, term, {k: (v[1], [d for d in v[2] if d >= today])
+                                       for k, v in wanted.items()}, now)
+            for section_id, (result, slot, days) in wanted.items():
+                row = rows[section_id]
+                application = applications[result.application_id]
+                written = kept.get(section_id)
+                chain = ended.get(section_id, [])
+                if written is None:
+                    future = [d for d in days if d >= today]
+                    if future:
+                        made, _ = write_section_series(
+                            session, actor, centre=centre, title=row.title,
+                            group_id=application.group_id, offer_id=row.offer_id, slot=slot,
+                            first_day=future[0], until=term.ends_on, skipped=result.skipped,
+                            now=now)
+                        written = (made, chain)
+                row.status, row.reason = "allocated", ""
+                if written is None:
+                    continue  # a reopened term: every date of this slot is past already
+                made, chain = written
+                held, lost = series_dates(made, term.starts_on, term.ends_on,
+                                          {s.day: s for s in result.skipped})
+                held = _earlier_held(session, chain, made) + held
+                series[str(section_id)] = {
+                    "booking_id": made.booking_id, "series_id": made.id, "earlier": chain,
+                    "slot": slot.as_json(),
+                    "skipped": [{"date": s.day.isoformat(), "reason": s.reason,
+                                 "code": s.message.code, "detail": s.detail} for s in lost]}
+                results.setdefault(application.id, []).append((result, held, lost))
+            for result in refusals:
+                row = rows[result.section_id]
+                row.status = "refused"
+                row.reason = result.reason.code if result.reason else "refusal_other"
+                results.setdefault(result.application_id, []).append((result, [], []))
             session.flush()
     except IntegrityError as exc:
         # The rooms are locked, so only a writer that ignores the lock gets here.
@@ -213,32 +276,86 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
     term.status, term.published_at = "published", now
     run.status, run.published_at, run.series = "published", now, series
     record(session, now, staff_id, "term_run", run.id, "published", term=term.id,
-           series=written, refused=refused)
+           series=len(series), refused=len(refusals), kept=len(kept), ended=len(ended))
     for application_id, items in results.items():
         _mail(session, centre, term, applications[application_id], items, now)
     return run
 
 
-def _retire_earlier_publication(session: Session, term: Term, now: datetime) -> None:
-    """A reopened term: the series an earlier publication wrote end now (their future dates
-    are cancelled); the new publication writes them again."""
+def _earlier_held(session: Session, chain: Sequence[int],
+                  current: Series) -> list[tuple[datetime, datetime]]:
+    """The dates a section held under the series an earlier publication wrote and a reopened
+    term ended (before the current series' first date)."""
+    held: list[tuple[datetime, datetime]] = []
+    for series_id in chain:
+        earlier = session.get(Series, series_id)
+        if earlier is None or earlier.id == current.id:
+            continue
+        held += [(r.occurrence.starts_at, r.occurrence.ends_at) for r in earlier.dates
+                 if r.day < current.first_date and r.state == DateState.PLANNED
+                 and r.occurrence is not None and r.occurrence.status == HOLDING_STATUS]
+    return sorted(held)
+
+
+def _retire_earlier_publication(
+        session: Session, actor: Actor, term: Term,
+        wanted: Mapping[int, tuple[SeriesSlot, list[date]]], now: datetime,
+) -> tuple[dict[int, tuple[Series, list[int]]], dict[int, list[int]]]:
+    """A reopened term: the series an earlier publication wrote are kept, edited or ended,
+    so the new publication writes no second series for a section.
+
+    ``wanted`` is each section's slot under the new run with its dates from today on. A
+    series whose dates from today on are those dates stays (its time, length or room edited
+    from today on if they changed, through :func:`booking.services.series.edit_series`, so
+    dates changed on their own stay changed); any other (other weekdays, another rhythm, the
+    section refused or withdrawn) ends today and the caller writes a new one. Returns the
+    series kept by section and, by section, the series ended (for the dates they held)."""
+    centre = session.get_one(Centre, term.centre_id)
+    today = local_today(now, centre.timezone)
+    kept: dict[int, tuple[Series, list[int]]] = {}
+    ended: dict[int, list[int]] = {}
+    edits: list[tuple[Series, SeriesSlot]] = []
     for earlier in session.scalars(select(TermRun).where(TermRun.term_id == term.id,
                                                          TermRun.status == "published")):
-        for entry in (earlier.series or {}).values():
+        for key, entry in (earlier.series or {}).items():
+            section_id = int(key)
+            chain = [int(x) for x in entry.get("earlier", [])]
+            row = session.get(Series, entry["series_id"]) if entry.get("series_id") else None
             booking = session.get(Booking, int(entry["booking_id"]))
-            if booking is None:
+            if row is None or booking is None:
                 continue
-            for occ in booking.occurrences:
-                if occ.status == HOLDING_STATUS and occ.starts_at >= now:
-                    occ.status = BookingStatus.CANCELLED
+            want = wanted.get(section_id)
+            if want is not None and booking.status == BookingStatus.CONFIRMED:
+                slot, future = want
+                if sorted(r.day for r in row.dates if r.day >= today) == future:
+                    start, minutes, room_id = series_service.params(row, today)
+                    if (start, minutes, room_id) != (slot.start, slot.end - slot.start,
+                                                     slot.room_id):
+                        edits.append((row, slot))
+                    kept[section_id] = (row, chain)
+                    continue
+            if booking.status != BookingStatus.CANCELLED:
+                booking_service.cancel_booking(session, actor, booking.id, "term reopened",
+                                               now, from_time=now)
+            ended[section_id] = [*chain, row.id]
         earlier.status = "done"
     session.flush()
+    # Ends first, so an edit may take a slot an ended series leaves.
+    for row, slot in edits:
+        series_service.edit_series(
+            session, actor, row.id, series_service.SeriesChange(
+                start=time(slot.start // 60, slot.start % 60),
+                duration=timedelta(minutes=slot.end - slot.start), room_id=slot.room_id),
+            now=now, on_conflict="skip")
+    return kept, ended
 
 
 def _mail(session: Session, centre: Centre, term: Term, application: Application,
-          items: Sequence[tuple[SectionResult, list[Skipped], int]], now: datetime) -> None:
-    """Each contact of the group hears the result in their language; the centre's own
-    programme is nobody's mail."""
+          items: Sequence[tuple[SectionResult, list[tuple[datetime, datetime]], list[Skipped]]],
+          now: datetime) -> None:
+    """Each contact of the group hears the result in their language: the slot, the dates it
+    holds, each skipped date with its reason, or the refusal with its reason. The centre's
+    own programme is nobody's mail."""
     if application.group_id is None:
         return
     group = session.get(Group, application.group_id)
@@ -249,14 +366,14 @@ def _mail(session: Session, centre: Centre, term: Term, application: Application
     for person in group.contacts:
         lang = person.language
         lines: list[str] = []
-        for result, skipped, count in items:
+        for result, held, skipped in items:
             lines.append("")
-            if result.allocated and result.dates:
-                local = [to_local(s, centre.timezone) for s, _ in result.dates]
+            if result.allocated:
+                local = [to_local(s, centre.timezone).date() for s, _ in held]
                 lines.append(Message("term_mail_allocated", {
                     "title": result.title, "slot": slot_message(result, rooms),
-                    "count": count, "first": local[0].date(),
-                    "last": local[-1].date()}).render(lang))
+                    "count": len(held), "first": local[0] if local else term.starts_on,
+                    "last": local[-1] if local else term.ends_on}).render(lang))
                 lines += ["  " + Message("term_mail_skipped", {
                     "day": s.day, "reason": s.message}).render(lang) for s in skipped]
             else:

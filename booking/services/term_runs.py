@@ -27,12 +27,11 @@ from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.messages import Message, Weekly, Word
 from booking.models import (
-    HOLDING_STATUS,
     Application,
     ApplicationSection,
-    Booking,
     Centre,
     Room,
+    Series,
     Term,
     TermRun,
 )
@@ -493,9 +492,12 @@ def term_runs(session: Session, actor: Actor, term_id: int) -> Sequence[TermRun]
 
 
 def published_results(session: Session, term_id: int) -> dict[int, SectionResult]:
-    """Each section's result as published (by section id): the dates its series holds and
-    every skipped date with its reason (also those a booking took at publishing), or its
-    refusal. Empty until the term is published."""
+    """Each section's result as published (by section id): the dates its series holds now
+    and every other date of the series with its reason (a holiday, a closure, the room
+    taken, a date cancelled), or its refusal. Read from the series, so a date added back or
+    lost to a closure after publishing shows as it is. Empty until the term is published."""
+    from booking.services.term_publish import series_dates
+
     term = session.get(Term, term_id)
     if term is None or term.status not in ("published", "closed"):
         return {}
@@ -509,15 +511,19 @@ def published_results(session: Session, term_id: int) -> dict[int, SectionResult
     for result in draft.sections:
         entry = (run.series or {}).get(str(result.section_id))
         if entry is not None:
-            booking = session.get(Booking, int(entry["booking_id"]))
-            dates = tuple((o.starts_at, o.ends_at) for o in (booking.occurrences if booking
-                                                                else [])
-                          if o.status == HOLDING_STATUS)
-            skipped = tuple(Skipped(date.fromisoformat(s["date"]), s["reason"],
-                                    _skipped_message(s["reason"], s.get("detail", "")),
-                                    s.get("detail", ""))
-                            for s in entry["skipped"])
-            out[result.section_id] = replace(result, dates=dates, skipped=skipped)
+            current = session.get(Series, int(entry["series_id"]))
+            if current is None:
+                continue
+            planned = {s.day: s for s in result.skipped}
+            held: list[tuple[datetime, datetime]] = []
+            for earlier_id in entry.get("earlier", []):
+                earlier = session.get(Series, int(earlier_id))
+                if earlier is not None:
+                    held += series_dates(earlier, term.starts_on,
+                                         current.first_date - timedelta(days=1))[0]
+            now_held, skipped = series_dates(current, term.starts_on, term.ends_on, planned)
+            out[result.section_id] = replace(result, dates=tuple(held + now_held),
+                                             skipped=tuple(skipped))
         elif not result.allocated:
             out[result.section_id] = result
     return out

@@ -11,8 +11,15 @@ from dataclasses import asdict, fields
 from datetime import date
 from typing import Any, cast
 
-from solver.jsonio import parse_hhmm, requirements_json
-from solver.problem import OpeningHours, Room, Violation, Window, hhmm
+from solver.jsonio import (
+    parse_hhmm,
+    requirements_json,
+    room_from_json,
+    room_to_json,
+    window_from_json,
+    window_to_json,
+)
+from solver.problem import OpeningHours, Violation, hhmm
 from solver.term.problem import (
     Allocation,
     Booking,
@@ -44,14 +51,6 @@ from solver.term.problem import (
 JSON = dict[str, Any]
 
 
-def _w_out(w: Window) -> JSON:
-    return {"day": w.day, "start": hhmm(w.start), "end": hhmm(w.end)}
-
-
-def _w_in(d: JSON) -> Window:
-    return Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
-
-
 def _pairs(items: tuple[tuple[str, str], ...]) -> JSON:
     return dict(items)
 
@@ -64,12 +63,12 @@ def _section_out(s: Section) -> JSON:
         "priority_class": s.priority_class,
         "min_duration": s.min_duration,
         "max_duration": s.max_duration,
-        "windows": [_w_out(w) for w in s.windows],
+        "windows": [window_to_json(w) for w in s.windows],
         "frequency": s.frequency,
         "per_week": s.per_week,
         "nth": list(s.nth),
         "phase": s.phase,
-        "preferred": [{**_w_out(p.window), "level": p.level} for p in s.preferred],
+        "preferred": [{**window_to_json(p.window), "level": p.level} for p in s.preferred],
         "rooms": list(s.rooms),
         "other_rooms": s.other_rooms,
         "features": sorted(s.features),
@@ -97,13 +96,13 @@ def _section_in(d: JSON) -> Section:
         priority_class=int(d.get("priority_class", 1)),
         min_duration=int(d["min_duration"]),
         max_duration=int(d.get("max_duration") or d["min_duration"]),
-        windows=tuple(_w_in(w) for w in d["windows"]),
+        windows=tuple(window_from_json(w) for w in d["windows"]),
         frequency=cast(Frequency, d.get("frequency", "weekly")),
         per_week=int(d.get("per_week", 1)),
         nth=tuple(int(n) for n in d.get("nth", ())),
         phase=None if d.get("phase") is None else int(d["phase"]),
         preferred=tuple(
-            Preference(_w_in(p), cast(PreferenceLevel, p.get("level", "primary")))
+            Preference(window_from_json(p), cast(PreferenceLevel, p.get("level", "primary")))
             for p in d.get("preferred", ())
         ),
         rooms=tuple(str(r) for r in d.get("rooms", ())),
@@ -129,11 +128,8 @@ def term_problem_to_json(problem: TermProblem) -> JSON:
         "start": problem.start.isoformat(),
         "weeks": problem.weeks,
         "grain": problem.grain,
-        "days": [_w_out(w) for w in problem.days],
-        "rooms": [
-            {"id": r.id, "name": r.name, "capacity": r.capacity, "features": sorted(r.features)}
-            for r in problem.rooms
-        ],
+        "days": [window_to_json(w) for w in problem.days],
+        "rooms": [room_to_json(r) for r in problem.rooms],
         "sections": [_section_out(s) for s in problem.sections],
         "programme": [
             {
@@ -170,7 +166,7 @@ def term_problem_to_json(problem: TermProblem) -> JSON:
             for c in problem.closures
         ],
         "holidays": [{"date": h.date.isoformat(), "name": h.name} for h in problem.holidays],
-        "staffing": [{**_w_out(s.window), "count": s.count} for s in problem.staffing],
+        "staffing": [{**window_to_json(s.window), "count": s.count} for s in problem.staffing],
         "pins": [
             {
                 "section": p.section,
@@ -196,19 +192,11 @@ def term_problem_from_json(data: JSON) -> TermProblem:
     known_w = {f.name for f in fields(TermWeights)}
     kwargs: dict[str, Any] = {}
     if "days" in data:
-        kwargs["days"] = tuple(_w_in(w) for w in data["days"])
+        kwargs["days"] = tuple(window_from_json(w) for w in data["days"])
     return TermProblem(
         start=date.fromisoformat(data["start"]),
         weeks=int(data["weeks"]),
-        rooms=tuple(
-            Room(
-                id=str(r["id"]),
-                name=str(r.get("name", r["id"])),
-                capacity=int(r["capacity"]),
-                features=frozenset(r.get("features", ())),
-            )
-            for r in data["rooms"]
-        ),
+        rooms=tuple(room_from_json(r) for r in data["rooms"]),
         sections=tuple(_section_in(s) for s in data.get("sections", ())),
         programme=tuple(
             ProgrammeSlot(
@@ -248,7 +236,9 @@ def term_problem_from_json(data: JSON) -> TermProblem:
             Holiday(date.fromisoformat(h["date"]), str(h.get("name", "")))
             for h in data.get("holidays", ())
         ),
-        staffing=tuple(Staffing(_w_in(s), int(s["count"])) for s in data.get("staffing", ())),
+        staffing=tuple(
+            Staffing(window_from_json(s), int(s["count"])) for s in data.get("staffing", ())
+        ),
         pins=tuple(
             TermPin(
                 section=str(p["section"]),

@@ -6,18 +6,29 @@ around Easter 2027) and short time limits."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
-from dateutil.rrule import rrulestr
+import recurring_ical_events
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import FrozenClock
 from booking.db import transaction
-from booking.models import Booking, Group, OutboxMail, Person, StaffProfile, TermRun
+from booking.models import (
+    Booking,
+    Group,
+    OutboxMail,
+    Person,
+    Series,
+    SeriesDate,
+    StaffProfile,
+    TermRun,
+)
 from booking.services import planning, term_runs
 from tests.booking.api_helpers import berlin, book, local
 from tests.factories import PASSWORD, World
@@ -93,6 +104,35 @@ def solve(client: TestClient, as_: Headers, session_factory: sessionmaker[Sessio
 
 def by_title(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["title"]: s for s in run["sections"]}
+
+
+def expanded(series: Series, last: date) -> list[datetime]:
+    """The series' rule from its first date to ``last``, expanded by recurring-ical-events
+    (an implementation independent of the service's) on the Berlin wall clock."""
+    zone = ZoneInfo(series.zone)
+    event = icalendar.Event()
+    event.add("uid", "independent")
+    event.add("dtstart", datetime.combine(
+        series.first_date, time(series.start_minute // 60, series.start_minute % 60),
+        tzinfo=zone))
+    event.add("duration", timedelta(minutes=series.duration_minutes))
+    assert series.rrule is not None
+    event.add("rrule", icalendar.vRecur.from_ical(series.rrule))
+    calendar = icalendar.Calendar()
+    calendar.add_component(event)
+    return sorted(e["DTSTART"].dt.astimezone(zone) for e in recurring_ical_events.of(
+        calendar).between(series.first_date, last + timedelta(days=1)))
+
+
+def stored_series(db: Session, booking_id: int) -> tuple[Series, list[datetime], set[date]]:
+    """A published series: the row, the instants it holds (Berlin) and its skipped dates."""
+    series = db.scalars(select(Series).where(Series.booking_id == booking_id)).one()
+    held = [o.starts_at.astimezone(ZoneInfo(series.zone)) for o in db.scalars(
+        select(Booking).where(Booking.id == booking_id)).one().occurrences
+        if o.status == "confirmed"]
+    skipped = {r.day for r in db.scalars(select(SeriesDate).where(
+        SeriesDate.series_id == series.id, SeriesDate.state != "planned"))}
+    return series, sorted(held), skipped
 
 
 def test_a_run_needs_the_term_in_allocation_and_a_sane_time_limit(
@@ -190,15 +230,14 @@ def test_publishing_writes_series_equal_to_the_rule_minus_the_skipped_dates(
         skipped = {date.fromisoformat(x["date"]) for x in result["skipped"]}
         published = [local(d["starts_at"]) for d in result["dates"]]
         with session_factory() as db:
-            series = db.scalars(select(Booking).where(
+            booking_id = db.scalars(select(Booking.id).where(
                 Booking.group_id == application["group_id"])).one()
-            rule = series.rrule
-        assert rule is not None
-        first = min([p.date() for p in published] + list(skipped))
-        expected = [d for d in rrulestr(rule, dtstart=datetime.combine(
-            first, published[0].time().replace(tzinfo=None)))
-            if date(2027, 3, 29) <= d.date() <= date(2027, 4, 25) and d.date() not in skipped]
-        assert [p.replace(tzinfo=None) for p in published] == expected
+            series, held, stored_skips = stored_series(db, booking_id)
+        # One issue-10 series per section, for the term's dates only.
+        assert series.until == date(2027, 4, 25) and stored_skips == skipped
+        assert held == published
+        assert published == [d for d in expanded(series, date(2027, 4, 25))
+                             if d.date() not in skipped]
         assert published and skipped == {d for d in skipped if d == EASTER_MONDAY} | skipped
     # The fortnightly club meets every other week only.
     chess_dates = [local(d["starts_at"]).date() for d in client.get(
@@ -421,13 +460,120 @@ def test_the_demo_round_publishes_series_whose_dates_are_the_plans(
         assert run.status == "published" and len(run.series) >= 15
         by_section = {r.section_id: r for r in draft.sections}
         for section_id, entry in run.series.items():
-            booking = db.get_one(Booking, entry["booking_id"])
-            held = [local(o.starts_at.isoformat()) for o in booking.occurrences]
+            series, held, skipped = stored_series(db, entry["booking_id"])
             planned = by_section[int(section_id)]
-            assert [local(s.isoformat()) for s, _ in planned.dates] == held, booking.title
-            skipped = {date.fromisoformat(x["date"]) for x in entry["skipped"]}
-            first = min([h.date() for h in held] + list(skipped))
-            assert booking.rrule is not None
-            expected = [d for d in rrulestr(booking.rrule, dtstart=datetime.combine(
-                first, held[0].time().replace(tzinfo=None))) if d.date() not in skipped]
-            assert [h.replace(tzinfo=None) for h in held] == expected, booking.title
+            title = series.booking.title
+            assert [s.astimezone(held[0].tzinfo) for s, _ in planned.dates] == held, title
+            assert skipped == {date.fromisoformat(x["date"]) for x in entry["skipped"]}
+            assert held == [d for d in expanded(series, series.until or date.max)
+                            if d.date() not in skipped], title
+
+
+def test_a_publication_that_fails_halfway_writes_nothing(
+        client: TestClient, as_: Headers, round_: dict[str, int], monkeypatch: Any,
+        session_factory: sessionmaker[Session], clock: FrozenClock) -> None:
+    from booking.errors import Conflict
+    from booking.services import series as series_service
+
+    apply(client, as_, "anna", round_["term"], round_["choir"], section())
+    apply(client, as_, "ben", round_["term"], round_["club"],
+          section(title="Schach", target_groups=["adults"],
+                  allowed_windows=[{"day": 2, "start": "18:00", "end": "21:00"}]))
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    real = series_service.create_series
+    calls: list[str] = []
+
+    def second_fails(*args: Any, **kwargs: Any) -> Any:
+        # The first section's series is written; the room of the second is taken meanwhile.
+        calls.append(args[2].title)
+        if len(calls) == 2:
+            raise Conflict("room_taken_meanwhile")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(series_service, "create_series", second_fails)
+    r = client.post(f"/api/term-runs/{run['id']}/publish", headers=as_("staff"))
+    assert r.status_code == 409 and r.json()["code"] == "room_taken_meanwhile", r.text
+    assert len(calls) == 2
+    with session_factory() as db:
+        assert db.scalars(select(Series)).all() == []
+        assert db.scalars(select(Booking)).all() == []
+        assert db.scalars(select(OutboxMail)).all() == []
+        assert db.get_one(TermRun, run["id"]).status == "done"
+    assert client.get(f"/api/terms/{round_['term']}").json()["status"] == "allocating"
+    # Once the room question is gone, the same run publishes whole.
+    monkeypatch.setattr(series_service, "create_series", real)
+    assert client.post(f"/api/term-runs/{run['id']}/publish",
+                       headers=as_("staff")).status_code == 200
+    with session_factory() as db:
+        assert len(db.scalars(select(Series)).all()) == 2
+
+
+def test_a_reopened_term_edits_or_ends_the_series_it_wrote(
+        client: TestClient, as_: Headers, round_: dict[str, int], world: World,
+        session_factory: sessionmaker[Session], clock: FrozenClock, now: datetime) -> None:
+    choir = apply(client, as_, "anna", round_["term"], round_["choir"], section(
+        allowed_windows=[{"day": 0, "start": "16:00", "end": "19:00"},
+                         {"day": 1, "start": "16:00", "end": "19:00"}],
+        preferred_windows=[{"day": 0, "start": "16:00", "end": "19:00"}]))
+    chess = apply(client, as_, "ben", round_["term"], round_["club"], section(
+        title="Schach", target_groups=["adults"],
+        allowed_windows=[{"day": 2, "start": "16:00", "end": "21:00"}]))
+    choir_id, chess_id = choir["sections"][0]["id"], chess["sections"][0]["id"]
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    assert client.post(f"/api/term-runs/{run['id']}/publish",
+                       headers=as_("staff")).status_code == 200
+    with session_factory() as db:
+        first = {s.booking.group_id: (s.id, s.booking_id) for s in db.scalars(select(Series))}
+    # After the meeting of 12 April staff reopen the term: the choir moves to Tuesday, the
+    # chess club keeps Wednesday but an hour later.
+    clock.advance(datetime(2027, 4, 14, 9, tzinfo=now.tzinfo) - now)
+    login = client.post("/api/login", json={"email": world.emails["staff"],
+                                            "password": PASSWORD})
+    staff = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert client.patch(f"/api/terms/{round_['term']}", headers=staff,
+                        json={"status": "allocating"}).status_code == 200
+    base = solve(client, lambda _: staff, session_factory, clock,
+                 f"/api/terms/{round_['term']}/runs")
+    moved = solve(client, lambda _: staff, session_factory, clock,
+                  f"/api/term-runs/{base['id']}/pins",
+                  {"section_id": choir_id, "action": "move", "days": [1], "start": "17:00"})
+    was = by_title(run)["Schach"]["start"]
+    hour = 19 if was != "19:00" else 16
+    later = solve(client, lambda _: staff, session_factory, clock,
+                  f"/api/term-runs/{moved['id']}/pins",
+                  {"section_id": chess_id, "action": "move", "days": [2],
+                   "start": f"{hour}:00"})
+    r = client.post(f"/api/term-runs/{later['id']}/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    with session_factory() as db:
+        rows = db.scalars(select(Series).order_by(Series.id)).all()
+        by_group = {}
+        for row in rows:
+            by_group.setdefault(row.booking.group_id, []).append(row)
+        # The chess club's series is the same one, edited from today on; no second one.
+        [chess_series] = by_group[round_["club"]]
+        assert chess_series.id == first[round_["club"]][0]
+        held = [o.starts_at.astimezone(ZoneInfo("Europe/Berlin")) for o in
+                chess_series.booking.occurrences if o.status == "confirmed"]
+        before = int(was[:2])
+        assert [(h.date(), h.hour) for h in held] == [
+            (date(2027, 3, 31), before), (date(2027, 4, 7), before),
+            (date(2027, 4, 14), hour), (date(2027, 4, 21), hour)]
+        # The choir's Monday series ends today; a Tuesday series holds the rest of the term.
+        old, new = by_group[round_["choir"]]
+        assert old.id == first[round_["choir"]][0] and old.until == date(2027, 4, 13)
+        assert [o.starts_at.astimezone(ZoneInfo("Europe/Berlin")).date() for o in
+                old.booking.occurrences if o.status == "confirmed"] == [
+            date(2027, 4, 5), date(2027, 4, 12)]
+        assert [r.day for r in new.dates if r.state == "planned"] == [
+            date(2027, 4, 20)]
+    # Anna reads every date of the term, the earlier series' and the new one's.
+    login = client.post("/api/login", json={"email": world.emails["anna"],
+                                            "password": PASSWORD})
+    anna = {"Authorization": f"Bearer {login.json()['token']}"}
+    mine = client.get(f"/api/applications/{choir['id']}", headers=anna).json()
+    result = mine["sections"][0]["result"]
+    assert [local(d["starts_at"]).date() for d in result["dates"]] == [
+        date(2027, 4, 5), date(2027, 4, 12), date(2027, 4, 20)]
