@@ -10,6 +10,7 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
+from booking.web.applications import ApplicationPages
 from booking.web.common import STATIC, template_config
 from booking.web.maintenance import MaintenancePages
 from booking.web.plan import PlanPages
@@ -18,12 +19,13 @@ from booking.web.programme import ProgrammePages
 from booking.web.public import PublicPages
 from booking.web.resident import RentalPages
 from booking.web.staff import StaffPages
+from booking.web.terms import TermPages
 
 __all__ = ["page_controllers", "template_config"]
 
 
 def page_controllers() -> Sequence[Any]:
     return [PublicPages, ProgrammePages, RentalPages, StaffPages, MaintenancePages, AccountPages,
-            ProfilePages, PlanPages,
+            ProfilePages, PlanPages, ApplicationPages, TermPages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]
