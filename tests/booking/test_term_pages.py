@@ -180,7 +180,7 @@ def test_mistakes_are_shown_at_their_fields_in_german_and_english(
     bad = submit(client, term, form(section_fields(0, "Chess", min="120", max="60"),
                                     group=round_["club"]))
     assert error_at(bad.text, "t0-min") == (
-        "Part 1: The minimum duration is longer than the maximum duration.")
+        "Section 1: the minimum duration is longer than the maximum.")
 
 
 def test_nonsense_input_is_a_page_with_a_message_never_a_500(client, world, round_) -> None:
