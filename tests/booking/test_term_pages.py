@@ -153,7 +153,8 @@ def test_mistakes_are_shown_at_their_fields_in_german_and_english(
     assert error_at(bad.text, "t0-titel") == "Bitte geben Sie einen Titel an."
     assert error_at(bad.text, "t0-personen") == "Bitte eine ganze Zahl ab 1 eingeben."
     assert error_at(bad.text, "t0-f0-bis") == "Das Ende muss nach dem Beginn liegen."
-    assert 'id="f-t0-titel" name="t0-titel" value="" maxlength="200" aria-invalid="true"' in bad.text
+    assert ('id="f-t0-titel" name="t0-titel" value="" maxlength="200" aria-invalid="true"'
+            in bad.text)
     assert 'href="#f-t0-titel"' in bad.text  # the summary links to the field
     # What the service refuses: its code, at the field it belongs to.
     bad = submit(client, term, form(section_fields(0, "Chor", min="120", max="60"),
