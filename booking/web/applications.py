@@ -132,8 +132,8 @@ class ApplicationPages(PageController):
                       section_words=SECTION_STATUS_WORDS,
                       application_words=APPLICATION_STATUS_WORDS)
 
-    def _application(self, db: Session, application: Application,
-                     lang: str) -> dict[str, Any]:
+    def _application(self, db: Session, application: Application, lang: str,
+                     actor: Actor | None = None) -> dict[str, Any]:
         term = db.get_one(Term, application.term_id)
         centre = db.get_one(Centre, term.centre_id)
         results = term_runs.published_results(db, term.id)
@@ -148,7 +148,10 @@ class ApplicationPages(PageController):
                 "result": result_view(found, rooms, centre.timezone, lang) if found else None})
         return {"application": application, "term": term, "centre": centre,
                 "group": group.name if group else None, "sections": sections,
-                "editable": application.status == "submitted" and term.status == "open"}
+                "editable": application.status == "submitted" and (
+                    term.status in (terms.EDITABLE_BY_STAFF if actor is not None
+                                    and actor.is_staff_of(term.centre_id)
+                                    else terms.EDITABLE_BY_APPLICANT))}
 
     @get("/{application_id:int}", sync_to_thread=True)
     def one(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
@@ -158,7 +161,7 @@ class ApplicationPages(PageController):
         notice = {"neu": N_("Der Antrag ist eingereicht."),
                   "gespeichert": N_("Der Antrag ist gespeichert.")}.get(hinweis or "")
         return render(request, viewer, "application_detail.html", nav="antraege",
-                      item=self._application(read_db, application, viewer.lang),
+                      item=self._application(read_db, application, viewer.lang, actor),
                       notice=notice, section_words=SECTION_STATUS_WORDS,
                       application_words=APPLICATION_STATUS_WORDS,
                       frequencies=FREQUENCY_WORDS, themes=THEME_WORDS)
