@@ -84,6 +84,7 @@ class WindowForm:
 @dataclass
 class SectionForm:
     title: str = ""
+    offer: str = ""
     theme: str = "other"
     target_groups: list[str] = field(default_factory=list)
     age_groups: list[str] = field(default_factory=list)
@@ -131,7 +132,8 @@ class ApplicationForm:
             p = f"t{s}-"
             rows = _bounded(value(p + "fenster", max_length=3), 1, MAX_WINDOWS)
             form.sections.append(SectionForm(
-                title=value(p + "titel"), theme=value(p + "thema", max_length=30) or "other",
+                title=value(p + "titel"), offer=value(p + "angebot", max_length=12),
+                theme=value(p + "thema", max_length=30) or "other",
                 target_groups=values(p + "zielgruppen"), age_groups=values(p + "alter"),
                 people=value(p + "personen", max_length=6),
                 languages=value(p + "sprachen"), staffing=value(p + "betreuung", max_length=20),
@@ -164,20 +166,24 @@ class ApplicationForm:
 
     # --- to the service --------------------------------------------------------------------
 
-    def spec(self, rooms: set[int]) -> dict[str, Any] | None:
+    def spec(self, rooms: set[int], offers: set[int]) -> dict[str, Any] | None:
         """The service's spec, or None with ``errors`` filled at the fields that do not
-        parse."""
-        sections = [self._section(s, x, rooms) for s, x in enumerate(self.sections)]
+        parse. ``rooms`` and ``offers``: the ids the form offered."""
+        sections = [self._section(s, x, rooms, offers) for s, x in enumerate(self.sections)]
         if self.errors:
             return None
         return {"non_profit": self.non_profit, "from_district": self.from_district,
                 "note": self.note, "sections": sections}
 
-    def _section(self, s: int, x: SectionForm, rooms: set[int]) -> dict[str, Any]:
+    def _section(self, s: int, x: SectionForm, rooms: set[int],
+                 offers: set[int]) -> dict[str, Any]:
         p = f"t{s}-"
         errors = self.errors
         if not x.title:
             errors[p + "titel"] = N_("Bitte geben Sie einen Titel an.")
+        offer = int(x.offer) if x.offer.isdigit() and int(x.offer) in offers else None
+        if x.offer and offer is None:
+            errors[p + "angebot"] = N_("Bitte ein Angebot aus der Liste wählen.")
         people = _int(x.people, 1, 10_000)
         if people is None:
             errors[p + "personen"] = N_("Bitte eine ganze Zahl ab 1 eingeben.")
@@ -219,7 +225,7 @@ class ApplicationForm:
         if any(r and not (r.isdigit() and int(r) in rooms) for r in x.rooms):
             errors[p + "raum1"] = N_("Bitte Räume aus der Liste wählen.")
         return {
-            "title": x.title, "theme": x.theme, "target_groups": x.target_groups,
+            "title": x.title, "offer_id": offer, "theme": x.theme, "target_groups": x.target_groups,
             "age_groups": x.age_groups, "expected_people": people or 1,
             "languages": [w.strip()[:30] for w in x.languages.split(",") if w.strip()][:20],
             "staffed": x.staffing == "betreut", "self_managed": x.staffing != "betreut",
@@ -246,7 +252,8 @@ def _section_form(x: ApplicationSection) -> SectionForm:
                 for w in x.preferred_windows]
     rooms = [str(r) for r in x.room_ids[:MAX_ROOM_WISHES]]
     return SectionForm(
-        title=x.title, theme=x.theme, target_groups=list(x.target_groups),
+        title=x.title, offer=str(x.offer_id or ""), theme=x.theme,
+        target_groups=list(x.target_groups),
         age_groups=list(x.age_groups), people=str(x.expected_people),
         languages=", ".join(x.languages), staffing="betreut" if x.staffed else "eigenregie",
         min_minutes=str(x.min_minutes), max_minutes=str(x.max_minutes),

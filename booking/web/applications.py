@@ -16,14 +16,14 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Template
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from booking import formatting
 from booking.deps import discard
 from booking.errors import DomainError
 from booking.messages import Message, Weekly
-from booking.models import Application, Centre, Feature, Group, Room, Term
+from booking.models import Application, Centre, Feature, Group, Offer, Room, Term
 from booking.permissions import Actor
 from booking.services import term_runs, terms
 from booking.services.term_runs import SectionResult
@@ -98,8 +98,10 @@ def form_context(db: Session, actor: Actor, term: Term, lang: str) -> dict[str, 
     words of every choice."""
     rooms = db.scalars(select(Room).where(Room.centre_id == term.centre_id)
                        .order_by(Room.name)).all()
+    groups = terms.applicant_groups(db, actor, term.centre_id)
     return {
-        "term": term, "groups": terms.applicant_groups(db, actor, term.centre_id),
+        "term": term, "groups": groups,
+        "offers": [(str(o.id), o.title) for o in offer_choices(db, actor, term)],
         "staff": actor.is_staff_of(term.centre_id),
         "rooms": [(str(r.id), r.name) for r in rooms],
         "themes": THEME_WORDS, "target_groups": TARGET_GROUP_WORDS, "age_groups": AGE_GROUP_WORDS,
@@ -111,6 +113,16 @@ def form_context(db: Session, actor: Actor, term: Term, lang: str) -> dict[str, 
                                   db.get_one(Centre, term.centre_id).timezone, lang),
         "day": lambda d: formatting.day(d, lang),
     }
+
+
+def offer_choices(db: Session, actor: Actor, term: Term) -> list[Offer]:
+    """The offers a section may belong to: the centre's own and those of the groups the
+    viewer may apply for (all of the centre's for its staff)."""
+    groups = [g.id for g in terms.applicant_groups(db, actor, term.centre_id)]
+    mine = Offer.group_id.in_(groups) if not actor.is_staff_of(term.centre_id) else true()
+    return list(db.scalars(select(Offer).where(Offer.centre_id == term.centre_id,
+                                               or_(Offer.group_id.is_(None), mine))
+                           .order_by(Offer.title, Offer.id)))
 
 
 class ApplicationPages(PageController):
@@ -145,6 +157,8 @@ class ApplicationPages(PageController):
             found = results.get(x.id)
             sections.append({
                 "row": x, "windows": [weekly(w, lang) for w in x.allowed_windows],
+                "preferred": [weekly(w, lang) for w in x.preferred_windows],
+                "rooms": [rooms[r] for r in x.room_ids if r in rooms],
                 "result": result_view(found, rooms, centre.timezone, lang) if found else None})
         return {"application": application, "term": term, "centre": centre,
                 "group": group.name if group else None, "sections": sections,
@@ -204,7 +218,8 @@ class ApplicationPages(PageController):
         action = f"/antraege/neu?saison={term.id}"
         if self._rearranged(form, data):
             return self._form(request, read_db, viewer, term, form, action=action)
-        spec = form.spec(self._rooms(read_db, term))
+        spec = form.spec(self._rooms(read_db, term),
+                         {o.id for o in offer_choices(read_db, actor, term)})
         if spec is None:
             return self._form(request, read_db, viewer, term, form, action=action, status=400)
         try:
@@ -243,7 +258,8 @@ class ApplicationPages(PageController):
         if self._rearranged(form, data):
             return self._form(request, read_db, viewer, term, form, action=action,
                               application=application)
-        spec = form.spec(self._rooms(read_db, term))
+        spec = form.spec(self._rooms(read_db, term),
+                         {o.id for o in offer_choices(read_db, actor, term)})
         if spec is None:
             return self._form(request, read_db, viewer, term, form, action=action, status=400,
                               application=application)

@@ -15,7 +15,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from booking.db import transaction
-from booking.models import Application, PersonRole, Role, TermRun
+from booking.models import Application, Offer, PersonRole, Role, TermRun
 from booking.services import term_runs
 from tests.booking.test_pages import Page
 from tests.booking.test_term_runs import round_
@@ -116,13 +116,27 @@ def test_a_contact_applies_with_two_sections_and_the_form_round_trips(
         {"tag": "", "von": "", "bis": "", "art": "moeglich"}],  # an empty row is dropped
         haeufigkeit="monthly", monatswochen=["1", "-1"], raum1=str(world.rooms["Café"]),
         ausstattung=["barrier_free"], sprachen="Deutsch, Arabisch", betreuung="betreut")
+    with transaction(session_factory) as db:
+        ours = Offer(centre_id=world.centre_id, group_id=choir, title="Chorprobe",
+                     theme="culture")
+        theirs = Offer(centre_id=world.centre_id, group_id=round_["club"], title="Schach",
+                       theme="other")
+        db.add_all([ours, theirs])
+        db.flush()
+        offers = (ours.id, theirs.id)
+    shown = client.get(f"/antraege/neu?saison={term}").text
+    assert ">Chorprobe</option>" in shown and ">Schach</option>" not in shown
+    foreign = submit(client, term, form({**first, "t0-angebot": str(offers[1])}, group=choir))
+    assert error_at(foreign.text, "t0-angebot") == "Bitte ein Angebot aus der Liste wählen."
+    first["t0-angebot"] = str(offers[0])
     sent = submit(client, term, form(first, second, group=choir, notiz="Bitte ruhig"))
     assert sent.status_code == 303, sent.text
     assert re.fullmatch(r"/antraege/\d+\?hinweis=neu", sent.headers["location"])
     [stored] = applications(session_factory)
     assert stored.group_id == choir and stored.note == "Bitte ruhig"
     a, b = stored.sections
-    assert (a.title, a.min_minutes, a.max_minutes) == ("Kinderchor", 60, 90)
+    assert (a.title, a.min_minutes, a.max_minutes, a.offer_id) == ("Kinderchor", 60, 90,
+                                                                   offers[0])
     assert a.allowed_windows == [{"day": 0, "start": "16:00", "end": "18:00"}]
     assert (b.frequency, b.month_weeks, b.room_ids) == ("monthly", [1, -1], [world.rooms["Café"]])
     assert b.preferred_windows == [{"day": 3, "start": "19:00", "end": "20:30", "rank": 1}]
