@@ -302,6 +302,16 @@ def test_staff_run_the_round_pin_publish_and_each_applicant_reads_the_result(
     # The wishes calendar: Monday's cell holds both with their window (in words, not colour).
     calendar = page.text.split('<table class="wishes">')[1].split("</table>")[0]
     assert "Kinderchor, 16:00–18:00" in calendar and "Schach, 16:00–18:00" in calendar
+    # Staff reject a section with a reason the applicant reads; without one, they are asked.
+    youth = made[-1].sections[0].id
+    empty = client.post(f"/verwaltung/vergabe/teil/{youth}/ablehnen",
+                        data={"grund": "  ", "csrf_token": token(client, base)})
+    assert empty.status_code == 400 and "Bitte geben Sie einen Grund an" in empty.text
+    rejected = client.post(f"/verwaltung/vergabe/teil/{youth}/ablehnen", data={
+        "grund": "Freitags ist das Haus ab 18 Uhr zu.", "csrf_token": token(client, base)},
+        follow_redirects=False)
+    assert rejected.status_code == 303
+    assert "abgelehnt: <span lang=\"de\">Freitags ist das Haus" in client.get(base).text
     r = client.post(f"{base}/status", data={"status": "allocating", "csrf_token": token(
         client, base)}, follow_redirects=False)
     assert r.status_code == 303
@@ -360,4 +370,5 @@ def test_staff_run_the_round_pin_publish_and_each_applicant_reads_the_result(
     login(client, world.emails["ben"])
     mine = client.get("/antraege").text
     assert "Sorry, no place." in mine and "higher priority class" in mine
+    assert "turned down by the team" in mine and "Freitags ist das Haus ab 18 Uhr zu." in mine
     assert "Kinderchor" not in mine  # the refusal names no other applicant
