@@ -11,7 +11,7 @@ The pages call the same services as the JSON API (:mod:`booking.services.terms`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -27,6 +27,7 @@ from booking.models import Application, ApplicationSection, Group, Room, Term, T
 from booking.models.terms import TERM_FLOW
 from booking.services import plan_view, term_publish, term_runs, terms
 from booking.services.term_runs import TermDraft
+from booking.timeutil import in_horizon, local_to_utc
 from booking.translations import N_
 from booking.web.application_form import FREQUENCY_WORDS
 from booking.web.applications import weekly
@@ -38,7 +39,7 @@ from booking.web.common import (
     redirect,
     render,
 )
-from booking.web.forms import check_csrf, field_value, parse_time
+from booking.web.forms import check_csrf, field_value, parse_date, parse_time
 from booking.web.staff import require_staff_viewer
 
 BASE = "/verwaltung/vergabe"
@@ -53,6 +54,10 @@ FLOW_LABELS = {
     ("published", "allocating"): N_("Für eine späte Änderung wieder öffnen"),
     ("published", "closed"): N_("Saison abschließen"),
 }
+TERM_FIELDS = ("name", "beginn", "ende", "antrag_von", "antrag_bis")
+# The service's codes about a new term → the field that shows them.
+TERM_ERROR_FIELDS = {"term_dates": "ende", "term_too_long": "ende",
+                     "term_application_period": "antrag_bis", "time_horizon": "beginn"}
 RUN_WORDS = {"queued": N_("wartet auf den Planer"), "running": N_("wird berechnet"),
              "done": N_("Entwurf"), "failed": N_("fehlgeschlagen"),
              "published": N_("veröffentlicht")}
@@ -182,12 +187,54 @@ class TermPages(PageController):
     @get("/", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], read_db: Session,
               viewer: Viewer) -> Template:
+        return self._index(request, read_db, viewer)
+
+    def _index(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer, *,
+               form: dict[str, str] | None = None,
+               errors: dict[str, str | Message] | None = None, status: int = 200) -> Template:
         actor = require_staff_viewer(viewer)
+        centre = plan_view.staff_centre(db, actor)
+        found = terms.list_terms(db, actor, centre.id)
+        return render(request, viewer, "term_index.html", status=status, nav="verwaltung",
+                      centre=centre, terms=found, status_words=terms.STATUS_WORDS,
+                      day=lambda d: formatting.day(d, viewer.lang), form=form or {},
+                      errors=errors or {})
+
+    @post("/", sync_to_thread=True)
+    def create(self, request: Request[Any, Any, Any], read_db: Session, db: Session,
+               now: datetime, viewer: Viewer, data: FormData) -> Response[Any]:
+        """A new term in draft: its dates, the application period (whole days, in the
+        centre's zone: from the first day's start to the last day's end) and the criteria."""
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
         centre = plan_view.staff_centre(read_db, actor)
-        found = terms.list_terms(read_db, actor, centre.id)
-        return render(request, viewer, "term_index.html", nav="verwaltung", centre=centre,
-                      terms=found, status_words=terms.STATUS_WORDS,
-                      day=lambda d: formatting.day(d, viewer.lang))
+        form = {k: field_value(data, k, max_length=200) for k in TERM_FIELDS}
+        form["kriterien"] = field_value(data, "kriterien", text_area=True, max_length=10_000)
+        errors: dict[str, str | Message] = {}
+        days: dict[str, date] = {}
+        for key in TERM_FIELDS[1:]:
+            value = parse_date(form[key])
+            if value is None or not in_horizon(value):
+                errors[key] = N_("Bitte ein Datum angeben (TT.MM.JJJJ).")
+            else:
+                days[key] = value
+        if not form["name"]:
+            errors["name"] = N_("Bitte geben Sie einen Namen an.")
+        if not errors:
+            zone = centre.timezone
+            try:
+                term = terms.create_term(
+                    db, actor, centre.id, name=form["name"], starts_on=days["beginn"],
+                    ends_on=days["ende"],
+                    applications_from=local_to_utc(days["antrag_von"], time(0), zone),
+                    applications_until=local_to_utc(days["antrag_bis"] + timedelta(days=1),
+                                                    time(0), zone),
+                    criteria=form["kriterien"], now=now)
+                return redirect(f"{BASE}/{term.id}")
+            except DomainError as exc:
+                discard(db, exc)
+                errors[TERM_ERROR_FIELDS.get(exc.code, "name")] = exc.message
+        return self._index(request, read_db, viewer, form=form, errors=errors, status=400)
 
     # --- one term: status, applications, wishes, runs --------------------------------------
 

@@ -372,3 +372,33 @@ def test_staff_run_the_round_pin_publish_and_each_applicant_reads_the_result(
     assert "Sorry, no place." in mine and "higher priority class" in mine
     assert "turned down by the team" in mine and "Freitags ist das Haus ab 18 Uhr zu." in mine
     assert "Kinderchor" not in mine  # the refusal names no other applicant
+
+
+def test_staff_create_a_term_then_open_it(client, world, session_factory) -> None:
+    login(client, world.emails["staff"])
+    base = "/verwaltung/vergabe/"
+    fields = {"name": "Herbst 2027", "beginn": "2027-09-01", "ende": "2027-08-01",
+              "antrag_von": "2027-05-01", "antrag_bis": "2027-06-30", "kriterien": "Kinder zuerst"}
+    bad = client.post(base, data={**fields, "csrf_token": token(client, base)})
+    assert bad.status_code == 400
+    assert error_at(bad.text, "ende") == "Der erste Tag der Saison muss vor ihrem letzten liegen."
+    assert 'value="Herbst 2027"' in bad.text
+    bad = client.post(base, data={**fields, "ende": "31.02.2028", "name": "",
+                                  "csrf_token": token(client, base)})
+    assert error_at(bad.text, "ende") == "Bitte ein Datum angeben (TT.MM.JJJJ)."
+    assert error_at(bad.text, "name") == "Bitte geben Sie einen Namen an."
+    made = client.post(base, data={**fields, "ende": "31.01.2028",
+                                   "csrf_token": token(client, base)}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    term_url = made.headers["location"]
+    page = client.get(term_url).text
+    assert "Herbst 2027" in page and "Entwurf" in page
+    opened = client.post(f"{term_url}/status", data={"status": "open",
+                                                     "csrf_token": token(client, term_url)},
+                         follow_redirects=False)
+    assert opened.status_code == 303
+    assert "offen für Anträge" in client.get(term_url).text
+    # A step the flow does not allow is refused with the service's words.
+    skip = client.post(f"{term_url}/status", data={"status": "closed",
+                                                   "csrf_token": token(client, term_url)})
+    assert skip.status_code == 409 and "kann nicht in den Status" in skip.text
