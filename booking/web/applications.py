@@ -151,7 +151,7 @@ class ApplicationPages(PageController):
         results = term_runs.published_results(db, term.id)
         rooms = {r.id: r.name for r in db.scalars(select(Room).where(
             Room.centre_id == term.centre_id))}
-        group = application.group_id and db.get(Group, application.group_id)
+        group = db.get(Group, application.group_id) if application.group_id else None
         sections = []
         for x in application.sections:
             found = results.get(x.id)

@@ -321,7 +321,9 @@ class TermPages(PageController):
         run, term = term_runs.get_term_run(db, actor, run_id)
         draft: TermDraft | None = term_runs.read_term_run(db, run)
         rooms = _room_names(db, term.centre_id)
-        groups = {a.id: (db.get(Group, a.group_id).name if a.group_id else None)  # type: ignore[union-attr]
+        names = {g.id: g.name for g in db.scalars(select(Group).where(
+            Group.centre_id == term.centre_id))}
+        groups = {a.id: names.get(a.group_id) if a.group_id else None
                   for a in db.scalars(select(Application).where(Application.term_id == term.id))}
         lang = viewer.lang
         pins = {int(p["section_id"]): p["action"] for p in run.pins}
