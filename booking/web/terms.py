@@ -411,12 +411,17 @@ class TermPages(PageController):
         return redirect(f"{BASE}/lauf/{run_id}", hinweis="veroeffentlicht")
 
 
+def _is_id(text: str) -> bool:
+    """A row's number as the database can hold it (a bigger one would be a 500 there)."""
+    return text.isdigit() and 1 <= int(text) <= 2**31 - 1
+
+
 def _decision(data: dict[str, Any]) -> dict[str, Any]:
     """The pin form: a section, an action, and for a move the fields given (room, days,
     start on the half hour, minutes)."""
     section = field_value(data, "teil", max_length=10)
     action = field_value(data, "aktion", max_length=10)
-    if not section.isdigit() or action not in PIN_WORDS:
+    if not _is_id(section) or action not in PIN_WORDS:
         raise InvalidInput("term_run_pin_needs_slot")
     decision: dict[str, Any] = {"section_id": int(section), "action": action}
     if action != "move":
@@ -427,7 +432,7 @@ def _decision(data: dict[str, Any]) -> dict[str, Any]:
     start = field_value(data, "beginn", max_length=5)
     minutes = field_value(data, "minuten", max_length=4)
     if room:
-        if not room.isdigit():
+        if not _is_id(room):
             raise InvalidInput("term_run_pin_needs_slot")
         decision["room_id"] = int(room)
     if days:

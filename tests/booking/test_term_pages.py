@@ -353,6 +353,13 @@ def test_staff_run_the_round_pin_publish_and_each_applicant_reads_the_result(
         "teil": str(choir_section), "aktion": "move", "beginn": "16:10",
         "csrf_token": token(client, second)})
     assert bad.status_code == 400 and "halben Stunde" in bad.text
+    for nonsense in ({"teil": "99999999999", "aktion": "lock"},
+                     {"teil": str(choir_section), "aktion": "move", "raum": "9999999999"},
+                     {"teil": str(choir_section), "aktion": "move", "tage": ["1", "8"]},
+                     {"teil": "x", "aktion": "explode"}):
+        r = client.post(f"{second}/festlegen", data={**nonsense,
+                                                      "csrf_token": token(client, second)})
+        assert r.status_code in (400, 404), (nonsense, r.status_code)
     with session_factory() as s:
         assert s.query(TermRun).count() == runs_before
     published = client.post(f"{second}/veroeffentlichen",
