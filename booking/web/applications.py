@@ -101,6 +101,7 @@ def form_context(db: Session, actor: Actor, term: Term, lang: str) -> dict[str, 
     groups = terms.applicant_groups(db, actor, term.centre_id)
     return {
         "term": term, "groups": groups,
+        "classes": terms.list_priority_classes(db, term.centre_id),
         "offers": [(str(o.id), o.title) for o in offer_choices(db, actor, term)],
         "staff": actor.is_staff_of(term.centre_id),
         "rooms": [(str(r.id), r.name) for r in rooms],

@@ -125,6 +125,7 @@ def test_a_contact_applies_with_two_sections_and_the_form_round_trips(
         db.flush()
         offers = (ours.id, theirs.id)
     shown = client.get(f"/antraege/neu?saison={term}").text
+    assert "<li>Kinder</li>" in shown and "<li>Alle anderen</li>" in shown  # the classes
     assert ">Chorprobe</option>" in shown and ">Schach</option>" not in shown
     foreign = submit(client, term, form({**first, "t0-angebot": str(offers[1])}, group=choir))
     assert error_at(foreign.text, "t0-angebot") == "Bitte ein Angebot aus der Liste wählen."
