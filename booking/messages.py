@@ -219,6 +219,9 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "no_application": N_("Es gibt keinen Antrag Nr. %(nr)s."),
     "application_withdrawn": N_("Dieser Antrag wurde zurückgezogen."),
     "no_section": N_("Es gibt keinen Antragsteil Nr. %(nr)s."),
+    "not_group_contact": N_("Einen Antrag für diese Gruppe stellt ihre Ansprechperson."),
+    "application_not_yours": N_("Diesen Antrag sehen nur die antragstellende Person, die "
+                                "Ansprechpersonen der Gruppe und das Team des Zentrums."),
     "reason_needed": N_("Bitte geben Sie einen Grund an; die antragstellende Person liest ihn."),
     "not_admin": N_("Das darf nur die Administration."),
     "not_staff_pages": N_("Nur das Team eines Stadtteilzentrums darf Anfragen entscheiden."),
@@ -563,6 +566,8 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "term_run_pin_needs_slot": N_("Bitte geben Sie an, wohin der Antragsteil soll (Raum, Tage, "
                                   "Beginn oder Dauer)."),
     "term_run_pin_days": N_("Wochentage sind 0 (Montag) bis 6 (Sonntag), jeder einmal."),
+    "term_run_pin_start": N_("Bitte einen Beginn zur vollen oder halben Stunde angeben (SS:MM)."),
+    "term_run_pin_minutes": N_("Die Dauer ist ein Vielfaches von 30 Minuten, von 30 bis 720."),
     "term_run_outdated": N_("Seit dieser Vergabe hat sich die Saison geändert (neue, "
                             "geänderte oder zurückgezogene Anträge); bitte neu rechnen."),
     "term_publish_collision": N_("Seit dieser Vergabe wurde ein Termin gebucht, der mit "

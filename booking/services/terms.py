@@ -24,7 +24,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from booking.audit import record
-from booking.errors import Conflict, InvalidInput, NotFound
+from booking.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.messages import Span, Word
 from booking.models import (
     Application,
@@ -402,3 +402,55 @@ def term_applications(session: Session, actor: Actor, term_id: int) -> Sequence[
     require_staff(actor, term.centre_id)
     return session.scalars(select(Application).where(Application.term_id == term.id)
                            .order_by(Application.id)).all()
+
+
+# ------------------------------------------------------------------ for the applicants' pages
+
+
+def applicant_groups(session: Session, actor: Actor, centre_id: int) -> Sequence[Group]:
+    """The groups of the centre the person may apply for: all of them for its staff, else
+    those whose contact the person is."""
+    person_id = require_login(actor)
+    query = select(Group).where(Group.centre_id == centre_id).order_by(Group.name, Group.id)
+    if not actor.is_staff_of(centre_id):
+        query = query.where(Group.id.in_(select(group_contact.c.group_id)
+                                         .where(group_contact.c.person_id == person_id)))
+    return session.scalars(query).all()
+
+
+def open_rounds(session: Session, actor: Actor, now: datetime) -> Sequence[Term]:
+    """The open terms whose application period runs, of the centres where the person is a
+    group's contact."""
+    person_id = require_login(actor)
+    centres = select(Group.centre_id).where(Group.id.in_(
+        select(group_contact.c.group_id).where(group_contact.c.person_id == person_id)))
+    return session.scalars(select(Term).where(
+        Term.status == "open", Term.applications_from <= now, Term.applications_until > now,
+        Term.centre_id.in_(centres)).order_by(Term.starts_on, Term.id)).all()
+
+
+def require_group_contact(session: Session, actor: Actor, term: Term,
+                          group_id: int | None) -> None:
+    """Applying for a group of the term's centre: a 403 for someone who is neither its
+    contact nor the centre's staff (a group of another centre stays a 404)."""
+    person_id = require_login(actor)
+    if actor.is_staff_of(term.centre_id):
+        return
+    if group_id is None:
+        raise Forbidden("not_group_contact")
+    group = session.get(Group, group_id)
+    if group is None or group.centre_id != term.centre_id:
+        raise NotFound("no_group", id=group_id)
+    if not _is_contact(session, person_id, group_id):
+        raise Forbidden("not_group_contact")
+
+
+def application_for(session: Session, actor: Actor, application_id: int) -> Application:
+    """The application for its pages: a 403 for a logged-in person who may not see it (not
+    its applicant, not the group's contact, not the centre's staff), a 404 if there is none."""
+    try:
+        return get_application(session, actor, application_id)
+    except NotFound:
+        if session.get(Application, application_id) is not None:
+            raise Forbidden("application_not_yours") from None
+        raise

@@ -40,6 +40,7 @@ from booking.errors import (
     Unauthorized,
 )
 from booking.messages import Message
+from booking.models import Role
 from booking.permissions import ANONYMOUS, Actor
 from booking.security import new_token
 from booking.services import accounts, preferences
@@ -99,6 +100,10 @@ class Viewer:
     @property
     def is_staff(self) -> bool:
         return self.actor.is_any_staff
+
+    @property
+    def is_group_contact(self) -> bool:
+        return any(role == Role.GROUP_CONTACT for role, _ in self.actor.roles)
 
     @property
     def gettext(self) -> i18n.Gettext:

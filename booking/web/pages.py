@@ -10,6 +10,7 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from booking.web.account import AccountPages
+from booking.web.applications import ApplicationPages
 from booking.web.closures import ClosurePages
 from booking.web.common import STATIC, template_config
 from booking.web.demand import DemandPages
@@ -22,6 +23,7 @@ from booking.web.programme import ProgrammePages
 from booking.web.public import PublicPages
 from booking.web.resident import RentalPages
 from booking.web.staff import StaffPages
+from booking.web.terms import TermPages
 from booking.web.workspace import WorkspacePages
 
 __all__ = ["page_controllers", "template_config"]
@@ -30,6 +32,6 @@ __all__ = ["page_controllers", "template_config"]
 def page_controllers() -> Sequence[Any]:
     return [PublicPages, ProgrammePages, RentalPages, StaffPages, MaintenancePages, AccountPages,
             ProfilePages, PlanPages, DoorPages, OfferPages, DemandPages, WorkspacePages,
-            ClosurePages,
+            ClosurePages, ApplicationPages, TermPages,
             create_static_files_router(path="/static", directories=[STATIC],
                                        name="static", include_in_schema=False)]
