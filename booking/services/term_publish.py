@@ -387,7 +387,7 @@ def _mail(session: Session, centre: Centre, term: Term, application: Application
             "body": Message("term_mail_intro", {"term": term.name}).render(lang)
             + "\n" + "\n".join(lines),
             "closing": Message("term_mail_closing", {"centre": centre.name}).render(lang),
-            "path": f"/api/applications/{application.id}"})
+            "path": f"/antraege/{application.id}"})
 
 
 def slot_message(result: SectionResult, rooms: dict[int, str]) -> Message:
