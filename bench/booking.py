@@ -63,7 +63,32 @@ round trips around them.
   requests included; with the bench's thousands of pending rentals a round runs for tens of
   seconds beside the measurement and its CPU counts in "server CPU" (the worker is in the
   server's process group). The bench now pre-creates rentals for 600/s, not 1500/s.
-* Reads: uvicorn already runs uvloop and httptools (``auto``). [figures of the last run below]
+* Reads: uvicorn already runs uvloop and httptools (``auto``). py-spy (``--gil``) of a cached
+  anonymous read on PostgreSQL: the two socket writes of the answer (head and body, uvicorn)
+  are 44 % of the server's GIL time, Litestar's routing and middleware 22 %, psycopg's async
+  statement 17 %, our code 7 %; the server process held the GIL for under a fifth of the wall
+  time, i.e. on this loaded machine it waits, for the loop reader's round trip and for the
+  scheduler. Trying 1, 2 and 4 loop-reader connections in turn on this machine gave ratios from
+  0.34 to 0.85 for the same setting: noise beyond any difference, so the setting stays at 4.
+
+Last run on the shared machine (2 cores, load average 7–16 from five other sessions; the
+ratios are measured side by side in one run, the absolute rates are not comparable to a quiet
+machine's), ``python -m bench.booking --both``:
+
+                                        SQLite ×1   PostgreSQL ×1   PostgreSQL ×2
+    /health req/s                           2194           2843           12077
+    availability anonymous / health         0.46           0.44            0.29
+    availability staff token / health       0.54           0.66            0.28
+    rental confirmations/s (staff halls)      82             92             103
+    Eigenregie confirmations/s (code)          5              9               9
+    server CPU ms / availability (staff)    0.31           0.39            0.34
+    server CPU ms / confirmation            5.63          10.38            9.85
+
+  Eigenregie's bound by argon2id in that run: 2 × 20 ms a code, ≤ 25/s a core; it reached 9/s
+  because issuing also checks the new code against every active code of the centre, loading
+  each one's booking and access method (one query each): it slows as codes accumulate (the
+  access module's, issue 12). Server CPU per confirmation is higher on PostgreSQL than on
+  SQLite largely by the worker process beside the server (mail, and the access worker's walk).
 """
 
 from __future__ import annotations
