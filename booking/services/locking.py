@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from booking.models import Booking, Occurrence, Room
@@ -62,12 +62,21 @@ def lock_rooms_of_booking(session: Session, booking_id: int) -> None:
     than :func:`lock_booking`, which has to read a booking read earlier again; call that one
     after reading too; it only checks then (a move may have committed in between)."""
     held: set[int] = session.info.setdefault(_HELD, set())
-    rooms = select(Occurrence.room_id).where(Occurrence.booking_id == booking_id)
-    if session.get_bind().dialect.name == "sqlite":
-        held.update(session.scalars(rooms.distinct()))
-        return
-    held.update(session.scalars(select(Room.id).where(Room.id.in_(rooms)).order_by(Room.id)
-                                .with_for_update(key_share=True)))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    statement = _ROOMS_OF_BOOKING if sqlite else _LOCK_ROOMS_OF_BOOKING
+    held.update(session.scalars(statement, {"booking_id": booking_id}))
+
+
+# Built once (Core, on the tables): a confirmation runs this first, and building and keying the
+# statement per call cost more CPU than the query (bench/booking.py).
+_occ_t, _room_t = Occurrence.__table__, Room.__table__
+_ROOMS_OF_BOOKING = (select(_occ_t.c.room_id)
+                     .where(_occ_t.c.booking_id == bindparam("booking_id")).distinct())
+_LOCK_ROOMS_OF_BOOKING = (
+    select(_room_t.c.id)
+    .where(_room_t.c.id.in_(select(_occ_t.c.room_id)
+                            .where(_occ_t.c.booking_id == bindparam("booking_id"))))
+    .order_by(_room_t.c.id).with_for_update(key_share=True))
 
 
 def lock_bookings(session: Session, bookings: Sequence[Booking], *also: int) -> None:

@@ -35,10 +35,10 @@ def end_other_connections(db_url: str) -> int:
     return int(ended)
 
 
+# PostgreSQL only: SQLite has no server that ends connections.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_requests_after_the_database_ended_the_connections_succeed(client, as_, world: World,
                                                                    db_url: str):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite has no server that ends connections")
     cafe = world.rooms["Café"]
     staff = as_("staff")
     # Every kind of connection the service keeps is open: the pool's (writes), the event
@@ -63,9 +63,9 @@ def test_requests_after_the_database_ended_the_connections_succeed(client, as_, 
     assert created.status_code == 201, created.text
 
 
+# PostgreSQL only: the pool size bounds PostgreSQL connections (SQLite has no server).
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_process_opens_at_most_its_pool_size_of_connections(db_url: str):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the pool size bounds PostgreSQL connections")
     engine = make_engine(db_url, pool_size=3)
     factory = sessionmaker(engine)
     barrier = threading.Barrier(12)
