@@ -27,7 +27,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -314,8 +314,15 @@ def _prepared(session: Session, centre_id: int) -> _NewCode | None:
 
 
 def _overlapping_codes(session: Session, centre_id: int, spans: Sequence[Window],
-                       exclude_booking: int | None) -> list[AccessCode]:
-    """The active codes of the centre valid at times overlapping ``spans`` (every code shares
+                       exclude_booking: int | None, current: tuple[str, str]) -> list[AccessCode]:
+    """The active codes of the centre a new code must differ from.
+
+    Codes hashed in the ``current`` group (pepper key and PHC prefix: the centre's salt and
+    today's parameters) are compared by their stored strings, which costs nothing, so all of
+    them count, whatever their times: a new code equal to any live code of the centre is
+    drawn again (with a few hundred live codes among 10⁸, about one draw in 10⁵). Only the
+    rare codes of another group (an older pepper key or parameters) cost an argon2 run each,
+    so for those the ones valid at overlapping times are picked out first (every code shares
     the entrance)."""
     if not spans:
         return []
@@ -325,7 +332,11 @@ def _overlapping_codes(session: Session, centre_id: int, spans: Sequence[Window]
     others: list[AccessCode] = []
     for code in session.scalars(select(AccessCode).where(
             AccessCode.centre_id == centre_id, AccessCode.state == CodeState.ACTIVE)):
-        if code.booking_id is not None and code.booking_id != exclude_booking:
+        if code.booking_id is not None and code.booking_id == exclude_booking:
+            continue
+        if (code.key_id, phc_prefix(code.code_hash)) == current:
+            others.append(code)
+        elif code.booking_id is not None:
             g = source.grant("booking", code.booking_id)
             if g and any(d.starts_at - m.before < w.ends_at and d.ends_at + m.after > w.starts_at
                          for d in g.dates for w in spans):
@@ -345,9 +356,9 @@ def _new_unique_code(session: Session, centre_id: int, spans: Sequence[Window],
     other code. Only a code hashed under another pepper key, other parameters or an older salt
     costs one more computation per such group (normally none)."""
     rt = runtime()
-    others = _overlapping_codes(session, centre_id, spans, exclude_booking)
     make = generate or codes.generate
     ready = _prepared(session, centre_id) if generate is None else None
+    others: list[AccessCode] | None = None
     for _ in range(1000):
         if ready is not None:
             plain, code_hash, key_id = ready.plain, ready.code_hash, ready.key_id
@@ -355,6 +366,9 @@ def _new_unique_code(session: Session, centre_id: int, spans: Sequence[Window],
             plain = make()
             code_hash, key_id = rt.hasher.hash(plain, centre_id)
         prefix = phc_prefix(code_hash)
+        if others is None:
+            others = _overlapping_codes(session, centre_id, spans, exclude_booking,
+                                        (key_id, prefix))
         computed: dict[tuple[str, str], str | None] = {(key_id, prefix): code_hash}
         taken = False
         for other in others:
@@ -1132,9 +1146,32 @@ def reconcile(session: Session, now: datetime) -> list[Repair]:
 
 
 def _reconcilable(session: Session, now: datetime) -> list[int]:
-    return list(session.scalars(select(Booking.id).join(Occurrence).where(
-        Occurrence.ends_at > now - timedelta(hours=1), Booking.kind != BookingKind.CLOSURE)
-        .distinct().order_by(Booking.id)))
+    """The bookings whose codes can have drifted: every booking holding a live code (it may
+    have ended, or its code may be inactive), and every confirmed booking in Eigenregie with a
+    date in a room opened by code in the coming :data:`ISSUE_AHEAD` (its code may be missing,
+    a door may lack a terminal). No other booking can need a repair, and walking every future
+    booking each round cost the web workers' database time (issue 6's bench)."""
+    holding = select(AccessCode.booking_id).where(
+        AccessCode.booking_id.is_not(None),
+        AccessCode.state.in_((CodeState.ACTIVE, CodeState.INACTIVE)))
+    method = (select(RoomAccessMethod.method)
+              .where(RoomAccessMethod.room_id == Occurrence.room_id,
+                     RoomAccessMethod.valid_from <= Occurrence.starts_at)
+              .order_by(RoomAccessMethod.valid_from.desc(), RoomAccessMethod.id.desc())
+              .limit(1).correlate(Occurrence).scalar_subquery())
+    self_managed = select(Offer.id).where(Offer.self_managed.is_(True))
+    due = (select(Booking.id).join(Occurrence, Occurrence.booking_id == Booking.id)
+           .where(Booking.status == BookingStatus.CONFIRMED,
+                  Occurrence.status == BookingStatus.CONFIRMED,
+                  Occurrence.ends_at > now - timedelta(hours=1),
+                  Occurrence.starts_at < now + ISSUE_AHEAD,
+                  or_(Booking.kind == BookingKind.RENTAL,
+                      and_(Booking.kind.in_((BookingKind.PROGRAMME, BookingKind.GROUP)),
+                           Booking.offer_id.in_(self_managed))),
+                  func.coalesce(method, AccessMethod.CODE) == AccessMethod.CODE))
+    found = {i for i in session.scalars(holding) if i is not None}
+    found.update(session.scalars(due))
+    return sorted(found)
 
 
 def _logged(repairs: list[Repair]) -> list[Repair]:

@@ -78,3 +78,36 @@ def test_reissue_shows_a_new_code_once_and_the_old_one_stops(client, as_, world,
     listed = client.get(f"/api/access/bookings/{booking_id}/codes", headers=as_("anna"))
     assert new not in listed.text and old not in listed.text
     assert [c["state"] for c in listed.json()] == ["revoked", "active"]
+
+
+def test_reconciliation_looks_only_at_bookings_whose_codes_can_drift(
+        client, as_, world, clock, session_factory):
+    """The background round used to walk every booking with a future date, each in a
+    transaction of its own, beside the web workers; now only bookings with a live code or a
+    confirmed Eigenregie date in a code room soon."""
+    from booking.models import RoomAccessMethod
+    from booking.services.access import _reconcilable
+
+    add_doors(session_factory, world)
+    with transaction(session_factory) as s:  # the group room is opened by staff
+        s.add(RoomAccessMethod(room_id=world.rooms["Gruppenraum 1"], method="staff",
+                               valid_from=clock.now() - timedelta(days=1), set_at=clock.now()))
+    eigenregie, _ = confirmed_rental(client, as_, world)
+    staffed = rental(client, as_("ben"), world.rooms["Gruppenraum 1"])
+    assert client.post(f"/api/rentals/{staffed}/confirm", headers=as_("staff")).json()[
+        "access_code"] is None
+    pending = rental(client, as_("anna"), world.rooms["Café"], START + timedelta(days=1),
+                     END + timedelta(days=1))
+    later = rental(client, as_("anna"), world.rooms["Café"], START + timedelta(days=30),
+                   END + timedelta(days=30))
+    assert client.post(f"/api/rentals/{later}/confirm", headers=as_("staff")).status_code == 200
+    with transaction(session_factory) as s:
+        found = _reconcilable(s, clock.now())
+    # The later rental holds a live code (issued at confirmation), so it is looked at too.
+    assert eigenregie in found and later in found
+    assert staffed not in found and pending not in found
+    with transaction(session_factory) as s:  # its code revoked: 30 days ahead is not "soon"
+        for row in s.scalars(select(AccessCode).where(AccessCode.booking_id == later)):
+            row.state = "revoked"
+    with transaction(session_factory) as s:
+        assert later not in _reconcilable(s, clock.now())
