@@ -195,13 +195,13 @@ def _mail_context(session: Session, booking: Booking, centre: Centre, reason: st
 
 
 def _notify(session: Session, booking: Booking, kind: mailer.MailKind, now: datetime,
-            reason: str = "") -> None:
+            reason: str = "", door_code: bool = False) -> None:
     centre = session.get_one(Centre, booking.centre_id)
     if booking.requested_by_id is not None:
         person = session.get(Person, booking.requested_by_id)
         if person is not None:
-            mailer.enqueue(session, to=person, kind=kind, now=now,
-                           context=_mail_context(session, booking, centre, reason))
+            mailer.enqueue(session, to=person, kind=kind, now=now, context={
+                **_mail_context(session, booking, centre, reason), "door_code": door_code})
 
 
 def staff_of(session: Session, centre_id: int) -> Sequence[Person]:
@@ -280,7 +280,6 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     booking.updated_at = now
     record(session, now, staff_id, "booking", booking.id, "confirmed",
            status=["pending", "confirmed"])
-    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now)
     # One flush writes it all (a refused overlap rolls all of it back with the transaction).
     try:
         session.flush()
@@ -288,8 +287,11 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
         if not is_overlap_error(exc):
             raise
         raise Conflict("room_taken_meanwhile") from exc
-    # Door access (issue 12): a rental runs in Eigenregie, so it gets its door code now.
+    # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and gets
+    # its door code now; the mail says where to find it only then.
     door_access.booking_confirmed(session, booking, staff_id, now)
+    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now, door_code=(
+        door_access.issued_in_this_transaction(session, booking.id) is not None))
     if pending:
         _decline(session, session.scalars(select(Occurrence).where(Occurrence.id.in_(pending))
                                            .order_by(Occurrence.id)).all(),

@@ -43,6 +43,24 @@ def test_without_the_choice_no_mail_carries_the_code(client, as_, world, session
     assert "Meine Zugangscodes" in " ".join(confirmation.body.split())
 
 
+def test_a_room_opened_by_staff_gets_no_code_and_its_mail_promises_none(
+        client, as_, world, clock, session_factory):
+    from datetime import timedelta
+
+    from booking.models import RoomAccessMethod
+
+    add_doors(session_factory, world)
+    with transaction(session_factory) as s:
+        s.add(RoomAccessMethod(room_id=world.rooms["Café"], method="staff",
+                               valid_from=clock.now() - timedelta(days=1), set_at=clock.now()))
+    _, code = confirmed_rental(client, as_, world, expect_code=False)
+    assert code is None
+    with transaction(session_factory) as s:
+        confirmation = s.scalars(select(OutboxMail).where(
+            OutboxMail.subject.like("%bestätigt%"))).one()
+    assert "Eigenregie" not in confirmation.body and "Zugangscode" not in confirmation.body
+
+
 def test_with_the_choice_the_code_comes_once_in_its_own_mail_and_leaves_the_outbox(
         client, as_, world, session_factory, settings, now):
     add_doors(session_factory, world)
