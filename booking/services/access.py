@@ -490,6 +490,16 @@ def booking_ended(session: Session, booking: Booking, actor_id: int | None,
     _revoke_rows(session, _active_codes(session, booking.id), actor_id, now, booking.status)
 
 
+def date_restored(session: Session, booking: Booking, actor_id: int | None,
+                  now: datetime) -> None:
+    """Called where a cancelled date comes back (a series date restored): the code opens on it
+    at once, not only after the next reconciliation. A booking that stood keeps its code (the
+    windows follow its dates); one that was cancelled, and so lost its code, gets a new one,
+    shown and mailed as at a confirmation."""
+    if not _active_codes(session, booking.id):
+        issue_for_booking(session, booking, actor_id, now)
+
+
 def _booking_for(session: Session, actor: Actor, booking_id: int) -> Booking:
     person_id = require_login(actor)
     booking = session.get(Booking, booking_id)
