@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
     Connection,
+    Integer,
     Select,
     Table,
     and_,
@@ -38,11 +39,10 @@ from sqlalchemy import (
     insert,
     null,
     select,
+    text,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from access import bundle as bundles
@@ -61,7 +61,7 @@ from access.interface import AccessGrant, GrantDate
 from access.validation import MAX_CANDIDATES, Candidate, Decision, Reason, VerifyPool, verify_all
 from access.windows import ENTRANCE, ROOM, Margins, Window, windows
 from booking.audit import record
-from booking.db import transaction
+from booking.db import UTCDateTime, transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.models import (
     AccessAlert,
@@ -71,7 +71,6 @@ from booking.models import (
     Booking,
     BookingKind,
     BookingStatus,
-    BookingUse,
     CodeKind,
     CodeState,
     Door,
@@ -877,7 +876,6 @@ _TERMINAL = cast(Table, Terminal.__table__)
 _FAILURE = cast(Table, TerminalFailure.__table__)
 _EVENT = cast(Table, DoorEvent.__table__)
 _CODE = cast(Table, AccessCode.__table__)
-_USE = cast(Table, BookingUse.__table__)
 _DOOR = cast(Table, Door.__table__)
 _POLICY = cast(Table, AccessPolicy.__table__)
 _OCC = cast(Table, Occurrence.__table__)
@@ -958,21 +956,14 @@ _USED = (update(_CODE).where(_CODE.c.id == bindparam("p_code"),
                              _CODE.c.state == CodeState.ACTIVE.value))
 
 
-def _opened(dialect: str) -> Any:
-    """The booking marked used: inserted on its first opening, ``last_opened_at`` after."""
-    values: dict[str, Any] = {"booking_id": bindparam("p_booking"),
-                              "first_opened_at": bindparam("p_now"),
-                              "last_opened_at": bindparam("p_now")}
-    if dialect == "postgresql":
-        pg = postgresql_insert(_USE).values(values)
-        return pg.on_conflict_do_update(index_elements=[_USE.c.booking_id],
-                                        set_={"last_opened_at": pg.excluded.last_opened_at})
-    lite = sqlite_insert(_USE).values(values)
-    return lite.on_conflict_do_update(index_elements=[_USE.c.booking_id],
-                                      set_={"last_opened_at": lite.excluded.last_opened_at})
-
-
-_OPENED = {dialect: _opened(dialect) for dialect in ("postgresql", "sqlite")}
+# The booking marked used: inserted on its first opening, ``last_opened_at`` after. The same
+# SQL on SQLite and PostgreSQL; as text it is compiled once (the dialects' upsert constructs
+# have no cache key, so SQLAlchemy compiled them again on every grant).
+_OPENED = text(
+    "INSERT INTO booking_use (booking_id, first_opened_at, last_opened_at) "
+    "VALUES (:p_booking, :p_now, :p_now) "
+    "ON CONFLICT (booking_id) DO UPDATE SET last_opened_at = excluded.last_opened_at"
+).bindparams(bindparam("p_booking", type_=Integer()), bindparam("p_now", type_=UTCDateTime()))
 
 
 def candidates_at(conn: Connection, *, door_id: int, door_kind: str, centre_id: int,
@@ -1170,7 +1161,7 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: 
         conn.execute(_DROP_FAILURE, {"p_failure": step.failure_id})
         conn.execute(_SUCCEEDED, {"p_terminal": terminal.id, "p_now": now})
         if booking_id is not None:
-            conn.execute(_OPENED[conn.dialect.name], {"p_booking": booking_id, "p_now": now})
+            conn.execute(_OPENED, {"p_booking": booking_id, "p_now": now})
         _event(conn, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
                code_id=code_id, booking_id=booking_id)
         return _grant_answer()
