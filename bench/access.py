@@ -1,6 +1,12 @@
 """Door validation benchmark (DESIGN §4, issue 12): one run, one server, side by side.
 
     .venv/bin/python -m bench.access [--duration 8] [--rates 10,20] [--candidates 1,4,8]
+                                     [--time-cost 3] [--memory-cost 19456] [--parallelism 1]
+
+``--time-cost`` / ``--memory-cost`` / ``--parallelism`` run the whole benchmark (the codes
+seeded, the server, the pure hashing it is compared with) with other argon2id parameters, to
+see whether "or stronger if the benchmark allows" (issue 12 §2) is affordable; the production
+parameters (``access.hashing.PRODUCTION_PARAMETERS``) stay what they are.
 
 What it does:
 
@@ -41,18 +47,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from argon2 import PasswordHasher, Type
 
-from access.hashing import CodeHasher, new_pepper_text, parse_peppers, production_hasher
+from access.hashing import PRODUCTION_PARAMETERS, CodeHasher, new_pepper_text, parse_peppers
 from access.validation import Candidate, VerifyPool, verify_all
 
 TERMINALS = 60
 TIMEOUT = 20.0  # seconds; a request without an answer by then counts with this latency
+# The server started with other argon2 parameters reads them from here ("t,m,p").
+ARGON2_ENV = "RAUMPLAN_BENCH_ARGON2"
 
 
-def pure_hashing(candidates: int, rounds: int = 15) -> tuple[float, float, float]:
+def argon2_hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    """argon2id as the service builds it (``access.hashing.production_hasher``), with the
+    given costs."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism,
+                          hash_len=32, salt_len=16, type=Type.ID)
+
+
+def pure_hashing(argon2: PasswordHasher, candidates: int,
+                 rounds: int = 15) -> tuple[float, float, float]:
     """(one argon2 computation alone in ms, its CPU ms, verify_all of N candidates on the
     service's pool in ms), medians."""
-    hasher = CodeHasher(parse_peppers(new_pepper_text()), production_hasher())
+    hasher = CodeHasher(parse_peppers(new_pepper_text()), argon2)
     stored = [hasher.hash(f"{48151600 + i}", 1) for i in range(candidates)]
     cands = [Candidate(i, h, k) for i, (h, k) in enumerate(stored)]
     pool = VerifyPool(2)
@@ -123,7 +140,22 @@ def seed(url: str, candidates: int, pepper: str) -> tuple[list[str], list[str]]:
     return codes, tokens
 
 
-def start_server(url: str, pepper: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+# ``raumplan serve`` with the bench's argon2 parameters swapped in before the app configures
+# its hashing (one web worker: uvicorn runs it in this process).
+_SERVE_WITH_PARAMETERS = """
+import os, sys
+from argon2 import PasswordHasher, Type
+from booking.cli import main
+from booking.services import access
+t, m, p = (int(v) for v in os.environ["RAUMPLAN_BENCH_ARGON2"].split(","))
+access.use_argon2(PasswordHasher(time_cost=t, memory_cost=m, parallelism=p, hash_len=32,
+                                 salt_len=16, type=Type.ID))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def start_server(url: str, pepper: str, log: Path,
+                 argon2: tuple[int, int, int] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     import socket
 
     with socket.socket() as sock:
@@ -131,8 +163,12 @@ def start_server(url: str, pepper: str, log: Path) -> tuple[subprocess.Popen[byt
         port = sock.getsockname()[1]
     env = dict(os.environ, RAUMPLAN_DATABASE_URL=url, RAUMPLAN_ACCESS_PEPPER=pepper,
                RAUMPLAN_MAIL_AFTER_COMMIT="0")
+    launcher = ["-m", "booking.cli"]
+    if argon2 is not None:
+        env[ARGON2_ENV] = ",".join(str(v) for v in argon2)
+        launcher = ["-c", _SERVE_WITH_PARAMETERS]
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "booking.cli", "serve", "--no-worker",  # noqa: S603
+        proc = subprocess.Popen([sys.executable, *launcher, "serve", "--no-worker",  # noqa: S603
                                  "--port", str(port), "--log-level", "warning"],
                                 env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -205,13 +241,30 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--rates", default="10,20")
     parser.add_argument("--candidates", default="1,4,8")
+    parser.add_argument("--time-cost", type=int, default=PRODUCTION_PARAMETERS["time_cost"],
+                        help="argon2id t for this run (production: %(default)s)")
+    parser.add_argument("--memory-cost", type=int, default=PRODUCTION_PARAMETERS["memory_cost"],
+                        help="argon2id m in KiB for this run (production: %(default)s)")
+    parser.add_argument("--parallelism", type=int, default=PRODUCTION_PARAMETERS["parallelism"],
+                        help="argon2id p for this run (production: %(default)s)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     sizes = [int(c) for c in args.candidates.split(",")]
     pepper = new_pepper_text()
-    print(f"Door validation benchmark, {os.cpu_count()} CPUs, argon2id m=19456 KiB t=2 p=1, "
+    params = (args.time_cost, args.memory_cost, args.parallelism)
+    argon2 = argon2_hasher(*params)
+    production = params == (PRODUCTION_PARAMETERS["time_cost"],
+                            PRODUCTION_PARAMETERS["memory_cost"],
+                            PRODUCTION_PARAMETERS["parallelism"])
+    if not production:
+        from booking.services import access as door_access
+
+        door_access.use_argon2(argon2)  # the seeded codes are hashed with them too
+    print(f"Door validation benchmark, {os.cpu_count()} CPUs, argon2id m={args.memory_cost} KiB "
+          f"t={args.time_cost} p={args.parallelism}"
+          f"{'' if production else ' (NOT the production parameters)'}, "
           f"SQLite, one web worker, {args.duration:.0f} s per phase")
-    alone, alone_cpu, _ = pure_hashing(1)
+    alone, alone_cpu, _ = pure_hashing(argon2, 1)
     print(f"one argon2 computation alone: {alone:.1f} ms wall, {alone_cpu:.1f} ms CPU "
           f"(median of 15); load average before: {os.getloadavg()[0]:.1f}\n")
     rows = []
@@ -219,15 +272,16 @@ def main() -> int:
         for size in sizes:
             url = f"sqlite:///{tmp}/bench-{size}.sqlite3"
             codes, tokens = seed(url, size, pepper)
-            proc, base = start_server(url, pepper, Path(tmp) / f"server-{size}.log")
+            proc, base = start_server(url, pepper, Path(tmp) / f"server-{size}.log",
+                                      None if production else params)
             try:
                 drive(base, codes, tokens, 5, 2)  # warm-up
                 for rate in rates:
-                    _, cpu_before, before = pure_hashing(size, 7)
+                    _, cpu_before, before = pure_hashing(argon2, size, 7)
                     spent = cpu_seconds(proc.pid)
                     latencies, wrong = drive(base, codes, tokens, rate, args.duration)
                     server_cpu = (cpu_seconds(proc.pid) - spent) * 1000 / max(1, len(latencies))
-                    _, cpu_after, after = pure_hashing(size, 7)
+                    _, cpu_after, after = pure_hashing(argon2, size, 7)
                     hashing = (before + after) / 2
                     rows.append((size, rate, hashing, pct(latencies, 0.5),
                                  pct(latencies, 0.99), len(latencies), wrong, server_cpu,

@@ -23,12 +23,27 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from access import bundle as bundles
@@ -45,9 +60,9 @@ from access.hashing import (
 )
 from access.interface import AccessGrant, GrantDate
 from access.validation import MAX_CANDIDATES, Candidate, Decision, Reason, VerifyPool, verify_all
-from access.windows import ENTRANCE, Margins, Window, windows
+from access.windows import ENTRANCE, ROOM, Margins, Window, windows
 from booking.audit import record
-from booking.db import transaction
+from booking.db import UTCDateTime, transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.models import (
     AccessAlert,
@@ -57,7 +72,6 @@ from booking.models import (
     Booking,
     BookingKind,
     BookingStatus,
-    BookingUse,
     CodeKind,
     CodeState,
     Door,
@@ -70,6 +84,7 @@ from booking.models import (
     Series,
     Terminal,
     TerminalFailure,
+    door_room,
 )
 from booking.permissions import Actor, require_login, require_staff
 from booking.security import new_token, token_digest
@@ -489,6 +504,16 @@ def booking_ended(session: Session, booking: Booking, actor_id: int | None,
     _revoke_rows(session, _active_codes(session, booking.id), actor_id, now, booking.status)
 
 
+def date_restored(session: Session, booking: Booking, actor_id: int | None,
+                  now: datetime) -> None:
+    """Called where a cancelled date comes back (a series date restored): the code opens on it
+    at once, not only after the next reconciliation. A booking that stood keeps its code (the
+    windows follow its dates); one that was cancelled, and so lost its code, gets a new one,
+    shown and mailed as at a confirmation."""
+    if not _active_codes(session, booking.id):
+        issue_for_booking(session, booking, actor_id, now)
+
+
 def _booking_for(session: Session, actor: Actor, booking_id: int) -> Booking:
     person_id = require_login(actor)
     booking = session.get(Booking, booking_id)
@@ -858,43 +883,137 @@ class _Prepared:
     bookings: dict[int, int | None]  # code id → booking id
 
 
-def candidates_at(session: Session, door: Door, now: datetime) -> tuple[list[Candidate],
-                                                                         dict[int, int | None]]:
-    """The active codes whose window at ``door`` contains ``now``."""
-    m = margins(session, door.centre_id)
-    if door.kind == ENTRANCE:
-        room_ids = list(session.scalars(select(Room.id).where(Room.centre_id == door.centre_id)))
-    else:
-        room_ids = [r.id for r in door.rooms]
+# The validation's statements, built once per process: plain Core over the tables (no ORM
+# objects, no unit of work), each statement doing what several did before. They read and write
+# the database on every request, so a revoked terminal, a revoked code or a cancelled booking
+# takes effect at the next attempt; nothing about who may open what is kept between requests.
+_TERMINAL = cast(Table, Terminal.__table__)
+_FAILURE = cast(Table, TerminalFailure.__table__)
+_EVENT = cast(Table, DoorEvent.__table__)
+_CODE = cast(Table, AccessCode.__table__)
+_DOOR = cast(Table, Door.__table__)
+_POLICY = cast(Table, AccessPolicy.__table__)
+_OCC = cast(Table, Occurrence.__table__)
+_BOOKING = cast(Table, Booking.__table__)
+_ROOM = cast(Table, Room.__table__)
+_METHOD = cast(Table, RoomAccessMethod.__table__)
+
+# Takes the terminal's row lock first: validations at one door take turns with its budget
+# across every worker process (SQLite's BEGIN IMMEDIATE already serialises writers); what is
+# read after this is what the last validation committed. A revoked terminal matches no row.
+_CLAIM_TERMINAL = (
+    update(_TERMINAL)
+    .where(_TERMINAL.c.token_hash == bindparam("p_token"), _TERMINAL.c.revoked_at.is_(None))
+    .values(attempts=_TERMINAL.c.attempts + 1, last_seen_at=bindparam("p_now"))
+    .returning(_TERMINAL.c.id, _TERMINAL.c.centre_id, _TERMINAL.c.door_id,
+               _TERMINAL.c.last_success_at))
+
+# The door, the centre's margins and the limiter's state in one: the door's kind and margins,
+# the terminal's requests in the burst window, whether the nonce was seen, and one row per
+# failure of the last hour (one row with ``at`` NULL when there is none).
+_TERMINAL_STATE = (
+    select(_DOOR.c.kind, _POLICY.c.margin_before_minutes, _POLICY.c.margin_after_minutes,
+           select(func.count()).select_from(_EVENT)
+           .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
+                  _EVENT.c.at > bindparam("p_burst_since")).scalar_subquery().label("burst"),
+           select(func.count()).select_from(_EVENT)
+           .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
+                  _EVENT.c.nonce == bindparam("p_nonce")).scalar_subquery().label("seen"),
+           _FAILURE.c.at)
+    .select_from(_DOOR.outerjoin(_POLICY, _POLICY.c.centre_id == _DOOR.c.centre_id)
+                 .outerjoin(_FAILURE, and_(_FAILURE.c.terminal_id == bindparam("p_terminal"),
+                                           _FAILURE.c.at > bindparam("p_hour_ago"))))
+    .where(_DOOR.c.id == bindparam("p_door")))
+
+
+def _candidate_query(door_kind: str) -> Select[Any]:
+    """Every confirmed date near now in the door's rooms, with its room's access method at its
+    start and the active codes of its booking (none: a neighbour only), and the door's
+    emergency codes valid now: one statement."""
+    rooms = (select(_ROOM.c.id).where(_ROOM.c.centre_id == bindparam("p_centre"))
+             if door_kind == ENTRANCE else
+             select(door_room.c.room_id).where(door_room.c.door_id == bindparam("p_door")))
+    method = (select(_METHOD.c.method)
+              .where(_METHOD.c.room_id == _OCC.c.room_id,
+                     _METHOD.c.valid_from <= _OCC.c.starts_at)
+              .order_by(_METHOD.c.valid_from.desc(), _METHOD.c.id.desc()).limit(1)
+              .correlate(_OCC).scalar_subquery())
+    dates = (select(_OCC.c.id.label("occurrence_id"), _OCC.c.booking_id, _OCC.c.room_id,
+                    _OCC.c.starts_at, _OCC.c.ends_at, method.label("method"),
+                    _CODE.c.id.label("code_id"), _CODE.c.code_hash, _CODE.c.key_id)
+             .select_from(_OCC.join(_BOOKING, _BOOKING.c.id == _OCC.c.booking_id)
+                          .outerjoin(_CODE, and_(_CODE.c.booking_id == _OCC.c.booking_id,
+                                                 _CODE.c.state == CodeState.ACTIVE.value)))
+             .where(_OCC.c.room_id.in_(rooms),
+                    _OCC.c.status == BookingStatus.CONFIRMED.value,
+                    _BOOKING.c.status == BookingStatus.CONFIRMED.value,
+                    _OCC.c.starts_at < bindparam("p_near_until"),
+                    _OCC.c.ends_at > bindparam("p_near_since")))
+    emergency = (select(null(), null(), null(), null(), null(), null(), _CODE.c.id,
+                        _CODE.c.code_hash, _CODE.c.key_id)
+                 .where(_CODE.c.door_id == bindparam("p_door"),
+                        _CODE.c.kind == CodeKind.EMERGENCY.value,
+                        _CODE.c.state == CodeState.ACTIVE.value,
+                        _CODE.c.valid_from <= bindparam("p_now"),
+                        _CODE.c.valid_until > bindparam("p_now")))
+    return union_all(dates, emergency).subquery().select()
+
+
+_CANDIDATES = {kind: _candidate_query(kind) for kind in (ENTRANCE, ROOM)}
+_ADD_FAILURE = (insert(_FAILURE).values(terminal_id=bindparam("p_terminal"), at=bindparam("p_now"))
+                .returning(_FAILURE.c.id))
+_DROP_FAILURE = delete(_FAILURE).where(_FAILURE.c.id == bindparam("p_failure"))
+_ADD_EVENT = insert(_EVENT)
+_SUCCEEDED = (update(_TERMINAL).where(_TERMINAL.c.id == bindparam("p_terminal"))
+              .values(last_success_at=bindparam("p_now")))
+# Only an active code is marked used: one revoked while the typed code was being hashed denies.
+_USED = (update(_CODE).where(_CODE.c.id == bindparam("p_code"),
+                             _CODE.c.state == CodeState.ACTIVE.value))
+
+
+# The booking marked used: inserted on its first opening, ``last_opened_at`` after. The same
+# SQL on SQLite and PostgreSQL; as text it is compiled once (the dialects' upsert constructs
+# have no cache key, so SQLAlchemy compiled them again on every grant).
+_OPENED = text(
+    "INSERT INTO booking_use (booking_id, first_opened_at, last_opened_at) "
+    "VALUES (:p_booking, :p_now, :p_now) "
+    "ON CONFLICT (booking_id) DO UPDATE SET last_opened_at = excluded.last_opened_at"
+).bindparams(bindparam("p_booking", type_=Integer()), bindparam("p_now", type_=UTCDateTime()))
+
+
+def candidates_at(conn: Connection, *, door_id: int, door_kind: str, centre_id: int,
+                  m: Margins, now: datetime) -> tuple[list[Candidate], dict[int, int | None]]:
+    """The active codes whose window at the door contains ``now``: those of bookings with a
+    date near now in the door's rooms (opened by code at that date's start), the margins cut
+    by the neighbours' dates on a room door, and the door's emergency codes."""
+    # A date starting exactly ``before`` from now opens now (the window is [start − before, …)).
+    rows = conn.execute(_CANDIDATES[ENTRANCE if door_kind == ENTRANCE else ROOM], {
+        "p_centre": centre_id, "p_door": door_id, "p_now": now,
+        "p_near_since": now - m.after,
+        "p_near_until": now + m.before + timedelta(microseconds=1)}).all()
+    near: dict[int, tuple[int, GrantDate, bool]] = {}  # occurrence → booking, date, by code
+    codes_of: dict[int, dict[int, Candidate]] = {}
     found: list[Candidate] = []
     bookings: dict[int, int | None] = {}
-    # A date starting exactly ``before`` from now opens now (the window is [start − before, …)).
-    near = DbBookingSource(session).dates_near(room_ids, now - m.after,
-                                               now + m.before + timedelta(microseconds=1)) \
-        if room_ids else []
-    by_booking: dict[int, list[GrantDate]] = {}
-    for booking_id, date in near:
-        by_booking.setdefault(booking_id, []).append(date)
-    if by_booking:
-        methods = methods_of(session, room_ids)
-        rows = session.scalars(select(AccessCode).where(
-            AccessCode.booking_id.in_(by_booking), AccessCode.state == CodeState.ACTIVE)
-            .order_by(AccessCode.id)).all()
-        for row in rows:
-            owner = row.booking_id or 0
-            dates = [d for d in by_booking.get(owner, [])
-                     if method_from(methods.get(d.room_id, ()), d.starts_at) == AccessMethod.CODE]
-            neighbours = [d for b, d in near if b != owner]
-            if any(now in w for w in windows(dates, m, door.kind, neighbours)):
-                found.append(Candidate(row.id, row.code_hash, row.key_id))
-                bookings[row.id] = owner
-    for row in session.scalars(select(AccessCode).where(
-            AccessCode.door_id == door.id, AccessCode.kind == CodeKind.EMERGENCY,
-            AccessCode.state == CodeState.ACTIVE, AccessCode.valid_from <= now,
-            AccessCode.valid_until > now)):
-        found.append(Candidate(row.id, row.code_hash, row.key_id))
-        bookings[row.id] = None
-    return found, bookings
+    for row in rows:
+        if row.occurrence_id is None:  # an emergency code of this door, valid now
+            found.append(Candidate(row.code_id, row.code_hash, row.key_id))
+            bookings[row.code_id] = None
+            continue
+        near[row.occurrence_id] = (row.booking_id,
+                                   GrantDate(row.room_id, row.starts_at, row.ends_at),
+                                   (row.method or AccessMethod.CODE) == AccessMethod.CODE)
+        if row.code_id is not None:
+            codes_of.setdefault(row.booking_id, {})[row.code_id] = Candidate(
+                row.code_id, row.code_hash, row.key_id)
+    for owner in sorted(codes_of):
+        dates = [d for b, d, by_code in near.values() if b == owner and by_code]
+        neighbours = [d for b, d, _ in near.values() if b != owner]
+        if any(now in w for w in windows(dates, m, door_kind, neighbours)):
+            for code_id in sorted(codes_of[owner]):
+                found.append(codes_of[owner][code_id])
+                bookings[code_id] = owner
+    return sorted(found, key=lambda c: c.code_id), bookings
 
 
 def _parse(raw: bytes) -> tuple[str | None, str | None, datetime | None]:
@@ -911,24 +1030,33 @@ def _parse(raw: bytes) -> tuple[str | None, str | None, datetime | None]:
     return (code if isinstance(code, str) else None), nonce, _instant(body.get("sent_at"))
 
 
-def _event(session: Session, terminal: Terminal, now: datetime, decision: str, reason: str,
+@dataclass(frozen=True)
+class _Terminal:
+    id: int
+    centre_id: int
+    door_id: int
+
+
+def _event(conn: Connection, terminal: _Terminal, now: datetime, decision: str, reason: str,
            *, nonce: str | None = None, code_id: int | None = None,
            booking_id: int | None = None) -> None:
-    session.add(DoorEvent(at=now, terminal_id=terminal.id, door_id=terminal.door_id,
-                          decision=decision, reason=reason, code_id=code_id,
-                          booking_id=booking_id, nonce=nonce))
+    """The validation's record in the door log. A nonce used twice at once: the second insert
+    fails on the unique constraint, the transaction rolls back and the attempt is denied."""
+    conn.execute(_ADD_EVENT, {"at": now, "terminal_id": terminal.id,
+                              "door_id": terminal.door_id, "decision": str(decision),
+                              "reason": str(reason), "code_id": code_id,
+                              "booking_id": booking_id, "nonce": nonce, "offline": False})
 
 
-def _fail(session: Session, terminal: Terminal, now: datetime, before: int) -> int:
+def _fail(session: Session, terminal: _Terminal, now: datetime, before: int) -> int:
     """Count a failure; ``before``: the terminal's failures in the hour before this one."""
-    row = TerminalFailure(terminal_id=terminal.id, at=now)
-    session.add(row)
-    session.flush()
+    failure_id: int = session.connection().execute(
+        _ADD_FAILURE, {"p_terminal": terminal.id, "p_now": now}).scalar_one()
     hour = before + 1
     if limiter.alert_due(hour):
         alert(session, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
               door_id=terminal.door_id, failures=hour)
-    return row.id
+    return failure_id
 
 
 def validate(factory: sessionmaker[Session], token: str | None, raw: bytes,
@@ -964,101 +1092,94 @@ def _code_of(raw: bytes) -> str:
 
 def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
              now: datetime) -> TerminalAnswer | _Prepared:
+    if not token:
+        return UNAUTHORISED
+    code, nonce, sent_at = _parse(raw) if len(raw) <= MAX_TERMINAL_BODY else (None,) * 3
     with transaction(factory) as session:
-        if not token:
+        conn = session.connection()
+        claimed = conn.execute(_CLAIM_TERMINAL, {"p_token": token_digest(token),
+                                                 "p_now": now}).one_or_none()
+        if claimed is None:
             return UNAUTHORISED
-        # Lock the terminal's row first: validations at one door take turns with its budget,
-        # across every worker process (SQLite's BEGIN IMMEDIATE already serialises writers);
-        # what is read after this is what the last validation committed.
-        session.execute(update(Terminal).where(Terminal.token_hash == token_digest(token))
-                        .values(attempts=Terminal.attempts + 1, last_seen_at=now))
-        terminal = terminal_for(session, token)
-        if terminal is None:
-            return UNAUTHORISED
-        recent = session.scalar(select(func.count()).select_from(DoorEvent).where(
-            DoorEvent.terminal_id == terminal.id,
-            DoorEvent.at > now - timedelta(seconds=limiter.BURST_SECONDS))) or 0
-        if recent >= limiter.BURST:
-            _event(session, terminal, now, Decision.THROTTLED, Reason.RATE)
+        terminal = _Terminal(claimed.id, claimed.centre_id, claimed.door_id)
+        state = conn.execute(_TERMINAL_STATE, {
+            "p_terminal": terminal.id, "p_door": terminal.door_id, "p_nonce": nonce,
+            "p_burst_since": now - timedelta(seconds=limiter.BURST_SECONDS),
+            "p_hour_ago": now - limiter.WINDOW}).all()
+        head = state[0]
+        if head.burst >= limiter.BURST:
+            _event(conn, terminal, now, Decision.THROTTLED, Reason.RATE)
             return _throttled(1)
-        failures = session.scalars(select(TerminalFailure.at).where(
-            TerminalFailure.terminal_id == terminal.id,
-            TerminalFailure.at > now - limiter.WINDOW)).all()
-        verdict = limiter.decide(failures, terminal.last_success_at, now)
+        failures = [row.at for row in state if row.at is not None]
+        verdict = limiter.decide(failures, claimed.last_success_at, now)
         if not verdict.allowed:
-            _event(session, terminal, now, Decision.THROTTLED, Reason.THROTTLED)
+            _event(conn, terminal, now, Decision.THROTTLED, Reason.THROTTLED)
             return _throttled(verdict.retry_after_seconds)
-        code, nonce, sent_at = _parse(raw) if len(raw) <= MAX_TERMINAL_BODY else (None,) * 3
         reason: Reason | None = None
         if not codes.is_well_formed(code):
             reason = Reason.MALFORMED
         elif sent_at is None or abs((sent_at - now).total_seconds()) > CLOCK_SKEW_SECONDS:
             reason = Reason.CLOCK_SKEW
-        elif nonce is None or session.scalar(select(func.count()).select_from(DoorEvent).where(
-                DoorEvent.terminal_id == terminal.id, DoorEvent.nonce == nonce)):
+        elif nonce is None or head.seen:
             reason = Reason.REPLAY
         if reason is not None:
             _fail(session, terminal, now, len(failures))
-            _event(session, terminal, now, Decision.DENY, reason)
+            _event(conn, terminal, now, Decision.DENY, reason)
             return DENY
-        door = session.get_one(Door, terminal.door_id)
-        candidates, bookings = candidates_at(session, door, now)
+        default = Margins()
+        m = Margins(default.before_minutes if head.margin_before_minutes is None
+                    else head.margin_before_minutes,
+                    default.after_minutes if head.margin_after_minutes is None
+                    else head.margin_after_minutes)
+        candidates, bookings = candidates_at(conn, door_id=terminal.door_id,
+                                             door_kind=head.kind, centre_id=terminal.centre_id,
+                                             m=m, now=now)
         # Counted as a failure before the hashing: a crash in between costs the budget, never
         # grants; a match takes the failure back.
         failure_id = _fail(session, terminal, now, len(failures))
         if len(candidates) > MAX_CANDIDATES:
-            _event(session, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES,
-                   nonce=nonce)
-            if not _open_alert(session, "too_many_candidates", door_id=door.id,
+            _event(conn, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES, nonce=nonce)
+            if not _open_alert(session, "too_many_candidates", door_id=terminal.door_id,
                                terminal_id=terminal.id):
-                alert(session, door.centre_id, "too_many_candidates", now,
-                      terminal_id=terminal.id, door_id=door.id, candidates=len(candidates))
+                alert(session, terminal.centre_id, "too_many_candidates", now,
+                      terminal_id=terminal.id, door_id=terminal.door_id,
+                      candidates=len(candidates))
             return DENY
-        return _Prepared(terminal.id, door.id, door.centre_id, failure_id, candidates, bookings)
+        return _Prepared(terminal.id, terminal.door_id, terminal.centre_id, failure_id,
+                         candidates, bookings)
 
 
 def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: Any,
             now: datetime) -> TerminalAnswer:
     code, nonce, _ = _parse(raw)
+    terminal = _Terminal(step.terminal_id, step.centre_id, step.door_id)
     with transaction(factory) as session:
-        terminal = session.get_one(Terminal, step.terminal_id)
+        conn = session.connection()
         if match is None or match.errors:
             alert(session, step.centre_id, "validation_error", now, terminal_id=terminal.id,
                   door_id=step.door_id, codes=list(match.errors) if match else [])
         if match is None or len(match.matched) != 1:
-            _event(session, terminal, now, Decision.DENY,
+            _event(conn, terminal, now, Decision.DENY,
                    Reason.ERROR if match is None else Reason.NO_MATCH, nonce=nonce)
-            _commit_event(session)
             return DENY
         code_id = match.matched[0]
         booking_id = step.bookings.get(code_id)
-        session.execute(delete(TerminalFailure).where(TerminalFailure.id == step.failure_id))
-        terminal.last_success_at = now
-        row = session.get_one(AccessCode, code_id)
-        row.last_used_at = now
+        matched = next(c for c in step.candidates if c.code_id == code_id)
+        values: dict[str, Any] = {"last_used_at": now}
         rt = runtime()
-        if code and rt.hasher.needs_rehash(row.code_hash, row.key_id, row.centre_id):
-            row.code_hash, row.key_id = rt.hasher.hash(code, row.centre_id)
+        if code and rt.hasher.needs_rehash(matched.code_hash, matched.key_id, step.centre_id):
+            values["code_hash"], values["key_id"] = rt.hasher.hash(code, step.centre_id)
+        if conn.execute(_USED.values(values), {"p_code": code_id}).rowcount != 1:
+            # Revoked (or its booking cancelled) while the typed code was being hashed.
+            _event(conn, terminal, now, Decision.DENY, Reason.NO_MATCH, nonce=nonce)
+            return DENY
+        conn.execute(_DROP_FAILURE, {"p_failure": step.failure_id})
+        conn.execute(_SUCCEEDED, {"p_terminal": terminal.id, "p_now": now})
         if booking_id is not None:
-            use = session.get(BookingUse, booking_id)
-            if use is None:
-                session.add(BookingUse(booking_id=booking_id, first_opened_at=now,
-                                       last_opened_at=now))
-            else:
-                use.last_opened_at = now
-        _event(session, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
+            conn.execute(_OPENED, {"p_booking": booking_id, "p_now": now})
+        _event(conn, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
                code_id=code_id, booking_id=booking_id)
-        _commit_event(session)
         return _grant_answer()
-
-
-def _commit_event(session: Session) -> None:
-    """A nonce used twice at once: the second insert fails; it must still deny."""
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise
 
 
 # --- offline bundles ---------------------------------------------------------------------

@@ -729,6 +729,9 @@ def restore_date(session: Session, actor: Actor, series_id: int, day: date, *,
     series.booking.updated_at = now
     _flush(session)
     record(session, now, staff_id, "series", series.id, "date_restored", day=day.isoformat())
+    from booking.services import access as door_access  # Eigenregie codes (issue 12)
+
+    door_access.date_restored(session, series.booking, staff_id, now)
     return row
 
 

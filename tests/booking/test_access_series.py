@@ -192,3 +192,30 @@ def test_a_published_week_plan_gives_its_self_managed_slots_their_codes_at_once(
             AccessCode.state == "active")))
     assert wanted, "the demo's week has slots of self-managed offers"
     assert coded == wanted
+
+
+def test_a_restored_date_of_a_cancelled_series_opens_with_a_new_code_at_once(
+        client, as_, world, clock, session_factory, monkeypatch):
+    doors = add_doors(session_factory, world)
+    token = register(client, as_("staff"), doors.group_room)["token"]
+    series = create_series(client, as_, world, offer(session_factory, world))
+    booking_id = series["booking_id"]
+    old = digits(client, as_, booking_id)
+    dates = spans(session_factory, booking_id)
+    r = client.post(f"/api/bookings/{booking_id}/cancel", headers=as_("staff"),
+                    json={"reason": "Kurs fällt aus"})
+    assert r.status_code == 200, r.text
+    # The third Thursday comes back: its code works at once, no reconciliation run between.
+    new = "30571946" if old != "30571946" else "30571947"
+    monkeypatch.setattr(door_access.codes, "generate", lambda: new)
+    back = client.post(f"/api/series/{series['id']}/dates/2026-12-17/restore",
+                       headers=as_("staff"))
+    assert back.status_code == 200, back.text
+    assert [c.state for c in codes_of(session_factory, booking_id)] == ["revoked", "revoked",
+                                                                         "active"]
+    at(clock, dates[2][1] - MARGIN)
+    assert opens(client, token, new, clock)
+    assert not opens(client, token, old, clock)
+    # Only the restored date: the others stay cancelled and their times open nothing.
+    at(clock, dates[3][1] + timedelta(minutes=30))
+    assert not opens(client, token, new, clock)

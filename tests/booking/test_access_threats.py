@@ -30,6 +30,7 @@ from booking.models import (
     AuditEvent,
     Booking,
     BookingStatus,
+    BookingUse,
     DoorEvent,
     Offer,
     Person,
@@ -203,6 +204,30 @@ def test_threat_06_revoke_cancel_reschedule_extend_reissue(client, as_, world, c
                     json={"reason": "krank"})
     assert r.status_code == 200, r.text
     assert not opens(client, token, other, clock)
+
+
+def test_threat_06_a_code_revoked_while_it_is_being_checked_denies(client, as_, world, clock,
+                                                                  monkeypatch, session_factory):
+    doors = add_doors(session_factory, world)
+    token = register(client, as_("staff"), doors.cafe)["token"]
+    booking_id, code = confirmed_rental(client, as_, world)
+    at(clock, START)
+    checked = door_access.verify_all
+
+    def revoked_meanwhile(*args, **kwargs):
+        # Staff revoke the code after the candidates were read, while argon2 runs.
+        with transaction(session_factory) as s:
+            s.execute(update(AccessCode).where(AccessCode.booking_id == booking_id)
+                      .values(state="revoked", revoked_at=clock.now()))
+        return checked(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(door_access, "verify_all", revoked_meanwhile)
+        r = validate(client, token, code, clock)
+    assert r.status_code == 200 and r.json() == {"decision": "deny"}
+    assert events(session_factory)[-1].decision == "deny"
+    with transaction(session_factory) as s:
+        assert s.get(BookingUse, booking_id) is None
 
 
 def test_threat_07_no_update_widens_validity(client, as_, world, clock, session_factory):
