@@ -166,7 +166,8 @@ def test_committed_mails_reach_the_smtp_server_in_the_persons_language(
         session_factory, now, email_address="sam@example.org", language="en", name="Sam Lee"
     )
     with transaction(session_factory) as session:
-        enqueue(session, to=de, kind=MailKind.REQUEST_CONFIRMED, now=now, context=CONTEXT)
+        enqueue(session, to=de, kind=MailKind.REQUEST_CONFIRMED, now=now,
+                context={**CONTEXT, "door_code": True})
         enqueue(session, to=en, kind=MailKind.REQUEST_DECLINED, now=now, context=CONTEXT)
 
     settings = smtp_settings(smtp, tmp_path)

@@ -182,7 +182,9 @@ def test_an_admin_picks_a_centre_in_the_subnav(browser: Any, server: Server,
         kb.tab_to("#zentrum-wahl")
         page.select_option("#zentrum-wahl", label="Stadtteilzentrum Baumheide")
         kb.tab_to(".centre-picker button")
-        kb.press("Enter")
+        # The answer comes back to the same address: wait for the new page, not the URL.
+        with page.expect_navigation():
+            kb.press("Enter")
         page.wait_for_url(re.compile(r"/verwaltung/raeume$"))
         assert "Räume in Stadtteilzentrum Baumheide" in page.locator("main").inner_text()
         assert "Noch keine Räume erfasst." in page.locator("main").inner_text()
