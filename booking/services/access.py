@@ -309,6 +309,15 @@ def prepare_code(session: Session, actor: Actor, booking_id: int) -> None:
     if found is None or found.status != BookingStatus.PENDING or \
             not actor.is_staff_of(found.centre_id):
         return
+    # Only a booking whose rooms are opened by code then gets a code: a rental in a room that
+    # staff open costs no hashing (issue 6's confirmations/s).
+    booking = session.get(Booking, booking_id)
+    if booking is None or not needs_code(session, booking) or not any(
+            method_at(session, room_id, starts_at) == AccessMethod.CODE
+            for room_id, starts_at in session.execute(
+                select(Occurrence.room_id, Occurrence.starts_at)
+                .where(Occurrence.booking_id == booking_id))):
+        return
     centre_id = found.centre_id
     rt = runtime()
     plain = codes.generate()
