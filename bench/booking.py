@@ -293,7 +293,15 @@ def seed(url: str, occurrences: int, rentals: int, now: datetime,
             def pending_rentals(rooms: list[Room], count: int) -> list[int]:
                 slots: list[tuple[Room, datetime, datetime]] = []
                 day = today + timedelta(days=2)
+                # The centres are closed on NRW's public holidays (a rental there is refused).
+                import holidays
+
+                closed = holidays.country_holidays("DE", subdiv="NW",
+                                                   years=range(today.year, today.year + 12))
                 while len(slots) < count:
+                    if day in closed:
+                        day += timedelta(days=1)
+                        continue
                     for begin, end in RENTAL_SLOTS:
                         for hall in rooms:
                             slots.append((hall, _instant(day, begin), _instant(day, end)))

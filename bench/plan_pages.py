@@ -28,6 +28,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from litestar.testing import TestClient
 
+from access.hashing import new_pepper_text
 from booking import security
 from booking.app import create_app
 from booking.clock import FrozenClock
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         planning.execute(factory, demo_run, lambda: now, workers=2)
         big_run = generated_centre(factory, now, week)
         settings = Settings(database_url=url, outbox_dir=Path(folder) / "outbox",
+                            access_pepper=new_pepper_text(),
                             mail_send_after_commit=False)
         rows = []
         app = create_app(settings, FrozenClock(now))
