@@ -302,23 +302,16 @@ def prepare_code(session: Session, actor: Actor, booking_id: int) -> None:
     locks only a string comparison remains (:func:`_new_unique_code`). The code is kept in
     the session only; if it is not used (the confirmation fails, or it collides) nothing is
     lost: a collision hashes another one under the locks, as before."""
-    found = session.execute(select(Booking.centre_id, Booking.status)
-                            .where(Booking.id == booking_id)).first()
-    # Only for those who may confirm, and a request that can be: nobody makes the service
-    # spend argon2 time for an answer that is a refusal anyway.
-    if found is None or found.status != BookingStatus.PENDING or \
-            not actor.is_staff_of(found.centre_id):
-        return
-    # Only a booking whose rooms are opened by code then gets a code: a rental in a room that
-    # staff open costs no hashing (issue 6's confirmations/s).
     booking = session.get(Booking, booking_id)
-    if booking is None or not needs_code(session, booking) or not any(
-            method_at(session, room_id, starts_at) == AccessMethod.CODE
-            for room_id, starts_at in session.execute(
-                select(Occurrence.room_id, Occurrence.starts_at)
-                .where(Occurrence.booking_id == booking_id))):
+    # Only for those who may confirm, and a request that can be: nobody makes the service
+    # spend argon2 time for an answer that is a refusal anyway. And only a booking whose rooms
+    # are opened by code then gets one: a rental in a room that staff open costs no hashing.
+    if booking is None or booking.status != BookingStatus.PENDING or \
+            not actor.is_staff_of(booking.centre_id) or not needs_code(session, booking) or \
+            not any(method_at(session, o.room_id, o.starts_at) == AccessMethod.CODE
+                    for o in booking.occurrences):
         return
-    centre_id = found.centre_id
+    centre_id = booking.centre_id
     rt = runtime()
     plain = codes.generate()
     code_hash, key_id = rt.hasher.hash(plain, centre_id)
