@@ -62,17 +62,34 @@ def _pg_database() -> Iterator[str]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     yield url
+    emptying = _EMPTYING_ENGINES.pop(url, None)
+    if emptying is not None:
+        emptying.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-def _truncate_pg(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+_EMPTYING_ENGINES: dict[str, Engine] = {}
+
+
+def _empty_pg(url: str) -> None:
+    """Empty every table and restart every sequence, as TRUNCATE … RESTART IDENTITY would.
+
+    One round trip of DELETEs with triggers and foreign-key checks off (replica role; the test
+    user is the superuser): on tables this small it costs a fifth of TRUNCATE, which makes new
+    files for forty tables on every test."""
+    engine = _EMPTYING_ENGINES.get(url)
+    if engine is None:
+        engine = _EMPTYING_ENGINES[url] = create_engine(url)
+    script = ";\n".join([
+        "SET LOCAL session_replication_role = replica",
+        *(f'DELETE FROM "{t.name}"' for t in Base.metadata.sorted_tables),
+        "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+        " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'",
+    ])
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        conn.exec_driver_sql(script)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,7 +101,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("_pg_database")
-    _truncate_pg(url)
+    _empty_pg(url)
     return url
 
 
