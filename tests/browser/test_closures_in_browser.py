@@ -14,7 +14,8 @@ import pytest
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 from tests.browser.test_staff_desk_in_browser import STAFF, staff_login
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-closures")]
 
 
 def _lost(page: Any) -> list[str]:

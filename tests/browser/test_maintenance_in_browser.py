@@ -17,7 +17,8 @@ from tests.browser.test_plan_in_browser import SOLVE_WAIT_MS, Keyboard
 from tests.browser.test_staff_desk_in_browser import staff_login
 from tests.serverproc import Server
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-maintenance")]
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import pytest
 from tests.browser.conftest import RESIDENT
 from tests.serverproc import Server
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-pages")]
 
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Rules this project has decided it cannot fix yet, rule id -> reason; they are left out of

@@ -15,7 +15,8 @@ import pytest
 
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-plan")]
 
 STAFF = {"email": "leitung@sieker-mitte.example", "password": "raumplan-demo"}
 SOLVE_WAIT_MS = 120_000  # the worker solves with the pages' time limit (30 s) at most

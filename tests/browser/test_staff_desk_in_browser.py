@@ -14,7 +14,8 @@ import pytest
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 from tests.serverproc import Server
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-staff_desk")]
 
 STAFF = {"email": "leitung@sieker-mitte.example", "password": "raumplan-demo"}
 

@@ -18,7 +18,8 @@ from tests.browser.test_pages_in_browser import axe_violations, check_reflow, de
 from tests.browser.test_plan_in_browser import Keyboard
 from tests.serverproc import Server
 
-pytestmark = pytest.mark.slow
+# One process runs this module, so its server and browser (module fixtures) start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-term")]
 
 STAFF = {"email": "leitung@sieker-mitte.example", "password": "raumplan-demo"}
 # Contact of the Nachbarschaftsverein, which has not applied in the demo round yet.
