@@ -67,6 +67,7 @@ from solver.term import (
     TermClosure,
     TermPin,
     TermProblem,
+    term_plan_from_json,
 )
 
 GRAIN = 30
@@ -241,8 +242,6 @@ def _last_slots(session: Session, term: Term) -> dict[tuple[int, str], LastSlot]
         .order_by(Term.starts_on.desc(), TermRun.published_at.desc()).limit(1))
     if previous is None or previous.plan is None or previous.id_map is None:
         return {}
-    from solver.term import term_plan_from_json
-
     plan = term_plan_from_json(previous.plan)
     ids = TermIdMap.from_json(previous.id_map)
     out: dict[tuple[int, str], LastSlot] = {}
