@@ -28,6 +28,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from litestar.testing import TestClient
 
+import solver
 from access.hashing import new_pepper_text
 from booking import security
 from booking.app import create_app
@@ -60,28 +61,36 @@ def generated_centre(factory: Any, now: datetime, week: str) -> int:
         accounts.create_person(s, email="staff@bench.example", password=PASSWORD,
                                display_name="Bench Staff", now=now,
                                roles=[(Role.STAFF, centre.id)], language="de")
+        # Stored as the worker stores a solved run: the solver's own JSON forms.
         demands, placements = [], []
-        slots = [("09:00", "11:30"), ("13:00", "15:00"), ("18:00", "21:00")][:USES_PER_DAY]
+        slots = [(9 * 60, 11 * 60 + 30), (13 * 60, 15 * 60), (18 * 60, 21 * 60)][:USES_PER_DAY]
         for room in rooms:
             for day in range(7):
                 for k, (start, end) in enumerate(slots):
                     ident = f"group-{room.id * 100 + day * 10 + k}"
-                    demands.append({"id": ident, "title": f"Gruppe {room.id}-{day}-{k}",
-                                    "kind": "group", "staffed": k == 1,
-                                    "consultation": False})
-                    placements.append({"demand": ident, "room": str(room.id), "day": day,
-                                       "start": start, "end": end,
-                                       "staff": "1" if k == 1 else None})
-        problem = {"week": week, "grain": 30, "rooms": [{"id": str(r.id), "name": r.name}
-                                                        for r in rooms],
-                   "staff": [{"id": "1", "name": "Bench Staff"}], "demands": demands,
-                   "closures": [], "requirements": {}}
-        plan = {"status": "optimal", "placements": placements, "unplaced": [],
-                "requirement_failures": [],
-                "figures": {"open_minutes": 7 * 600, "open_days": 7,
-                            "consultation_minutes": 0, "open_minutes_per_day": [600] * 7,
-                            "opening_hours": [{"day": d, "start": "09:00", "end": "19:00"}
-                                              for d in range(7)]}}
+                    demands.append(solver.Demand(
+                        id=ident, title=f"Gruppe {room.id}-{day}-{k}", kind="group",
+                        duration=end - start, windows=(solver.Window(day, start, end),),
+                        staffed=k == 1))
+                    placements.append(solver.Placement(ident, str(room.id), day, start, end,
+                                                       "1" if k == 1 else None))
+        problem = solver.problem_to_json(solver.Problem(
+            rooms=tuple(solver.Room(id=str(r.id), name=r.name, capacity=r.capacity)
+                        for r in rooms),
+            demands=tuple(demands), staff=(solver.StaffMember(
+                id="1", name="Bench Staff", availability=(), max_week_minutes=2400),),
+            week=week))
+        plan = solver.plan_to_json(solver.Plan(
+            status="optimal", placements=tuple(placements), shifts=(), unplaced=(),
+            unused_candidates=(), requirement_failures=(),
+            figures=solver.Figures(
+                open_minutes_per_day=(600,) * 7, open_minutes=7 * 600, open_days=7,
+                consultation_minutes=0, utilisation=(), placed=len(placements), unplaced=0,
+                placed_by_kind=(), placed_weight=0, demand_weight=0, moved=0,
+                opening_hours=tuple(solver.OpeningHours(d, 9 * 60, 19 * 60)
+                                    for d in range(7))),
+            stats=solver.SolveStats(status="optimal", objective=0, bound=0, gap=0.0,
+                                    seconds=0.0, first_solution_seconds=None), week=week))
         run = PlanRun(centre_id=centre.id, week=week, status="done", pins=[], progress={},
                       problem=problem, plan=plan, created_at=now, finished_at=now)
         s.add(run)

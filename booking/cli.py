@@ -284,17 +284,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
             session.execute(update(PlanRun).where(PlanRun.id == run_id)
                             .values(status="running", worker="cli", started_at=clock.now()))
         run = planning.execute(factory, run_id, clock.now, workers=args.workers)
-        plan = run.plan or {}
-        figures = plan.get("figures", {})
-        print(f"Plan {run.id} for {run.week}: {plan.get('status')}, "
-              f"{figures.get('placed')} placed, {figures.get('unplaced')} unplaced, "
-              f"open {figures.get('open_minutes', 0) / 60:.1f} h on {figures.get('open_days')} "
-              f"days, Bürgersprechstunde {figures.get('consultation_minutes', 0) / 60:.1f} h, "
-              f"gap {plan.get('stats', {}).get('gap')}")
-        for item in plan.get("unplaced", []):
-            print(f"  not placed: {item['demand']}: {item['message']}")
-        for item in plan.get("requirement_failures", []):
-            print(f"  requirement unmet: {item['message']}")
+        plan = planning.read_plan(run)
+        if plan is None:
+            print(f"Plan {run.id} for {run.week}: {run.status}, no plan")
+            return 1
+        figures = plan.figures
+        print(f"Plan {run.id} for {run.week}: {plan.status}, "
+              f"{figures.placed} placed, {figures.unplaced} unplaced, "
+              f"open {figures.open_minutes / 60:.1f} h on {figures.open_days} "
+              f"days, Bürgersprechstunde {figures.consultation_minutes / 60:.1f} h, "
+              f"gap {plan.stats.gap}")
+        for item in plan.unplaced:
+            print(f"  not placed: {item.demand}: {item.message}")
+        for failure in plan.requirement_failures:
+            print(f"  requirement unmet: {failure.message}")
         if args.publish:
             with transaction(factory) as session:
                 from booking.models import PersonRole, Role

@@ -596,6 +596,9 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "refusal_house_requirements": N_("Ein Platz zu Ihren Zeiten hätte die Öffnungszeiten oder "
                                      "die Pflichten des Zentrums verletzt."),
     "refusal_not_reached": N_("Die Vergabe ist für Ihren Antrag noch nicht abgeschlossen."),
+    "refusal_dates_taken": N_("Der für Sie vorgesehene Platz war bei der Veröffentlichung an "
+                              "keinem Ihrer Termine mehr frei: der Raum war an jedem Termin "
+                              "vergeben oder geschlossen."),
     "refusal_other": N_("Für diesen Antragsteil wurde kein Platz gefunden."),
     "skipped_holiday": N_("Feiertag (%(name)s)"),
     "skipped_closure": N_("Schließzeit (%(reason)s)"),

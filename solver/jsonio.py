@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, fields
+from functools import cache, lru_cache
 from typing import Any
 
 from solver.problem import (
@@ -42,6 +43,12 @@ def parse_hhmm(value: str | int) -> int:
     """``"HH:MM"`` → minutes from midnight (integers are accepted as minutes)."""
     if isinstance(value, int):
         return value
+    return _parse_text(value)
+
+
+@cache
+def _parse_text(value: str) -> int:
+    # A stored week repeats a few dozen distinct times thousands of times.
     match = _HHMM.match(value)
     if match is None:
         raise ValueError(f"not a HH:MM time: {value!r}")
@@ -57,7 +64,13 @@ def window_to_json(w: Window) -> JSON:
 
 
 def window_from_json(d: JSON) -> Window:
-    return Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
+    return _window(int(d["day"]), d["start"], d["end"])
+
+
+@lru_cache(maxsize=4096)
+def _window(day: int, start: str | int, end: str | int) -> Window:
+    # Windows are immutable values; a stored week repeats the same few thousands of times.
+    return Window(day, parse_hhmm(start), parse_hhmm(end))
 
 
 def room_to_json(r: Room) -> JSON:

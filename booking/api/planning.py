@@ -16,6 +16,7 @@ from booking.api.problems import answer_language
 from booking.models import Centre, PlanRun
 from booking.permissions import Actor
 from booking.services import explanations, planning
+from booking.services.planning.stored import hhmm
 from booking.translations import DEFAULT_LANGUAGE
 
 
@@ -79,38 +80,38 @@ def plan_out(run: PlanRun, centre: Centre, detail: bool = True,
                   progress=run.progress or {}, pins=run.pins or [], error=run.error,
                   created_at=run.created_at, finished_at=run.finished_at,
                   published_at=run.published_at)
-    if not detail or run.plan is None or run.problem is None:
+    stored = planning.read_stored(run) if detail else None
+    if stored is None:
         return out
     monday = planning.parse_week(run.week)
-    demands = {d["id"]: d for d in run.problem["demands"]}
-    rooms = {r["id"]: r["name"] for r in run.problem["rooms"]}
-    staff = {m["id"]: m["name"] for m in run.problem["staff"]}
-    from solver.jsonio import parse_hhmm
-
+    problem, plan = stored.problem, stored.plan
+    rooms = {r.id: r.name for r in problem.rooms}
+    staff = {m.id: m.name for m in problem.staff}
     entries = []
-    for p in run.plan["placements"]:
-        start, end = parse_hhmm(p["start"]), parse_hhmm(p["end"])
+    for p in plan.placements:
+        demand = stored.demand(p.demand)
         entries.append(PlanEntry(
-            demand=p["demand"], title=demands[p["demand"]]["title"],
-            kind=demands[p["demand"]]["kind"], room_id=int(p["room"]), room=rooms[p["room"]],
-            starts_at=planning.instant(monday, p["day"], start, centre.timezone),
-            ends_at=planning.instant(monday, p["day"], end, centre.timezone),
-            local=f"{['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'][p['day']]} "
-                  f"{p['start']}–{p['end']}",
-            staff=staff.get(p.get("staff") or "")))
-    out.plan_status = run.plan["status"]
+            demand=p.demand, title=demand.title if demand else "",
+            kind=demand.kind if demand else "", room_id=int(p.room), room=rooms[p.room],
+            starts_at=planning.instant(monday, p.day, p.start, centre.timezone),
+            ends_at=planning.instant(monday, p.day, p.end, centre.timezone),
+            local=f"{['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'][p.day]} "
+                  f"{hhmm(p.start)}–{hhmm(p.end)}",
+            staff=staff.get(p.staff or "")))
+    out.plan_status = plan.status
     out.entries = entries
     # Each explanation also as a message in the caller's language (code, params, detail);
     # ``message`` stays the solver's English sentence.
     out.unplaced = []
-    for u in run.plan["unplaced"]:
-        said = explanations.explanation(u, run.problem, run.plan)
-        out.unplaced.append({**u, "explanation": said.as_json(lang) if said else None})
-    out.requirement_failures = list(run.plan["requirement_failures"])
-    out.figures = dict(run.plan["figures"])
+    for u in plan.unplaced:
+        said = explanations.explanation(u, problem, plan)
+        out.unplaced.append({
+            "demand": u.demand, "kind": u.kind, "rule": u.rule, "message": u.message,
+            "blockers": list(u.blockers), "params": dict(u.params),
+            "explanation": said.as_json(lang) if said else None})
+    out.requirement_failures = stored.failures_json()
+    out.figures = stored.figures_json()
     return out
-
-
 
 
 class PlanController(Controller):

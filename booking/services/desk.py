@@ -38,6 +38,7 @@ from booking.models import (
 )
 from booking.permissions import Actor
 from booking.services import rentals
+from booking.services.planning.stored import read_plan
 from booking.timeutil import local_date, local_to_utc
 
 STATUSES = ("pending", "confirmed", "declined", "cancelled")
@@ -329,16 +330,15 @@ def unmet_requirements(session: Session, actor: Actor, now: datetime,
                 chosen[run.week] = run
         for week in weeks:
             shown = chosen.get(week)
-            if shown is None or not shown.plan:
+            plan = read_plan(shown) if shown is not None else None
+            if shown is None or plan is None:
                 continue
-            for failure in shown.plan.get("requirement_failures", []):
+            for failure in plan.requirement_failures:
                 alerts.append(Alert("requirement", {
-                    "centre": centre.name, "week": week, "rule": failure.get("rule", ""),
-                    "subject": failure.get("subject", ""),
-                    "required": failure.get("required", 0),
-                    "achieved": failure.get("achieved", 0),
-                    "unit": failure.get("unit", ""), "published": shown.status == "published"},
-                    link="/verwaltung/plan"))
+                    "centre": centre.name, "week": week, "rule": failure.rule,
+                    "subject": failure.subject, "required": failure.required,
+                    "achieved": failure.achieved, "unit": failure.unit,
+                    "published": shown.status == "published"}, link="/verwaltung/plan"))
     return alerts
 
 

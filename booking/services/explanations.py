@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import solver
 from booking.messages import Joined, Message, SolverTimes, Word
 from booking.web.i18n import FEATURE_WORDS
 
@@ -35,27 +36,27 @@ def _int(value: str | None) -> Any:
         return value or "?"
 
 
-def _taken(u: Mapping[str, Any], problem: Mapping[str, Any], plan: Mapping[str, Any]) -> Joined:
+def _taken(u: solver.Explanation, problem: solver.Problem, plan: solver.Plan) -> Joined:
     """Which room is taken by which demand, from the plan itself (the blockers' placements)."""
-    rooms = {str(r["id"]): r["name"] for r in problem.get("rooms", [])}
-    titles = {d["id"]: d.get("title", d["id"]) for d in problem.get("demands", [])}
+    rooms = {r.id: r.name for r in problem.rooms}
+    titles = {d.id: d.title for d in problem.demands}
     by_room: dict[str, list[str]] = {}
-    blockers = set(u.get("blockers", []))
-    for p in plan.get("placements", []):
-        if p["demand"] in blockers:
-            names = by_room.setdefault(rooms.get(str(p["room"]), str(p["room"])), [])
-            if titles.get(p["demand"], p["demand"]) not in names:
-                names.append(titles.get(p["demand"], p["demand"]))
+    blockers = set(u.blockers)
+    for p in plan.placements:
+        if p.demand in blockers:
+            names = by_room.setdefault(rooms.get(p.room, p.room), [])
+            if titles.get(p.demand, p.demand) not in names:
+                names.append(titles.get(p.demand, p.demand))
     return Joined(tuple(Message("plan_taken", {"room": room, "titles": names})
                         for room, names in by_room.items()), "; ")
 
 
-def explanation(u: Mapping[str, Any], problem: Mapping[str, Any],
-                plan: Mapping[str, Any]) -> Message | None:
-    """The message for one entry of a plan's ``unplaced`` list; ``None`` for an unknown one."""
-    kind, rule = u.get("kind", ""), u.get("rule", "")
-    p: dict[str, str] = {str(k): str(v) for k, v in (u.get("params") or {}).items()}
-    title = p.get("title") or u.get("demand", "")
+def explanation(u: solver.Explanation, problem: solver.Problem,
+                plan: solver.Plan) -> Message | None:
+    """The message for one unplaced demand of a plan; ``None`` for an unknown one."""
+    kind, rule = u.kind, u.rule
+    p: dict[str, str] = {str(k): str(v) for k, v in u.params}
+    title = p.get("title") or u.demand
     base: dict[str, Any] = {"title": title}
     windows = SolverTimes(p.get("windows", ""))
     when = SolverTimes(p.get("when", ""))

@@ -1,7 +1,8 @@
-"""A stored plan run read in one typed place: the Raumnutzungsplan as staff see it on screen,
+"""A week plan run as staff see it: the Raumnutzungsplan on screen,
 on paper and in the PDF.
 
-``PlanRun.problem`` and ``PlanRun.plan`` are the solver's JSON; this module turns them once into
+The run is read through the one typed reader of a stored run
+(:func:`booking.services.planning.stored.read_stored`); this module turns it once into
 entries (title, room, day, time, staff, the Eigenregie and Bürgersprechstunde marks, pinned or
 not), the room × time grid at the plan's grain, the Profil figures with met / not met, the
 unplaced demand and what moved against the week's published plan. The pages and the PDF only
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -21,20 +21,13 @@ from sqlalchemy.orm import Session
 
 from booking.errors import InvalidInput
 from booking.messages import Message
-from booking.models import Booking, BookingKind, Centre, Occurrence, Offer, PlanRun, Room
+from booking.models import Booking, BookingKind, Centre, Offer, PlanRun, Room
 from booking.models import RecurringRequest as Request
 from booking.permissions import Actor, require_staff
 from booking.services import explanations, planning
-from solver.jsonio import parse_hhmm as _parse_hhmm
+from booking.services.planning.stored import Source, StoredPlan, read_stored
 
 DAYS = range(7)
-
-
-@cache
-def parse_hhmm(value: str) -> int:
-    """``"HH:MM"`` → minutes; a week's plan repeats a few dozen distinct times thousands of
-    times."""
-    return _parse_hhmm(value)
 
 
 @dataclass(slots=True)
@@ -135,10 +128,16 @@ class PlanView:
     pins: dict[str, dict[str, Any]]
     closed_days: dict[int, str]
     published: PlanRun | None
+    stored: StoredPlan | None = None  # the run read back typed (None: no plan yet)
 
     @property
     def has_plan(self) -> bool:
-        return self.run.plan is not None and self.run.problem is not None
+        return self.stored is not None
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        """What each demand of the plan stands for (the run's map to our rows)."""
+        return self.stored.sources if self.stored is not None else {}
 
     def days(self, only: Iterable[int] = DAYS) -> list[DayGrid]:
         return [self.day_grid(d) for d in only]
@@ -213,7 +212,7 @@ class PlanView:
         """What moved, came or went against the week's published plan."""
         if self.published is None or self.published.id == self.run.id:
             return []
-        before = {e.demand: e for e in _entries(self.published, {})}
+        before = {e.demand: e for e in _entries(read_stored(self.published), {})}
         after = {e.demand: e for e in self.entries}
         out: list[Change] = []
         for demand in sorted(before.keys() | after.keys(),
@@ -249,40 +248,39 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _entries(run: PlanRun, pins: dict[str, dict[str, Any]]) -> list[Entry]:
-    if run.plan is None or run.problem is None:
+def _entries(stored: StoredPlan | None, pins: dict[str, dict[str, Any]]) -> list[Entry]:
+    if stored is None:
         return []
-    demands = {d["id"]: d for d in run.problem["demands"]}
-    rooms = {r["id"]: r["name"] for r in run.problem["rooms"]}
-    staff = {m["id"]: m["name"] for m in run.problem["staff"]}
+    problem = stored.problem
+    rooms = {r.id: r.name for r in problem.rooms}
+    staff = {m.id: m.name for m in problem.staff}
     out = []
-    for p in run.plan["placements"]:
-        d = demands[p["demand"]]
+    for p in stored.plan.placements:
+        d = stored.demand(p.demand)
+        if d is None:
+            continue
         out.append(Entry(
-            demand=p["demand"], title=d["title"], kind=d["kind"], room_id=str(p["room"]),
-            room=rooms.get(str(p["room"]), str(p["room"])), day=int(p["day"]),
-            start=parse_hhmm(p["start"]), end=parse_hhmm(p["end"]),
-            staff=staff.get(p.get("staff") or ""), self_managed=not d.get("staffed"),
-            consultation=bool(d.get("consultation")) or d["kind"] == "consultation",
-            pinned=p["demand"] in pins and not pins[p["demand"]].get("remove")))
+            demand=p.demand, title=d.title, kind=d.kind, room_id=p.room,
+            room=rooms.get(p.room, p.room), day=p.day, start=p.start, end=p.end,
+            staff=staff.get(p.staff or ""), self_managed=not d.staffed,
+            consultation=d.consultation or d.kind == "consultation",
+            pinned=p.demand in pins and not pins[p.demand].get("remove")))
     out.sort(key=_order)
     return out
 
 
-def _figures(problem: dict[str, Any], plan: dict[str, Any],
-             entries: Sequence[Entry]) -> tuple[Figure, ...]:
-    req = problem.get("requirements", {})
-    fig = plan["figures"]
+def _figures(stored: StoredPlan, entries: Sequence[Entry]) -> tuple[Figure, ...]:
+    req = stored.problem.requirements
+    fig = stored.plan.figures
     out = [
-        Figure("open_hours", fig["open_minutes"] / 60, req.get("min_open_minutes", 2400) / 60,
-               fig["open_minutes"] >= req.get("min_open_minutes", 2400)),
-        Figure("open_days", fig["open_days"], req.get("min_open_days", 5),
-               fig["open_days"] >= req.get("min_open_days", 5)),
-        Figure("consultation", fig["consultation_minutes"] / 60,
-               req.get("consultation_minutes", 600) / 60,
-               fig["consultation_minutes"] >= req.get("consultation_minutes", 600)),
+        Figure("open_hours", fig.open_minutes / 60, req.min_open_minutes / 60,
+               fig.open_minutes >= req.min_open_minutes),
+        Figure("open_days", fig.open_days, req.min_open_days,
+               fig.open_days >= req.min_open_days),
+        Figure("consultation", fig.consultation_minutes / 60, req.consultation_minutes / 60,
+               fig.consultation_minutes >= req.consultation_minutes),
     ]
-    if req.get("weekend_offer", True):
+    if req.weekend_offer:
         weekend = sum(1 for e in entries if e.day >= 5)
         out.append(Figure("weekend", weekend, 1, weekend >= 1))
     return tuple(out)
@@ -295,31 +293,30 @@ def view(session: Session, run: PlanRun) -> PlanView:
     published = session.scalars(select(PlanRun).where(
         PlanRun.centre_id == run.centre_id, PlanRun.week == run.week,
         PlanRun.status == "published").order_by(PlanRun.published_at.desc()).limit(1)).first()
-    problem, plan = run.problem, run.plan
-    if problem is None or plan is None:
+    stored = read_stored(run)
+    if stored is None:
         rooms = tuple((str(r.id), r.name) for r in session.scalars(
             select(Room).where(Room.centre_id == centre.id, Room.active.is_(True))
             .order_by(Room.id)))
         return PlanView(run, centre, monday, planning.GRAIN, _slots(planning.GRAIN), rooms, (),
                         (), (), (), (), (), None, pins, {}, published)
-    grain = int(problem.get("grain", planning.GRAIN))
-    entries = _entries(run, pins)
-    demands = {d["id"]: d for d in problem["demands"]}
-    unplaced = tuple(Unplaced(u["demand"], demands.get(u["demand"], {}).get("title", ""),
-                              u["kind"], u["rule"], u["message"],
+    problem, plan = stored.problem, stored.plan
+    grain = problem.grain
+    entries = _entries(stored, pins)
+    unplaced = tuple(Unplaced(u.demand, stored.title(u.demand), u.kind, u.rule, u.message,
                               explanations.explanation(u, problem, plan))
-                     for u in plan["unplaced"])
-    closed = {int(c["window"]["day"]): c.get("reason", "") for c in problem.get("closures", [])
-              if c.get("room") is None and c["window"]["start"] == "00:00"}
-    opening = tuple((int(o["day"]), parse_hhmm(o["start"]), parse_hhmm(o["end"]))
-                    for o in plan["figures"].get("opening_hours", []))
+                     for u in plan.unplaced)
+    closed = {c.window.day: c.reason for c in problem.closures
+              if c.room is None and c.window.start == 0}
+    opening = tuple((o.day, o.start, o.end) for o in plan.figures.opening_hours)
     return PlanView(
         run=run, centre=centre, monday=monday, grain=grain, slots=_slots(grain),
-        rooms=tuple((str(r["id"]), r["name"]) for r in problem["rooms"]), entries=tuple(entries),
-        unplaced=unplaced, figures=_figures(problem, plan, entries),
-        open_per_day=tuple(plan["figures"]["open_minutes_per_day"]), opening_hours=opening,
-        requirement_failures=tuple(f["message"] for f in plan["requirement_failures"]),
-        plan_status=plan["status"], pins=pins, closed_days=closed, published=published)
+        rooms=tuple((r.id, r.name) for r in problem.rooms), entries=tuple(entries),
+        unplaced=unplaced, figures=_figures(stored, entries),
+        open_per_day=tuple(plan.figures.open_minutes_per_day), opening_hours=opening,
+        requirement_failures=tuple(f.message for f in plan.requirement_failures),
+        plan_status=plan.status, pins=pins, closed_days=closed, published=published,
+        stored=stored)
 
 
 def _slots(grain: int) -> tuple[int, ...]:
@@ -352,22 +349,32 @@ def runs_of_centre(session: Session, actor: Actor, centre: Centre,
 
 def public_entries(session: Session, pv: PlanView) -> list[Entry]:
     """The entries of the week's public programme (the poster): programme slots of public
-    offers and groups meeting for a public offer; never a rental or an internal use."""
-    fixed_ids = [int(e.demand.split("-", 1)[1]) for e in pv.entries if e.kind == "fixed"]
-    request_ids = [int(e.demand.split("-", 1)[1]) for e in pv.entries if e.kind == "group"]
-    public_fixed = set(session.scalars(
-        select(Occurrence.id).join(Booking, Occurrence.booking_id == Booking.id)
-        .join(Offer, Booking.offer_id == Offer.id)
-        .where(Occurrence.id.in_(fixed_ids), Booking.kind == BookingKind.PROGRAMME,
-               Offer.public.is_(True)))) if fixed_ids else set()
-    public_groups = set(session.scalars(
+    offers and groups meeting for a public offer (a recurring request or a date of a term's
+    series); never a rental or an internal use. What each entry is comes from the run's map
+    to our rows, never from its demand id."""
+    sources = pv.sources
+    programme_ids = {s.booking_id for e in pv.entries if e.kind == "fixed"
+                     and (s := sources.get(e.demand)) is not None and s.booking_id is not None}
+    group_ids = {s.booking_id for s in sources.values()
+                 if s.kind == "series_date" and s.booking_id is not None}
+    request_ids = {s.request_id for s in sources.values()
+                   if s.kind == "group" and s.request_id is not None}
+    public_bookings = set(session.scalars(
+        select(Booking.id).join(Offer, Booking.offer_id == Offer.id)
+        .where(Booking.id.in_(sorted(programme_ids | group_ids)), Offer.public.is_(True),
+               (Booking.kind == BookingKind.PROGRAMME) | Booking.id.in_(sorted(group_ids)))
+    )) if programme_ids or group_ids else set()
+    public_requests = set(session.scalars(
         select(Request.id).join(Offer, Request.offer_id == Offer.id)
-        .where(Request.id.in_(request_ids), Offer.public.is_(True)))) if request_ids else set()
+        .where(Request.id.in_(sorted(request_ids)), Offer.public.is_(True)))
+    ) if request_ids else set()
     out = []
     for e in pv.entries:
-        ident = int(e.demand.split("-", 1)[1])
-        if (e.kind == "fixed" and ident in public_fixed) or (
-                e.kind == "group" and ident in public_groups):
+        source = sources.get(e.demand)
+        if source is None:
+            continue
+        if (source.booking_id in public_bookings and source.kind in ("fixed", "series_date")) \
+                or (source.kind == "group" and source.request_id in public_requests):
             out.append(e)
     return out
 

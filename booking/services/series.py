@@ -538,6 +538,18 @@ def _materialise(session: Session, series: Series, centre: Centre, lo: date, hi:
     return verdicts
 
 
+class NothingFree(Conflict):
+    """A series none of whose dates is free (409): it would hold no room while others book
+    its slots. ``verdicts`` says why each date is not free, so a caller that writes many
+    series at once (the term's publication) can refuse this one with its reasons and go on."""
+
+    def __init__(self, verdicts: Sequence[Verdict]) -> None:
+        super().__init__("series_nothing_free", dates=[
+            Message("series_date_not_free", {"day": v.day, "reason": v.reason})
+            for v in verdicts[:20]])
+        self.verdicts = list(verdicts)
+
+
 def _centre_and_room(session: Session, room_id: int) -> tuple[Room, Centre]:
     room = session.get(Room, room_id)
     if room is None:
@@ -596,9 +608,7 @@ def create_series(session: Session, actor: Actor, spec: SeriesSpec, *, now: date
     if not verdicts:
         raise InvalidInput("series_no_dates")
     if not dry_run and not any(v.state == "free" for v in verdicts):
-        raise Conflict("series_nothing_free", dates=[
-            Message("series_date_not_free", {"day": v.day, "reason": v.reason})
-            for v in verdicts[:20]])
+        raise NothingFree(verdicts)
     if dry_run:
         return SeriesOutcome(None, verdicts)
     session.add(booking)

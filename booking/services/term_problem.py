@@ -51,6 +51,7 @@ from booking.models import (
     Term,
     TermRun,
 )
+from booking.services.term_published import read_published
 from booking.services.terms import class_of
 from booking.timeutil import local_to_utc, to_local
 from solver import problem as week_problem
@@ -66,6 +67,7 @@ from solver.term import (
     TermClosure,
     TermPin,
     TermProblem,
+    term_plan_from_json,
 )
 
 GRAIN = 30
@@ -220,13 +222,14 @@ def _staffing(profiles: Sequence[StaffProfile]) -> tuple[Staffing, ...]:
 
 def previous_series(session: Session, term: Term) -> set[int]:
     """The bookings an earlier publication of this term wrote (replaced, not competed with);
-    ``TermRun.series`` maps a section to ``{"booking_id": …, "skipped": […]}``."""
+    read from each publication's record (``term_published.read_published``)."""
     found: set[int] = set()
     # Every run that was ever published, also one a later publication replaced (its past
     # dates stay as they were held).
-    for series in session.scalars(select(TermRun.series).where(
+    for run in session.scalars(select(TermRun).where(
             TermRun.term_id == term.id, TermRun.published_at.is_not(None))):
-        found.update(int(entry["booking_id"]) for entry in (series or {}).values())
+        found.update(entry.booking_id for entry in read_published(run).values()
+                     if entry.booking_id is not None)
     return found
 
 
@@ -239,8 +242,6 @@ def _last_slots(session: Session, term: Term) -> dict[tuple[int, str], LastSlot]
         .order_by(Term.starts_on.desc(), TermRun.published_at.desc()).limit(1))
     if previous is None or previous.plan is None or previous.id_map is None:
         return {}
-    from solver.term import term_plan_from_json
-
     plan = term_plan_from_json(previous.plan)
     ids = TermIdMap.from_json(previous.id_map)
     out: dict[tuple[int, str], LastSlot] = {}

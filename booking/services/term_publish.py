@@ -20,9 +20,7 @@ twice (:func:`_retire_earlier_publication`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,35 +50,27 @@ from booking.services import bookings as booking_service
 from booking.services import series as series_service
 from booking.services.conflicts import is_overlap_error
 from booking.services.locking import lock_rooms
+from booking.services.term_published import (
+    DATES_TAKEN,
+    PublishedSection,
+    PublishedSkip,
+    SeriesSlot,
+    published_json,
+    read_published,
+)
 from booking.services.term_runs import (
     SectionResult,
     Skipped,
     TermDraft,
     get_term_run,
     read_term_run,
+    refused_at_publish,
     stored,
 )
 from booking.services.terms import STATUS_WORDS
 from booking.timeutil import local_today, to_local
 
 WEEKDAYS = series_service.WEEKDAYS
-
-
-@dataclass(frozen=True)
-class SeriesSlot:
-    """What a section's series is: a room, weekdays, local start and end, how often."""
-
-    room_id: int
-    days: tuple[int, ...]
-    start: int  # minutes from local midnight
-    end: int
-    frequency: str  # weekly | fortnightly | monthly
-    month_weeks: tuple[int, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        return {"room_id": self.room_id, "days": list(self.days), "start": self.start,
-                "end": self.end, "frequency": self.frequency,
-                "month_weeks": list(self.month_weeks)}
 
 
 def pattern_of(slot: SeriesSlot) -> series_service.Pattern:
@@ -227,9 +217,10 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
         else:
             refusals.append(result)
 
-    series: dict[str, dict[str, Any]] = {}
+    published: dict[int, PublishedSection] = {}
     results: dict[int, list[tuple[SectionResult, list[tuple[datetime, datetime]],
                                   list[Skipped]]]] = {}
+    taken: list[int] = []
     try:
         with session.begin_nested():
             kept, ended = _retire_earlier_publication(
@@ -243,11 +234,29 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
                 if written is None:
                     future = [d for d in days if d >= today]
                     if future:
-                        made, _ = write_section_series(
-                            session, actor, centre=centre, title=row.title,
-                            group_id=application.group_id, offer_id=row.offer_id, slot=slot,
-                            first_day=future[0], until=term.ends_on, skipped=result.skipped,
-                            now=now)
+                        try:
+                            with session.begin_nested():
+                                made, _ = write_section_series(
+                                    session, actor, centre=centre, title=row.title,
+                                    group_id=application.group_id, offer_id=row.offer_id,
+                                    slot=slot, first_day=future[0], until=term.ends_on,
+                                    skipped=result.skipped, now=now)
+                        except series_service.NothingFree as exc:
+                            # Every date was taken or closed after the run: no series that
+                            # holds nothing, but a refusal with its reason, and the rest of
+                            # the term publishes.
+                            lost = [applicant_skip(v.day, v.state, v.reason,
+                                                   {s.day: s for s in result.skipped})
+                                    for v in exc.verdicts]
+                            row.status, row.reason = "refused", DATES_TAKEN
+                            published[section_id] = PublishedSection(
+                                section_id, earlier=tuple(chain), slot=slot,
+                                skipped=tuple(_skip_record(s) for s in lost),
+                                refused=DATES_TAKEN)
+                            taken.append(section_id)
+                            results.setdefault(application.id, []).append(
+                                (refused_at_publish(result, lost), [], []))
+                            continue
                         written = (made, chain)
                 row.status, row.reason = "allocated", ""
                 if written is None:
@@ -256,11 +265,10 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
                 held, lost = series_dates(made, term.starts_on, term.ends_on,
                                           {s.day: s for s in result.skipped})
                 held = _earlier_held(session, chain, made) + held
-                series[str(section_id)] = {
-                    "booking_id": made.booking_id, "series_id": made.id, "earlier": chain,
-                    "slot": slot.as_json(),
-                    "skipped": [{"date": s.day.isoformat(), "reason": s.reason,
-                                 "code": s.message.code, "detail": s.detail} for s in lost]}
+                published[section_id] = PublishedSection(
+                    section_id, booking_id=made.booking_id, series_id=made.id,
+                    earlier=tuple(chain), slot=slot,
+                    skipped=tuple(_skip_record(s) for s in lost))
                 results.setdefault(application.id, []).append((result, held, lost))
             for result in refusals:
                 row = rows[result.section_id]
@@ -274,12 +282,18 @@ def publish_term_run(session: Session, actor: Actor, run_id: int, now: datetime)
             raise
         raise Conflict("term_run_outdated") from exc
     term.status, term.published_at = "published", now
-    run.status, run.published_at, run.series = "published", now, series
+    run.status, run.published_at = "published", now
+    run.series = published_json(published)
     record(session, now, staff_id, "term_run", run.id, "published", term=term.id,
-           series=len(series), refused=len(refusals), kept=len(kept), ended=len(ended))
+           series=len(published) - len(taken), refused=len(refusals),
+           refused_all_dates_taken=taken, kept=len(kept), ended=len(ended))
     for application_id, items in results.items():
         _mail(session, centre, term, applications[application_id], items, now)
     return run
+
+
+def _skip_record(skip: Skipped) -> PublishedSkip:
+    return PublishedSkip(skip.day, skip.reason, skip.message.code, skip.detail)
 
 
 def _earlier_held(session: Session, chain: Sequence[int],
@@ -317,11 +331,16 @@ def _retire_earlier_publication(
     edits: list[tuple[Series, SeriesSlot]] = []
     for earlier in session.scalars(select(TermRun).where(TermRun.term_id == term.id,
                                                          TermRun.status == "published")):
-        for key, entry in (earlier.series or {}).items():
-            section_id = int(key)
-            chain = [int(x) for x in entry.get("earlier", [])]
-            row = session.get(Series, entry["series_id"]) if entry.get("series_id") else None
-            booking = session.get(Booking, int(entry["booking_id"]))
+        for section_id, entry in read_published(earlier).items():
+            chain = list(entry.earlier)
+            if entry.series_id is None or entry.booking_id is None:
+                # Refused at that publication: it wrote no series to keep or end, only the
+                # chain of series before it.
+                if chain:
+                    ended[section_id] = chain
+                continue
+            row = session.get(Series, entry.series_id)
+            booking = session.get(Booking, entry.booking_id)
             if row is None or booking is None:
                 continue
             want = wanted.get(section_id)

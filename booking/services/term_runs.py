@@ -41,6 +41,7 @@ from booking.services.term_problem import (
     TermIdMap,
     build_term_problem,
 )
+from booking.services.term_published import DATES_TAKEN, read_published
 from booking.services.terms import STATUS_WORDS
 from booking.timeutil import local_span
 from solver.term import (
@@ -294,7 +295,23 @@ def _skipped_message(reason: str, detail: str) -> Message:
         return Message("skipped_holiday", {"name": Word(detail)})
     if reason == "closure":
         return Message("skipped_closure", {"reason": detail})
+    if reason == "cancelled":
+        return Message("skipped_cancelled")
     return Message("skipped_booking")
+
+
+def refused_at_publish(result: SectionResult, lost: Sequence[Skipped]) -> SectionResult:
+    """A section the plan allocated whose every date was taken or closed by the time the run
+    was published: a refusal, for staff with the bookings that took the dates, for the
+    applicant with a reason that names nobody (``refusal_dates_taken``)."""
+    titles = dict.fromkeys(s.detail for s in lost if s.reason == "booking" and s.detail)
+    return replace(
+        result, room_id=None, days=(), start=None, end=None, phase=None, dates=(),
+        skipped=tuple(lost), rule="dates_taken", kind="publish",
+        staff_message="Every date of the planned slot was taken or closed when the plan "
+                      "was published; reopen the term to place it elsewhere.",
+        blockers=tuple(Blocker("booking", t) for t in titles), suggestions=(),
+        reason=Message(DATES_TAKEN))
 
 
 def applicant_reason(code: str, params: Mapping[str, str], row: ApplicationSection,
@@ -377,6 +394,15 @@ def read_term_run(session: Session, run: TermRun) -> TermDraft | None:
             blockers=blockers,
             suggestions=tuple(_room_names(s.message, problem) for s in refusal.suggestions),
             reason=applicant_reason(refusal.code, dict(refusal.code_params), row, classes)))
+    # What publishing found: a section whose every date was taken by then is refused.
+    for entry in read_published(run).values():
+        if entry.refused is None:
+            continue
+        for i, result in enumerate(results):
+            if result.section_id == entry.section_id:
+                lost = [Skipped(p.day, p.reason, _skipped_message(p.reason, p.detail),
+                                p.detail) for p in entry.skipped]
+                results[i] = refused_at_publish(result, lost)
     weeks = tuple(WeekFigures(
         monday=w.monday, open_minutes=w.open_minutes, open_days=w.open_days,
         weekend_offer=w.weekend_offer, consultation_minutes=w.consultation_minutes,
@@ -507,17 +533,18 @@ def published_results(session: Session, term_id: int) -> dict[int, SectionResult
     draft = read_term_run(session, run) if run is not None else None
     if run is None or draft is None:
         return {}
+    published = read_published(run)
     out: dict[int, SectionResult] = {}
     for result in draft.sections:
-        entry = (run.series or {}).get(str(result.section_id))
-        if entry is not None:
-            current = session.get(Series, int(entry["series_id"]))
+        entry = published.get(result.section_id)
+        if entry is not None and entry.series_id is not None:
+            current = session.get(Series, entry.series_id)
             if current is None:
                 continue
             planned = {s.day: s for s in result.skipped}
             held: list[tuple[datetime, datetime]] = []
-            for earlier_id in entry.get("earlier", []):
-                earlier = session.get(Series, int(earlier_id))
+            for earlier_id in entry.earlier:
+                earlier = session.get(Series, earlier_id)
                 if earlier is not None:
                     held += series_dates(earlier, term.starts_on,
                                          current.first_date - timedelta(days=1))[0]

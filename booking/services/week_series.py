@@ -35,6 +35,7 @@ from booking.models import (
     TermRun,
 )
 from booking.services import series as series_service
+from booking.services.term_published import read_published
 
 # (day index, start minute, end minute) of two instants in the week of a Monday, on the grid.
 LocalSlot = Callable[[datetime, datetime, date], tuple[int, int, int]]
@@ -59,10 +60,10 @@ def term_series(session: Session, centre_id: int) -> list[TermSeries]:
     runs = session.scalars(select(TermRun).join(Term, TermRun.term_id == Term.id).where(
         Term.centre_id == centre_id, TermRun.status == "published").order_by(TermRun.id))
     for run in runs:
-        for key, entry in (run.series or {}).items():
-            row = session.get(Series, int(entry["series_id"])) if entry.get("series_id") \
+        for section_id, entry in read_published(run).items():
+            row = session.get(Series, entry.series_id) if entry.series_id is not None \
                 else None
-            section = session.get(ApplicationSection, int(key))
+            section = session.get(ApplicationSection, section_id)
             if row is None or section is None:
                 continue
             if row.booking.status != BookingStatus.CONFIRMED:

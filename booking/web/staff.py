@@ -20,7 +20,7 @@ from booking.errors import DomainError, Forbidden
 from booking.messages import Message
 from booking.permissions import Actor
 from booking.services import desk, rentals
-from booking.services.planning import parse_week
+from booking.services.planning import parse_week, read_plan
 from booking.timeutil import local_date, to_local
 from booking.translations import N_
 from booking.web import i18n, workspace
@@ -188,9 +188,10 @@ class StaffPages(PageController):
             read_db, actor, now, status="pending", order="event", with_history=False)]
         plans = [{"week": run.week, "centre": centre.name,
                   "label": formatting.iso_week(parse_week(run.week), lang),
-                  "unplaced": len((run.plan or {}).get("unplaced", [])),
-                  "unmet": len((run.plan or {}).get("requirement_failures", []))}
-                 for run, centre in desk.waiting_plans(read_db, actor, now)]
+                  "unplaced": len(plan.unplaced) if plan else 0,
+                  "unmet": len(plan.requirement_failures) if plan else 0}
+                 for run, centre in desk.waiting_plans(read_db, actor, now)
+                 for plan in [read_plan(run)]]
         return render(request, viewer, "staff_dashboard.html", nav="verwaltung",
                       pending=pending, days=_day_views(desk.today_in_rooms(read_db, actor, now),
                                                         lang),

@@ -10,7 +10,7 @@ The pages call the same services as the JSON API (:mod:`booking.services.terms`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,13 +23,24 @@ from booking import formatting
 from booking.deps import discard
 from booking.errors import DomainError, InvalidInput
 from booking.messages import Message
-from booking.models import Application, ApplicationSection, Group, Room, Term, TermRun
+from booking.models import (
+    Application,
+    ApplicationSection,
+    Centre,
+    Group,
+    PriorityClass,
+    Room,
+    Term,
+    TermRun,
+)
+from booking.models.base import max_length
 from booking.models.terms import TERM_FLOW
+from booking.permissions import require_staff
 from booking.services import plan_view, term_publish, term_runs, terms
 from booking.services.term_runs import TermDraft
-from booking.timeutil import in_horizon, local_to_utc
+from booking.timeutil import in_horizon, local_to_utc, to_local
 from booking.translations import N_
-from booking.web.application_form import FREQUENCY_WORDS
+from booking.web.application_form import AGE_GROUP_WORDS, FREQUENCY_WORDS, TARGET_GROUP_WORDS
 from booking.web.applications import weekly
 from booking.web.common import (
     FormData,
@@ -40,6 +51,7 @@ from booking.web.common import (
     render,
 )
 from booking.web.forms import check_csrf, field_value, parse_date, parse_time
+from booking.web.programme import THEME_WORDS
 from booking.web.staff import require_staff_viewer
 
 BASE = "/verwaltung/vergabe"
@@ -179,6 +191,143 @@ def gap(run: TermRun) -> float | None:
     return round(abs(float(bound) - float(objective)) / max(1.0, abs(float(objective))) * 100, 1)
 
 
+# A term's name, dates, application period and criteria may change while it is a draft or
+# open for applications (``terms.update_term``); afterwards they stand.
+TERM_DETAILS_EDITABLE = frozenset({"draft", "open"})
+
+
+def _term_form(data: dict[str, Any], zone: str,
+               ) -> tuple[dict[str, str], dict[str, Any], dict[str, str | Message]]:
+    """The term form (new or edited): the fields as typed, the service's values (the
+    application period as whole local days: from the first day's start to the last day's
+    end) and the errors by field."""
+    form = {k: field_value(data, k, max_length=200) for k in TERM_FIELDS}
+    form["kriterien"] = field_value(data, "kriterien", text_area=True, max_length=10_000)
+    errors: dict[str, str | Message] = {}
+    days: dict[str, date] = {}
+    for key in TERM_FIELDS[1:]:
+        value = parse_date(form[key])
+        if value is None or not in_horizon(value):
+            errors[key] = N_("Bitte ein Datum angeben (TT.MM.JJJJ).")
+        else:
+            days[key] = value
+    if not form["name"]:
+        errors["name"] = N_("Bitte geben Sie einen Namen an.")
+    if errors:
+        return form, {}, errors
+    return form, {
+        "name": form["name"], "starts_on": days["beginn"], "ends_on": days["ende"],
+        "applications_from": local_to_utc(days["antrag_von"], time(0), zone),
+        "applications_until": local_to_utc(days["antrag_bis"] + timedelta(days=1), time(0),
+                                           zone),
+        "criteria": form["kriterien"]}, errors
+
+
+def _term_fields(term: Term, zone: str) -> dict[str, str]:
+    """A term's values as the form shows them (the application period as local days)."""
+    until = to_local(term.applications_until, zone)
+    last = until.date() - timedelta(days=1) if until.time() == time(0) else until.date()
+    return {"name": term.name, "beginn": term.starts_on.isoformat(),
+            "ende": term.ends_on.isoformat(),
+            "antrag_von": to_local(term.applications_from, zone).date().isoformat(),
+            "antrag_bis": last.isoformat(), "kriterien": term.criteria}
+
+
+# The conditions of a priority class, as the form asks them: yes / no / either for the facts
+# of an application, "at least one of" for the lists of a section.
+FLAG_WORDS = {"own_programme": N_("Eigenes Programm des Zentrums"),
+              "non_profit": N_("Gemeinnützig"),
+              "from_district": N_("Aus dem Stadtteil")}
+YES_NO = {"ja": N_("ja"), "nein": N_("nein")}
+MAX_CLASS_ROWS = terms.MAX_CLASSES + 2
+
+
+def _class_lists() -> dict[str, tuple[str, dict[str, str]]]:
+    return {"target_groups_any": (N_("Zielgruppe (mindestens eine davon)"),
+                                  TARGET_GROUP_WORDS),
+            "age_groups_any": (N_("Altersgruppe (mindestens eine davon)"), AGE_GROUP_WORDS),
+            "themes_any": (N_("Thema (eines davon)"), THEME_WORDS)}
+
+
+def describe_class(conditions: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """A class's conditions as (label, values), German msgids the page translates."""
+    out: list[tuple[str, list[str]]] = []
+    for key, label in FLAG_WORDS.items():
+        if key in conditions:
+            out.append((label, [YES_NO["ja" if conditions[key] else "nein"]]))
+    for key, (label, words) in _class_lists().items():
+        if conditions.get(key):
+            out.append((label, [words.get(v, v) for v in conditions[key]]))
+    return out
+
+
+@dataclass
+class ClassRow:
+    """One row of the priority class form, as typed (kept on an error)."""
+
+    position: str
+    name: str = ""
+    flags: dict[str, str] = field(default_factory=dict)  # condition → "" | "ja" | "nein"
+    lists: dict[str, list[str]] = field(default_factory=dict)  # condition → values chosen
+
+    @classmethod
+    def of(cls, row: PriorityClass) -> ClassRow:
+        c = row.conditions
+        return cls(str(row.rank), row.name,
+                   {k: ("ja" if c[k] else "nein") for k in FLAG_WORDS if k in c},
+                   {k: list(c[k]) for k in _class_lists() if c.get(k)})
+
+    def conditions(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v == "ja" for k, v in self.flags.items() if v}
+        out.update({k: v for k, v in self.lists.items() if v})
+        return out
+
+
+def _many(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list) else [value])][:50]
+
+
+def _class_form(data: dict[str, Any]) -> tuple[list[ClassRow], dict[str, str | Message]]:
+    """The priority class form: its rows and the errors by field. A value no checkbox or
+    choice offers is a 400 naming it."""
+    count = field_value(data, "klassen", max_length=3)
+    if not count.isdigit() or not 1 <= int(count) <= MAX_CLASS_ROWS:
+        raise InvalidInput("priority_classes_count", n=terms.MAX_CLASSES)
+    rows: list[ClassRow] = []
+    errors: dict[str, str | Message] = {}
+    for i in range(int(count)):
+        p = f"k{i}-"
+        row = ClassRow(field_value(data, p + "rang", max_length=3),
+                       field_value(data, p + "name", max_length=max_length(PriorityClass.name)))
+        for key in FLAG_WORDS:
+            value = field_value(data, p + key, max_length=10)
+            if value not in ("", *YES_NO):
+                raise InvalidInput("priority_class_condition", names=[value],
+                                   known=["ja", "nein"])
+            row.flags[key] = value
+        for key, (_, words) in _class_lists().items():
+            chosen = _many(data, p + key)
+            unknown = [v for v in chosen if v not in words]
+            if unknown:
+                raise InvalidInput("priority_class_condition", names=unknown[:5],
+                                   known=list(words))
+            row.lists[key] = chosen
+        if row.name and not (row.position.isdigit() and 1 <= int(row.position) <= 99):
+            errors[p + "rang"] = N_("Bitte eine Zahl von 1 bis 99 angeben.")
+        if not row.name and row.conditions():
+            errors[p + "name"] = N_("Bitte geben Sie der Klasse einen Namen; eine Zeile ohne "
+                                    "Namen wird weggelassen.")
+        rows.append(row)
+    return rows, errors
+
+
+def _ordered(rows: list[ClassRow]) -> list[ClassRow]:
+    """The named rows by their position (ties in the form's order)."""
+    named = [(int(r.position), i, r) for i, r in enumerate(rows) if r.name]
+    return [r for _, _, r in sorted(named, key=lambda x: (x[0], x[1]))]
+
+
 class TermPages(PageController):
     path = BASE
 
@@ -208,33 +357,104 @@ class TermPages(PageController):
         actor = require_staff_viewer(viewer)
         check_csrf(viewer.session_csrf, data)
         centre = plan_view.staff_centre(read_db, actor)
-        form = {k: field_value(data, k, max_length=200) for k in TERM_FIELDS}
-        form["kriterien"] = field_value(data, "kriterien", text_area=True, max_length=10_000)
-        errors: dict[str, str | Message] = {}
-        days: dict[str, date] = {}
-        for key in TERM_FIELDS[1:]:
-            value = parse_date(form[key])
-            if value is None or not in_horizon(value):
-                errors[key] = N_("Bitte ein Datum angeben (TT.MM.JJJJ).")
-            else:
-                days[key] = value
-        if not form["name"]:
-            errors["name"] = N_("Bitte geben Sie einen Namen an.")
+        form, values, errors = _term_form(data, centre.timezone)
         if not errors:
-            zone = centre.timezone
             try:
-                term = terms.create_term(
-                    db, actor, centre.id, name=form["name"], starts_on=days["beginn"],
-                    ends_on=days["ende"],
-                    applications_from=local_to_utc(days["antrag_von"], time(0), zone),
-                    applications_until=local_to_utc(days["antrag_bis"] + timedelta(days=1),
-                                                    time(0), zone),
-                    criteria=form["kriterien"], now=now)
+                term = terms.create_term(db, actor, centre.id, now=now, **values)
                 return redirect(f"{BASE}/{term.id}")
             except DomainError as exc:
                 discard(db, exc)
                 errors[TERM_ERROR_FIELDS.get(exc.code, "name")] = exc.message
         return self._index(request, read_db, viewer, form=form, errors=errors, status=400)
+
+    # --- a term's details ------------------------------------------------------------------
+
+    @get("/{term_id:int}/bearbeiten", sync_to_thread=True)
+    def edit(self, request: Request[Any, Any, Any], read_db: Session, viewer: Viewer,
+             term_id: PageId) -> Template:
+        return self._edit(request, read_db, viewer, term_id)
+
+    def _edit(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
+              term_id: int, *, form: dict[str, str] | None = None,
+              errors: dict[str, str | Message] | None = None, general: Message | None = None,
+              status: int = 200) -> Template:
+        actor = require_staff_viewer(viewer)
+        term = terms.get_term(db, actor, term_id)
+        require_staff(actor, term.centre_id)
+        zone = db.get_one(Centre, term.centre_id).timezone
+        return render(request, viewer, "term_edit.html", status=status, nav="verwaltung",
+                      term=term, form=form or _term_fields(term, zone), errors=errors or {},
+                      general=general, status_words=terms.STATUS_WORDS,
+                      editable=term.status in TERM_DETAILS_EDITABLE)
+
+    @post("/{term_id:int}/bearbeiten", sync_to_thread=True)
+    def save(self, request: Request[Any, Any, Any], read_db: Session, db: Session,
+             now: datetime, viewer: Viewer, term_id: PageId, data: FormData) -> Response[Any]:
+        """A term's name, dates, application period and criteria; the service allows it while
+        the term is a draft or open for applications (409 with its reason afterwards)."""
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        term = terms.get_term(read_db, actor, term_id)
+        zone = read_db.get_one(Centre, term.centre_id).timezone
+        form, values, errors = _term_form(data, zone)
+        if errors:
+            return self._edit(request, read_db, viewer, term_id, form=form, errors=errors,
+                              status=400)
+        try:
+            terms.update_term(db, actor, term_id, values, now)
+        except DomainError as exc:
+            discard(db, exc)
+            field = TERM_ERROR_FIELDS.get(exc.code)
+            return self._edit(request, read_db, viewer, term_id, form=form,
+                              errors={field: exc.message} if field else {},
+                              general=None if field else exc.message,
+                              status=exc.status_code)
+        return redirect(f"{BASE}/{term_id}", hinweis="geaendert")
+
+    # --- the centre's priority classes -----------------------------------------------------
+
+    @get("/klassen", sync_to_thread=True)
+    def classes(self, request: Request[Any, Any, Any], read_db: Session,
+                viewer: Viewer, hinweis: str | None = None) -> Template:
+        notice = {"gespeichert": N_("Die Prioritätsklassen sind gespeichert.")}.get(
+            hinweis or "")
+        return self._classes(request, read_db, viewer, notice=notice)
+
+    def _classes(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer, *,
+                 rows: list[ClassRow] | None = None,
+                 errors: dict[str, str | Message] | None = None,
+                 general: Message | None = None, notice: str | None = None,
+                 status: int = 200) -> Template:
+        actor = require_staff_viewer(viewer)
+        centre = plan_view.staff_centre(db, actor)
+        current = list(terms.list_priority_classes(db, centre.id))
+        if rows is None:
+            rows = [ClassRow.of(c) for c in current]
+            rows += [ClassRow(str(len(rows) + k)) for k in (1, 2)]
+        return render(request, viewer, "term_classes.html", status=status, nav="verwaltung",
+                      centre=centre, current=current, rows=rows, errors=errors or {},
+                      general=general, notice=notice, flags=FLAG_WORDS,
+                      lists=_class_lists(), describe=lambda c: describe_class(c.conditions))
+
+    @post("/klassen", sync_to_thread=True)
+    def save_classes(self, request: Request[Any, Any, Any], read_db: Session, db: Session,
+                     now: datetime, viewer: Viewer, data: FormData) -> Response[Any]:
+        """Replace the centre's ordered classes: rows without a name are left out, the rest
+        ordered by their position; the service checks the rest (the last takes everyone)."""
+        actor = require_staff_viewer(viewer)
+        check_csrf(viewer.session_csrf, data)
+        centre = plan_view.staff_centre(read_db, actor)
+        rows, errors = _class_form(data)
+        if not errors:
+            try:
+                terms.set_priority_classes(db, actor, centre.id, [
+                    {"name": r.name, "conditions": r.conditions()} for r in _ordered(rows)], now)
+                return redirect(f"{BASE}/klassen", hinweis="gespeichert")
+            except DomainError as exc:
+                discard(db, exc)
+                return self._classes(request, read_db, viewer, rows=rows, general=exc.message,
+                                     status=exc.status_code)
+        return self._classes(request, read_db, viewer, rows=rows, errors=errors, status=400)
 
     # --- one term: status, applications, wishes, runs --------------------------------------
 
@@ -252,7 +472,9 @@ class TermPages(PageController):
         rooms = _room_names(db, term.centre_id)
         runs = term_runs.term_runs(db, actor, term.id)
         notices = {"status": N_("Der Status der Saison ist geändert."),
-                   "abgelehnt": N_("Der Antragsteil ist abgelehnt.")}
+                   "abgelehnt": N_("Der Antragsteil ist abgelehnt."),
+                   "geaendert": N_("Die Angaben der Saison sind gespeichert.")}
+        zone = db.get_one(Centre, term.centre_id).timezone
         return render(request, viewer, "term_round.html", status=status, nav="verwaltung",
                       term=term, rows=rows, runs=runs, error=error,
                       notice=notices.get(notice or ""), status_words=terms.STATUS_WORDS,
@@ -263,7 +485,9 @@ class TermPages(PageController):
                       weekday=lambda d: formatting.weekday(d, viewer.lang),
                       day=lambda d: formatting.day(d, viewer.lang),
                       frequencies=FREQUENCY_WORDS, run_words=RUN_WORDS,
-                      editable=term.status in terms.EDITABLE_BY_STAFF)
+                      editable=term.status in terms.EDITABLE_BY_STAFF,
+                      details_editable=term.status in TERM_DETAILS_EDITABLE,
+                      when=lambda a, b: formatting.when(a, b, zone, viewer.lang))
 
     @post("/{term_id:int}/status", sync_to_thread=True)
     def change_status(self, request: Request[Any, Any, Any], read_db: Session, db: Session,

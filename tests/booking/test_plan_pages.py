@@ -180,6 +180,37 @@ def test_bad_requests_are_4xx_pages_in_the_readers_language(client, demo) -> Non
     assert with_no_token.status_code == 403
 
 
+def stored_run_json(rooms: list[tuple[str, str]], demands: list[tuple[str, str]],
+                    placements: list[tuple[str, str, int, int, int]],
+                    unplaced: list[dict[str, object]] = ()) -> dict[str, dict[str, object]]:
+    """A finished run's problem and plan as the solver writes them: rooms (id, name), group
+    demands (id, title), placements (demand, room, day, start, end in minutes) and
+    explanations of unplaced demand."""
+    import solver
+
+    problem = solver.Problem(
+        rooms=tuple(solver.Room(id=i, name=n, capacity=40) for i, n in rooms),
+        demands=tuple(solver.Demand(id=i, title=t, kind="group", duration=120,
+                                    windows=(solver.Window(0, 600, 720),)) for i, t in demands),
+        week=WEEK)
+    plan = solver.Plan(
+        status="optimal",
+        placements=tuple(solver.Placement(d, r, day, s, e) for d, r, day, s, e in placements),
+        shifts=(), unused_candidates=(), requirement_failures=(),
+        unplaced=tuple(solver.Explanation(
+            demand=str(u["demand"]), kind=str(u["kind"]), rule=str(u["rule"]),
+            message=str(u["message"]), blockers=tuple(u["blockers"]),  # type: ignore[arg-type]
+            params=tuple(u["params"].items())) for u in unplaced),  # type: ignore[attr-defined]
+        figures=solver.Figures(open_minutes_per_day=(0,) * 7, open_minutes=0, open_days=0,
+                               consultation_minutes=0, utilisation=(),
+                               placed=len(placements), unplaced=len(unplaced),
+                               placed_by_kind=(), placed_weight=0, demand_weight=0, moved=0),
+        stats=solver.SolveStats(status="optimal", objective=0, bound=0, gap=0.0, seconds=0.0,
+                                first_solution_seconds=None), week=WEEK)
+    return {"problem": solver.problem_to_json(problem), "plan": solver.plan_to_json(plan),
+            "id_map": {}}
+
+
 def test_a_large_centre_shows_its_grid_one_day_at_a_time(client, session_factory, now) -> None:
     from booking.db import transaction
     from booking.models import Centre, Role, Room
@@ -194,18 +225,11 @@ def test_a_large_centre_shows_its_grid_one_day_at_a_time(client, session_factory
         s.flush()
         accounts.create_person(s, email="team@gross.example", password=STAFF["password"],
                                display_name="Team", now=now, roles=[(Role.STAFF, centre.id)])
-        demands = [{"id": f"group-{d}", "title": f"Gruppe am Tag {d}", "kind": "group",
-                    "staffed": False} for d in (0, 1)]
-        placements = [{"demand": f"group-{d}", "room": str(rooms[d].id), "day": d,
-                       "start": "10:00", "end": "12:00"} for d in (0, 1)]
         run = PlanRun(centre_id=centre.id, week=WEEK, status="done", pins=[], progress={},
-                      created_at=now, problem={
-                          "grain": 30, "rooms": [{"id": str(r.id), "name": r.name} for r in rooms],
-                          "staff": [], "demands": demands, "closures": [], "requirements": {}},
-                      plan={"status": "optimal", "placements": placements, "unplaced": [],
-                            "requirement_failures": [], "figures": {
-                                "open_minutes": 0, "open_days": 0, "consultation_minutes": 0,
-                                "open_minutes_per_day": [0] * 7, "opening_hours": []}})
+                      created_at=now, **stored_run_json(
+                          [(str(r.id), r.name) for r in rooms],
+                          [(f"group-{d}", f"Gruppe am Tag {d}") for d in (0, 1)],
+                          [(f"group-{d}", str(rooms[d].id), d, 600, 720) for d in (0, 1)]))
         s.add(run)
         s.flush()
         run_id = run.id
@@ -263,10 +287,7 @@ def test_unplaced_demand_is_explained_in_the_pages_language(client, session_fact
         s.flush()
         accounts.create_person(s, email="team@klein.example", password=STAFF["password"],
                                display_name="Team", now=now, roles=[(Role.STAFF, centre.id)])
-        demands = [{"id": "chor", "title": "Chor", "kind": "group", "staffed": False},
-                   {"id": "tanz", "title": "Tanzkurs", "kind": "group", "staffed": False},
-                   {"id": "sonntag", "title": "Sonntagscafé", "kind": "group",
-                    "staffed": False}]
+        demands = [("chor", "Chor"), ("tanz", "Tanzkurs"), ("sonntag", "Sonntagscafé")]
         unplaced = [
             {"demand": "tanz", "kind": "room_conflict", "rule": "room_conflict",
              "message": "Tanzkurs: no room for 20 people is free in Tue 17:00–19:00; "
@@ -281,15 +302,9 @@ def test_unplaced_demand_is_explained_in_the_pages_language(client, session_fact
             {"demand": "chor", "kind": "future_kind", "rule": "future_rule",
              "message": "Chor: not placed (future_rule).", "blockers": [], "params": {}}]
         run = PlanRun(centre_id=centre.id, week=WEEK, status="done", pins=[], progress={},
-                      created_at=now, problem={
-                          "grain": 30, "rooms": [{"id": str(room.id), "name": room.name}],
-                          "staff": [], "demands": demands, "closures": [], "requirements": {}},
-                      plan={"status": "optimal", "unplaced": unplaced,
-                            "placements": [{"demand": "chor", "room": str(room.id), "day": 1,
-                                            "start": "17:00", "end": "19:00"}],
-                            "requirement_failures": [], "figures": {
-                                "open_minutes": 0, "open_days": 0, "consultation_minutes": 0,
-                                "open_minutes_per_day": [0] * 7, "opening_hours": []}})
+                      created_at=now, **stored_run_json(
+                          [(str(room.id), room.name)], demands,
+                          [("chor", str(room.id), 1, 17 * 60, 19 * 60)], unplaced))
         s.add(run)
         s.flush()
         run_id = run.id

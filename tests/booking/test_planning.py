@@ -335,7 +335,7 @@ def test_a_failing_build_marks_the_run_failed(client, staff, demo, session_facto
     def broken(*args, **kwargs):
         raise RuntimeError("week data unreadable")
 
-    monkeypatch.setattr(planning, "build_problem", broken)
+    monkeypatch.setattr(planning.runs, "build_problem", broken)
     run_id = planning.claim_next(session_factory, "test", now)
     with pytest.raises(RuntimeError):
         planning.execute(session_factory, run_id, lambda: now, workers=1)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+import solver
 from booking import formatting
 from booking.db import transaction
 from booking.models import OutboxMail, PlanRun
@@ -78,6 +80,21 @@ def test_dashboard_shows_todays_use_of_every_room_in_the_centres_zone(
     assert "Saal Süd" not in today and "frei" in today
 
 
+def stored_plan(unplaced: tuple[solver.Explanation, ...] = (),
+                requirement_failures: tuple[solver.RequirementFailure, ...] = (),
+                ) -> dict[str, Any]:
+    """A finished week plan as the worker stores it (the solver's JSON form)."""
+    return solver.plan_to_json(solver.Plan(
+        status="feasible", placements=(), shifts=(), unplaced=unplaced, unused_candidates=(),
+        requirement_failures=requirement_failures,
+        figures=solver.Figures(open_minutes_per_day=(0,) * 7, open_minutes=0, open_days=0,
+                               consultation_minutes=0, utilisation=(), placed=0,
+                               unplaced=len(unplaced), placed_by_kind=(), placed_weight=0,
+                               demand_weight=0, moved=0),
+        stats=solver.SolveStats(status="feasible", objective=0, bound=0, gap=0.0, seconds=0.0,
+                                first_solution_seconds=None)))
+
+
 def test_dashboard_shows_waiting_plans_failed_mails_and_unmet_requirements(
         client: TestClient, world: World, session_factory: sessionmaker[Session],
         now: datetime) -> None:
@@ -86,15 +103,15 @@ def test_dashboard_shows_waiting_plans_failed_mails_and_unmet_requirements(
                          subject="Ihre Anfrage", body="…", attempts=3,
                          last_error="Connection refused"))
         s.add(PlanRun(centre_id=world.centre_id, week="2026-W49", status="done",
-                      created_at=now, plan={"unplaced": [{"demand": "group-1"}],
-                                            "requirement_failures": [{
-                                                "rule": "buergersprechstunde",
-                                                "subject": "consultation_minutes",
-                                                "required": 600, "achieved": 480,
-                                                "unit": "minutes", "message": "…"}]}))
+                      created_at=now, plan=stored_plan(
+                          unplaced=(solver.Explanation("group-1", "room_conflict",
+                                                       "room_conflict", "…"),),
+                          requirement_failures=(solver.RequirementFailure(
+                              rule="buergersprechstunde", subject="consultation_minutes",
+                              required=600, achieved=480, unit="minutes", message="…"),))))
         # A finished plan of a past week is no longer waiting.
         s.add(PlanRun(centre_id=world.centre_id, week="2026-W40", status="done",
-                      created_at=now, plan={"unplaced": [], "requirement_failures": []}))
+                      created_at=now, plan=stored_plan()))
     login(client, world, "staff")
     page = client.get("/verwaltung").text
     plans = _section(page, "plaene-titel")

@@ -410,3 +410,93 @@ def test_staff_create_a_term_then_open_it(client, world, session_factory) -> Non
     skip = client.post(f"{term_url}/status", data={"status": "closed",
                                                    "csrf_token": token(client, term_url)})
     assert skip.status_code == 409 and "kann nicht in den Status" in skip.text
+
+
+def test_staff_edit_a_terms_details_until_the_allocation_begins(
+        client, world, round_, session_factory) -> None:
+    term = round_["term"]
+    login(client, world.emails["staff"])
+    url = f"/verwaltung/vergabe/{term}/bearbeiten"
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="Frühling 2027"' in page.text
+    assert 'value="2027-03-29"' in page.text and 'value="2027-04-25"' in page.text
+    fields = {"name": "Frühling 2027 (verlängert)", "beginn": "2027-03-29",
+              "ende": "2027-03-01", "antrag_von": "2027-01-01", "antrag_bis": "2027-02-28",
+              "kriterien": "Kinder und Jugendliche zuerst."}
+    bad = client.post(url, data={**fields, "csrf_token": token(client, url)})
+    assert bad.status_code == 400
+    assert error_at(bad.text, "ende") == "Der erste Tag der Saison muss vor ihrem letzten liegen."
+    assert 'value="Frühling 2027 (verlängert)"' in bad.text  # what was typed stays
+    english = client.post(f"{url}?lang=en", data={**fields, "antrag_bis": "31.02.2027",
+                                                  "csrf_token": token(client, url)})
+    assert english.status_code == 400
+    assert error_at(english.text, "antrag_bis") == "Please give a date (DD.MM.YYYY)."
+    client.get(f"{url}?lang=de")  # the language chosen is remembered: back to German
+    saved = client.post(url, data={**fields, "ende": "02.05.2027",
+                                   "csrf_token": token(client, url)}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    shown = client.get(f"/api/terms/{term}").json()
+    assert shown["name"] == "Frühling 2027 (verlängert)" and shown["ends_on"] == "2027-05-02"
+    assert shown["criteria"] == "Kinder und Jugendliche zuerst."
+    round_page = client.get(saved.headers["location"]).text
+    assert "Die Angaben der Saison sind gespeichert." in round_page
+    assert "Kinder und Jugendliche zuerst." in round_page
+    # Once the allocation has begun, the details stand: a 409 that says so.
+    status_url = f"/verwaltung/vergabe/{term}/status"
+    assert client.post(status_url, data={"status": "allocating",
+                                         "csrf_token": token(client, url)},
+                       follow_redirects=False).status_code == 303
+    late = client.post(url, data={**fields, "ende": "09.05.2027",
+                                  "csrf_token": token(client, url)})
+    assert late.status_code == 409 and "stehen fest" in late.text
+    assert client.get(f"/api/terms/{term}").json()["ends_on"] == "2027-05-02"
+    # Staff of no centre of this term may not even look.
+    client.cookies.clear()
+    login(client, world.emails["anna"])
+    assert client.get(url).status_code == 403
+
+
+def test_staff_set_the_priority_classes_on_their_page(client, world, round_) -> None:
+    login(client, world.emails["staff"])
+    url = "/verwaltung/vergabe/klassen"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Zielgruppe (mindestens eine davon): Kinder" in page.text  # the fixture's class 1
+    rows = {"klassen": "4",
+            "k0-rang": "2", "k0-name": "Gemeinnützige Kinder- und Jugendarbeit",
+            "k0-non_profit": "ja", "k0-target_groups_any": ["children", "youth"],
+            "k1-rang": "1", "k1-name": "Eigenes Programm", "k1-own_programme": "ja",
+            "k2-rang": "3", "k2-name": "Alle anderen",
+            "k3-rang": "4", "k3-name": ""}
+    saved = client.post(url, data={**rows, "csrf_token": token(client, url)},
+                        follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    classes = client.get(f"/api/centres/{world.centre_id}/priority-classes").json()
+    assert [(c["rank"], c["name"], c["conditions"]) for c in classes] == [
+        (1, "Eigenes Programm", {"own_programme": True}),
+        (2, "Gemeinnützige Kinder- und Jugendarbeit",
+         {"non_profit": True, "target_groups_any": ["children", "youth"]}),
+        (3, "Alle anderen", {})]
+    shown = client.get(url + "?lang=en").text
+    assert "Target group (at least one of them): Children, Young people" in shown
+    client.get(f"{url}?lang=de")  # the language chosen is remembered: back to German
+    # Mistakes: a page with the reason, nothing stored.
+    catch_all = client.post(url, data={**rows, "k2-from_district": "nein",
+                                       "csrf_token": token(client, url)})
+    assert catch_all.status_code == 400
+    assert "Die letzte Prioritätsklasse muss ohne Bedingungen sein" in catch_all.text
+    unnamed = client.post(url, data={**rows, "k3-non_profit": "ja",
+                                     "csrf_token": token(client, url)})
+    assert unnamed.status_code == 400
+    assert error_at(unnamed.text, "k3-name").startswith("Bitte geben Sie der Klasse einen Namen")
+    forged = client.post(url, data={**rows, "k0-age_groups_any": "99-120",
+                                    "csrf_token": token(client, url)})
+    assert forged.status_code == 400 and "Unbekannte Bedingung: 99-120" in forged.text
+    for nonsense in ({"klassen": "999999"}, {"klassen": "abc"}, {"k0-rang": "x"},
+                     {"k0-non_profit": "vielleicht"}):
+        r = client.post(url, data={**rows, **nonsense, "csrf_token": token(client, url)})
+        assert r.status_code == 400, (nonsense, r.status_code)
+    assert len(client.get(f"/api/centres/{world.centre_id}/priority-classes").json()) == 3
+    client.cookies.clear()
+    login(client, world.emails["anna"])
+    assert client.get(url).status_code == 403

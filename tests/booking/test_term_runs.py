@@ -315,6 +315,52 @@ def test_a_booking_confirmed_after_the_run_makes_its_date_skipped(
     assert "Elternabend" not in body
 
 
+def test_a_section_whose_every_date_was_taken_is_refused_and_the_rest_publishes(
+        client: TestClient, as_: Headers, round_: dict[str, int],
+        session_factory: sessionmaker[Session], clock: FrozenClock) -> None:
+    """A slot that holds no date is no slot: the section is refused with a reason that names
+    nobody, staff see the bookings that took it, and the other sections still publish."""
+    choir = apply(client, as_, "anna", round_["term"], round_["choir"],
+                  section(min_minutes=120, max_minutes=120,
+                          allowed_windows=[{"day": 0, "start": "16:00", "end": "18:00"}]))
+    chess = apply(client, as_, "ben", round_["term"], round_["club"],
+                  section(title="Schach", target_groups=["adults"],
+                          allowed_windows=[{"day": 2, "start": "18:00", "end": "21:00"}]))
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    room = by_title(run)["Kinderchor"]["room_id"]
+    # After the run, the choir's room is booked on every Monday but Easter Monday.
+    for day in (5, 12, 19):
+        taken = book(client, as_("staff"), room, berlin(2027, 4, day, 16),
+                     berlin(2027, 4, day, 18), title="Elternabend")
+        assert taken.status_code == 201, taken.text
+    r = client.post(f"/api/term-runs/{run['id']}/publish", headers=as_("staff"))
+    assert r.status_code == 200 and r.json()["status"] == "published", r.text
+
+    shown = client.get(f"/api/applications/{choir['id']}", headers=as_("anna")).json()
+    mine = shown["sections"][0]
+    assert mine["status"] == "refused" and mine["reason"] == "refusal_dates_taken"
+    assert mine["result"]["allocated"] is False and mine["result"]["dates"] == []
+    assert "an keinem Ihrer Termine mehr frei" in mine["result"]["reason"]["text"]
+    assert "Elternabend" not in str(shown)  # the applicant does not learn whose booking
+    other = client.get(f"/api/applications/{chess['id']}", headers=as_("ben")).json()
+    assert other["sections"][0]["status"] == "allocated"
+    assert len(other["sections"][0]["result"]["dates"]) == 4
+    # Staff see the refusal and what took the dates.
+    staff_view = by_title(client.get(f"/api/term-runs/{run['id']}",
+                                     headers=as_("staff")).json())["Kinderchor"]
+    assert staff_view["allocated"] is False and staff_view["rule"] == "dates_taken"
+    assert [b["title"] for b in staff_view["blockers"]] == ["Elternabend"]
+    with session_factory() as db:
+        assert db.scalars(select(Booking.id).where(
+            Booking.group_id == choir["group_id"])).all() == []
+        assert len(db.scalars(select(Booking.id).where(
+            Booking.group_id == chess["group_id"])).all()) == 1
+        body = db.scalars(select(OutboxMail).where(
+            OutboxMail.to_address == "anna@example.org")).one().body
+    assert "Kinderchor: leider kein Platz." in body and "Elternabend" not in body
+
+
 def test_staff_pin_a_slot_and_the_next_run_follows_the_pins(
         client: TestClient, as_: Headers, round_: dict[str, int], world: World,
         session_factory: sessionmaker[Session], clock: FrozenClock) -> None:

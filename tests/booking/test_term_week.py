@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import FrozenClock
 from booking.db import transaction
-from booking.models import Booking, BookingKind, Occurrence, Person, PlanRun, Series
+from booking.models import Booking, BookingKind, Occurrence, Offer, Person, PlanRun, Series
 from booking.permissions import Actor
 from booking.services import planning
 from booking.services import series as series_service
 from booking.services.locking import lock_rooms
 from booking.timeutil import local_span
+from tests.booking.test_term_pages import login
 from tests.booking.test_term_runs import allocate, apply, by_title, round_, section, solve
 from tests.factories import World
 
@@ -148,3 +149,32 @@ def test_a_week_without_conflict_changes_no_date_of_the_series(
                        for o in db.scalars(select(Occurrence)))
         assert after == before
         assert not any(r.detached for r in db.scalars(select(Series)).one().dates)
+
+
+def test_the_weeks_poster_shows_a_term_group_of_a_public_offer(
+        client: TestClient, as_: Headers, round_: dict[str, int], world: World,
+        session_factory: sessionmaker[Session], clock: FrozenClock, now: datetime) -> None:
+    """What a demand is comes from the run's map: a date of a term's series is on the poster
+    when its offer is public (its demand id is no request's id to parse)."""
+    with transaction(session_factory) as db:
+        offer = Offer(centre_id=world.centre_id, title="Kinderchor", theme="culture",
+                      public=True)
+        db.add(offer)
+        db.flush()
+        offer_id = offer.id
+    apply(client, as_, "anna", round_["term"], round_["choir"],
+          section(min_minutes=90, max_minutes=90, offer_id=offer_id))
+    allocate(client, as_, round_["term"])
+    run = solve(client, as_, session_factory, clock, f"/api/terms/{round_['term']}/runs")
+    assert client.post(f"/api/term-runs/{run['id']}/publish",
+                       headers=as_("staff")).status_code == 200
+    with transaction(session_factory) as db:
+        staff = Actor.of(db.get_one(Person, world.people["staff"]))
+        plan_id = planning.queue_plan(db, staff, centre_id=world.centre_id, week=WEEK,
+                                      now=now, time_limit=20).id
+    assert planning.claim_next(session_factory, "test-worker", now) == plan_id
+    planning.execute(session_factory, plan_id, clock.now, workers=1)
+    login(client, world.emails["staff"])
+    poster = client.get(f"/verwaltung/plan/{plan_id}/aushang")
+    assert poster.status_code == 200, poster.text
+    assert "Programm der Woche" in poster.text and "Kinderchor" in poster.text

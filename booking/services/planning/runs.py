@@ -1,28 +1,7 @@
-"""The weekly Raumnutzungsplan inside the service: from bookings to a solver problem, runs in a
-worker process, drafts staff adjust, and publishing.
-
-The solver (``solver/``) knows nothing of the database; this module is the edge that turns the
-centre's week into a :class:`solver.Problem` (local wall time, string ids) and a plan back into
-occurrences (UTC instants). What becomes what:
-
-* dates of a published term's series in the week → ``group`` demands anchored at the
-  series' slot, free to move within the group's allowed windows for this week only
-  (``booking.services.week_series``); publishing writes a moved date as an exception of its
-  series, never the series' pattern;
-* confirmed occurrences of programme slots, confirmed rentals and plain group bookings in the
-  week → ``fixed`` demands in their room (programme staffed unless its offer is Eigenregie;
-  offers marked ``consultation`` count as Bürgersprechstunde);
-* closures and NRW public holidays → closures;
-* recurring requests that meet in the week → ``group`` demands, with last week's placement as
-  the stability anchor; occurrences an earlier plan published for them are replaced;
-* pending rentals in the week → ``rental`` demands (their room and time as asked);
-* staff profiles → staff with availability and contract hours.
-
-The run keeps the map from the solver's demand ids to the rows (``PlanRun.id_map``, read by
-:func:`read_sources`). Publishing writes one transaction: the term's dates moved, the week's
-earlier request placements cancelled and the new ones inserted, placed rentals confirmed.
-The database guarantee still holds: a rental confirmed meanwhile that collides makes the
-publish a 409 naming it, and nothing is written.
+"""Week plan runs: queued by staff (or the command line), solved one after the other by the
+background worker outside any request with the solver's progress written on the run, read by
+staff, pinned, moved or removed demand by demand, and solved again from the pins. The term's
+allocation runs are solved by the same worker (``booking.services.term_runs``).
 """
 
 from __future__ import annotations
@@ -37,44 +16,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 import solver
 from booking.audit import record
 from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
-from booking.messages import Joined
-from booking.models import (
-    HOLDING_STATUS,
-    Booking,
-    BookingKind,
-    BookingStatus,
-    Centre,
-    Occurrence,
-    PlanRun,
-    RecurringRequest,
-    Room,
-)
+from booking.models import Centre, PlanRun, Room
 from booking.permissions import Actor, require_staff
-from booking.services import access as door_access
-from booking.services import rentals, series, week_series
-from booking.services.conflicts import is_overlap_error
-from booking.services.locking import lock_rooms
-
-# The problem and its time arithmetic live in week_problem; callers keep reading them here.
-from booking.services.week_problem import GRAIN as GRAIN
-from booking.services.week_problem import HOUSE_CLOSE as HOUSE_CLOSE
-from booking.services.week_problem import HOUSE_OPEN as HOUSE_OPEN
-from booking.services.week_problem import Source as Source
-from booking.services.week_problem import _pin
-from booking.services.week_problem import build_problem as build_problem
-from booking.services.week_problem import instant as instant
-from booking.services.week_problem import parse_week as parse_week
-from booking.services.week_problem import read_sources as read_sources
-from booking.services.week_problem import read_stored as read_stored
-from booking.services.week_problem import request_meets_in_week as request_meets_in_week
-from booking.services.week_problem import week_span as week_span
+from booking.services import term_runs
+from booking.services.planning.problem import _pin, build_problem, parse_week
+from booking.services.planning.stored import read_stored
 
 log = logging.getLogger("raumplan.planning")
 
@@ -208,8 +160,6 @@ def hand_back(factory: sessionmaker[Session], worker: str, now: datetime) -> lis
         for run in runs:
             run.status, run.worker, run.started_at, run.progress = "queued", None, None, {}
             record(session, now, None, "plan_run", run.id, "handed_back", worker=worker)
-    from booking.services import term_runs
-
     return [run.id for run in runs] + term_runs.hand_back(factory, worker, now)
 
 
@@ -227,8 +177,6 @@ def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
         if run_id is None:
             # No week plan waits: a term allocation may (solved by the same worker, one run
             # at a time, outside any request).
-            from booking.services import term_runs
-
             if term_runs.work_once(factory, name, now):
                 done += 1
                 continue
@@ -245,7 +193,7 @@ def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
     return done
 
 
-# ---------------------------------------------------------------------- drafts and publish
+# ------------------------------------------------------------------------------- drafts
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> PlanRun:
@@ -266,8 +214,8 @@ def adjust(session: Session, actor: Actor, run_id: int, pin: dict[str, Any],
     run = get_run(session, actor, run_id)
     if run.status != "done":
         raise Conflict("plan_not_adjustable", id=run.id, status=run.status)
-    demand_ids = {d["id"] for d in (run.problem or {}).get("demands", [])}
-    if pin.get("demand") not in demand_ids:
+    stored = read_stored(run)
+    if stored is None or stored.demand(str(pin.get("demand"))) is None:
         raise InvalidInput("no_demand", demand=str(pin.get("demand")))
     if pin.get("room_id") is not None:
         room = session.get(Room, pin["room_id"])
@@ -301,102 +249,3 @@ def resolve(session: Session, actor: Actor, run_id: int, now: datetime) -> PlanR
     return queue_plan(session, actor, centre_id=old.centre_id, week=old.week, now=now,
                       time_limit=old.time_limit_seconds, seed=old.seed, pins=old.pins,
                       previous_id=old.id)
-
-
-def publish(session: Session, actor: Actor, run_id: int, now: datetime, *,
-            acknowledge_unmet: bool = False) -> PlanRun:
-    """Write the draft as the week's occurrences, in one transaction.
-
-    A draft whose week misses a requirement of the Profil (opening hours, Bürgersprechstunde,
-    weekend offer) is published only when staff say so (``acknowledge_unmet``): the centre then
-    knowingly falls short of what the city funds it for, and the audit records which
-    requirements were acknowledged, by whom."""
-    run = get_run(session, actor, run_id)
-    staff_id = require_staff(actor, run.centre_id)
-    stored = read_stored(run)
-    if run.status != "done" or stored is None:
-        raise Conflict("plan_not_publishable", id=run.id, status=run.status)
-    plan = stored.plan
-    if plan.status == "no_plan":
-        raise Conflict("plan_incomplete")
-    unmet = [f.message for f in plan.requirement_failures]
-    if unmet and not acknowledge_unmet:
-        raise Conflict("plan_unmet", unmet=Joined(tuple(unmet)))
-    centre = _centre(session, run.centre_id)
-    monday = parse_week(run.week)
-    start, end = week_span(monday, centre.timezone)
-    lock_rooms(session, (int(r.id) for r in stored.problem.rooms))
-
-    # The week's earlier placements of recurring requests are replaced by this plan's.
-    replaced = session.scalars(
-        select(Occurrence).join(Booking).where(
-            Booking.centre_id == centre.id, Booking.request_id.is_not(None),
-            Occurrence.status == HOLDING_STATUS, Occurrence.starts_at >= start,
-            Occurrence.starts_at < end)).all()
-    for occ in replaced:
-        occ.status = BookingStatus.CANCELLED
-    session.flush()
-
-    titles = {d.id: d.title for d in stored.problem.demands}
-    sources = stored.sources
-    created = confirmed = 0
-    created_bookings: list[Booking] = []
-    try:
-        with session.begin_nested():
-            # The term's dates first: a date that makes way for a rental moves before the
-            # rental is confirmed into its slot. Each moved date is an exception of its
-            # series; the series' pattern and other weeks stay.
-            moved = series.move_dates(session, actor, week_series.moves_of(session, [
-                (source.series_date_id, int(p.room),
-                 instant(monday, p.day, p.start, centre.timezone))
-                for p in plan.placements
-                if (source := sources.get(p.demand)) is not None
-                and source.series_date_id is not None]), now=now)
-            for placement in plan.placements:
-                source = sources.get(placement.demand)
-                if source is None:
-                    continue
-                s = instant(monday, placement.day, placement.start, centre.timezone)
-                e = instant(monday, placement.day, placement.end, centre.timezone)
-                if source.kind == "group" and source.request_id is not None:
-                    req = session.get(RecurringRequest, source.request_id)
-                    if req is None:
-                        continue
-                    booking = Booking(
-                        centre_id=centre.id, kind=BookingKind.GROUP,
-                        status=BookingStatus.CONFIRMED, title=titles.get(placement.demand,
-                                                                         req.title),
-                        group_id=req.group_id, offer_id=req.offer_id, request_id=req.id,
-                        plan_run_id=run.id, requested_by_id=staff_id, responsible_id=staff_id,
-                        created_at=now, updated_at=now)
-                    booking.occurrences = [Occurrence(room_id=int(placement.room), starts_at=s,
-                                                      ends_at=e, status=HOLDING_STATUS)]
-                    session.add(booking)
-                    created_bookings.append(booking)
-                    created += 1
-                elif source.kind == "rental" and source.booking_id is not None:
-                    rental = session.get(Booking, source.booking_id)
-                    if rental is not None and rental.status == BookingStatus.PENDING:
-                        rentals.confirm(session, actor, rental.id, now)
-                        confirmed += 1
-            session.flush()
-    except IntegrityError as exc:
-        if not is_overlap_error(exc):
-            raise
-        raise Conflict("week_changed") from exc
-    except Conflict as exc:
-        raise Conflict("week_changed_because", reason=exc.message) from exc
-    # Slots of self-managed offers run in Eigenregie: their door codes at once (issue 12);
-    # the rentals confirmed above got theirs through rentals.confirm.
-    for booking in created_bookings:
-        door_access.booking_confirmed(session, booking, staff_id, now)
-    for other in session.scalars(select(PlanRun).where(
-            PlanRun.centre_id == centre.id, PlanRun.week == run.week,
-            PlanRun.status == "published")):
-        other.status = "superseded"
-    run.status = "published"
-    run.published_at = now
-    record(session, now, staff_id, "plan_run", run.id, "published", created=created,
-           confirmed_rentals=confirmed, replaced=len(replaced), moved_dates=len(moved),
-           **({"acknowledged_unmet": unmet} if unmet else {}))
-    return run

@@ -2,14 +2,13 @@
 the pure ``solver``): the centre's week becomes a :class:`solver.Problem` in local wall time with
 string ids, and :class:`Source` says, for each demand id, which rows it stands for. What becomes
 what is listed in ``booking.services.planning``; this module holds only the building and the
-week's time arithmetic, the run lifecycle and publishing stay there.
+week's time arithmetic.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -36,7 +35,9 @@ from booking.models import (
 )
 from booking.services import week_series
 from booking.services.conflicts import RENTAL_TITLE
+from booking.services.planning.stored import Source
 from booking.timeutil import local_to_utc, to_local
+from solver.jsonio import parse_hhmm
 
 GRAIN = 30
 HOUSE_OPEN = 8 * 60  # the house may be used 08:00–22:00 local time (Profil: core hours)
@@ -82,48 +83,10 @@ def _local_slot(instant_start: datetime, instant_end: datetime, monday: date,
 
 
 def _window(d: dict[str, Any]) -> solver.Window:
-    from solver.jsonio import parse_hhmm
-
     return solver.Window(int(d["day"]), parse_hhmm(d["start"]), parse_hhmm(d["end"]))
 
 
 # ---------------------------------------------------------------------- problem from the DB
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a demand of the problem came from; stored with the run (``PlanRun.id_map``), so
-    publishing reads what each demand is instead of parsing its id."""
-
-    kind: str  # fixed | group | rental | series_date
-    booking_id: int | None = None
-    request_id: int | None = None
-    series_date_id: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "booking_id": self.booking_id,
-                "request_id": self.request_id, "series_date_id": self.series_date_id}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Source:
-        return cls(kind=str(data["kind"]), booking_id=data.get("booking_id"),
-                   request_id=data.get("request_id"),
-                   series_date_id=data.get("series_date_id"))
-
-
-def read_sources(run: PlanRun) -> dict[str, Source]:
-    """The one reader of a run's map from demand ids to rows. Runs solved before the map was
-    stored (migration 0017) are read from their ids, as they were written then."""
-    if run.id_map is not None:
-        return {k: Source.from_json(v) for k, v in run.id_map.items()}
-    sources: dict[str, Source] = {}
-    for demand in (run.problem or {}).get("demands", []):
-        kind, _, ident = str(demand["id"]).partition("-")
-        if kind == "group" and ident.isdigit():
-            sources[demand["id"]] = Source("group", request_id=int(ident))
-        elif kind == "rental" and ident.isdigit():
-            sources[demand["id"]] = Source("rental", booking_id=int(ident))
-    return sources
 
 
 def request_meets_in_week(req: RecurringRequest, monday: date) -> bool:
@@ -276,29 +239,6 @@ def _last_published_plan(session: Session, centre_id: int, monday: date) -> solv
 
 
 def _pin(p: dict[str, Any]) -> solver.Pin:
-    from solver.jsonio import parse_hhmm
-
     return solver.Pin(demand=p["demand"], room=str(p["room_id"]) if p.get("room_id") else None,
                       day=p.get("day"), start=parse_hhmm(p["start"]) if p.get("start") else None,
                       remove=bool(p.get("remove")))
-
-
-@dataclass(frozen=True)
-class StoredPlan:
-    """A run's problem, plan and id map, read back typed (one reader of the stored format)."""
-
-    problem: solver.Problem
-    plan: solver.Plan
-    sources: dict[str, Source]
-
-    def title(self, demand_id: str) -> str:
-        return next((d.title for d in self.problem.demands if d.id == demand_id), "")
-
-
-def read_stored(run: PlanRun) -> StoredPlan | None:
-    """The run's stored problem and plan as solver types, with its sources; None while it
-    has no plan."""
-    if run.plan is None or run.problem is None:
-        return None
-    return StoredPlan(solver.problem_from_json(run.problem), solver.plan_from_json(run.plan),
-                      read_sources(run))
