@@ -121,3 +121,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def now() -> datetime:
     """A fixed 'now' for tests: a Wednesday morning in Bielefeld."""
     return datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The test processes hold a large heap (every module of the service, schemathesis, hypothesis,
+    # OR-Tools): the collector's default thresholds walk it over and over. Collect less often.
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
