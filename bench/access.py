@@ -13,7 +13,7 @@ What it does:
 1. measures one argon2id computation at the production parameters (m = 19456 KiB, t = 2,
    p = 1) alone, wall time and CPU time, and the pure hashing of one validation with N
    candidates as the service does it (the centre's codes share a salt: one computation, then N
-   constant-time comparisons, on its pool of two threads), in this process, around each phase;
+   constant-time comparisons), in this process, around each phase;
 2. for each N, writes a fresh SQLite database with N Eigenregie bookings whose codes are all
    valid at the entrance now, and 60 terminals registered at that door (so the per-terminal
    request limit of 5 per 5 s never throttles the load);
@@ -68,7 +68,7 @@ import httpx
 from argon2 import PasswordHasher, Type
 
 from access.hashing import PRODUCTION_PARAMETERS, CodeHasher, new_pepper_text, parse_peppers
-from access.validation import Candidate, VerifyPool, verify_all
+from access.validation import Candidate, verify_all
 from bench.access_server import ARGON2_ENV, TIMINGS_ENV
 
 TERMINALS = 60
@@ -84,12 +84,11 @@ def argon2_hasher(time_cost: int, memory_cost: int, parallelism: int) -> Passwor
 
 def pure_hashing(argon2: PasswordHasher, candidates: int,
                  rounds: int = 15) -> tuple[float, float, float]:
-    """(one argon2 computation alone in ms, its CPU ms, verify_all of N candidates on the
-    service's pool in ms), medians."""
+    """(one argon2 computation alone in ms, its CPU ms, verify_all of N candidates in ms: one
+    computation and N comparisons, in this thread), medians."""
     hasher = CodeHasher(parse_peppers(new_pepper_text()), argon2)
     stored = [hasher.hash(f"{48151600 + i}", 1) for i in range(candidates)]
     cands = [Candidate(i, h, k) for i, (h, k) in enumerate(stored)]
-    pool = VerifyPool(2)
     one, cpu, many = [], [], []
     for _ in range(rounds):
         t, c = time.perf_counter(), time.thread_time()
@@ -97,9 +96,8 @@ def pure_hashing(argon2: PasswordHasher, candidates: int,
         cpu.append((time.thread_time() - c) * 1000)
         one.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        verify_all(hasher, "48151600", cands, pool)
+        verify_all(hasher, "48151600", cands)
         many.append((time.perf_counter() - t) * 1000)
-    pool.shutdown()
     return statistics.median(one), statistics.median(cpu), statistics.median(many)
 
 
@@ -108,6 +106,14 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return sum(int(f) for f in fields[11:15]) / ticks
+
+
+def peak_rss(pid: int) -> float:
+    """A process's peak resident memory in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def seed(url: str, candidates: int, pepper: str) -> tuple[list[str], list[str]]:
@@ -258,8 +264,9 @@ class Row:
     argon_cpu: float
     load: float
     server_p50: float
-    server_hashing: float  # p50 of the requests' own verify_all, in the server
+    server_hashing: float  # p50 of the requests' own argon2 computation, in the server
     timed: int  # validations the server timed
+    rss: float  # the server's peak resident memory so far, MiB
 
     @property
     def overhead(self) -> float:
@@ -331,7 +338,8 @@ def main() -> int:
                                     pct(latencies, 0.99), len(latencies), wrong, server_cpu,
                                     (cpu_before + cpu_after) / 2, os.getloadavg()[0],
                                     pct([t[0] for t in inside], 0.5),
-                                    pct([t[1] for t in inside], 0.5), len(inside)))
+                                    pct([t[1] for t in inside], 0.5), len(inside),
+                                    peak_rss(proc.pid)))
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
@@ -344,17 +352,18 @@ def main() -> int:
     print(f"{'codes':>5} {'rate/s':>6} {'p50':>8} {'p99':>8} {'hashing':>9} {'overhead':>9} "
           f"{'p50':>8} {'hashing':>9} {'overhead':>9} "
           f"{'cpu/valid.':>10} {'argon2 cpu':>10} {'overhead':>9} "
-          f"{'n':>4} {'not granted':>11} {'load':>5}")
+          f"{'n':>4} {'not granted':>11} {'load':>5} {'rss':>5}")
     for r in rows:
         print(f"{r.size:>5} {r.rate:>6.0f} {r.p50:>6.1f}ms {r.p99:>6.1f}ms {r.hashing:>7.1f}ms "
               f"{r.overhead:>8.0f}% {r.server_p50:>6.1f}ms {r.server_hashing:>7.1f}ms "
               f"{r.server_overhead:>8.0f}% {r.server_cpu:>8.1f}ms {r.argon_cpu:>8.1f}ms "
-              f"{r.cpu_overhead:>8.0f}% {r.n:>4} {r.wrong:>11} {r.load:>5.1f}")
+              f"{r.cpu_overhead:>8.0f}% {r.n:>4} {r.wrong:>11} {r.load:>5.1f} {r.rss:>5.0f}")
     print(f"\nnot granted: answers other than a grant, and requests without an answer in "
           f"{TIMEOUT:.0f} s (counted with that latency)")
     print("end to end: the client's latencies; hashing: the pure work of one validation with N"
-          " candidates (one argon2 computation, N comparisons, pool of 2), measured in this"
-          " process around each phase while the server is idle")
+          " candidates (one argon2 computation, N comparisons), measured in this process"
+          " around each phase while the server is idle")
+    print("rss: the server's peak resident memory after the phase (MiB)")
     print("server side: the server's own time per validation, app called to last byte"
           " (p50), and the argon2 computation those same requests did inside it (p50)")
     print("cpu: the server's CPU time per validation (HTTP, database, argon2, logging) over one"
