@@ -267,6 +267,7 @@ class Row:
     server_hashing: float  # p50 of the requests' own argon2 computation, in the server
     timed: int  # validations the server timed
     rss: float  # the server's peak resident memory so far, MiB
+    server_extra: float  # median over the requests of (server − own hashing), ms
 
     @property
     def overhead(self) -> float:
@@ -339,7 +340,7 @@ def main() -> int:
                                     (cpu_before + cpu_after) / 2, os.getloadavg()[0],
                                     pct([t[0] for t in inside], 0.5),
                                     pct([t[1] for t in inside], 0.5), len(inside),
-                                    peak_rss(proc.pid)))
+                                    peak_rss(proc.pid), pct([t[0] - t[1] for t in inside], 0.5)))
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
@@ -347,16 +348,17 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
-    print(f"{'':>12} {'— end to end (client) —':^40} {'— server side —':^29} "
+    print(f"{'':>12} {'— end to end (client) —':^40} {'— server side —':^38} "
           f"{'— cpu (server process) —':^32}")
     print(f"{'codes':>5} {'rate/s':>6} {'p50':>8} {'p99':>8} {'hashing':>9} {'overhead':>9} "
-          f"{'p50':>8} {'hashing':>9} {'overhead':>9} "
+          f"{'p50':>8} {'hashing':>9} {'overhead':>9} {'extra':>8} "
           f"{'cpu/valid.':>10} {'argon2 cpu':>10} {'overhead':>9} "
           f"{'n':>4} {'not granted':>11} {'load':>5} {'rss':>5}")
     for r in rows:
         print(f"{r.size:>5} {r.rate:>6.0f} {r.p50:>6.1f}ms {r.p99:>6.1f}ms {r.hashing:>7.1f}ms "
               f"{r.overhead:>8.0f}% {r.server_p50:>6.1f}ms {r.server_hashing:>7.1f}ms "
-              f"{r.server_overhead:>8.0f}% {r.server_cpu:>8.1f}ms {r.argon_cpu:>8.1f}ms "
+              f"{r.server_overhead:>8.0f}% {r.server_extra:>6.1f}ms "
+              f"{r.server_cpu:>8.1f}ms {r.argon_cpu:>8.1f}ms "
               f"{r.cpu_overhead:>8.0f}% {r.n:>4} {r.wrong:>11} {r.load:>5.1f} {r.rss:>5.0f}")
     print(f"\nnot granted: answers other than a grant, and requests without an answer in "
           f"{TIMEOUT:.0f} s (counted with that latency)")
@@ -365,7 +367,8 @@ def main() -> int:
           " around each phase while the server is idle")
     print("rss: the server's peak resident memory after the phase (MiB)")
     print("server side: the server's own time per validation, app called to last byte"
-          " (p50), and the argon2 computation those same requests did inside it (p50)")
+          " (p50), the argon2 computation those same requests did inside it (p50), and the"
+          " median over the requests of the difference (extra)")
     print("cpu: the server's CPU time per validation (HTTP, database, argon2, logging) over one"
           " argon2 computation's CPU time here, which the neighbours' load does not inflate")
     worst = [r for r in rows if r.rate == max(rates)]
