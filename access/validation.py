@@ -7,8 +7,12 @@ key (normally one group; a code from before a pepper rotation or a parameter cha
 own), and the result is compared with **every** candidate's stored string in constant time,
 with no early exit, so the time taken does not tell which or how many matched. The argon2 work
 runs on a small shared thread pool (argon2-cffi releases the GIL, so threads scale over cores),
-whose size bounds the memory and CPU in flight (19 MiB per computation). Anything that goes
-wrong denies (fail-secure).
+whose size bounds the CPU in flight and the memory (19 MiB per computation, which the C
+library's allocator keeps cached in each thread's arena after the first: computed in any of
+a web worker's forty request threads, a burst of attempts left ~300 MiB resident instead of
+~40). The service runs a whole validation on one of the pool's threads (one hand-over from
+the event loop, not one there and one more to the pool); a call from any other thread hands
+its computations over. Anything that goes wrong denies (fail-secure).
 """
 
 from __future__ import annotations
@@ -58,18 +62,27 @@ class Match:
 
 
 class VerifyPool:
-    """At most ``size`` argon2 verifications in flight in this process."""
+    """The threads that hash: at most ``size`` argon2 computations in flight in this process."""
 
     def __init__(self, size: int = 2) -> None:
         self.size = size
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._mine = threading.local()
 
     def executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="argon2")
+                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="argon2",
+                                                    initializer=self._enter)
             return self._executor
+
+    def _enter(self) -> None:
+        self._mine.member = True
+
+    def on_own_thread(self) -> bool:
+        """Whether the calling thread is one of this pool's."""
+        return getattr(self._mine, "member", False)
 
     def shutdown(self) -> None:
         with self._lock:
@@ -93,7 +106,10 @@ def verify_all(hasher: CodeHasher, code: str, candidates: Sequence[Candidate],
         except Exception:
             return None
 
-    if pool is None:
+    if pool is None or pool.on_own_thread():
+        # On a pool thread the pool's size is already the bound (and a pool thread waiting for
+        # its siblings could wait forever): several groups, only during a pepper rotation or
+        # a parameter change, are computed one after the other.
         computed = [compute(g) for g in groups]
     else:
         computed = list(pool.executor().map(compute, groups))

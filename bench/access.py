@@ -13,7 +13,7 @@ What it does:
 1. measures one argon2id computation at the production parameters (m = 19456 KiB, t = 2,
    p = 1) alone, wall time and CPU time, and the pure hashing of one validation with N
    candidates as the service does it (the centre's codes share a salt: one computation, then N
-   constant-time comparisons, on its pool of two threads), in this process, around each phase;
+   constant-time comparisons), in this process, around each phase;
 2. for each N, writes a fresh SQLite database with N Eigenregie bookings whose codes are all
    valid at the entrance now, and 60 terminals registered at that door (so the per-terminal
    request limit of 5 per 5 s never throttles the load);
@@ -21,8 +21,25 @@ What it does:
    ``POST /terminal/v1/validate`` open-loop at each rate (requests leave on schedule whether
    or not earlier ones have answered), each with one of the valid codes, so every request
    compares all N candidates (there is no early exit: a denial costs the same);
-4. prints p50 / p99 end-to-end latency, the overhead of p50 over the pure hashing of N, and
-   the targets (overhead ≤ 25 %, p99 < 150 ms at 20/s) with PASS/MISS.
+4. prints p50 / p99 end-to-end latency, the overhead over the pure hashing of N in two views,
+   and the targets (overhead ≤ 25 %, p99 < 150 ms at 20/s) with PASS/MISS.
+
+The two views of the overhead:
+
+* **server** (the target): the server times each validation itself (``bench.access_server``:
+  from the app being called to the answer's last byte) and the argon2 computation *that same
+  request* did, so both are measured in one process, at one moment, under one load; overhead
+  = (p50 server − p50 hashing) / p50 hashing. A wait for a free hashing slot counts as
+  overhead.
+  It leaves out what happens outside the app: uvicorn's parsing and the socket (``/health``
+  answers in a fraction of a millisecond) and the client's own work.
+* **end-to-end**: the client's p50 over the hashing measured *in this process between phases*,
+  when the server is idle. This one is not fair to the service: the reference hashing runs
+  alone while the measured requests hash under the load of their neighbours (at 20/s two
+  validations overlap a third of the time on 2 cores) and of this benchmark's own client
+  (32 threads of httpx in one interpreter), and everything the client spends building,
+  sending and parsing a request counts as overhead of the service. On a loaded machine it
+  mostly measures the neighbours.
 
 On a shared machine wall-clock figures move with the neighbours' load, so it also prints the
 server's CPU time per validation (from /proc, user + system of the server process) next to one
@@ -43,6 +60,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,12 +68,11 @@ import httpx
 from argon2 import PasswordHasher, Type
 
 from access.hashing import PRODUCTION_PARAMETERS, CodeHasher, new_pepper_text, parse_peppers
-from access.validation import Candidate, VerifyPool, verify_all
+from access.validation import Candidate, verify_all
+from bench.access_server import ARGON2_ENV, TIMINGS_ENV
 
 TERMINALS = 60
 TIMEOUT = 20.0  # seconds; a request without an answer by then counts with this latency
-# The server started with other argon2 parameters reads them from here ("t,m,p").
-ARGON2_ENV = "RAUMPLAN_BENCH_ARGON2"
 
 
 def argon2_hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
@@ -67,12 +84,11 @@ def argon2_hasher(time_cost: int, memory_cost: int, parallelism: int) -> Passwor
 
 def pure_hashing(argon2: PasswordHasher, candidates: int,
                  rounds: int = 15) -> tuple[float, float, float]:
-    """(one argon2 computation alone in ms, its CPU ms, verify_all of N candidates on the
-    service's pool in ms), medians."""
+    """(one argon2 computation alone in ms, its CPU ms, verify_all of N candidates in ms: one
+    computation and N comparisons, in this thread), medians."""
     hasher = CodeHasher(parse_peppers(new_pepper_text()), argon2)
     stored = [hasher.hash(f"{48151600 + i}", 1) for i in range(candidates)]
     cands = [Candidate(i, h, k) for i, (h, k) in enumerate(stored)]
-    pool = VerifyPool(2)
     one, cpu, many = [], [], []
     for _ in range(rounds):
         t, c = time.perf_counter(), time.thread_time()
@@ -80,9 +96,8 @@ def pure_hashing(argon2: PasswordHasher, candidates: int,
         cpu.append((time.thread_time() - c) * 1000)
         one.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        verify_all(hasher, "48151600", cands, pool)
+        verify_all(hasher, "48151600", cands)
         many.append((time.perf_counter() - t) * 1000)
-    pool.shutdown()
     return statistics.median(one), statistics.median(cpu), statistics.median(many)
 
 
@@ -91,6 +106,14 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return sum(int(f) for f in fields[11:15]) / ticks
+
+
+def peak_rss(pid: int) -> float:
+    """A process's peak resident memory in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def seed(url: str, candidates: int, pepper: str) -> tuple[list[str], list[str]]:
@@ -140,22 +163,11 @@ def seed(url: str, candidates: int, pepper: str) -> tuple[list[str], list[str]]:
     return codes, tokens
 
 
-# ``raumplan serve`` with the bench's argon2 parameters swapped in before the app configures
-# its hashing (one web worker: uvicorn runs it in this process).
-_SERVE_WITH_PARAMETERS = """
-import os, sys
-from argon2 import PasswordHasher, Type
-from booking.cli import main
-from booking.services import access
-t, m, p = (int(v) for v in os.environ["RAUMPLAN_BENCH_ARGON2"].split(","))
-access.use_argon2(PasswordHasher(time_cost=t, memory_cost=m, parallelism=p, hash_len=32,
-                                 salt_len=16, type=Type.ID))
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 def start_server(url: str, pepper: str, log: Path,
-                 argon2: tuple[int, int, int] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+                 argon2: tuple[int, int, int] | None = None,
+                 timings: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``raumplan serve`` with one web worker (through ``bench.access_server``: other argon2
+    parameters if given, each validation's server-side timing appended to ``timings``)."""
     import socket
 
     with socket.socket() as sock:
@@ -163,14 +175,18 @@ def start_server(url: str, pepper: str, log: Path,
         port = sock.getsockname()[1]
     env = dict(os.environ, RAUMPLAN_DATABASE_URL=url, RAUMPLAN_ACCESS_PEPPER=pepper,
                RAUMPLAN_MAIL_AFTER_COMMIT="0")
-    launcher = ["-m", "booking.cli"]
+    env.pop(ARGON2_ENV, None)
+    env.pop(TIMINGS_ENV, None)
     if argon2 is not None:
         env[ARGON2_ENV] = ",".join(str(v) for v in argon2)
-        launcher = ["-c", _SERVE_WITH_PARAMETERS]
+    if timings is not None:
+        env[TIMINGS_ENV] = str(timings)
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, *launcher, "serve", "--no-worker",  # noqa: S603
+        proc = subprocess.Popen([sys.executable, "-m", "bench.access_server",  # noqa: S603
+                                 "serve", "--no-worker",
                                  "--port", str(port), "--log-level", "warning"],
                                 env=env, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=Path(__file__).resolve().parent.parent,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -231,8 +247,39 @@ def drive(base: str, codes: list[str], tokens: list[str], rate: float,
 
 
 def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
+    ordered = sorted(values) or [float("nan")]
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    rate: float
+    hashing: float  # ms, in this process between phases
+    p50: float
+    p99: float
+    n: int
+    wrong: int
+    server_cpu: float  # ms per validation
+    argon_cpu: float
+    load: float
+    server_p50: float
+    server_hashing: float  # p50 of the requests' own argon2 computation, in the server
+    timed: int  # validations the server timed
+    rss: float  # the server's peak resident memory so far, MiB
+    server_extra: float  # median over the requests of (server − own hashing), ms
+
+    @property
+    def overhead(self) -> float:
+        return (self.p50 - self.hashing) / self.hashing * 100
+
+    @property
+    def server_overhead(self) -> float:
+        return (self.server_p50 - self.server_hashing) / self.server_hashing * 100
+
+    @property
+    def cpu_overhead(self) -> float:
+        return (self.server_cpu - self.argon_cpu) / self.argon_cpu * 100
 
 
 def main() -> int:
@@ -272,20 +319,28 @@ def main() -> int:
         for size in sizes:
             url = f"sqlite:///{tmp}/bench-{size}.sqlite3"
             codes, tokens = seed(url, size, pepper)
+            timings = Path(tmp) / f"timings-{size}.txt"
             proc, base = start_server(url, pepper, Path(tmp) / f"server-{size}.log",
-                                      None if production else params)
+                                      None if production else params, timings)
             try:
                 drive(base, codes, tokens, 5, 2)  # warm-up
                 for rate in rates:
                     _, cpu_before, before = pure_hashing(argon2, size, 7)
                     spent = cpu_seconds(proc.pid)
+                    seen = len(timings.read_text().splitlines())
                     latencies, wrong = drive(base, codes, tokens, rate, args.duration)
                     server_cpu = (cpu_seconds(proc.pid) - spent) * 1000 / max(1, len(latencies))
+                    time.sleep(0.2)  # the server writes a timing after its answer has gone
+                    inside = [tuple(float(v) for v in line.split())
+                              for line in timings.read_text().splitlines()[seen:]]
                     _, cpu_after, after = pure_hashing(argon2, size, 7)
                     hashing = (before + after) / 2
-                    rows.append((size, rate, hashing, pct(latencies, 0.5),
-                                 pct(latencies, 0.99), len(latencies), wrong, server_cpu,
-                                 (cpu_before + cpu_after) / 2, os.getloadavg()[0]))
+                    rows.append(Row(size, rate, hashing, pct(latencies, 0.5),
+                                    pct(latencies, 0.99), len(latencies), wrong, server_cpu,
+                                    (cpu_before + cpu_after) / 2, os.getloadavg()[0],
+                                    pct([t[0] for t in inside], 0.5),
+                                    pct([t[1] for t in inside], 0.5), len(inside),
+                                    peak_rss(proc.pid), pct([t[0] - t[1] for t in inside], 0.5)))
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
@@ -293,33 +348,47 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
-    print(f"{'codes':>5} {'rate/s':>6} {'hashing':>8} {'p50':>8} {'p99':>8} {'overhead':>9} "
-          f"{'n':>4} {'not granted':>11} {'cpu/valid.':>10} {'argon2 cpu':>10} "
-          f"{'cpu overhead':>12} {'load':>5}")
-    for size, rate, hashing, p50, p99, n, wrong, server_cpu, argon_cpu, load in rows:
-        overhead = (p50 - hashing) / hashing * 100
-        cpu_over = (server_cpu - argon_cpu) / argon_cpu * 100
-        print(f"{size:>5} {rate:>6.0f} {hashing:>6.1f}ms {p50:>6.1f}ms {p99:>6.1f}ms "
-              f"{overhead:>8.0f}% {n:>4} {wrong:>11} {server_cpu:>8.1f}ms {argon_cpu:>8.1f}ms "
-              f"{cpu_over:>11.0f}% {load:>5.1f}")
+    print(f"{'':>12} {'— end to end (client) —':^40} {'— server side —':^38} "
+          f"{'— cpu (server process) —':^32}")
+    print(f"{'codes':>5} {'rate/s':>6} {'p50':>8} {'p99':>8} {'hashing':>9} {'overhead':>9} "
+          f"{'p50':>8} {'hashing':>9} {'overhead':>9} {'extra':>8} "
+          f"{'cpu/valid.':>10} {'argon2 cpu':>10} {'overhead':>9} "
+          f"{'n':>4} {'not granted':>11} {'load':>5} {'rss':>5}")
+    for r in rows:
+        print(f"{r.size:>5} {r.rate:>6.0f} {r.p50:>6.1f}ms {r.p99:>6.1f}ms {r.hashing:>7.1f}ms "
+              f"{r.overhead:>8.0f}% {r.server_p50:>6.1f}ms {r.server_hashing:>7.1f}ms "
+              f"{r.server_overhead:>8.0f}% {r.server_extra:>6.1f}ms "
+              f"{r.server_cpu:>8.1f}ms {r.argon_cpu:>8.1f}ms "
+              f"{r.cpu_overhead:>8.0f}% {r.n:>4} {r.wrong:>11} {r.load:>5.1f} {r.rss:>5.0f}")
     print(f"\nnot granted: answers other than a grant, and requests without an answer in "
           f"{TIMEOUT:.0f} s (counted with that latency)")
-    print("hashing: the pure work of one validation with N candidates (one argon2 computation,"
-          " N comparisons, pool of 2 threads), wall time, measured here around each phase")
-    print("cpu/valid.: the server's CPU time per validation (HTTP, database, argon2, logging);"
-          " argon2 cpu: one computation's CPU time here; cpu overhead: their difference over"
-          " argon2 cpu, which the neighbours' load does not inflate")
-    worst = [r for r in rows if r[1] == max(rates)]
-    p99_ok = all(r[4] < 150 for r in worst)
-    over = max((r[3] - r[2]) / r[2] * 100 for r in rows)
-    cpu_over_worst = max((r[7] - r[8]) / r[8] * 100 for r in rows)
-    ok = p99_ok and over <= 25 and all(r[6] == 0 for r in rows)
+    print("end to end: the client's latencies; hashing: the pure work of one validation with N"
+          " candidates (one argon2 computation, N comparisons), measured in this process"
+          " around each phase while the server is idle")
+    print("rss: the server's peak resident memory after the phase (MiB)")
+    print("server side: the server's own time per validation, app called to last byte"
+          " (p50), the argon2 computation those same requests did inside it (p50), and the"
+          " median over the requests of the difference (extra)")
+    print("cpu: the server's CPU time per validation (HTTP, database, argon2, logging) over one"
+          " argon2 computation's CPU time here, which the neighbours' load does not inflate")
+    worst = [r for r in rows if r.rate == max(rates)]
+    p99_ok = all(r.p99 < 150 for r in worst)
+    server_over = max(r.server_overhead for r in rows)
+    over = max(r.overhead for r in rows)
+    cpu_over = max(r.cpu_overhead for r in rows)
+    timed = all(r.timed == r.n for r in rows)
+    granted = all(r.wrong == 0 for r in rows)
+    ok = p99_ok and server_over <= 25 and granted and timed
     print(f"target p99 < 150 ms at {max(rates):.0f}/s: {'PASS' if p99_ok else 'MISS'} "
-          f"(worst {max(r[4] for r in worst):.1f} ms)")
-    print(f"target overhead ≤ 25 %: {'PASS' if over <= 25 else 'MISS'} (worst {over:.0f} %)")
-    print(f"cpu overhead (load-independent view of the same target): "
-          f"{'PASS' if cpu_over_worst <= 25 else 'MISS'} (worst {cpu_over_worst:.0f} %)")
-    print(f"all requests granted: {'PASS' if all(r[6] == 0 for r in rows) else 'MISS'}")
+          f"(worst {max(r.p99 for r in worst):.1f} ms)")
+    print(f"target overhead ≤ 25 %, server side: {'PASS' if server_over <= 25 else 'MISS'} "
+          f"(worst {server_over:.0f} %)")
+    print(f"  end to end (unfair, see above): {'PASS' if over <= 25 else 'MISS'} "
+          f"(worst {over:.0f} %)")
+    print(f"  cpu (load-independent view): {'PASS' if cpu_over <= 25 else 'MISS'} "
+          f"(worst {cpu_over:.0f} %)")
+    print(f"every request timed by the server: {'PASS' if timed else 'MISS'}")
+    print(f"all requests granted: {'PASS' if granted else 'MISS'}")
     print(f"overall: {'PASS' if ok else 'MISS'}")
     return 0
 

@@ -4,8 +4,9 @@
 
 Seeds a SQLite database as ``bench.access`` does, but with a cheap argon2id (t=1, m=8 KiB), so
 what is measured is the service's own work: SQL statements per validation (counted on the
-engine) and CPU time per validation (thread time, median and mean), every request a grant that
-compares all N candidates. ``--cprofile`` prints the top functions by cumulative time.
+engine) and CPU time per validation (thread time on the hashing pool's thread, where the service
+runs it; median and mean), every request a grant that compares all N candidates.
+``--cprofile`` prints the top functions by cumulative time.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def main() -> int:
         statements[0] = 0
         cpu: list[float] = []
         profiler = cProfile.Profile() if args.cprofile else None
-        for i in range(20, 20 + args.rounds):
+
+        def measured(i: int) -> str:
+            # On the hashing pool's thread, where the service runs a validation.
             if profiler:
                 profiler.enable()
             t = time.thread_time()
@@ -72,6 +75,11 @@ def main() -> int:
             cpu.append((time.thread_time() - t) * 1000)
             if profiler:
                 profiler.disable()
+            return answer
+
+        pool = door_access.runtime().pool.executor()
+        for i in range(20, 20 + args.rounds):
+            answer = pool.submit(measured, i).result()
             assert "grant" in answer, answer
         engine.dispose()
     print(f"{args.candidates} candidates, {args.rounds} validations (cheap argon2): "

@@ -94,8 +94,8 @@ class TerminalController(Controller):
         """Does this code open this terminal's door now? The door comes from the credential,
         the time from the server. Every denial is the same answer."""
         raw = await _read_limited(request, MAX_TERMINAL_BODY)
-        answer = await anyio.to_thread.run_sync(access.validate, svc.db, bearer_token(request),
-                                                raw, svc.clock.now())
+        answer = await access.validate_on_pool(svc.db, bearer_token(request), raw,
+                                               svc.clock.now())
         return _answer(answer)
 
     @post("/heartbeat", status_code=200, responses=_terminal_responses(200))

@@ -14,7 +14,9 @@ moved, shortened or extended booking takes its code along at once.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextvars
 import hashlib
 import hmac
 import json
@@ -969,8 +971,13 @@ _ADD_EVENT = insert(_EVENT)
 _SUCCEEDED = (update(_TERMINAL).where(_TERMINAL.c.id == bindparam("p_terminal"))
               .values(last_success_at=bindparam("p_now")))
 # Only an active code is marked used: one revoked while the typed code was being hashed denies.
+# Built whole, once: a statement given its values per call is a new statement each time, and
+# SQLAlchemy walks it again for its cache key.
 _USED = (update(_CODE).where(_CODE.c.id == bindparam("p_code"),
-                             _CODE.c.state == CodeState.ACTIVE.value))
+                             _CODE.c.state == CodeState.ACTIVE.value)
+         .values(last_used_at=bindparam("p_now")))
+# The same on a grant whose stored hash has older parameters or pepper: renewed with it.
+_USED_REHASHED = _USED.values(code_hash=bindparam("p_hash"), key_id=bindparam("p_key"))
 
 
 # The booking marked used: inserted on its first opening, ``last_opened_at`` after. The same
@@ -1087,6 +1094,21 @@ def validate(factory: sessionmaker[Session], token: str | None, raw: bytes,
         return DENY
 
 
+async def validate_on_pool(factory: sessionmaker[Session], token: str | None, raw: bytes,
+                           now: datetime) -> TerminalAnswer:
+    """:func:`validate` on one of the hashing pool's threads: one hand-over from the event
+    loop and back, its database work and its hashing in the same thread (the pool's size
+    bounds the hashing in flight; see :mod:`access.validation`). Should even the hand-over
+    fail, the terminal hears the same denial as for a wrong code."""
+    try:
+        context = contextvars.copy_context()  # the request's log context comes along
+        return await asyncio.get_running_loop().run_in_executor(
+            runtime().pool.executor(), context.run, validate, factory, token, raw, now)
+    except Exception:
+        log.exception("door validation could not run; denied")
+        return DENY
+
+
 def _code_of(raw: bytes) -> str:
     code, _, _ = _parse(raw)
     return code or ""
@@ -1167,11 +1189,12 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: 
         code_id = match.matched[0]
         booking_id = step.bookings.get(code_id)
         matched = next(c for c in step.candidates if c.code_id == code_id)
-        values: dict[str, Any] = {"last_used_at": now}
+        used, params = _USED, {"p_code": code_id, "p_now": now}
         rt = runtime()
         if code and rt.hasher.needs_rehash(matched.code_hash, matched.key_id, step.centre_id):
-            values["code_hash"], values["key_id"] = rt.hasher.hash(code, step.centre_id)
-        if conn.execute(_USED.values(values), {"p_code": code_id}).rowcount != 1:
+            used = _USED_REHASHED
+            params["p_hash"], params["p_key"] = rt.hasher.hash(code, step.centre_id)
+        if conn.execute(used, params).rowcount != 1:
             # Revoked (or its booking cancelled) while the typed code was being hashed.
             _event(conn, terminal, now, Decision.DENY, Reason.NO_MATCH, nonce=nonce)
             return DENY

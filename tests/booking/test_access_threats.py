@@ -572,16 +572,44 @@ def test_threat_18_request_rate_before_hashing_and_bounded_hashing(client, as_, 
             return ""
 
     pool = VerifyPool(2)
-    # Eight candidates in eight groups (eight pepper keys): eight computations per call.
-    candidates = [Candidate(i, "h", f"k{i}") for i in range(8)]
-    threads = [threading.Thread(target=verify_all, args=(Slow(), "1", candidates, pool))
-               for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert peak[0] <= 2
+    # Eight candidates in eight groups (eight pepper keys): eight computations per call, on the
+    # pool's threads; eight in one group: one computation per call, in the caller's thread.
+    for keys in ([f"k{i}" for i in range(8)], ["k1"] * 8):
+        candidates = [Candidate(i, "h", key) for i, key in enumerate(keys)]
+        threads = [threading.Thread(target=verify_all, args=(Slow(), "1", candidates, pool))
+                   for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert peak[0] <= 2
+        peak[0] = 0
     pool.shutdown()
+
+
+def test_threat_18_a_validation_hashes_only_on_the_pools_threads(client, as_, world, clock,
+                                                                 monkeypatch, session_factory):
+    """Each argon2 computation leaves 19 MiB cached in its thread's allocator arena: computed
+    in the web worker's request threads, a burst of attempts kept hundreds of MiB resident.
+    """
+    import threading
+
+    doors = add_doors(session_factory, world)
+    _, code = confirmed_rental(client, as_, world)
+    token = register(client, as_("staff"), doors.cafe)["token"]
+    hasher = door_access.runtime().hasher
+    compute = hasher.compute
+    threads: list[str] = []
+
+    def recording(*args):
+        threads.append(threading.current_thread().name)
+        return compute(*args)
+
+    monkeypatch.setattr(hasher, "compute", recording)
+    at(clock, START)
+    assert opens(client, token, code, clock)
+    assert not opens(client, token, "48151623" if code != "48151623" else "48151624", clock)
+    assert len(threads) == 2 and all(name.startswith("argon2") for name in threads)
 
 
 def test_threat_19_every_denial_is_byte_identical(client, as_, world, clock, session_factory):
