@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -25,6 +26,7 @@ from booking.api.problems import answer_language
 from booking.deps import Services, services
 from booking.errors import InvalidInput
 from booking.permissions import Actor
+from booking.security import transport_headers
 from booking.services import availability, bookings
 from booking.translations import negotiate, pick_language
 
@@ -99,6 +101,11 @@ class _Answer:
 
 _Data = tuple[datetime, datetime, list[availability.Busy], list[availability.Free],
               list[availability.ClosedDay]]
+
+
+@lru_cache(maxsize=8)
+def _transport(base_url: str) -> tuple[tuple[str, str], ...]:
+    return tuple((h.name, str(h.value)) for h in transport_headers(base_url))
 
 
 def _language(request: Request[Any, Any, Any], actor: Actor) -> str:
@@ -189,7 +196,9 @@ class AvailabilityController(Controller):
                                                bearer_token(request), [room_id], start, end)
         body = answer.body(lambda: _language(request, actor))
         # A ready ASGI response: Litestar's Response would be converted into one per request.
-        return ASGIResponse(body=body, media_type=MediaType.JSON)
+        # Litestar adds the app's response headers (HSTS) only to its own Response: here too.
+        return ASGIResponse(body=body, media_type=MediaType.JSON,
+                            headers=_transport(svc.settings.base_url))
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(

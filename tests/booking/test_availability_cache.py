@@ -135,3 +135,18 @@ def test_a_public_holiday_is_a_closed_day_named_in_the_callers_language(client, 
     assert "Christmas" in english[0]["reason"]["detail"]
     assert "Weihnachtstag" in _answer(client, cafe, christmas)["closed"][0]["reason"][
         "detail"]
+
+
+def test_an_https_installations_availability_answer_carries_hsts(world, settings, clock):
+    """The answer is a ready ASGI response, to which Litestar adds no app-wide headers."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from booking.app import create_app
+
+    with TestClient(create_app(replace(settings, base_url="https://raumplan.example"),
+                               clock)) as https:
+        r = https.get(f"/api/rooms/{world.rooms['Café']}/availability", params=WEEK)
+        assert r.status_code == 200
+        assert "max-age" in r.headers["strict-transport-security"]
