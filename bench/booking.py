@@ -525,7 +525,8 @@ class PhaseResult:
 
 
 async def _drive(port: int, clients: int, seconds: float,
-                 next_request: Callable[[], bytes | None], record: bool) -> dict[str, Any]:
+                 next_request: Callable[[], bytes | None], record: bool,
+                 ok: tuple[int, ...] = (200,)) -> dict[str, Any]:
     latencies = array("d")
     state: dict[str, Any] = {"count": 0, "errors": 0, "first_error": "", "exhausted": False}
     deadline = time.perf_counter() + seconds
@@ -550,7 +551,7 @@ async def _drive(port: int, clients: int, seconds: float,
                     continue
                 if record:
                     latencies.append(time.perf_counter() - started)
-                if status == 200:
+                if status in ok:
                     state["count"] += 1
                 else:
                     state["errors"] += 1
@@ -574,19 +575,23 @@ async def _phase(spec: dict[str, Any]) -> PhaseResult:
                 return None
             return _request("POST", f"/api/rentals/{ids.popleft()}/confirm", port, token)
     else:
-        fixed = _request("GET", spec["path"], port, spec.get("token"))
+        # ``raw``: a request written by the caller (other headers, a conditional GET).
+        fixed = spec.get("raw") or _request("GET", spec["path"], port, spec.get("token"))
 
         def next_request() -> bytes | None:
             return fixed
 
+    ok = tuple(spec.get("ok", (200,)))
     warm_count = 0
     if spec["warmup"] > 0:
-        warm = await _drive(port, spec["clients"], spec["warmup"], next_request, record=False)
+        warm = await _drive(port, spec["clients"], spec["warmup"], next_request, record=False,
+                            ok=ok)
         warm_count = warm["count"]
     cpu_before = group_cpu_seconds(pgid)
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    state = await _drive(port, spec["clients"], spec["duration"], next_request, record=True)
+    state = await _drive(port, spec["clients"], spec["duration"], next_request, record=True,
+                         ok=ok)
     elapsed = time.perf_counter() - started
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_after = group_cpu_seconds(pgid)

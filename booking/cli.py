@@ -325,6 +325,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    # The demo's series issue their Eigenregie groups' door codes when they are created: the
+    # same pepper as ``serve --demo`` (made in the data folder if none is set).
+    _access_pepper_ready(argparse.Namespace(demo=True), settings)
     upgrade(settings.database_url)
     print("Demo centre loaded." if load_demo_if_empty(settings.database_url)
           else "The database holds a centre already; nothing loaded.")

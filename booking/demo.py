@@ -8,10 +8,14 @@ their contact persons, offers covering every theme, and a calendar for the weeks
 recurring groups (weekly, fortnightly, monthly), a maintenance closure, confirmed rentals and
 pending rental requests for staff to decide (two of them compete for the Saal).
 
+The programme and the groups are series (``booking.services.series``), created as staff would
+create them: their dates on NRW public holidays and on the centre's closures (a staff day, a
+week of cleaning in the Saal) are skipped with the reason, for staff to see, and the public
+calendar feeds show the dates that take place.
+
 The week plan below is data, read like the printed Raumnutzungsplan: one row per series, in
 local time of the centre. Rows are grouped by room, so it is easy to see by eye that no two
-confirmed uses of a room overlap (the database refuses them anyway). NRW public holidays in
-the range are left out of every series.
+confirmed uses of a room overlap (the database refuses them anyway).
 
 Demo logins — every account's password is ``raumplan-demo``:
 
@@ -84,8 +88,9 @@ from booking.models import (
     Terminal,
     Theme,
 )
-from booking.recurrence import expand
+from booking.permissions import Actor
 from booking.security import hash_password, new_token, token_digest
+from booking.services import series as series_service
 from booking.services.locking import lock_rooms
 from booking.services.rentals import compute_fee
 from booking.timeutil import local_to_utc, require_aware, to_local
@@ -628,6 +633,24 @@ RENTALS: tuple[OneOff, ...] = (
            status=BookingStatus.PENDING),
 )
 
+@dataclass(frozen=True)
+class CentreClosure:
+    """A closure staff manage: the whole centre (``room`` None) or one room, ``days`` long
+    from the weekday of the week relative to ``now``'s (issue 10 §2)."""
+
+    week: int
+    weekday: int
+    days: int
+    reason: str
+    person: str
+    room: str | None = None
+
+
+CENTRE_CLOSURES: tuple[CentreClosure, ...] = (
+    CentreClosure(3, FR, 1, "Teamtag des Zentrums", "leitung"),
+    CentreClosure(5, MO, 5, "Fensterreinigung und Grundreinigung Saal", "leitung", "saal"),
+)
+
 CLOSURES: tuple[OneOff, ...] = (
     OneOff("werkraum", 1, TU, "08:00", "20:00", "leitung",
            title="Geschlossen: Malerarbeiten im Werkraum",
@@ -663,6 +686,9 @@ def load_demo(session: Session, now: datetime) -> Centre:
     offers = _add_offers(session, centre, groups)
 
     plan = _Plan(session, centre, now, rooms, persons, groups, offers)
+    # Closures first, as a centre has them when it plans: the series skip their days.
+    for centre_closure in CENTRE_CLOSURES:
+        plan.add_centre_closure(centre_closure)
     for series in PROGRAMME:
         plan.add_series(series, BookingKind.PROGRAMME, actor="leitung")
     for series in GROUP_SERIES:
@@ -870,26 +896,43 @@ class _Plan:
                                         centre.holiday_subdivision)
 
     def add_series(self, series: Series, kind: BookingKind, actor: str) -> Booking:
+        """A series as staff would create it (``booking.services.series``), its dates on public
+        holidays and closures skipped with their reason (staff see them and can add one back).
+        It ends with the demo's calendar (:data:`WEEKS_AFTER`), like a half-year programme
+        that is planned on: open-ended, 18 months of dates made loading the demo seven times
+        slower, in every test that loads it."""
         offer = self.offers[series.offer]
-        start = _time(series.start)
-        duration = timedelta(minutes=_minute(series.end) - _minute(series.start))
-        # Bounded by UNTIL, so the stored rule says exactly what was expanded.
-        rule = f"{series.rule};UNTIL={self.last_day:%Y%m%d}T235959"
-        zone_name = self.centre.timezone
-        instants = expand(rule, self.first_day, start, duration, zone_name,
-                          until=self.last_day, exdates=self.holidays)
-        every = expand(rule, self.first_day, start, duration, zone_name, until=self.last_day)
-        skipped = sorted(set(every) - set(instants))
-        responsible = self.persons[series.responsible]
-        booking = Booking(
-            centre_id=self.centre.id, kind=str(kind), status=str(BookingStatus.CONFIRMED),
-            title=offer.title, requested_by_id=responsible.id, responsible_id=responsible.id,
-            group_id=offer.group_id, offer_id=offer.id, rrule=rule,
-            notes=_holiday_note(skipped, zone_name),
-            created_at=self.now, updated_at=self.now,
-            occurrences=self._occurrences(series.room, instants, BookingStatus.CONFIRMED),
-        )
-        return self._save(booking, actor)
+        staff = self.persons[actor]
+        spec = series_service.SeriesSpec(
+            kind=str(kind), title=offer.title, room_id=self.rooms[series.room].id,
+            start=_time(series.start),
+            duration=timedelta(minutes=_minute(series.end) - _minute(series.start)),
+            first_date=self.first_day, until=self.last_day,
+            pattern=series_service.Pattern("rrule", rrule=series.rule),
+            offer_id=offer.id, group_id=offer.group_id,
+            responsible_id=self.persons[series.responsible].id)
+        made = series_service.create_series(
+            self.session, Actor(person_id=staff.id,
+                                roles=frozenset({(str(Role.STAFF), self.centre.id)})),
+            spec, now=self.now)
+        assert made.series is not None
+        booking = made.series.booking
+        audit.record(self.session, self.now, staff.id, "booking", booking.id, "created",
+                     kind=booking.kind, status=booking.status, title=booking.title,
+                     occurrences=len(booking.occurrences), source="demo")
+        return booking
+
+    def add_centre_closure(self, closure: CentreClosure) -> None:
+        """A closure staff manage (``booking.services.series``): series dates on its days are
+        skipped with its reason."""
+        day = self.monday + timedelta(weeks=closure.week, days=closure.weekday)
+        staff = self.persons[closure.person]
+        series_service.create_closure(
+            self.session, Actor(person_id=staff.id,
+                                roles=frozenset({(str(Role.STAFF), self.centre.id)})),
+            self.centre.id, room_id=self.rooms[closure.room].id if closure.room else None,
+            first_day=day, last_day=day + timedelta(days=closure.days - 1),
+            reason=closure.reason, now=self.now)
 
     def add_closure(self, closure: OneOff) -> Booking:
         day = self._day(closure)
@@ -953,10 +996,3 @@ class _Plan:
                      occurrences=len(booking.occurrences), source="demo")
         return booking
 
-
-def _holiday_note(skipped: list[tuple[datetime, datetime]], zone_name: str) -> str | None:
-    """Name the holidays on which a series does not meet, for staff reading the booking."""
-    if not skipped:
-        return None
-    days = (to_local(begin, zone_name) for begin, _end in skipped)
-    return "Entfällt an Feiertagen: " + ", ".join(f"{day:%d.%m.%Y}" for day in days)

@@ -47,7 +47,7 @@ class Services:
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False
     # Rendered public calendar feeds, checked against the database's change counters.
-    feed_cache: FeedCache = field(default_factory=FeedCache)
+    feed_cache: FeedCache[Any] = field(default_factory=FeedCache)
 
     async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
         if self.inline_reads:

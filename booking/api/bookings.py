@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -24,7 +26,9 @@ from booking.api.problems import answer_language
 from booking.deps import Services, services
 from booking.errors import InvalidInput
 from booking.permissions import Actor
+from booking.security import transport_headers
 from booking.services import availability, bookings
+from booking.translations import negotiate, pick_language
 
 
 class BookingController(Controller):
@@ -73,48 +77,99 @@ class OccurrenceController(Controller):
         return convert.occurrence(bookings.cancel_occurrence(db, actor, occurrence_id, now))
 
 
+class _Answer:
+    """An availability answer, encoded: the same bytes for every caller of its view, unless it
+    names closed days, whose reasons are sentences: then encoded once per language asked."""
+
+    __slots__ = ("_by_language", "_data", "_same")
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+        self._same = None if data[4] else msgspec.json.encode(_availability_out(data, "de"))
+        self._by_language: dict[str, bytes] = {}
+
+    def body(self, language: Callable[[], str]) -> bytes:
+        if self._same is not None:
+            return self._same
+        lang = language()
+        hit = self._by_language.get(lang)
+        if hit is None:
+            hit = self._by_language[lang] = msgspec.json.encode(
+                _availability_out(self._data, lang))
+        return hit
+
+
+_Data = tuple[datetime, datetime, list[availability.Busy], list[availability.Free],
+              list[availability.ClosedDay]]
+
+
+@lru_cache(maxsize=8)
+def _transport(base_url: str) -> tuple[tuple[str, str], ...]:
+    return tuple((h.name, str(h.value)) for h in transport_headers(base_url))
+
+
+def _language(request: Request[Any, Any, Any], actor: Actor) -> str:
+    """:func:`booking.api.problems.answer_language` for a handler without the ``actor``
+    dependency: asked only when an answer has sentences in it."""
+    return pick_language(negotiate(request.headers.get("accept-language")),
+                         actor.language if actor.person_id else None)
+
+
 def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
-                         start: datetime, end: datetime) -> bytes:
-    """The encoded answer, from the cache while the rooms have not changed."""
+                         start: datetime, end: datetime) -> tuple[Actor, _Answer]:
+    """The answer, from the cache while the rooms have not changed."""
     actor, versions = caller_and_versions(svc, token, room_ids)
 
-    def build(start: datetime, end: datetime) -> bytes:
+    def build(start: datetime, end: datetime) -> _Answer:
         with svc.read_db() as db:
-            return msgspec.json.encode(_availability(db, actor, room_ids, start, end))
+            return _Answer(_availability_data(db, actor, room_ids, start, end))
 
-    result: bytes = svc.availability_cache.get(actor, room_ids, start, end, build, versions)
-    return result
+    result: _Answer = svc.availability_cache.get(actor, room_ids, start, end, build, versions)
+    return actor, result
 
 
 async def _coalesced_availability(svc: Services, token: str | None, room_ids: list[int],
-                                  start: datetime, end: datetime) -> bytes:
+                                  start: datetime, end: datetime) -> tuple[Actor, _Answer]:
     """:func:`_cached_availability` on PostgreSQL: the counters and the caller are read on
     the event loop together with other requests' (``svc.coalesced``); only a cache miss goes
     to a worker thread to build the answer."""
     start, end = availability.check_window(start, end)
     actor, versions = await coalesced_caller_and_versions(svc, token, room_ids)
     cache = svc.availability_cache
-    hit: bytes | None = cache.lookup(actor, room_ids, start, end, versions)
+    hit: _Answer | None = cache.lookup(actor, room_ids, start, end, versions)
     if hit is not None:
-        return hit
+        return actor, hit
 
-    def build() -> bytes:
+    def build() -> _Answer:
         with svc.read_db() as db:
-            return msgspec.json.encode(_availability(db, actor, room_ids, start, end))
+            return _Answer(_availability_data(db, actor, room_ids, start, end))
 
-    body = await anyio.to_thread.run_sync(build)
-    cache.store(actor, room_ids, start, end, versions, body)
-    return body
+    answer = await anyio.to_thread.run_sync(build)
+    cache.store(actor, room_ids, start, end, versions, answer)
+    return actor, answer
 
 
-def _availability(db: Session, actor: Actor, room_ids: list[int], start: datetime,
-                  end: datetime) -> s.Availability:
-    busy, free = availability.busy_and_free(db, actor, room_ids, start, end)
+def _availability_data(db: Session, actor: Actor, room_ids: list[int], start: datetime,
+                       end: datetime) -> _Data:
+    start, end = availability.check_window(start, end)
+    busy, free, closed = availability.busy_free_closed(db, actor, room_ids, start, end)
+    return start, end, busy, free, closed
+
+
+def _availability_out(data: _Data, lang: str) -> s.Availability:
+    start, end, busy, free, closed = data
     return s.Availability(
         start=start, end=end,
         busy=[s.BusyInterval(b.room_id, b.starts_at, b.ends_at, b.title, b.kind, b.booking_id)
               for b in busy],
-        free=[s.Interval(f.room_id, f.starts_at, f.ends_at) for f in free])
+        free=[s.Interval(f.room_id, f.starts_at, f.ends_at) for f in free],
+        closed=[s.ClosedDay(c.room_id, c.day, c.starts_at, c.ends_at, c.cause,
+                            c.reason.as_json(lang)) for c in closed])
+
+
+def _availability(db: Session, actor: Actor, room_ids: list[int], start: datetime,
+                  end: datetime, lang: str) -> s.Availability:
+    return _availability_out(_availability_data(db, actor, room_ids, start, end), lang)
 
 
 class AvailabilityController(Controller):
@@ -126,29 +181,33 @@ class AvailabilityController(Controller):
                                       description="Free and busy intervals")})
     async def room_availability(self, request: Request[Any, Any, Any], room_id: s.Id,
                                 start: datetime, end: datetime) -> ASGIResponse:
-        """Free and busy intervals of one room between two instants (at most 62 days)."""
+        """Free and busy intervals of one room between two instants (at most 62 days), and the
+        days it is closed (closures, public holidays), with why."""
         # The hottest read of the service: no injected dependencies (resolving two of them
         # spawns a task group per request), the caller looked up in the same round trip as the
         # rooms' change counters, the answer served as the bytes cached for this room, window
         # and view.
         svc = services(request)
         if svc.coalesced is not None:
-            body = await _coalesced_availability(svc, bearer_token(request), [room_id], start,
-                                                 end)
+            actor, answer = await _coalesced_availability(svc, bearer_token(request),
+                                                          [room_id], start, end)
         else:
-            body = await svc.run_read(_cached_availability, svc, bearer_token(request),
-                                      [room_id], start, end)
+            actor, answer = await svc.run_read(_cached_availability, svc,
+                                               bearer_token(request), [room_id], start, end)
+        body = answer.body(lambda: _language(request, actor))
         # A ready ASGI response: Litestar's Response would be converted into one per request.
-        return ASGIResponse(body=body, media_type=MediaType.JSON)
+        # Litestar adds the app's response headers (HSTS) only to its own Response: here too.
+        return ASGIResponse(body=body, media_type=MediaType.JSON,
+                            headers=_transport(svc.settings.base_url))
 
     @get("/availability", sync_to_thread=True)
     def centre_availability(
-        self, read_db: Session, actor: Actor,
+        self, request: Request[Any, Any, Any], read_db: Session, actor: Actor,
         centre_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         start: datetime, end: datetime,
     ) -> s.Availability:
-        """Free and busy intervals of all rooms of a centre."""
+        """Free and busy intervals of all rooms of a centre, and the days each is closed."""
         room_ids = availability.room_ids_of_centre(read_db, centre_id)
         if not room_ids:
             raise InvalidInput("centre_no_rooms")
-        return _availability(read_db, actor, room_ids, start, end)
+        return _availability(read_db, actor, room_ids, start, end, answer_language(request))

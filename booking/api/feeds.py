@@ -4,24 +4,32 @@ and the staff's CSV export. Feeds answer ``text/calendar; charset=utf-8`` with `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import MutableScopeHeaders
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
+from litestar.types import Scope
 
 from booking.api import schemas as s
 from booking.api.deps import Services, services
-from booking.db import transaction
+from booking.db import COMMITS, transaction
 from booking.errors import NotFound
 from booking.models import CalendarFeed
 from booking.permissions import Actor
+from booking.security import transport_headers
 from booking.services import feeds
 from booking.timeutil import local_today
+
+if TYPE_CHECKING:
+    from litestar.types.asgi_types import HeaderScope
 
 ICS = "text/calendar; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
@@ -63,62 +71,137 @@ def _feed_out(svc: Services, feed: CalendarFeed, token: str | None = None) -> Fe
                    url=links.url if links else None, webcal=links.webcal if links else None)
 
 
-def _calendar_response(request: Request[Any, Any, Any], entry: feeds.CachedFeed,
-                       filename: str) -> ASGIResponse:
-    """The cached bytes as they are: gzipped once when cached, never per request (the app
-    has no compression middleware that would do it again)."""
-    headers = [*entry.headers, ("Content-Disposition", f'inline; filename="{filename}"')]
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
-        headers.append(("Content-Encoding", "gzip"))
-        return ASGIResponse(body=entry.gzipped, media_type=_ICS_TYPE, headers=headers)
-    return ASGIResponse(body=entry.body, media_type=_ICS_TYPE, headers=headers)
+class _Prepared(ASGIResponse):
+    """An answer whose headers were encoded once, when its feed was cached: ASGIResponse's
+    own constructor would build and encode the same headers again on every request."""
+
+    __slots__ = ()
+
+    def __init__(self, status_code: int, headers: Sequence[tuple[bytes, bytes]],
+                 body: bytes = b"") -> None:
+        self.status_code = status_code
+        self.headers = MutableScopeHeaders(cast("HeaderScope", {"headers": list(headers)}))
+        self.body = body
+        self.content_length = len(body)
+        self.background = None
+        self.encoding = "utf-8"
+        self.is_head_response = False
+        self._encoded_cookies = ()
+
+
+def _encoded(headers: Sequence[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.lower().encode("latin-1"), value.encode("latin-1"))
+                 for name, value in headers)
+
+
+@dataclass(frozen=True)
+class PublicFeed:
+    """A public feed as the cache keeps it: the bytes plain and gzipped (never compressed per
+    request; the app has no compression middleware that would do it again) and the headers of
+    its three answers, encoded once."""
+
+    etag: str
+    body: bytes
+    gzipped: bytes
+    plain_headers: tuple[tuple[bytes, bytes], ...]
+    gzip_headers: tuple[tuple[bytes, bytes], ...]
+    not_modified_headers: tuple[tuple[bytes, bytes], ...]
+
+    @classmethod
+    def of(cls, feed: feeds.CachedFeed, filename: str, base_url: str) -> PublicFeed:
+        # The app's own response headers (HSTS) are not added to an ASGIResponse by Litestar.
+        transport = [(h.name, str(h.value)) for h in transport_headers(base_url)]
+        validators = [("ETag", f'"{feed.etag}"'),
+                      ("Last-Modified", format_datetime(feed.last_modified, usegmt=True)),
+                      ("Cache-Control", "public, max-age=300"), ("Vary", "Accept-Encoding"),
+                      *transport]
+        content = [("Content-Type", ICS),
+                   ("Content-Disposition", f'inline; filename="{filename}"'), *validators]
+        return cls(
+            etag=feed.etag, body=feed.body, gzipped=feed.gzipped,
+            plain_headers=_encoded([*content, ("Content-Length", str(len(feed.body)))]),
+            gzip_headers=_encoded([*content, ("Content-Encoding", "gzip"),
+                                   ("Content-Length", str(len(feed.gzipped)))]),
+            not_modified_headers=_encoded(validators))
+
+    def answer(self, gzip_ok: bool, if_none_match: str) -> ASGIResponse:
+        if if_none_match and _matches(if_none_match, self.etag):
+            return _Prepared(304, self.not_modified_headers)
+        if gzip_ok:
+            return _Prepared(200, self.gzip_headers, self.gzipped)
+        return _Prepared(200, self.plain_headers, self.body)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    return any(tag.strip().removeprefix("W/") in (f'"{etag}"', "*")
+               for tag in if_none_match.split(","))
 
 
 def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
-    wanted = request.headers.get("if-none-match", "")
-    return any(tag.strip().removeprefix("W/") in (f'"{etag}"', "*")
-               for tag in wanted.split(","))
+    return _matches(request.headers.get("if-none-match", ""), etag)
 
 
-def _public(svc: Services, what: str, ident: int, since: str | None) -> tuple[
-        str, feeds.CachedFeed | None]:
-    """The feed's current key and, unless the caller has that version, its bytes."""
+def _asked(scope: Scope) -> tuple[bool, str]:
+    """Whether the client takes gzip, and its If-None-Match, read straight from the scope: a
+    header object per request cost more than the rest of a cached answer's handler."""
+    gzip_ok, if_none_match = False, ""
+    for name, value in scope["headers"]:
+        name = name.lower()
+        if name == b"accept-encoding":
+            gzip_ok = gzip_ok or b"gzip" in value.lower()
+        elif name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+    return gzip_ok, if_none_match
+
+
+def _public(svc: Services, what: str, ident: int, since: str | None, now: datetime,
+            filename: str) -> tuple[str, PublicFeed | None]:
+    """The feed's current version and, unless the caller has that version and this process
+    has not cached it, its answers; the cache then serves it without this read for a while
+    (:meth:`booking.services.feeds.FeedCache.fresh`)."""
+    commits = COMMITS.value  # before the version is read: a commit after it makes it stale
     sql = feeds.PUBLIC_KEY_SQL if what == "programme" else _ROOM_KEY_SQL
     assert svc.plain is not None  # the app factory always makes one
     rows = svc.plain.rows(sql, [ident])
-    now = svc.clock.now()
     zone = rows[0][2] if rows else "Europe/Berlin"
     key = feeds.public_key(rows, local_today(now, zone))
     if key is None or (what == "room" and rows[0][3] is None):
         raise NotFound("feed_not_found")
-    if since == key:
-        return key, None
-    cached = svc.feed_cache.get((what, ident, key))
-    if cached is not None:
-        return key, cached
-    # Built as of the key's day, so whichever worker builds this key builds the same bytes.
-    as_of = feeds.public_as_of(now, zone)
-    with svc.read_db() as db:
-        if what == "programme":
-            events = feeds.programme_events(db, ident, as_of)
-            name = str(rows[0][0])
-        else:
-            events = feeds.room_events(db, ident, as_of)
-            name = next((str(r[4]) for r in rows if r[3] == ident), str(rows[0][0]))
-        body = feeds.render(name, events, zone, as_of)
-    entry = feeds.CachedFeed.of(key, feeds.last_modified(events, as_of), body)
-    svc.feed_cache.put((what, ident, key), entry)
-    return key, entry
+    cached: PublicFeed | None = svc.feed_cache.get((what, ident, key))
+    if cached is None:
+        if since == key:
+            return key, None
+        # Built as of the key's day, so whichever worker builds this key builds the same bytes.
+        as_of = feeds.public_as_of(now, zone)
+        with svc.read_db() as db:
+            if what == "programme":
+                events = feeds.programme_events(db, ident, as_of)
+                name = str(rows[0][0])
+            else:
+                events = feeds.room_events(db, ident, as_of)
+                name = next((str(r[4]) for r in rows if r[3] == ident), str(rows[0][0]))
+            body = feeds.render(name, events, zone, as_of)
+        cached = PublicFeed.of(feeds.CachedFeed.of(key, feeds.last_modified(events, as_of), body),
+                               filename, svc.settings.base_url)
+        svc.feed_cache.put((what, ident, key), cached)
+    svc.feed_cache.checked(what, ident, cached, commits, now, feeds.public_until(now, zone))
+    return key, cached
 
 
 async def _serve_public(request: Request[Any, Any, Any], what: str, ident: int,
                         filename: str) -> ASGIResponse:
+    """A cached feed known fresh is answered on the event loop without touching the database;
+    otherwise its version is read (one query) and, if it changed, the feed built."""
     svc = services(request)
-    wanted = request.headers.get("if-none-match", "").strip().removeprefix("W/").strip('"')
-    key, entry = await svc.run_read(_public, svc, what, ident, wanted or None)
-    if entry is None or _not_modified(request, key):
-        return ASGIResponse(body=b"", status_code=304, headers={"ETag": f'"{key}"'})
-    return _calendar_response(request, entry, filename)
+    now = svc.clock.now()
+    gzip_ok, if_none_match = _asked(request.scope)
+    feed: PublicFeed | None = svc.feed_cache.fresh(what, ident, now)
+    if feed is None:
+        since = if_none_match.strip().removeprefix("W/").strip('"') or None
+        key, feed = await svc.run_read(_public, svc, what, ident, since, now, filename)
+        if feed is None:
+            return _Prepared(304, _encoded([("ETag", f'"{key}"')]))
+    return feed.answer(gzip_ok, if_none_match)
 
 
 _ICS_RESPONSE = {200: ResponseSpec(data_container=str, media_type=ICS,

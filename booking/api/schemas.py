@@ -217,11 +217,27 @@ class BusyInterval(msgspec.Struct):
     booking_id: int | None = None
 
 
+class ClosedDay(msgspec.Struct):
+    """A local day the room is closed, midnight to midnight: ``cause`` "closure" (of the room
+    or the whole centre, staff's reason) or "holiday" (a public holiday of the centre's state);
+    ``reason`` is the sentence (``detail``) with its code and parameters."""
+
+    room_id: int
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    cause: str
+    reason: dict[str, Any]
+
+
 class Availability(msgspec.Struct):
+    """Free intervals never cover a closed day: those are listed in ``closed``, with why."""
+
     start: datetime
     end: datetime
     busy: list[BusyInterval]
     free: list[Interval]
+    closed: list[ClosedDay] = msgspec.field(default_factory=list)
 
 
 class RentalIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,7 +12,7 @@ import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, bindparam, select
@@ -20,16 +20,19 @@ from sqlalchemy.orm import Session
 
 from booking.db import LoopReader, PlainReader
 from booking.errors import InvalidInput, NotFound
+from booking.messages import Message
 from booking.models import (
     HOLDING_STATUS,
     Booking,
+    Centre,
     Occurrence,
     Offer,
     Room,
 )
 from booking.permissions import Actor
 from booking.services.conflicts import shown_title
-from booking.timeutil import check_span
+from booking.services.series import closed_days_of_rooms
+from booking.timeutil import check_span, local_to_utc, to_local
 
 MAX_SPAN = timedelta(days=62)
 
@@ -49,6 +52,19 @@ class Free:
     room_id: int
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A local day on which the room is closed (a closure of the room or the centre, or a
+    public holiday), from its local midnight to the next: never free, whatever is booked."""
+
+    room_id: int
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    cause: str  # "closure" or "holiday"
+    reason: Message  # the sentence a rental request on that day would be refused with
 
 
 def check_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -74,6 +90,14 @@ _BUSY_QUERY = (
 )
 def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start: datetime,
                   end: datetime) -> tuple[list[Busy], list[Free]]:
+    busy, free, _closed = busy_free_closed(session, actor, room_ids, start, end)
+    return busy, free
+
+
+def busy_free_closed(session: Session, actor: Actor, room_ids: Sequence[int], start: datetime,
+                     end: datetime) -> tuple[list[Busy], list[Free], list[ClosedDay]]:
+    """Busy intervals, free intervals and closed days of the rooms in the window. A closed day
+    is never free: a resident looking for a slot sees the closure and its reason instead."""
     start, end = check_window(start, end)
     rows = session.execute(_BUSY_QUERY, {"room_ids": list(room_ids), "start": start,
                                          "end": end}).all()
@@ -82,19 +106,48 @@ def busy_and_free(session: Session, actor: Actor, room_ids: Sequence[int], start
         staff = actor.is_staff_of(centre_id)
         shown = title if staff else shown_title(kind, title, offer_public)
         busy.append(Busy(room_id, s, e, shown, kind, booking_id if staff else None))
-    free: list[Free] = []
-    by_room: dict[int, list[Busy]] = {rid: [] for rid in room_ids}
+    closed = closed_days(session, room_ids, start, end)
+    blocked: dict[int, list[tuple[datetime, datetime]]] = {rid: [] for rid in room_ids}
     for b in busy:
-        by_room[b.room_id].append(b)
+        blocked[b.room_id].append((b.starts_at, b.ends_at))
+    for c in closed:
+        blocked[c.room_id].append((c.starts_at, c.ends_at))
+    free: list[Free] = []
     for rid in room_ids:
         cursor = start
-        for b in by_room[rid]:
-            if b.starts_at > cursor:
-                free.append(Free(rid, cursor, b.starts_at))
-            cursor = max(cursor, b.ends_at)
+        for s, e in sorted(blocked[rid]):
+            if s > cursor:
+                free.append(Free(rid, cursor, s))
+            cursor = max(cursor, e)
         if cursor < end:
             free.append(Free(rid, cursor, end))
-    return busy, free
+    return busy, free, closed
+
+
+def closed_days(session: Session, room_ids: Sequence[int], start: datetime,
+                end: datetime) -> list[ClosedDay]:
+    """The local days of ``[start, end)`` on which each room is closed, by the one rule of
+    closures (``booking.services.series.closed``)."""
+    result: list[ClosedDay] = []
+    by_centre: dict[int, list[Room]] = defaultdict(list)
+    for room in session.scalars(select(Room).where(Room.id.in_(room_ids))):
+        by_centre[room.centre_id].append(room)
+    for centre_id, rooms in by_centre.items():
+        centre = session.get_one(Centre, centre_id)
+        zone = centre.timezone
+        lo = to_local(start, zone).date()
+        hi = to_local(end - timedelta(microseconds=1), zone).date()
+        days = closed_days_of_rooms(session, centre, [r.id for r in rooms], lo, hi)
+        for room in rooms:
+            for day, shut in sorted(days[room.id].items()):
+                result.append(ClosedDay(
+                    room.id, day, local_to_utc(day, time(0), zone),
+                    local_to_utc(day + timedelta(days=1), time(0), zone),
+                    "closure" if shut.closure is not None else "holiday",
+                    shut.problem(room, centre)))
+    order = {rid: n for n, rid in enumerate(room_ids)}
+    result.sort(key=lambda c: (order[c.room_id], c.day))
+    return result
 
 
 T = TypeVar("T")

@@ -19,8 +19,10 @@ feeds (one person's, one group's bookings) are reached by a token whose digest a
 Caching: a public feed is a function of its rows, and every write that changes them bumps the
 rooms' change counters (``room_version``, migration 0003, by trigger). :func:`public_key` reads
 those counters with the rooms' names and the centre's address in one query; the rendered bytes
-are kept per key in each process (:class:`FeedCache`), so any worker serves the right version and
-an unchanged feed costs that one query, or a 304.
+are kept per key in each process (:class:`FeedCache`), so any worker serves the right version.
+Once a process has read a feed's version it answers that feed from memory, with no database
+read, until it commits a write itself (``booking.db.COMMITS``), the local day ends or
+:data:`PUBLIC_FRESH_FOR` has passed: another process's change shows at most that late.
 """
 
 from __future__ import annotations
@@ -34,15 +36,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from email.utils import format_datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from booking.db import COMMITS
 from booking.errors import InvalidInput, NotFound
 from booking.models import (
     Booking,
@@ -391,49 +393,93 @@ def public_as_of(now: datetime, zone: str) -> datetime:
     return local_to_utc(local_today(now, zone), time(0), zone)
 
 
+def public_until(now: datetime, zone: str) -> datetime:
+    """The end of the centre's local day: a public feed's version names its day."""
+    return local_to_utc(local_today(now, zone) + timedelta(days=1), time(0), zone)
+
+
 @dataclass(frozen=True)
 class CachedFeed:
-    """A public feed's finished answer: its bytes, the same bytes gzipped once (calendar
-    clients send ``Accept-Encoding: gzip``; a centre's 5,000 dates shrink from 1.5 MB to
-    about 60 kB, bench/series.py) and its headers, so serving it is a key check and a send."""
+    """A public feed's bytes, and the same bytes gzipped once (calendar clients send
+    ``Accept-Encoding: gzip``; a centre's 5,000 dates shrink from 1.5 MB to about 50 kB,
+    bench/series.py)."""
 
     etag: str
     last_modified: datetime
     body: bytes
-    gzipped: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
+    gzipped: bytes
 
     @classmethod
     def of(cls, etag: str, last_modified: datetime, body: bytes) -> CachedFeed:
-        headers = (("ETag", f'"{etag}"'),
-                   ("Last-Modified", format_datetime(last_modified, usegmt=True)),
-                   ("Cache-Control", "public, max-age=300"), ("Vary", "Accept-Encoding"))
-        return cls(etag, last_modified, body, gzip.compress(body, compresslevel=9, mtime=0),
-                   headers)
+        return cls(etag, last_modified, body, gzip.compress(body, compresslevel=9, mtime=0))
 
 
-class FeedCache:
-    """Rendered public feeds by (what, id, key). A key that no longer matches is simply never
-    asked for again; the least recently used entries go first."""
+# How long a process answers a public feed from memory, without asking the database for its
+# version again, after it last did. This process's own writes are seen at once
+# (booking.db.COMMITS); another process's (the second web worker, the background worker's
+# horizon, ``raumplan extend``) at most this late. Calendar programs poll hourly at most, and
+# the answer already allows any cache on the way five minutes (``max-age=300``).
+PUBLIC_FRESH_FOR = timedelta(seconds=2)
 
-    def __init__(self, size: int = 256) -> None:
-        self._entries: OrderedDict[tuple[str, int, str], CachedFeed] = OrderedDict()
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class _Checked(Generic[V]):
+    value: V
+    commits: int  # booking.db.COMMITS when the version was read
+    at: datetime  # when it was read
+    until: datetime  # the end of the local day the version names
+
+
+class FeedCache(Generic[V]):
+    """Finished public feeds by (what, id, version); and for each feed the one whose version
+    was read last, which is served without a database read while it is known fresh
+    (:data:`PUBLIC_FRESH_FOR`, no commit in this process since, the same local day). A
+    version that no longer matches is simply never asked for again; the least recently used
+    entries go first."""
+
+    def __init__(self, size: int = 256, fresh_for: timedelta = PUBLIC_FRESH_FOR) -> None:
+        self._entries: OrderedDict[tuple[str, int, str], V] = OrderedDict()
+        self._checked: dict[tuple[str, int], _Checked[V]] = {}
         self._lock = threading.Lock()
         self._size = size
+        self._fresh_for = fresh_for
 
-    def get(self, key: tuple[str, int, str]) -> CachedFeed | None:
+    def get(self, key: tuple[str, int, str]) -> V | None:
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
             return hit
 
-    def put(self, key: tuple[str, int, str], value: CachedFeed) -> None:
+    def put(self, key: tuple[str, int, str], value: V) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
+
+    def fresh(self, what: str, ident: int, now: datetime) -> V | None:
+        """The feed whose version was read last, if nothing can have changed it since that
+        this process would know of, and not longer ago than the freshness bound; else None:
+        read the version (:data:`PUBLIC_KEY_SQL`) and tell :meth:`checked`. Lock-free: a
+        dict read, on the event loop."""
+        seen = self._checked.get((what, ident))
+        if seen is None or seen.commits != COMMITS.value:
+            return None
+        if not seen.at <= now < min(seen.until, seen.at + self._fresh_for):
+            return None
+        return seen.value
+
+    def checked(self, what: str, ident: int, value: V, commits: int, at: datetime,
+                until: datetime) -> None:
+        """``value`` is the feed at the version read at ``at``, with ``commits`` taken
+        *before* that read (a commit in between makes it stale at once, never a day late)."""
+        with self._lock:
+            if len(self._checked) >= self._size:
+                self._checked.clear()
+            self._checked[(what, ident)] = _Checked(value, commits, at, until)
 
 
 def last_modified(events: Sequence[FeedEvent], fallback: datetime) -> datetime:

@@ -372,6 +372,23 @@ def closed_days(session: Session, centre: Centre, room_id: int, lo: date,
     return found
 
 
+def closed_days_of_rooms(session: Session, centre: Centre, room_ids: Sequence[int], lo: date,
+                         hi: date) -> dict[int, dict[date, Closed]]:
+    """:func:`closed_days` for several rooms of the centre, with one query for closures."""
+    closures = _closures(session, centre.id, lo, hi)
+    found: dict[int, dict[date, Closed]] = {}
+    for room_id in room_ids:
+        days: dict[date, Closed] = {}
+        day = lo
+        while day <= hi:
+            reason = _closed_on(closures, centre, room_id, day)
+            if reason is not None:
+                days[day] = reason
+            day += timedelta(days=1)
+        found[room_id] = days
+    return found
+
+
 def assess(session: Session, centre: Centre, candidates: Sequence[tuple[date, int]],
            starts: Sequence[tuple[datetime, datetime]], *,
            ignore_occurrences: Iterable[int] = (),

@@ -68,3 +68,85 @@ def test_unknown_room_is_404_before_and_after_caching(client):
         r = client.get("/api/rooms/999/availability", params=WEEK)
         assert r.status_code == 404
         assert r.json()["code"] == "no_room" and r.json()["params"] == {"id": 999}
+
+
+def _answer(client, room_id: int, params=WEEK, **headers) -> dict:
+    r = client.get(f"/api/rooms/{room_id}/availability", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_closure_shows_on_the_next_read_with_its_reason_and_its_day_is_not_free(
+        client, as_, world):
+    """A resident looking for a free slot sees the closed day and why, not a free day; adding,
+    moving and removing the closure are all seen by the next (cached) read."""
+    cafe, staff = world.rooms["Café"], as_("staff")
+    assert _answer(client, cafe)["closed"] == []
+    assert any(f["starts_at"] <= "2026-12-02T08:00:00Z" < f["ends_at"]
+               for f in _answer(client, cafe)["free"])
+    made = client.post(f"/api/centres/{world.centre_id}/closures", headers=staff, json={
+        "first_day": "2026-12-02", "last_day": "2026-12-02", "reason": "Wasserschaden",
+        "room_id": cafe})
+    assert made.status_code == 201, made.text
+    answer = _answer(client, cafe)
+    [closed] = answer["closed"]
+    assert (closed["day"], closed["cause"]) == ("2026-12-02", "closure")
+    assert (closed["starts_at"], closed["ends_at"]) == ("2026-12-01T23:00:00Z",
+                                                       "2026-12-02T23:00:00Z")
+    assert "Wasserschaden" in closed["reason"]["detail"]
+    assert not any(f["starts_at"] < closed["ends_at"] and closed["starts_at"] < f["ends_at"]
+                   for f in answer["free"])
+    moved = client.patch(f"/api/closures/{made.json()['id']}", headers=staff, json={
+        "first_day": "2026-12-03", "last_day": "2026-12-03"})
+    assert moved.status_code == 200, moved.text
+    assert [c["day"] for c in _answer(client, cafe)["closed"]] == ["2026-12-03"]
+    assert client.delete(f"/api/closures/{made.json()['id']}",
+                         headers=staff).status_code == 200
+    assert _answer(client, cafe)["closed"] == []
+
+
+def test_a_centre_closure_written_behind_the_services_back_closes_every_room(
+        client, world, session_factory):
+    from datetime import UTC, date, datetime
+
+    from booking.models import Closure
+
+    rooms = [world.rooms["Café"], world.rooms["Gruppenraum 1"]]
+    for room in rooms:
+        assert _answer(client, room)["closed"] == []  # cached now
+    at = datetime(2026, 11, 25, tzinfo=UTC)
+    with transaction(session_factory) as s:
+        s.add(Closure(centre_id=world.centre_id, room_id=None, first_day=date(2026, 12, 4),
+                      last_day=date(2026, 12, 5), reason="Betriebsausflug", created_at=at,
+                      updated_at=at))
+    for room in rooms:
+        assert [c["day"] for c in _answer(client, room)["closed"]] == ["2026-12-04",
+                                                                       "2026-12-05"]
+
+
+def test_a_public_holiday_is_a_closed_day_named_in_the_callers_language(client, world):
+    christmas = {"start": berlin(2026, 12, 21, 0), "end": berlin(2026, 12, 28, 0)}
+    cafe = world.rooms["Café"]
+    german = _answer(client, cafe, christmas)["closed"]
+    assert [(c["day"], c["cause"]) for c in german] == [("2026-12-25", "holiday"),
+                                                        ("2026-12-26", "holiday")]
+    assert "Weihnachtstag" in german[0]["reason"]["detail"]
+    english = _answer(client, cafe, christmas, **{"Accept-Language": "en"})["closed"]
+    assert "Christmas" in english[0]["reason"]["detail"]
+    assert "Weihnachtstag" in _answer(client, cafe, christmas)["closed"][0]["reason"][
+        "detail"]
+
+
+def test_an_https_installations_availability_answer_carries_hsts(world, settings, clock):
+    """The answer is a ready ASGI response, to which Litestar adds no app-wide headers."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from booking.app import create_app
+
+    with TestClient(create_app(replace(settings, base_url="https://raumplan.example"),
+                               clock)) as https:
+        r = https.get(f"/api/rooms/{world.rooms['Café']}/availability", params=WEEK)
+        assert r.status_code == 200
+        assert "max-age" in r.headers["strict-transport-security"]

@@ -290,3 +290,38 @@ def test_demo_doors_have_terminals_so_staff_see_one_meaningful_alert(
         kinds = list(session.scalars(select(AccessAlert.kind).where(
             AccessAlert.resolved_at.is_(None))))
     assert kinds == ["low_battery"]
+
+
+def test_the_programme_and_groups_are_series_whose_closed_dates_are_skipped_with_a_reason(
+        session_factory: sessionmaker[Session], now: datetime) -> None:
+    """As a centre would have them (issue 10): every programme slot and group is a series,
+    its dates on public holidays and on the centre's closures skipped and named, and the
+    public feed shows the dates that take place."""
+    from booking.models import Closure, Series, SeriesDate
+    from booking.services import feeds
+
+    centre_id = _load(session_factory, now)
+    with session_factory() as session:
+        recurring = set(session.scalars(select(Booking.id).where(
+            Booking.kind.in_(("programme", "group")))))
+        assert set(session.scalars(select(Series.booking_id))) == recurring
+        skipped = session.scalars(select(SeriesDate).where(SeriesDate.state == "skipped")).all()
+        assert all(d.occurrence_id is None and d.reason_code for d in skipped)
+        on_holidays = {d.day for d in skipped if d.reason_code == "reason_holiday"}
+        # Christmas Day and New Year's Day 2027 are Fridays: the café's weekday series.
+        assert {date(2026, 12, 25), date(2027, 1, 1)} <= on_holidays
+        closures = {c.reason: c for c in session.scalars(select(Closure))}
+        team_day = closures["Teamtag des Zentrums"]
+        assert team_day.room_id is None and team_day.first_day.weekday() == 4
+        closed = [d for d in skipped if d.closure_id == team_day.id]
+        assert {d.day for d in closed} == {team_day.first_day}
+        assert {d.reason_params["reason"] for d in closed} == {"Teamtag des Zentrums"}
+        assert len({d.series_id for d in closed}) >= 5
+        saal = next(c for c in closures.values() if c.room_id is not None)
+        assert any(d.closure_id == saal.id for d in skipped)
+
+        events = feeds.programme_events(session, centre_id, now)
+        assert len(events) > 100
+        shown = {to_local(e.starts_at, ZONE).date() for e in events}
+        assert not shown & on_holidays and team_day.first_day not in shown
+        assert "Selbsthilfegruppe Angehörige" not in {e.title for e in events}  # not public
