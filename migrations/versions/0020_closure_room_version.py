@@ -3,13 +3,13 @@ day is closed, and why): creating, moving, re-wording or deleting one bumps the 
 (``room_version``, 0003) of the room it closes, or of every room of its centre, by trigger, so
 no code path can forget it and cached availability answers are read anew.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 """
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
