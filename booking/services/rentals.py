@@ -288,18 +288,21 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     booking.updated_at = now
     record(session, now, staff_id, "booking", booking.id, "confirmed",
            status=["pending", "confirmed"])
-    # One flush writes it all (a refused overlap rolls all of it back with the transaction).
     try:
+        # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and
+        # gets its door code now (its queries flush what is above first); the mail says where
+        # to find it only then.
+        door_access.booking_confirmed(session, booking, staff_id, now)
+        _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now, door_code=(
+            door_access.issued_in_this_transaction(session, booking.id) is not None))
+        # One flush writes it all: the date, the booking, the audit row and the mail (a unit
+        # of work's pass costs more CPU than its statements; the commit finds nothing left).
+        # A refused overlap rolls all of it back with the transaction.
         session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
         raise Conflict("room_taken_meanwhile") from exc
-    # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and gets
-    # its door code now; the mail says where to find it only then.
-    door_access.booking_confirmed(session, booking, staff_id, now)
-    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now, door_code=(
-        door_access.issued_in_this_transaction(session, booking.id) is not None))
     if pending:
         _decline(session, session.scalars(select(Occurrence).where(Occurrence.id.in_(pending))
                                            .order_by(Occurrence.id)).all(),
