@@ -4,6 +4,8 @@
         [--occurrences 20000] [--database-url postgresql://postgres@127.0.0.1:5432/raumplan_bench]
     .venv/bin/python -m bench.booking --both      # SQLite, PostgreSQL, and PostgreSQL with
                                                   # --workers 2: a table each, then compared
+    .venv/bin/python -m bench.statements          # the statements of one confirmation, and
+                                                  # how many round trips each one makes
 
 What it does:
 
@@ -58,6 +60,35 @@ round trips around them.
   lock, load, check, four writes, access method, COMMIT), eight inside the room lock; on a
   loaded machine each waits for a PostgreSQL backend to be scheduled (about 3 ms when the
   load average is 12 on two cores), and then latency, not CPU, bounds the rate.
+* Confirmation after issues 9, 10 and 12 (closures, door codes, staff workspace): 72/s and
+  14 ms of server CPU each on a quiet machine, from ~226/s and 4.4 ms. Statements logged with
+  SQLAlchemy's engine events (``python -m bench.statements``, which prints them): 15 round
+  trips per confirmation in a hall opened by staff, not ten. Before the room lock the door-code
+  preparation (``access.prepare_code``) loaded the booking, then its dates (a lazy load), then
+  the room's access method (three); under the lock the closure rule (``series.closed``) read
+  the centre's closures as entities, and the door-code hook asked for the room's method again
+  after the flush. Now eleven: the caller's token (event loop), BEGIN, the preparation as one
+  statement of plain values (no ORM booking from before the lock left in the session), the
+  lock, the load (its rows carry each date's access method, ``access.method_column``,
+  remembered for ``method_at`` in that transaction), the overlap check with the centre's
+  closures on the request's local days in the same statement (``series.refuse_if_closed``
+  still decides, and names the reason, whenever a closure row or a public holiday may
+  apply), one flush of four writes (date, booking, audit row, mail), COMMIT. cProfile of 300
+  confirmations (service and commit, no HTTP): the unit of work was a third of the CPU and
+  ran twice (the explicit flush, then the commit's for the mail), now once; the mail render
+  is a fifth (Jinja, Babel's date and money formats, textwrap of the templates' fixed
+  paragraphs, now wrapped once; no stat per template and include any more); the load a sixth
+  (69 columns: psycopg builds a column object per column for each result). py-spy of the
+  server in the bench's confirm phase (PostgreSQL, one worker, load average 11): the server
+  held the GIL for under half of the wall time; its threads waited for the room locks (8
+  clients, 4 halls) and for COMMIT. The background worker's CPU (mail dispatch) was a quarter of
+  the server's. Not the cause: the retry middleware (``booking.api.retry``) passes GET, HEAD
+  and OPTIONS straight on and on a POST copies Litestar's per-request state once (under 1 % of
+  the server's samples); the language and centre-picker cookies are set by the pages' render
+  only, never on the API's reads; the availability read path is unchanged since the last
+  round (its files are untouched since 030ae41). Left: the mail is still rendered inside the
+  confirmation's transaction; moving it to the outbox worker needs its context stored in the
+  outbox row (a migration, and Span/Money/Message values that serialise).
 * The access worker (``booking.services.access.worker_round``, issue 12, not this module's)
   walks every booking with a date in the future in one transaction each, every 60 s, pending
   requests included; with the bench's thousands of pending rentals a round runs for tens of
@@ -71,24 +102,25 @@ round trips around them.
   scheduler. Trying 1, 2 and 4 loop-reader connections in turn on this machine gave ratios from
   0.34 to 0.85 for the same setting: noise beyond any difference, so the setting stays at 4.
 
-Last run on the shared machine (2 cores, load average 7–16 from five other sessions; the
-ratios are measured side by side in one run, the absolute rates are not comparable to a quiet
-machine's), ``python -m bench.booking --both``:
+Last run on the shared machine (2 cores, load average 11–22 from other sessions' tests and
+benches; argon2id took 50–100 ms instead of ~20), ``python -m bench.booking --both`` back to
+back: main at d1bd5b4 in a temporary worktree, then this round's confirmation (11 round trips,
+one flush). Absolute rates on such a machine say little; the server CPU per request is the
+steadier figure:
 
-                                        SQLite ×1   PostgreSQL ×1   PostgreSQL ×2
-    /health req/s                           2194           2843           12077
-    availability anonymous / health         0.46           0.44            0.29
-    availability staff token / health       0.54           0.66            0.28
-    rental confirmations/s (staff halls)      82             92             103
-    Eigenregie confirmations/s (code)          5              9               9
-    server CPU ms / availability (staff)    0.31           0.39            0.34
-    server CPU ms / confirmation            5.63          10.38            9.85
+                                        main d1bd5b4 (06:49–06:55)      this round (06:55–07:03)
+                                        SQLite  PG ×1   PG ×2           SQLite  PG ×1   PG ×2
+    /health req/s                         4032   3860    3968             2621   3516    2675
+    availability anonymous / health       0.48   0.36    0.32             0.62   0.41    0.34
+    availability staff token / health     0.41   0.33    0.31             0.43   0.37    0.30
+    rental confirmations/s (staff halls)    34     78      29               82     92      49
+    Eigenregie confirmations/s (code)        6      5       6                6      4       4
+    server CPU ms / availability (staff)  0.22   0.21    0.25             0.24   0.20    0.32
+    server CPU ms / confirmation          9.86   9.25   15.34             5.75   6.62    7.69
 
-  Eigenregie's bound by argon2id in that run: 2 × 20 ms a code, ≤ 25/s a core; it reached 9/s
-  because issuing also checks the new code against every active code of the centre, loading
-  each one's booking and access method (one query each): it slows as codes accumulate (the
-  access module's, issue 12). Server CPU per confirmation is higher on PostgreSQL than on
-  SQLite largely by the worker process beside the server (mail, and the access worker's walk).
+  The read path was not changed this round: its ratios differ between the two runs by the
+  machine's load, as much as between databases. Eigenregie stays bound by argon2id (two runs a
+  code, the access module's, issue 12).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ recognisably the same message.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -91,7 +92,10 @@ TEMPLATE_DIR: Final = Path(__file__).parent / "mail_templates"
 _LINE_WIDTH: Final = 76
 
 
+@functools.lru_cache(maxsize=1024)
 def _paragraph(text: str) -> str:
+    # The paragraphs are the templates' own sentences in each language: the same few texts
+    # wrapped again for every mail (a confirmation's mail is rendered inside its request).
     return textwrap.fill(" ".join(text.split()), width=_LINE_WIDTH, break_long_words=False,
                          break_on_hyphens=False)
 
@@ -103,6 +107,8 @@ _env = Environment(
     autoescape=False,  # noqa: S701
     keep_trailing_newline=True,
     extensions=["jinja2.ext.i18n"],
+    # The templates ship with the code: no file system check of each one at every render.
+    auto_reload=False,
 )
 _env.filters["para"] = _paragraph
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    event,
     func,
     insert,
     null,
@@ -160,16 +161,58 @@ def needs_code(session: Session, booking: Booking) -> bool:
         return True
     if booking.kind in (BookingKind.PROGRAMME, BookingKind.GROUP) and booking.offer_id:
         offer = session.get(Offer, booking.offer_id)
-        return bool(offer and offer.self_managed)
+        return eigenregie(booking.kind, bool(offer and offer.self_managed))
     return False
+
+
+def eigenregie(kind: str, offer_self_managed: bool | None) -> bool:
+    """:func:`needs_code` from plain values: the booking's kind and whether its offer (if
+    any) runs without staff."""
+    return kind == BookingKind.RENTAL or (
+        kind in (BookingKind.PROGRAMME, BookingKind.GROUP) and bool(offer_self_managed))
 
 
 def method_at(session: Session, room_id: int, at: datetime) -> str:
     """How the room is opened at ``at``: the newest method set for a time not after it."""
+    known = session.info.get(_KNOWN_METHODS)
+    if known is not None and (room_id, at) in known:
+        return cast(str, known[(room_id, at)])
     method = session.scalar(select(RoomAccessMethod.method).where(
         RoomAccessMethod.room_id == room_id, RoomAccessMethod.valid_from <= at)
         .order_by(RoomAccessMethod.valid_from.desc(), RoomAccessMethod.id.desc()).limit(1))
     return method or AccessMethod.CODE
+
+
+def method_column(occurrence: Any) -> Any:
+    """:func:`method_at` for each row of ``occurrence`` (the table or an alias), as a column
+    of the statement that reads the rows: the room's method at the date's start, NULL when
+    none was ever set (which :func:`method_at` reads as "code")."""
+    ram = cast(Table, RoomAccessMethod.__table__)
+    return (select(ram.c.method)
+            .where(ram.c.room_id == occurrence.c.room_id,
+                   ram.c.valid_from <= occurrence.c.starts_at)
+            .order_by(ram.c.valid_from.desc(), ram.c.id.desc())
+            .limit(1).correlate(occurrence).scalar_subquery())
+
+
+# Methods this transaction read together with the rows they belong to, by (room, start):
+# the confirmation reads its dates' methods in the statement that loads the request, under
+# the rooms' locks, and the issue that follows asks :func:`method_at` for the same dates.
+_KNOWN_METHODS = "raumplan_access_known_methods"
+
+
+def known_methods(session: Session, found: Sequence[tuple[int, datetime, str | None]]) -> None:
+    """Remember ``(room, start, method)`` as read in this transaction, for :func:`method_at`
+    (until the transaction ends, or a method is set)."""
+    known = session.info.setdefault(_KNOWN_METHODS, {})
+    for room_id, at, method in found:
+        known[(room_id, at)] = method or AccessMethod.CODE
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_methods(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_KNOWN_METHODS, None)
 
 
 def methods_of(session: Session, room_ids: Sequence[int]) -> dict[int, list[tuple[datetime, str]]]:
@@ -304,22 +347,41 @@ def prepare_code(session: Session, actor: Actor, booking_id: int) -> None:
     locks only a string comparison remains (:func:`_new_unique_code`). The code is kept in
     the session only; if it is not used (the confirmation fails, or it collides) nothing is
     lost: a collision hashes another one under the locks, as before."""
-    booking = session.get(Booking, booking_id)
+    # One statement of plain values, no ORM objects: a booking loaded here, before the room
+    # locks, would be what the confirmation decides on after them (the session's identity map
+    # keeps it; the load under the lock does not refresh it), and a confirmation that
+    # committed in between would go unseen.
+    rows = session.execute(_PREPARE, {"booking_id": booking_id}).all()
     # Only for those who may confirm, and a request that can be: nobody makes the service
     # spend argon2 time for an answer that is a refusal anyway. And only a booking whose rooms
     # are opened by code then gets one: a rental in a room that staff open costs no hashing.
-    if booking is None or booking.status != BookingStatus.PENDING or \
-            not actor.is_staff_of(booking.centre_id) or not needs_code(session, booking) or \
-            not any(method_at(session, o.room_id, o.starts_at) == AccessMethod.CODE
-                    for o in booking.occurrences):
+    # (A guess before the locks: if it was wrong, the issue under the locks hashes there.)
+    if not rows:
         return
-    centre_id = booking.centre_id
+    status, centre_id, kind, self_managed = rows[0][:4]
+    if status != BookingStatus.PENDING or not actor.is_staff_of(centre_id) or \
+            not eigenregie(kind, self_managed) or \
+            not any((r[4] or AccessMethod.CODE) == AccessMethod.CODE for r in rows):
+        return
     rt = runtime()
     plain = codes.generate()
     code_hash, key_id = rt.hasher.hash(plain, centre_id)
     offline = offline_hash(rt.hasher.hasher, offline_key(rt.peppers, centre_id), plain)
     session.info.setdefault(_PREPARED, {})[centre_id] = _NewCode(plain, code_hash, key_id,
                                                                  offline)
+
+
+# What :func:`prepare_code` needs, one row per date: the booking's status, centre and kind,
+# whether its offer runs without staff (:func:`needs_code`), the date's room's method.
+_prep_b = cast(Table, Booking.__table__)
+_prep_o = cast(Table, Occurrence.__table__)
+_prep_offer = cast(Table, Offer.__table__)
+_PREPARE = (
+    select(_prep_b.c.status, _prep_b.c.centre_id, _prep_b.c.kind, _prep_offer.c.self_managed,
+           method_column(_prep_o))
+    .select_from(_prep_b.join(_prep_o, _prep_o.c.booking_id == _prep_b.c.id)
+                 .outerjoin(_prep_offer, _prep_offer.c.id == _prep_b.c.offer_id))
+    .where(_prep_b.c.id == bindparam("booking_id")))
 
 
 def _prepared(session: Session, centre_id: int) -> _NewCode | None:
@@ -724,6 +786,7 @@ def set_room_method(session: Session, actor: Actor, room_id: int, method: str,
                            set_by_id=staff_id)
     session.add(row)
     session.flush()
+    session.info.pop(_KNOWN_METHODS, None)  # what this transaction read of methods is old now
     record(session, now, staff_id, "room", room_id, "access_method", method=method,
            valid_from=valid_from.isoformat())
     notified: set[int] = set()

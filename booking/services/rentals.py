@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import holidays
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, String, bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
 from booking import mailer
 from booking.audit import record
@@ -29,6 +29,7 @@ from booking.models import (
     BookingKind,
     BookingStatus,
     Centre,
+    Closure,
     Occurrence,
     Person,
     PersonRole,
@@ -261,16 +262,23 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
                        status=status_word(booking.status))
     centre = session.get_one(Centre, booking.centre_id)
     occ = booking.occurrences[0]
-    # A closure made after the request (maintenance, a staff day) refuses the confirmation;
-    # staff decline the request with a reason instead.
-    series.refuse_if_closed(session, centre, occ.room, occ.starts_at, occ.ends_at)
     # Under the room's lock no other writer changes what overlaps: one read finds a holder
     # (then the confirmation is refused) and the pending requests it declines. The database's
     # constraint or trigger stays the guarantee behind this check. Plain rows, not entities:
-    # there are usually none, and an entity query costs its row machinery even then.
-    others = session.execute(_OVERLAPPING, {
+    # there are usually none, and an entity query costs its row machinery even then. The same
+    # statement finds the closures of the centre on the request's days.
+    first_day, last_day = series.local_days(centre, occ.starts_at, occ.ends_at)
+    found = session.execute(_OVERLAPPING_OR_CLOSED, {
         "room_id": occ.room_id, "start": occ.starts_at, "end": occ.ends_at,
-        "booking_id": booking.id}).all()
+        "booking_id": booking.id, "centre_id": centre.id, "first_day": first_day,
+        "last_day": last_day}).all()
+    # A closure made after the request (maintenance, a staff day) or a public holiday refuses
+    # the confirmation; staff decline the request with a reason instead. The one rule
+    # (series.closed) decides and names the reason whenever one of them may apply.
+    if any(status == _CLOSURE_ROW for _, status in found) or \
+            series.holiday_between(centre, first_day, last_day):
+        series.refuse_if_closed(session, centre, occ.room, occ.starts_at, occ.ends_at)
+    others = [(occ_id, status) for occ_id, status in found if status != _CLOSURE_ROW]
     if any(status == BookingStatus.CONFIRMED for _, status in others):
         raise conflict_error(session, occ.room_id, occ.starts_at, occ.ends_at, centre.timezone,
                              exclude_occurrence=occ.id)
@@ -280,18 +288,21 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
     booking.updated_at = now
     record(session, now, staff_id, "booking", booking.id, "confirmed",
            status=["pending", "confirmed"])
-    # One flush writes it all (a refused overlap rolls all of it back with the transaction).
     try:
+        # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and
+        # gets its door code now (its queries flush what is above first); the mail says where
+        # to find it only then.
+        door_access.booking_confirmed(session, booking, staff_id, now)
+        _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now, door_code=(
+            door_access.issued_in_this_transaction(session, booking.id) is not None))
+        # One flush writes it all: the date, the booking, the audit row and the mail (a unit
+        # of work's pass costs more CPU than its statements; the commit finds nothing left).
+        # A refused overlap rolls all of it back with the transaction.
         session.flush()
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise
         raise Conflict("room_taken_meanwhile") from exc
-    # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and gets
-    # its door code now; the mail says where to find it only then.
-    door_access.booking_confirmed(session, booking, staff_id, now)
-    _notify(session, booking, mailer.MailKind.REQUEST_CONFIRMED, now, door_code=(
-        door_access.issued_in_this_transaction(session, booking.id) is not None))
     if pending:
         _decline(session, session.scalars(select(Occurrence).where(Occurrence.id.in_(pending))
                                            .order_by(Occurrence.id)).all(),
@@ -300,15 +311,20 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
 
 
 # Built once, on the tables (statement building and keying per call cost more CPU than the
-# query): the confirmed and pending dates of a room that overlap a span, except a booking's.
-_occ = Occurrence.__table__
-_OVERLAPPING = (
+# query): the confirmed and pending dates of a room that overlap a span, except a booking's,
+# and (one round trip instead of two) the centre's closures on the span's local days, marked
+# with a status no date has.
+_occ, _closure = Occurrence.__table__, Closure.__table__
+_CLOSURE_ROW = "closure"
+_OVERLAPPING_OR_CLOSED = union_all(
     select(_occ.c.id, _occ.c.status)
     .where(_occ.c.room_id == bindparam("room_id"),
            _occ.c.status.in_((BookingStatus.CONFIRMED.value, BookingStatus.PENDING.value)),
            _occ.c.starts_at < bindparam("end"), _occ.c.ends_at > bindparam("start"),
-           _occ.c.booking_id != bindparam("booking_id"))
-    .order_by(_occ.c.id))
+           _occ.c.booking_id != bindparam("booking_id")),
+    select(_closure.c.id, literal(_CLOSURE_ROW, String(20)))
+    .where(series.closures_touching(_closure, bindparam("centre_id"), bindparam("first_day"),
+                                    bindparam("last_day"))))
 
 
 def _decline(session: Session, losers: Sequence[Occurrence], won: int, staff_id: int,
@@ -386,23 +402,34 @@ def cancel(session: Session, actor: Actor, booking_id: int, reason: str,
 
 def _load_for_decision(session: Session, booking_id: int) -> list[object]:
     """Read a request with all that its decision and its mail use (occurrences, their rooms,
-    the centre, the requester) in one statement, after the rooms' locks: the reads that follow
-    find them in the session while the caller holds what this returns (the session keeps
-    only weak references). Loaded one by one they were five round trips, most of them inside
-    the room's lock, and a fifth of a confirmation's CPU."""
-    return [obj for row in session.execute(_decision_query(), {"booking_id": booking_id})
-            .unique() for obj in row]
+    the centre, the requester, and how each date's room is opened) in one statement, after
+    the rooms' locks: the reads that follow find them in the session while the caller holds
+    what this returns (the session keeps only weak references). Loaded one by one they were
+    six round trips, most of them inside the room's lock, and a fifth of a confirmation's
+    CPU."""
+    kept: list[object] = []
+    methods: list[tuple[int, datetime, str | None]] = []
+    for booking, centre, person, room_id, starts_at, method in session.execute(
+            _decision_query(), {"booking_id": booking_id}).unique():
+        kept += [booking, centre, person]
+        methods.append((room_id, starts_at, method))
+    # The door-code issue of a confirmation asks for the same dates' methods (issue 12).
+    door_access.known_methods(session, methods)
+    return kept
 
 
 @functools.cache
-def _decision_query() -> Select[tuple[Booking, Centre, Person]]:
+def _decision_query() -> Select[tuple[Booking, Centre, Person, int, datetime, str | None]]:
     """Built once (on first use, when the mappers are configured): building it per call cost
     a quarter of the load."""
-    return (select(Booking, Centre, Person)
+    return (select(Booking, Centre, Person, Occurrence.room_id, Occurrence.starts_at,
+                   door_access.method_column(Occurrence.__table__))
             .join(Centre, Centre.id == Booking.centre_id)
+            .join(Occurrence, Occurrence.booking_id == Booking.id)
+            .join(Room, Room.id == Occurrence.room_id)
             .outerjoin(Person, Person.id == Booking.requested_by_id)
             .where(Booking.id == bindparam("booking_id"))
-            .options(joinedload(Booking.occurrences).joinedload(Occurrence.room)))
+            .options(contains_eager(Booking.occurrences).contains_eager(Occurrence.room)))
 
 
 def get_rental(session: Session, actor: Actor, booking_id: int) -> Booking:

@@ -35,7 +35,7 @@ from typing import Any
 import holidays
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
-from sqlalchemy import event, inspect, select
+from sqlalchemy import and_, event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -286,10 +286,36 @@ def holiday(centre: Centre, day: date) -> str | None:
     return _holiday_calendar(centre.holiday_subdivision, day.year).get(day)
 
 
+def closures_touching(closure: Any, centre_id: Any, lo: Any, hi: Any) -> Any:
+    """The one spelling of "the centre's closures on any day of ``[lo, hi]``" (of the room
+    or of the whole centre; :func:`_closed_on` tells which room), for the ``closure`` table
+    and values or bound parameters."""
+    return and_(closure.c.centre_id == centre_id, closure.c.first_day <= hi,
+                closure.c.last_day >= lo)
+
+
 def _closures(session: Session, centre_id: int, lo: date, hi: date) -> list[Closure]:
     return list(session.scalars(select(Closure).where(
-        Closure.centre_id == centre_id, Closure.first_day <= hi, Closure.last_day >= lo)
+        closures_touching(Closure.__table__, centre_id, lo, hi))
         .order_by(Closure.first_day, Closure.id)))
+
+
+def local_days(centre: Centre, start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last local day of the centre that a span touches."""
+    first = to_local(start, centre.timezone).date()
+    last = to_local(end - timedelta(microseconds=1), centre.timezone).date()
+    return first, max(first, last)
+
+
+def holiday_between(centre: Centre, first: date, last: date) -> bool:
+    """Whether a public holiday of the centre's state falls on a day of ``[first, last]``
+    (no database: the calendar is computed once per year and state)."""
+    day = first
+    while day <= last:
+        if holiday(centre, day) is not None:
+            return True
+        day += timedelta(days=1)
+    return False
 
 
 @dataclass(frozen=True)
@@ -333,9 +359,8 @@ def closed(session: Session, centre: Centre, room_id: int, start: datetime,
     requests, their confirmation and staff's one-off bookings: a closure of the room or of
     the centre on any local day the span touches, or a public holiday of the centre's state
     (the centre is closed on them). The first such day, or None if the room is open."""
-    first = to_local(start, centre.timezone).date()
-    last = to_local(end - timedelta(microseconds=1), centre.timezone).date()
-    closures = _closures(session, centre.id, first, max(first, last))
+    first, last = local_days(centre, start, end)
+    closures = _closures(session, centre.id, first, last)
     day = first
     while day <= last:
         found = _closed_on(closures, centre, room_id, day)

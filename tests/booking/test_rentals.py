@@ -8,12 +8,19 @@ at least 30 €, plus 20 € cleaning. 'Now' is Wednesday 25.11.2026, 10:00 in B
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from booking.db import transaction
+from booking.errors import Conflict
 from booking.models import AuditEvent
+from booking.permissions import Actor
+from booking.services import rentals
+from booking.services.locking import lock_rooms
 from tests.booking.api_helpers import berlin, book, rent
 from tests.factories import World
 
@@ -218,6 +225,38 @@ def test_confirming_a_closed_request_is_a_conflict(client, as_, world: World, en
     assert r.json()["params"] == {"id": rid, "status": ended_by}
     assert {"cancelled": "storniert", "declined": "abgelehnt"}[ended_by] in r.json()["detail"]
     assert client.get(f"/api/rentals/{rid}", headers=as_("anna")).json()["status"] == ended_by
+
+
+def test_a_confirmation_that_waited_for_the_room_while_another_confirmed_is_refused(
+        client, as_, world: World, session_factory, now):
+    """Two staff confirm the same request at once: the second waits for the room's lock while
+    the first confirms and commits, and then sees the request as the first left it (409),
+    however much of it it read before the lock. Once confirmed, once audited."""
+    rid = rent(client, as_("anna"), world.rooms["Café"], at(WED, 16), at(WED, 18)).json()["id"]
+    staff = Actor(person_id=world.people["staff"], roles=frozenset({("staff", world.centre_id)}))
+    first = session_factory()
+    first.execute(select(1))  # SQLite: BEGIN IMMEDIATE, the one writer from here on
+    lock_rooms(first, [world.rooms["Café"]])
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with transaction(session_factory) as s:
+                outcome.append(rentals.confirm(s, staff, rid, now).status)
+        except Exception as exc:  # the outcome is asserted below
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    time.sleep(0.5)  # the second confirmation reads, then waits for the lock the first holds
+    assert not outcome
+    rentals.confirm(first, staff, rid, now)
+    first.commit()
+    first.close()
+    waiter.join(timeout=60)
+    [refused] = outcome
+    assert isinstance(refused, Conflict) and refused.code == "request_not_confirmable", refused
+    assert [a for a, _, _ in events(session_factory, rid)] == ["requested", "confirmed"]
 
 
 def events(session_factory, booking_id: int) -> list[tuple[str, int | None, dict]]:
