@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from booking.db import make_engine, make_session_factory
 from booking.migrate import upgrade
@@ -81,7 +82,9 @@ def _empty_pg(url: str) -> None:
     files for forty tables on every test."""
     engine = _EMPTYING_ENGINES.get(url)
     if engine is None:
-        engine = _EMPTYING_ENGINES[url] = create_engine(url)
+        # No pool: an idle connection left between tests would count against a test's own
+        # connections and die when a test terminates the database's backends.
+        engine = _EMPTYING_ENGINES[url] = create_engine(url, poolclass=NullPool)
     script = ";\n".join([
         "SET LOCAL session_replication_role = replica",
         *(f'DELETE FROM "{t.name}"' for t in Base.metadata.sorted_tables),

@@ -245,14 +245,18 @@ class Job:
 def mixed_fight(url: str, jobs: list[Job]) -> list[int]:
     """Every job from its own client thread, all released at once by a barrier; each job's
     status code (599 for a transport error)."""
-    barrier = threading.Barrier(len(jobs))
+    started, connected = threading.Barrier(len(jobs)), threading.Barrier(len(jobs))
     codes = [0] * len(jobs)
 
     def run(i: int) -> None:
         job = jobs[i]
         with httpx.Client(base_url=url, headers=bearer(job.token), timeout=120) as client:
+            # Connect only once every thread runs: starting a hundred threads can take longer
+            # than the server keeps an idle connection open (uvicorn: 5 s), and a request sent
+            # just as the server closes its connection fails in transport, not in the service.
+            started.wait()
             client.get("/health")
-            barrier.wait()
+            connected.wait()
             try:
                 codes[i] = client.request(job.method, job.path, json=job.body).status_code
             except httpx.HTTPError:

@@ -55,9 +55,10 @@ def test_staff_close_a_week_move_the_closure_and_see_the_dates_come_back(
     assert page.locator("#preview-title").is_visible()
     page.click("button[value=speichern]")
     assert page.locator("#done-title").inner_text() == "Die Schließung ist gespeichert."
-    lost = _lost(page)
-    # Every day of the week but a public holiday (skipped already) is taken.
-    assert lost and all("Frühsport" in x for x in lost), lost
+    # Every day of the week but a public holiday (skipped already) is taken: the early
+    # series' dates are among what the closure takes, beside the demo programme's.
+    lost = [x for x in _lost(page) if "Frühsport" in x]
+    assert lost, _lost(page)
     page.screenshot(path=str(artifacts / "closures-saved-1280.png"), full_page=True)
     page.click("main table >> text=Verschieben oder löschen")
     later = monday + timedelta(days=28)
