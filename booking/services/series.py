@@ -386,7 +386,18 @@ def refuse_if_closed(session: Session, centre: Centre, room: Room, start: dateti
 def closed_days(session: Session, centre: Centre, room_id: int, lo: date,
                 hi: date) -> dict[date, Closed]:
     """Every closed local day of the room in ``[lo, hi]`` (the room's week view shows why)."""
+    return _closed_days(_closures(session, centre.id, lo, hi), centre, room_id, lo, hi)
+
+
+def closed_days_of_rooms(session: Session, centre: Centre, room_ids: Sequence[int], lo: date,
+                         hi: date) -> dict[int, dict[date, Closed]]:
+    """:func:`closed_days` for several rooms of the centre, with one query for closures."""
     closures = _closures(session, centre.id, lo, hi)
+    return {room_id: _closed_days(closures, centre, room_id, lo, hi) for room_id in room_ids}
+
+
+def _closed_days(closures: Sequence[Closure], centre: Centre, room_id: int, lo: date,
+                 hi: date) -> dict[date, Closed]:
     found: dict[date, Closed] = {}
     day = lo
     while day <= hi:
@@ -394,23 +405,6 @@ def closed_days(session: Session, centre: Centre, room_id: int, lo: date,
         if reason is not None:
             found[day] = reason
         day += timedelta(days=1)
-    return found
-
-
-def closed_days_of_rooms(session: Session, centre: Centre, room_ids: Sequence[int], lo: date,
-                         hi: date) -> dict[int, dict[date, Closed]]:
-    """:func:`closed_days` for several rooms of the centre, with one query for closures."""
-    closures = _closures(session, centre.id, lo, hi)
-    found: dict[int, dict[date, Closed]] = {}
-    for room_id in room_ids:
-        days: dict[date, Closed] = {}
-        day = lo
-        while day <= hi:
-            reason = _closed_on(closures, centre, room_id, day)
-            if reason is not None:
-                days[day] = reason
-            day += timedelta(days=1)
-        found[room_id] = days
     return found
 
 
