@@ -77,7 +77,7 @@ def test_terminal_falls_back_to_the_signed_bundle_and_uploads_afterwards(
     # The keypad simulator on the command line does the same.
     done = subprocess.run(
         [sys.executable, "-m", "booking.cli", "terminal", "--door", str(doors.cafe),
-         "--url", client.url, "--token", reg.token, "--public-key", reg.public_key,
+         "--url", client.url, f"--token={reg.token}", "--public-key", reg.public_key,
          "--offline-key", reg.offline_key, "--state-dir", str(client.state_dir)],
         input=f"{code}#\n00000000#\n", capture_output=True, text=True, timeout=60,
         env=dict(os.environ))
