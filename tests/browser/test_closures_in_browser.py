@@ -18,8 +18,16 @@ from tests.browser.test_staff_desk_in_browser import STAFF, staff_login
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-closures")]
 
 
+def _listed(page: Any, heading: str) -> list[str]:
+    """The dates listed under a heading of the answer, read once the answer has loaded (a form
+    post navigates; reading the list right after the click could catch the page half-parsed)."""
+    page.wait_for_load_state()
+    page.locator(f"#{heading}").wait_for()
+    return page.locator(f"#{heading} + ul li").all_inner_texts()
+
+
 def _lost(page: Any) -> list[str]:
-    return page.locator("#done-lost + ul li").all_inner_texts()
+    return _listed(page, "done-lost")
 
 
 def _early_series(page: Any, first: date) -> None:
@@ -65,7 +73,7 @@ def test_staff_close_a_week_move_the_closure_and_see_the_dates_come_back(
     page.fill("#f-von", later.isoformat())
     page.fill("#f-bis", (later + timedelta(days=6)).isoformat())
     page.click("button[value=vorschau]")
-    back = page.locator("#preview-back + ul li").all_inner_texts()
+    back = _listed(page, "preview-back")
     assert lost[0] in back
     if violations := axe_violations(page):
         found.append("move preview:\n" + describe(violations))
@@ -75,7 +83,7 @@ def test_staff_close_a_week_move_the_closure_and_see_the_dates_come_back(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button[value=speichern]")
     assert page.locator("#done-title").inner_text() == "Die Schließung ist verschoben."
-    assert lost[0] in page.locator("#done-back + ul li").all_inner_texts()
+    assert lost[0] in _listed(page, "done-back")
     page.fill("#f-von", "2027-01-10")
     page.fill("#f-bis", "2027-01-01")
     page.fill("#f-grund", "")
