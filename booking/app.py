@@ -32,7 +32,14 @@ from booking.api.series import ClosureController, SeriesController
 from booking.api.term_runs import TermRunController
 from booking.api.terms import TermController
 from booking.clock import Clock
-from booking.db import LoopReader, PlainReader, is_sqlite, make_engine, make_session_factory
+from booking.db import (
+    LoopReader,
+    PlainReader,
+    commit_clock,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+)
 from booking.deps import DEPENDENCIES, Services
 from booking.security import transport_headers
 from booking.services import access as door_access
@@ -73,6 +80,7 @@ def service_hooks(settings: Settings, clock: Clock) -> tuple[LifespanHook, Lifes
     mailer.use_link_base(svc.db, settings.base_url)
 
     def on_startup(app: Litestar) -> None:
+        svc.changes = commit_clock(engine)
         app.state.services = svc
         if settings.mail_send_after_commit:
             # Mails a crashed process left in the outbox go out now, not with the next one.

@@ -19,6 +19,7 @@ workers at the default use 76).
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import select as _select
 import sqlite3
@@ -35,6 +36,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from booking.changes import ChangeClock, clock_for
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -103,7 +106,78 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
     # closed again under load), and a checkout costs no round trip (no pre-ping).
     engine = create_engine(url, pool_size=pool_size, max_overflow=0, **kwargs)
     _check_on_checkout(engine)
+    _advance_clock_after_commit(engine)
     return engine
+
+
+# The commit clock of each PostgreSQL engine (booking.changes), once its first connection knows
+# which database it is.
+_COMMIT_CLOCKS: weakref.WeakKeyDictionary[Engine, list[ChangeClock]] = weakref.WeakKeyDictionary()
+
+
+def _advance_clock_after_commit(engine: Engine) -> None:
+    """Every commit on this engine advances the database's commit clock (:mod:`booking.changes`)
+    once the database holds it, before the caller can answer anyone.
+
+    The clock is named after the database itself (the cluster's system identifier and the
+    database's name), not the URL, so that ``localhost`` and ``127.0.0.1`` share one."""
+    clock: list[ChangeClock] = []
+    _COMMIT_CLOCKS[engine] = clock
+
+    asked: list[bool] = []
+    asking = threading.Lock()  # a second connection made meanwhile waits for the answer
+
+    @event.listens_for(engine.pool, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with asking:
+            if not asked:
+                asked.append(True)
+                found = _clock_of_database(dbapi_connection)
+                if found is not None:
+                    clock.append(found)
+
+    commit = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            # Also when the commit failed: it may have happened all the same (a connection
+            # lost on the way back), and one clock tick too many only costs a check.
+            if clock:
+                clock[0].advance()
+
+    # SQLAlchemy has no event after a commit on a Connection (``commit`` runs before it); the
+    # dialect's own commit is the one place every transaction of this engine passes through.
+    setattr(engine.dialect, "do_commit", do_commit)  # noqa: B010
+
+
+def _clock_of_database(dbapi_connection: Any) -> ChangeClock | None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT system_identifier::text || '/' || current_database() "
+                       "FROM pg_control_system()")
+        identity = str(cursor.fetchone()[0])
+    except Exception as error:
+        # Without a clock every availability read asks the database, as it always did.
+        logging.getLogger(__name__).warning("no commit clock: %s", error)
+        return None
+    finally:
+        cursor.close()
+        dbapi_connection.rollback()
+    return clock_for(identity)
+
+
+def commit_clock(engine: Engine) -> ChangeClock | None:
+    """The commit clock of a PostgreSQL engine (connecting once if none is open yet); ``None``
+    on SQLite, whose reads are local and ask the file directly."""
+    clock = _COMMIT_CLOCKS.get(engine)
+    if clock is None:
+        return None
+    if not clock:
+        with engine.connect():
+            pass
+    return clock[0] if clock else None
 
 
 def _check_on_checkout(engine: Engine) -> None:

@@ -22,10 +22,11 @@ from litestar import Request
 from litestar.di import Provide
 from sqlalchemy.orm import Session, sessionmaker
 
+from booking.changes import ChangeClock
 from booking.clock import Clock
 from booking.db import PlainReader, finish_unit, open_unit
 from booking.errors import DomainError
-from booking.services.availability import AvailabilityCache, CoalescedReads
+from booking.services.availability import AvailabilityCache, CheckedRows, CoalescedReads
 from booking.services.feeds import FeedCache
 from booking.settings import Settings
 
@@ -43,6 +44,10 @@ class Services:
     # PostgreSQL: the caller's token and the rooms' counters read on the event loop, batched
     # across concurrent requests (no worker thread, one statement for many requests).
     coalesced: CoalescedReads | None = None
+    # PostgreSQL: the commit clock (booking.changes). While it stands still, cached answers and
+    # callers checked against the database at its reading are served without a round trip.
+    changes: ChangeClock | None = None
+    callers: CheckedRows = field(default_factory=CheckedRows)
     # SQLite reads are local and short: run them on the event loop and skip the hop to a
     # worker thread, which costs more than the read itself. Other databases read in a thread.
     inline_reads: bool = False

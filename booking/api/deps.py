@@ -50,15 +50,29 @@ def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int
     return _actor_from_plain_rows(rows, svc.clock.now()), counters
 
 
-async def coalesced_caller_and_versions(svc: Services, token: str | None,
-                                        room_ids: Sequence[int]) -> tuple[Actor, Counters]:
+async def coalesced_caller_and_versions(svc: Services, digest: str | None,
+                                        room_ids: Sequence[int], seen: int | None = None
+                                        ) -> tuple[Actor, Counters]:
     """:func:`caller_and_versions` on the event loop, in a statement shared with the other
-    requests waiting at the same moment (PostgreSQL, ``svc.coalesced``)."""
+    requests waiting at the same moment (PostgreSQL, ``svc.coalesced``), for the caller whose
+    token has the ``digest``. ``seen``: the commit clock's reading taken before; the caller's
+    rows are then trusted at it (:func:`known_caller`)."""
     assert svc.coalesced is not None
-    counters, rows = await svc.coalesced.read(room_ids,
-                                              None if token is None else token_digest(token))
-    actor = ANONYMOUS if token is None else _actor_from_plain_rows(rows, svc.clock.now())
-    return actor, counters
+    counters, rows = await svc.coalesced.read(room_ids, digest)
+    if digest is None:
+        return ANONYMOUS, counters
+    if seen is not None:
+        svc.callers.put(digest, seen, rows)
+    return _actor_from_plain_rows(rows, svc.clock.now()), counters
+
+
+def known_caller(svc: Services, digest: str | None, seen: int) -> Actor | None:
+    """The caller whose token has the ``digest`` as the database showed it when the commit
+    clock last read ``seen`` (nothing committed since); ``None``: ask the database."""
+    if digest is None:
+        return ANONYMOUS
+    rows = svc.callers.get(digest, seen)
+    return None if rows is None else _actor_from_plain_rows(rows, svc.clock.now())
 
 
 async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import time as time_module
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
+from booking.changes import TRUST_SECONDS
 from booking.db import LoopReader, PlainReader
 from booking.errors import InvalidInput, NotFound
 from booking.messages import Message
@@ -196,12 +198,21 @@ class AvailabilityCache(Generic[T]):
 
     The counters are read before the answer is built; a write that lands in between makes the
     stored counters older than the answer, which only costs a recompute, never a stale answer.
+
+    On PostgreSQL an answer also remembers the reading of the commit clock
+    (:mod:`booking.changes`) taken before its counters were last read: while the clock still
+    shows that value, nothing has been committed since, and the answer is served without
+    asking the database (:meth:`unchanged`), for at most ``trust_seconds``.
     """
 
-    def __init__(self, versions: VersionReader, size: int = 4096) -> None:
+    def __init__(self, versions: VersionReader, size: int = 4096,
+                 trust_seconds: float = TRUST_SECONDS,
+                 monotonic: Callable[[], float] = time_module.monotonic) -> None:
         self.versions = versions
         self._size = size
-        self._data: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], T]] = OrderedDict()
+        self._trust = trust_seconds
+        self.monotonic = monotonic
+        self._data: OrderedDict[tuple[object, ...], _Entry[T]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
@@ -219,30 +230,81 @@ class AvailabilityCache(Generic[T]):
         self.store(actor, room_ids, start, end, versions, value)
         return value
 
+    def unchanged(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
+                  seen: int) -> T | None:
+        """The stored answer if it was checked against the database at the commit clock's
+        reading ``seen`` (taken by the caller before anything else) less than the trusted time
+        ago; ``None``: ask the database (:meth:`lookup`)."""
+        key = (tuple(room_ids), start, end, view_of(actor))
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None or hit.seen != seen:
+                return None
+            if not 0.0 <= self.monotonic() - hit.checked_at < self._trust:
+                return None
+            self._data.move_to_end(key)
+            return hit.value
+
     def lookup(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
-               versions: tuple[object, ...]) -> T | None:
+               versions: tuple[object, ...], seen: int | None = None) -> T | None:
         """The stored answer if the rooms' counters, read before this call, still match it;
         ``None`` if it has to be built (then :meth:`store` it with the same counters). A room
-        that does not exist has no counter: 404."""
+        that does not exist has no counter: 404. ``seen``: the commit clock's reading taken
+        before the counters were read; a hit is trusted at that reading from now on."""
         if len(versions) != len(set(room_ids)):
             raise (NotFound("no_room", id=room_ids[0]) if len(room_ids) == 1
                    else NotFound("no_rooms"))
         key = (tuple(room_ids), start, end, view_of(actor))
         with self._lock:
             hit = self._data.get(key)
-            if hit is not None and hit[0] == versions:
+            if hit is not None and hit.versions == versions:
                 self._data.move_to_end(key)
-                return hit[1]
+                if seen is not None:
+                    hit.seen, hit.checked_at = seen, self.monotonic()
+                return hit.value
         return None
 
     def store(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
-              versions: tuple[object, ...], value: T) -> None:
+              versions: tuple[object, ...], value: T, seen: int | None = None) -> None:
         key = (tuple(room_ids), start, end, view_of(actor))
         with self._lock:
-            self._data[key] = (versions, value)
+            self._data[key] = _Entry(versions, value, seen, self.monotonic())
             self._data.move_to_end(key)
             while len(self._data) > self._size:
                 self._data.popitem(last=False)
+
+
+@dataclass(slots=True)
+class _Entry(Generic[T]):
+    versions: tuple[object, ...]
+    value: T
+    seen: int | None  # the commit clock's reading when the counters were last read
+    checked_at: float  # monotonic time of that reading
+
+
+class CheckedRows:
+    """Rows read by a key (the API caller's token digest), trusted like
+    :class:`AvailabilityCache`'s answers: while the commit clock still shows the reading taken
+    before they were read, and for at most ``trust_seconds``. A revoked token, a role taken
+    away or an account erased is a commit: the next request reads the rows again."""
+
+    def __init__(self, size: int = 1024, trust_seconds: float = TRUST_SECONDS,
+                 monotonic: Callable[[], float] = time_module.monotonic) -> None:
+        self._size = size
+        self._trust = trust_seconds
+        self.monotonic = monotonic
+        self._data: dict[str, tuple[int, float, list[tuple[Any, ...]]]] = {}
+
+    def get(self, key: str, seen: int) -> list[tuple[Any, ...]] | None:
+        hit = self._data.get(key)
+        if hit is None or hit[0] != seen or not 0.0 <= self.monotonic() - hit[1] < self._trust:
+            return None
+        return hit[2]
+
+    def put(self, key: str, seen: int, rows: list[tuple[Any, ...]]) -> None:
+        if len(self._data) >= self._size:
+            self._data.clear()
+        self._data[key] = (seen, self.monotonic(), rows)
 
 
 Counters = tuple[tuple[int, int | None], ...]

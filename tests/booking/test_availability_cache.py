@@ -1,5 +1,8 @@
-"""The availability answer is cached, and every write that changes it is seen at once, whatever
-wrote it: the change counters are kept by the database, not by the service code."""
+"""The availability answer is cached, and every write that changes it is seen at once when the
+service's code wrote it, whichever process: the change counters are kept by the database, and
+on PostgreSQL every commit advances the commit clock (booking.changes) that tells a cached
+answer it must be checked again. A write from outside the service (psql by hand) shows within
+the clock's trusted time (``TRUST_SECONDS``) on PostgreSQL, at once on SQLite."""
 
 from __future__ import annotations
 
@@ -47,6 +50,48 @@ def test_writes_behind_the_services_back_are_seen_too(client, as_, world, sessio
                   .values(starts_at=utc(berlin(2026, 12, 3, 11)),
                           ends_at=utc(berlin(2026, 12, 3, 13))))
     assert [s for _, s in busy(client, room)] == ["2026-12-03T10:00:00Z"]
+
+
+def test_a_write_from_outside_the_service_shows_within_the_trusted_time(
+        client, as_, world, db_url):
+    """A connection that is not the service's (no commit clock: ``psql``, another host) renames
+    a booking; once the trusted time has passed the read shows it, without any other write."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from booking.changes import TRUST_SECONDS
+    from booking.db import normalise_url
+
+    room = world.rooms["Gruppenraum 1"]
+    created = book(client, as_("staff"), room, berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12))
+    assert created.status_code == 201, created.text
+    assert [t for t, _ in busy(client, room)] == ["Sprachcafé"]
+    cache = client.app.state.services.availability_cache
+    later = cache.monotonic() + TRUST_SECONDS
+    outside = create_engine(normalise_url(db_url), poolclass=NullPool)
+    try:
+        with outside.begin() as conn:
+            conn.execute(text("UPDATE booking SET title = 'Erzählcafé' WHERE id = :id"),
+                         {"id": created.json()["id"]})
+    finally:
+        outside.dispose()
+    cache.monotonic = lambda: later
+    assert [t for t, _ in busy(client, room)] == ["Erzählcafé"]
+
+
+def test_a_logged_out_token_reads_the_public_view_at_once(client, as_, world):
+    """The caller behind a token is remembered with the cached answers; logging out is a
+    commit like any other, so the next read with that token no longer shows staff details."""
+    cafe = world.rooms["Café"]
+    staff = as_("staff")
+    rental = rent(client, as_("anna"), cafe, berlin(2026, 12, 2, 16), berlin(2026, 12, 2, 19))
+    client.post(f"/api/rentals/{rental.json()['id']}/confirm", headers=staff)
+    for _ in range(2):  # the second read is served from the cache
+        view = client.get(f"/api/rooms/{cafe}/availability", params=WEEK, headers=staff)
+        assert view.json()["busy"][0]["booking_id"] == rental.json()["id"]
+    assert client.post("/api/logout", headers=staff).status_code == 204
+    view = client.get(f"/api/rooms/{cafe}/availability", params=WEEK, headers=staff)
+    assert view.status_code == 200 and view.json()["busy"][0]["booking_id"] is None
 
 
 def test_public_and_staff_views_are_cached_apart(client, as_, world):

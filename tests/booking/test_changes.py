@@ -1,0 +1,69 @@
+"""The commit clock (booking.changes, issue 6 §2): what lets a cached availability answer be
+served without asking PostgreSQL. It must never lose a commit, whichever process made it, and
+never live where another user could set it back."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from booking.changes import ChangeClock, NoPrivateDirectory, private_directory
+from booking.db import commit_clock, is_sqlite
+
+
+def _advance(path: str, times: int) -> None:
+    clock = ChangeClock(Path(path))
+    for _ in range(times):
+        clock.advance()
+
+
+def test_commits_in_several_processes_at_once_are_all_counted(tmp_path: Path) -> None:
+    """Four processes advance one clock 2,000 times each at the same time: a lost increment
+    could let two states of the database carry the same reading."""
+    path = tmp_path / "commits"
+    start = ChangeClock(path).read()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_advance, args=(str(path), 2000)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert ChangeClock(path).read() == start + 8000
+
+
+def test_a_commit_advances_the_clock_before_the_caller_goes_on(engine: Engine) -> None:
+    """Every transaction committed through the service's engine shows on the clock as soon as
+    the commit returns; a rolled back one does not (it changed nothing). SQLite has no clock:
+    its reads ask the file."""
+    clock = commit_clock(engine)
+    if is_sqlite(engine):
+        assert clock is None
+        return
+    assert clock is not None
+    before = clock.read()
+    with engine.begin() as conn:
+        conn.execute(text("SELECT 1"))
+    assert clock.read() == before + 1
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        conn.rollback()
+    assert clock.read() == before + 1
+
+
+def test_the_clock_lives_only_in_a_directory_of_this_users_alone(tmp_path: Path) -> None:
+    mine = private_directory(tmp_path / "mine")
+    assert mine.is_dir() and mine.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # what the clock must refuse
+    with pytest.raises(NoPrivateDirectory):
+        private_directory(shared)
+    link = tmp_path / "link"
+    link.symlink_to(mine)
+    with pytest.raises(NoPrivateDirectory):
+        private_directory(link)
