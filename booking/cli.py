@@ -380,6 +380,10 @@ def cmd_terminal(args: argparse.Namespace) -> int:
     """The reference door terminal: a keypad on the command line (access.terminal)."""
     from access.terminal import TerminalClient, run_keypad
 
+    if not args.token:
+        print("No device token: set RAUMPLAN_TERMINAL_TOKEN (or give --token=VALUE); staff "
+              "see it once when they register the terminal.", file=sys.stderr)
+        return 2
     client = TerminalClient(url=args.url.rstrip("/"), token=args.token, door_id=args.door,
                             public_key=args.public_key, offline_key=args.offline_key,
                             state_dir=Path(args.state_dir))
@@ -445,7 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     terminal.add_argument("--url", default=os.environ.get("RAUMPLAN_URL",
                                                           "http://127.0.0.1:8000"))
     terminal.add_argument("--token", default=os.environ.get("RAUMPLAN_TERMINAL_TOKEN", ""),
-                          help="device token (default: RAUMPLAN_TERMINAL_TOKEN)")
+                          help="device token (default: RAUMPLAN_TERMINAL_TOKEN, which keeps it "
+                          "out of the process list); write --token=VALUE, as a token can begin "
+                          "with '-'")
     terminal.add_argument("--public-key", required=True,
                           help="the service's Ed25519 key (from the registration)")
     terminal.add_argument("--offline-key", required=True,

@@ -77,10 +77,10 @@ def test_terminal_falls_back_to_the_signed_bundle_and_uploads_afterwards(
     # The keypad simulator on the command line does the same.
     done = subprocess.run(
         [sys.executable, "-m", "booking.cli", "terminal", "--door", str(doors.cafe),
-         "--url", client.url, f"--token={reg.token}", "--public-key", reg.public_key,
-         "--offline-key", reg.offline_key, "--state-dir", str(client.state_dir)],
+         "--url", client.url, f"--public-key={reg.public_key}",
+         f"--offline-key={reg.offline_key}", "--state-dir", str(client.state_dir)],
         input=f"{code}#\n00000000#\n", capture_output=True, text=True, timeout=60,
-        env=dict(os.environ))
+        env=dict(os.environ, RAUMPLAN_TERMINAL_TOKEN=reg.token))
     assert done.stdout.splitlines() == ["OFFEN (offline)", "ZU (offline)"], done.stderr
     # A tampered bundle on disk is not used: offline, nothing opens.
     client.bundle_path.write_text(json.dumps(forged))
@@ -95,3 +95,12 @@ def test_terminal_falls_back_to_the_signed_bundle_and_uploads_afterwards(
                             .order_by(DoorEvent.id)).all()
     engine.dispose()
     assert offline == ["grant", "deny", "grant", "deny", "deny"]
+
+
+def test_the_terminal_without_a_device_token_says_where_to_put_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from booking.cli import main
+
+    monkeypatch.delenv("RAUMPLAN_TERMINAL_TOKEN", raising=False)
+    assert main(["terminal", "--door", "1", "--public-key=k", "--offline-key=o"]) == 2
+    assert "RAUMPLAN_TERMINAL_TOKEN" in capsys.readouterr().err
