@@ -1,12 +1,13 @@
 """The deployment's commit clock: a counter on this machine that every process of the service
-advances right after each commit to its PostgreSQL database (issue 6 §2).
+advances right after each commit to its database (issue 6 §2).
 
 Why: the availability read must never be stale after a committed write, whichever worker
-wrote. Until now every read on PostgreSQL asked the database for the rooms' change counters
-(``room_version``) first: a round trip per read, which the answer served from the cache costs
-a fraction of. With the clock, a cached answer is served without asking when nothing has been
-committed since it was last checked against the database; after any commit the next read asks
-again, exactly as before.
+wrote. Until now every read asked the database for the rooms' change counters
+(``room_version``) first: on PostgreSQL a round trip per read, which the answer served from the
+cache costs a fraction of; on SQLite a statement on the file, twice the cost of the answer.
+With the clock, a cached answer is served without asking when nothing has been committed since
+it was last checked against the database; after any commit the next read asks again, exactly
+as before.
 
 The rule that makes this safe: a process advances the clock *after* the database has
 committed and *before* it answers; a reader notes the clock *before* it sends its statement
@@ -21,8 +22,9 @@ even if the clock stood still, so such a write shows within that time. Every eng
 by :func:`booking.db.make_engine`, which installs the clock: the web workers, the background
 worker and the CLI's commands share it through a file named after the database.
 
-The counter is eight bytes in a shared file mapping (``/dev/shm``), read without a lock (an
-aligned eight-byte read) and advanced under an exclusive ``flock`` (several processes commit at
+The counter is eight bytes in a shared file mapping (PostgreSQL: in a directory of the service's
+user in ``/dev/shm``; SQLite: beside the database file), read without a lock (an aligned
+eight-byte read) and advanced under an exclusive ``flock`` (several processes commit at
 once; a lost increment could let a stale answer through). It only ever grows.
 """
 
@@ -37,6 +39,7 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 # How long a check against the database is trusted while the clock stands still: the bound on
@@ -53,6 +56,9 @@ class ChangeClock:
         self.path = path
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
+            status = os.fstat(fd)
+            if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                raise NotPrivate(f"{path} may be written by others than this user")
             if os.fstat(fd).st_size < _SIZE:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
@@ -86,8 +92,8 @@ _CLOCKS: dict[str, ChangeClock] = {}
 _CLOCKS_LOCK = threading.Lock()
 
 
-class NoPrivateDirectory(OSError):
-    """The clocks' directory exists but is not this user's alone."""
+class NotPrivate(OSError):
+    """The clock's file or directory may be written by other users than the service's."""
 
 
 def clock_directory() -> Path:
@@ -106,23 +112,35 @@ def private_directory(path: Path) -> Path:
     status = path.lstat()
     if (not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid()
             or status.st_mode & 0o077):
-        raise NoPrivateDirectory(f"{path} is not a directory of this user's alone")
+        raise NotPrivate(f"{path} is not a directory of this user's alone")
     return path
 
 
 def clock_for(database: str) -> ChangeClock | None:
-    """The clock of a database (the cluster's identifier and the database's name): one per
-    process. ``None`` if no private directory can hold it: then every read asks the database,
-    and this process's commits show in other processes' reads within :data:`TRUST_SECONDS`."""
+    """The clock of a PostgreSQL database (the cluster's identifier and the database's name),
+    in :func:`clock_directory`: one per process."""
+    name = hashlib.sha256(database.encode()).hexdigest()[:24]
+    return _clock(database, lambda: clock_directory() / f"commits-{name}")
+
+
+def clock_beside(database_file: Path) -> ChangeClock | None:
+    """The clock of an SQLite database: a file beside it, ``<name>-commits``, as SQLite keeps
+    its own ``-wal`` and ``-shm`` there. One per process."""
+    real = database_file.resolve()
+    return _clock(f"file:{real}", lambda: real.with_name(real.name + "-commits"))
+
+
+def _clock(key: str, path: Callable[[], Path]) -> ChangeClock | None:
+    """``None`` if the clock cannot be kept privately: then every read asks the database, and
+    this process's commits show in other processes' reads within :data:`TRUST_SECONDS`."""
     with _CLOCKS_LOCK:
-        clock = _CLOCKS.get(database)
+        clock = _CLOCKS.get(key)
         if clock is None:
-            name = hashlib.sha256(database.encode()).hexdigest()[:24]
             try:
-                clock = ChangeClock(clock_directory() / f"commits-{name}")
+                clock = ChangeClock(path())
             except OSError as error:
                 logging.getLogger(__name__).warning(
                     "no commit clock, every availability read asks the database: %s", error)
                 return None
-            _CLOCKS[database] = clock
+            _CLOCKS[key] = clock
         return clock

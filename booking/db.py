@@ -26,10 +26,11 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event, exc
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from booking.changes import ChangeClock, clock_for
+from booking.changes import ChangeClock, clock_beside, clock_for
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -99,6 +100,10 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
             **kwargs,
         )
         _configure_sqlite(engine)
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            file = Path(database)
+            _advance_clock_after_commit(engine, lambda _connection: clock_beside(file))
         return engine
     if pool_size < 1:
         raise ValueError("the database pool needs at least one connection")
@@ -106,7 +111,7 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
     # closed again under load), and a checkout costs no round trip (no pre-ping).
     engine = create_engine(url, pool_size=pool_size, max_overflow=0, **kwargs)
     _check_on_checkout(engine)
-    _advance_clock_after_commit(engine)
+    _advance_clock_after_commit(engine, _clock_of_database)
     return engine
 
 
@@ -115,12 +120,11 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
 _COMMIT_CLOCKS: weakref.WeakKeyDictionary[Engine, list[ChangeClock]] = weakref.WeakKeyDictionary()
 
 
-def _advance_clock_after_commit(engine: Engine) -> None:
+def _advance_clock_after_commit(engine: Engine,
+                                find: Callable[[Any], ChangeClock | None]) -> None:
     """Every commit on this engine advances the database's commit clock (:mod:`booking.changes`)
-    once the database holds it, before the caller can answer anyone.
-
-    The clock is named after the database itself (the cluster's system identifier and the
-    database's name), not the URL, so that ``localhost`` and ``127.0.0.1`` share one."""
+    once the database holds it, before the caller can answer anyone. ``find`` gives the clock,
+    from the first connection."""
     clock: list[ChangeClock] = []
     _COMMIT_CLOCKS[engine] = clock
 
@@ -132,7 +136,7 @@ def _advance_clock_after_commit(engine: Engine) -> None:
         with asking:
             if not asked:
                 asked.append(True)
-                found = _clock_of_database(dbapi_connection)
+                found = find(dbapi_connection)
                 if found is not None:
                     clock.append(found)
 
@@ -153,6 +157,9 @@ def _advance_clock_after_commit(engine: Engine) -> None:
 
 
 def _clock_of_database(dbapi_connection: Any) -> ChangeClock | None:
+    """A PostgreSQL database's clock, named after the database itself (the cluster's system
+    identifier and the database's name), not the URL, so that ``localhost`` and ``127.0.0.1``
+    share one."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SELECT system_identifier::text || '/' || current_database() "
@@ -169,8 +176,8 @@ def _clock_of_database(dbapi_connection: Any) -> ChangeClock | None:
 
 
 def commit_clock(engine: Engine) -> ChangeClock | None:
-    """The commit clock of a PostgreSQL engine (connecting once if none is open yet); ``None``
-    on SQLite, whose reads are local and ask the file directly."""
+    """The commit clock of an engine (connecting once if none is open yet); ``None`` for an
+    SQLite database in memory, or where none can be kept privately."""
     clock = _COMMIT_CLOCKS.get(engine)
     if clock is None:
         return None

@@ -141,39 +141,51 @@ def _language(request: Request[Any, Any, Any], actor: Actor) -> str:
 
 def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
                          start: datetime, end: datetime) -> tuple[Actor, _Answer]:
-    """The answer, from the cache while the rooms have not changed."""
-    actor, versions = caller_and_versions(svc, token, room_ids)
+    """The answer, from the cache while the rooms have not changed (SQLite: a local statement
+    on the event loop for the counters and the caller, unless the commit clock stood still)."""
+    start, end = availability.check_window(start, end)
+    seen = svc.changes.read() if svc.changes is not None else None  # before any statement
+    digest = None if token is None else token_digest(token)
+    if seen is not None and (known := _unchanged(svc, digest, room_ids, start, end, seen)):
+        return known
+    actor, versions = caller_and_versions(svc, digest, room_ids, seen)
+    cache = svc.availability_cache
+    hit: _Answer | None = cache.lookup(actor, room_ids, start, end, versions, seen)
+    if hit is not None:
+        return actor, hit
+    with svc.read_db() as db:
+        answer = _Answer(_availability_data(db, actor, room_ids, start, end),
+                         _transport(svc.settings.base_url))
+    cache.store(actor, room_ids, start, end, versions, answer, seen)
+    return actor, answer
 
-    def build(start: datetime, end: datetime) -> _Answer:
-        with svc.read_db() as db:
-            return _Answer(_availability_data(db, actor, room_ids, start, end),
-                           _transport(svc.settings.base_url))
 
-    result: _Answer = svc.availability_cache.get(actor, room_ids, start, end, build, versions)
-    return actor, result
+def _unchanged(svc: Services, digest: str | None, room_ids: list[int], start: datetime,
+               end: datetime, seen: int) -> tuple[Actor, _Answer] | None:
+    """The caller and the cached answer, if both were checked against the database when the
+    commit clock last read ``seen`` (nothing committed since, :mod:`booking.changes`)."""
+    known = known_caller(svc, digest, seen)
+    if known is None:
+        return None
+    hit: _Answer | None = svc.availability_cache.unchanged(known, room_ids, start, end, seen)
+    return None if hit is None else (known, hit)
 
 
 async def _coalesced_availability(svc: Services, token: str | None, room_ids: list[int],
                                   start: datetime, end: datetime) -> tuple[Actor, _Answer]:
-    """:func:`_cached_availability` on PostgreSQL. While nothing has been committed since the
-    answer and the caller were last checked against the database (the commit clock,
-    :mod:`booking.changes`), they are served without a round trip. Otherwise the counters and
-    the caller are read on the event loop together with other requests' (``svc.coalesced``);
-    only a cache miss goes to a worker thread to build the answer."""
+    """:func:`_cached_availability` on PostgreSQL: the counters and the caller are read on the
+    event loop together with other requests' (``svc.coalesced``), unless the commit clock
+    stood still; only a cache miss goes to a worker thread to build the answer."""
     start, end = availability.check_window(start, end)
-    cache = svc.availability_cache
     # Read before any statement is sent: what the database confirms below is trusted at this
     # reading of the clock, and a commit answered before this request came in shows in it.
     seen = svc.changes.read() if svc.changes is not None else None
     digest = None if token is None else token_digest(token)
-    if seen is not None:
-        known = known_caller(svc, digest, seen)
-        if known is not None:
-            hit: _Answer | None = cache.unchanged(known, room_ids, start, end, seen)
-            if hit is not None:
-                return known, hit
+    if seen is not None and (known := _unchanged(svc, digest, room_ids, start, end, seen)):
+        return known
     actor, versions = await coalesced_caller_and_versions(svc, digest, room_ids, seen)
-    hit = cache.lookup(actor, room_ids, start, end, versions, seen)
+    cache = svc.availability_cache
+    hit: _Answer | None = cache.lookup(actor, room_ids, start, end, versions, seen)
     if hit is not None:
         return actor, hit
 

@@ -39,14 +39,18 @@ async def bearer_actor(request: Request[Any, Any, Any], svc: Services | None = N
     return await svc.run_read(_token_actor, svc, token)
 
 
-def caller_and_versions(svc: Services, token: str | None, room_ids: Sequence[int]) -> tuple[
-        Actor, tuple[object, ...]]:
-    """The caller and the rooms' change counters, in one round trip when there is a token: the
-    availability read, the hottest path, needs both before it can answer from its cache."""
+def caller_and_versions(svc: Services, digest: str | None, room_ids: Sequence[int],
+                        seen: int | None = None) -> tuple[Actor, tuple[object, ...]]:
+    """The caller whose token has the ``digest`` and the rooms' change counters, in one
+    statement when there is a token (SQLite, ``svc.plain``): the availability read, the hottest
+    path, needs both before it can answer from its cache. ``seen``: as in
+    :func:`coalesced_caller_and_versions`."""
     versions = svc.availability_cache.versions
-    if token is None:
+    if digest is None:
         return ANONYMOUS, versions(room_ids)
-    counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [token_digest(token)])
+    counters, rows = versions.with_rows(room_ids, _API_CALLER_SQL, [digest])
+    if seen is not None:
+        svc.callers.put(digest, seen, rows)
     return _actor_from_plain_rows(rows, svc.clock.now()), counters
 
 

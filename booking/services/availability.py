@@ -199,7 +199,7 @@ class AvailabilityCache(Generic[T]):
     The counters are read before the answer is built; a write that lands in between makes the
     stored counters older than the answer, which only costs a recompute, never a stale answer.
 
-    On PostgreSQL an answer also remembers the reading of the commit clock
+    An answer also remembers the reading of the commit clock
     (:mod:`booking.changes`) taken before its counters were last read: while the clock still
     shows that value, nothing has been committed since, and the answer is served without
     asking the database (:meth:`unchanged`), for at most ``trust_seconds``.
@@ -214,21 +214,6 @@ class AvailabilityCache(Generic[T]):
         self.monotonic = monotonic
         self._data: OrderedDict[tuple[object, ...], _Entry[T]] = OrderedDict()
         self._lock = threading.Lock()
-
-    def get(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
-            build: Callable[[datetime, datetime], T],
-            versions: tuple[object, ...] | None = None) -> T:
-        """The answer for the window; ``versions`` are the rooms' counters if the caller has
-        read them already (:meth:`VersionReader.with_rows`)."""
-        start, end = check_window(start, end)
-        if versions is None:
-            versions = self.versions(room_ids)
-        hit = self.lookup(actor, room_ids, start, end, versions)
-        if hit is not None:
-            return hit
-        value = build(start, end)
-        self.store(actor, room_ids, start, end, versions, value)
-        return value
 
     def unchanged(self, actor: Actor, room_ids: Sequence[int], start: datetime, end: datetime,
                   seen: int) -> T | None:

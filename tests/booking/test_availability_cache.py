@@ -1,8 +1,8 @@
 """The availability answer is cached, and every write that changes it is seen at once when the
 service's code wrote it, whichever process: the change counters are kept by the database, and
-on PostgreSQL every commit advances the commit clock (booking.changes) that tells a cached
-answer it must be checked again. A write from outside the service (psql by hand) shows within
-the clock's trusted time (``TRUST_SECONDS``) on PostgreSQL, at once on SQLite."""
+every commit advances the commit clock (booking.changes) that tells a cached answer it must be
+checked again. A write from outside the service (psql or sqlite3 by hand) shows within the
+clock's trusted time (``TRUST_SECONDS``)."""
 
 from __future__ import annotations
 

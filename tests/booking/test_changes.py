@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from booking.changes import ChangeClock, NoPrivateDirectory, private_directory
-from booking.db import commit_clock, is_sqlite
+from booking.changes import ChangeClock, NotPrivate, private_directory
+from booking.db import commit_clock, make_engine
 
 
 def _advance(path: str, times: int) -> None:
@@ -38,12 +38,8 @@ def test_commits_in_several_processes_at_once_are_all_counted(tmp_path: Path) ->
 
 def test_a_commit_advances_the_clock_before_the_caller_goes_on(engine: Engine) -> None:
     """Every transaction committed through the service's engine shows on the clock as soon as
-    the commit returns; a rolled back one does not (it changed nothing). SQLite has no clock:
-    its reads ask the file."""
+    the commit returns; a rolled back one does not (it changed nothing)."""
     clock = commit_clock(engine)
-    if is_sqlite(engine):
-        assert clock is None
-        return
     assert clock is not None
     before = clock.read()
     with engine.begin() as conn:
@@ -55,15 +51,33 @@ def test_a_commit_advances_the_clock_before_the_caller_goes_on(engine: Engine) -
     assert clock.read() == before + 1
 
 
+def test_an_sqlite_databases_clock_lies_beside_it_and_is_shared_by_its_engines(
+        tmp_path: Path) -> None:
+    """Two engines on one SQLite file (a web worker and the CLI) share a clock, by the file's
+    real path."""
+    first = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    second = make_engine(f"sqlite:///{tmp_path / '.' / 'a.sqlite3'}")
+    try:
+        clock = commit_clock(first)
+        assert clock is not None and clock.path == tmp_path / "a.sqlite3-commits"
+        before = clock.read()
+        with second.begin() as conn:
+            conn.execute(text("SELECT 1"))
+        assert clock.read() == before + 1
+    finally:
+        first.dispose()
+        second.dispose()
+
+
 def test_the_clock_lives_only_in_a_directory_of_this_users_alone(tmp_path: Path) -> None:
     mine = private_directory(tmp_path / "mine")
     assert mine.is_dir() and mine.stat().st_mode & 0o777 == 0o700
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)  # what the clock must refuse
-    with pytest.raises(NoPrivateDirectory):
+    with pytest.raises(NotPrivate):
         private_directory(shared)
     link = tmp_path / "link"
     link.symlink_to(mine)
-    with pytest.raises(NoPrivateDirectory):
+    with pytest.raises(NotPrivate):
         private_directory(link)
