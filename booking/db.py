@@ -335,26 +335,6 @@ def _give_gate(session: Session, trans: Any) -> None:
         session.info[_GATE].release()
 
 
-class CommitCount:
-    """How many sessions of this process have committed: a cache of what the database holds
-    may answer from memory while this stands still (``booking.services.feeds``), because every
-    write of the service goes through a session. Counted after the commit has returned, so a
-    reader that took the count before a commit was visible finds it changed afterwards.
-    Other processes' commits are not counted here: such a cache must bound its age as well."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.value = 0
-
-    def bump(self, _session: Session) -> None:
-        with self._lock:
-            self.value += 1
-
-
-COMMITS = CommitCount()
-event.listen(Session, "after_commit", COMMITS.bump)
-
-
 # Connections per process of the plain reader (PlainReader).
 PLAIN_READER_SIZE = 4
 # Connections per process of the event loop's reader (LoopReader, PostgreSQL): as many

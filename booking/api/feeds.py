@@ -20,7 +20,7 @@ from litestar.types import Scope
 
 from booking.api import schemas as s
 from booking.api.deps import Services, services
-from booking.db import COMMITS, transaction
+from booking.db import transaction
 from booking.errors import NotFound
 from booking.models import CalendarFeed
 from booking.permissions import Actor
@@ -159,7 +159,8 @@ def _public(svc: Services, what: str, ident: int, since: str | None, now: dateti
     """The feed's current version and, unless the caller has that version and this process
     has not cached it, its answers; the cache then serves it without this read for a while
     (:meth:`booking.services.feeds.FeedCache.fresh`)."""
-    commits = COMMITS.value  # before the version is read: a commit after it makes it stale
+    # Before the version is read: a commit after it makes what is read here stale.
+    clock = svc.changes.read() if svc.changes is not None else None
     sql = feeds.PUBLIC_KEY_SQL if what == "programme" else _ROOM_KEY_SQL
     assert svc.plain is not None  # the app factory always makes one
     rows = svc.plain.rows(sql, [ident])
@@ -184,7 +185,8 @@ def _public(svc: Services, what: str, ident: int, since: str | None, now: dateti
         cached = PublicFeed.of(feeds.CachedFeed.of(key, feeds.last_modified(events, as_of), body),
                                filename, svc.settings.base_url)
         svc.feed_cache.put((what, ident, key), cached)
-    svc.feed_cache.checked(what, ident, cached, commits, now, feeds.public_until(now, zone))
+    if clock is not None:
+        svc.feed_cache.checked(what, ident, cached, clock, now, feeds.public_until(now, zone))
     return key, cached
 
 
@@ -195,7 +197,8 @@ async def _serve_public(request: Request[Any, Any, Any], what: str, ident: int,
     svc = services(request)
     now = svc.clock.now()
     gzip_ok, if_none_match = _asked(request.scope)
-    feed: PublicFeed | None = svc.feed_cache.fresh(what, ident, now)
+    feed: PublicFeed | None = (None if svc.changes is None else
+                               svc.feed_cache.fresh(what, ident, now, svc.changes.read()))
     if feed is None:
         since = if_none_match.strip().removeprefix("W/").strip('"') or None
         key, feed = await svc.run_read(_public, svc, what, ident, since, now, filename)

@@ -21,8 +21,9 @@ rooms' change counters (``room_version``, migration 0003, by trigger). :func:`pu
 those counters with the rooms' names and the centre's address in one query; the rendered bytes
 are kept per key in each process (:class:`FeedCache`), so any worker serves the right version.
 Once a process has read a feed's version it answers that feed from memory, with no database
-read, until it commits a write itself (``booking.db.COMMITS``), the local day ends or
-:data:`PUBLIC_FRESH_FOR` has passed: another process's change shows at most that late.
+read, until any process of the service commits (the commit clock, :mod:`booking.changes`), the
+local day ends or :data:`PUBLIC_FRESH_FOR` has passed: a write from outside the service shows at
+most that late.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from booking.db import COMMITS
+from booking.changes import TRUST_SECONDS
 from booking.errors import InvalidInput, NotFound
 from booking.models import (
     Booking,
@@ -415,11 +416,11 @@ class CachedFeed:
 
 
 # How long a process answers a public feed from memory, without asking the database for its
-# version again, after it last did. This process's own writes are seen at once
-# (booking.db.COMMITS); another process's (the second web worker, the background worker's
-# horizon, ``raumplan extend``) at most this late. Calendar programs poll hourly at most, and
-# the answer already allows any cache on the way five minutes (``max-age=300``).
-PUBLIC_FRESH_FOR = timedelta(seconds=2)
+# version again, after it last did. The service's own writes, in any of its processes, are seen
+# at once (the commit clock); a write from outside it at most this late. Calendar programs poll
+# hourly at most, and the answer already allows any cache on the way five minutes
+# (``max-age=300``).
+PUBLIC_FRESH_FOR = timedelta(seconds=TRUST_SECONDS)
 
 V = TypeVar("V")
 
@@ -427,7 +428,7 @@ V = TypeVar("V")
 @dataclass(frozen=True)
 class _Checked(Generic[V]):
     value: V
-    commits: int  # booking.db.COMMITS when the version was read
+    seen: int  # the commit clock's reading before the version was read
     at: datetime  # when it was read
     until: datetime  # the end of the local day the version names
 
@@ -435,7 +436,7 @@ class _Checked(Generic[V]):
 class FeedCache(Generic[V]):
     """Finished public feeds by (what, id, version); and for each feed the one whose version
     was read last, which is served without a database read while it is known fresh
-    (:data:`PUBLIC_FRESH_FOR`, no commit in this process since, the same local day). A
+    (:data:`PUBLIC_FRESH_FOR`, no commit since, the same local day). A
     version that no longer matches is simply never asked for again; the least recently used
     entries go first."""
 
@@ -460,26 +461,26 @@ class FeedCache(Generic[V]):
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
-    def fresh(self, what: str, ident: int, now: datetime) -> V | None:
-        """The feed whose version was read last, if nothing can have changed it since that
-        this process would know of, and not longer ago than the freshness bound; else None:
-        read the version (:data:`PUBLIC_KEY_SQL`) and tell :meth:`checked`. Lock-free: a
-        dict read, on the event loop."""
+    def fresh(self, what: str, ident: int, now: datetime, clock: int) -> V | None:
+        """The feed whose version was read last, if the commit clock still shows ``clock``, the
+        reading taken before that version was read, and not longer ago than the freshness
+        bound; else None: read the version (:data:`PUBLIC_KEY_SQL`) and tell :meth:`checked`.
+        Lock-free: a dict read, on the event loop."""
         seen = self._checked.get((what, ident))
-        if seen is None or seen.commits != COMMITS.value:
+        if seen is None or seen.seen != clock:
             return None
         if not seen.at <= now < min(seen.until, seen.at + self._fresh_for):
             return None
         return seen.value
 
-    def checked(self, what: str, ident: int, value: V, commits: int, at: datetime,
+    def checked(self, what: str, ident: int, value: V, clock: int, at: datetime,
                 until: datetime) -> None:
-        """``value`` is the feed at the version read at ``at``, with ``commits`` taken
-        *before* that read (a commit in between makes it stale at once, never a day late)."""
+        """``value`` is the feed at the version read at ``at``, with the commit clock's reading
+        ``clock`` taken *before* that read (a commit in between makes it stale at once)."""
         with self._lock:
             if len(self._checked) >= self._size:
                 self._checked.clear()
-            self._checked[(what, ident)] = _Checked(value, commits, at, until)
+            self._checked[(what, ident)] = _Checked(value, clock, at, until)
 
 
 def last_modified(events: Sequence[FeedEvent], fallback: datetime) -> datetime:
