@@ -618,6 +618,22 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
     "term_mail_closing": N_("Viele Grüße, Ihr Team %(centre)s"),
 }
 
+# Feature codes (``booking.models.Feature``) → German msgids: the pages and
+# the planner's explanations name a room's features with them.
+FEATURE_WORDS: Final = {
+    "barrier_free": N_("barrierefrei"),
+    "barrier_free_toilet": N_("barrierefreies WC"),
+    "kitchen": N_("Küche"),
+    "projector": N_("Beamer"),
+    "confidential": N_("für vertrauliche Gespräche"),
+    "outdoor": N_("draußen"),
+    "sound_proof": N_("schallgeschützt"),
+    "storage": N_("Lagerraum"),
+    "hearing_loop": N_("Induktionsschleife für Hörgeräte"),
+    "stage": N_("Bühne"),
+}
+
+
 # Booking states (``booking.models.BookingStatus``) as words in a sentence.
 STATUS_WORDS: Final = {
     "pending": N_("offen"),

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import solver
-from booking.messages import Joined, Message, SolverTimes, Word
-from booking.web.i18n import FEATURE_WORDS
+from booking.messages import FEATURE_WORDS, Joined, Message, SolverTimes, Word
 
 
 def _features(value: str) -> Any:

@@ -7,7 +7,7 @@ UI strings are German msgids in the templates and handlers, translated with gett
 
 from __future__ import annotations
 
-from booking.messages import STATUS_WORDS, Message
+from booking.messages import FEATURE_WORDS, STATUS_WORDS, Message
 from booking.translations import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -19,21 +19,6 @@ from booking.translations import (
 
 __all__ = ["DEFAULT_LANGUAGE", "FEATURE_WORDS", "LANGUAGES", "STATUS_WORDS", "Gettext",
            "gettext", "pick_language", "service_message"]
-
-# Feature codes (``booking.models.Feature``) → German msgids.
-FEATURE_WORDS = {
-    "barrier_free": N_("barrierefrei"),
-    "barrier_free_toilet": N_("barrierefreies WC"),
-    "kitchen": N_("Küche"),
-    "projector": N_("Beamer"),
-    "confidential": N_("für vertrauliche Gespräche"),
-    "outdoor": N_("draußen"),
-    "sound_proof": N_("schallgeschützt"),
-    "storage": N_("Lagerraum"),
-    "hearing_loop": N_("Induktionsschleife für Hörgeräte"),
-    "stage": N_("Bühne"),
-}
-
 
 # Public titles of busy times (``booking.services.availability``), translated on the pages.
 PUBLIC_TITLES = (N_("Raumvermietung"), N_("Interne Nutzung"))
