@@ -70,6 +70,23 @@ def trusted_proxies() -> str:
     return os.environ.get(TRUSTED_PROXIES_ENV, "127.0.0.1,::1")
 
 
+# How long an idle keep-alive connection stays open. Longer than what reverse proxies keep their
+# idle upstream connections (nginx ``keepalive_timeout`` 60 s, cloud load balancers 60 s): with
+# uvicorn's 5 s a proxy sends a request on a connection the service is just closing, and the
+# resident gets a 502.
+KEEP_ALIVE_ENV = "RAUMPLAN_KEEP_ALIVE_SECONDS"
+KEEP_ALIVE_SECONDS = 75
+
+
+def keep_alive_seconds() -> int:
+    value = os.environ.get(KEEP_ALIVE_ENV, "").strip()
+    if not value:
+        return KEEP_ALIVE_SECONDS
+    if not value.isdigit() or not 1 <= int(value) <= 3600:
+        raise SystemExit(f"{KEEP_ALIVE_ENV} must be a whole number of seconds from 1 to 3600")
+    return int(value)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -106,7 +123,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # the request comes from one of these proxies (anyone else could write that header).
         uvicorn.run("booking.asgi:app", host=args.host, port=args.port, workers=args.workers,
                     log_level=args.log_level, access_log=False, log_config=None,
-                    proxy_headers=True, forwarded_allow_ips=trusted_proxies())
+                    proxy_headers=True, forwarded_allow_ips=trusted_proxies(),
+                    timeout_keep_alive=keep_alive_seconds())
     except _Terminated:
         pass
     finally:

@@ -34,3 +34,22 @@ def test_a_client_that_is_no_trusted_proxy_cannot_choose_its_address(
                         extra_env={"RAUMPLAN_TRUSTED_PROXIES": "192.0.2.1"}) as server:
         answers = [_register(server.url, n, f"203.0.113.{n}") for n in range(11)]
         assert answers == [202] * 10 + [429]  # one client, whatever the header says
+
+
+def test_an_idle_connection_from_the_proxy_is_still_open_after_uvicorns_5_seconds(
+        db_url: str, tmp_path: Path) -> None:
+    """A reverse proxy keeps idle connections to the service for up to a minute and reuses
+    them; the service must not close them first (``RAUMPLAN_KEEP_ALIVE_SECONDS``, 75 s), or
+    the proxy's next request on one fails and the resident sees a 502."""
+    import socket
+    import time
+
+    request = b"GET /health HTTP/1.1\r\nHost: raumplan\r\n\r\n"
+    with running_server(db_url, tmp_path) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(request)
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(6)  # uvicorn's own default would have closed the connection at 5 s
+            conn.sendall(request)
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
