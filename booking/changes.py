@@ -31,6 +31,7 @@ once; a lost increment could let a stale answer through). It only ever grows.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import logging
@@ -54,35 +55,44 @@ class ChangeClock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        self._lock = threading.Lock()  # flock is per open file: threads take turns first
+        self._open()
+
+    def _open(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             status = os.fstat(fd)
             if status.st_uid != os.getuid() or status.st_mode & 0o022:
-                raise NotPrivate(f"{path} may be written by others than this user")
-            if os.fstat(fd).st_size < _SIZE:
+                raise NotPrivate(f"{self.path} may be written by others than this user")
+            if status.st_size < _SIZE:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
                     if os.fstat(fd).st_size < _SIZE:
                         os.ftruncate(fd, _SIZE)
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
-            self._map = mmap.mmap(fd, _SIZE)
+            mapping = mmap.mmap(fd, _SIZE)
         except BaseException:
             os.close(fd)
             raise
-        self._fd = fd
-        self._lock = threading.Lock()  # flock is per open file: threads take turns first
+        self._fd, self._pid = fd, os.getpid()
+        # One aligned 64-bit word, loaded and stored whole (never torn into old and new bytes).
+        self._cell = ctypes.c_uint64.from_buffer(mapping)
 
     def read(self) -> int:
-        return int.from_bytes(self._map[:_SIZE], "little")
+        return self._cell.value
 
     def advance(self) -> int:
         """One more commit: the counter grows by one, whatever other processes do at once."""
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked child shares the parent's open file, and with it the parent's flock:
+                # it opens the file again so that their locks exclude each other.
+                self._open()
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                value = self.read() + 1
-                self._map[:_SIZE] = value.to_bytes(_SIZE, "little")
+                value = self._cell.value + 1
+                self._cell.value = value
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         return value

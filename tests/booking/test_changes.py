@@ -36,6 +36,25 @@ def test_commits_in_several_processes_at_once_are_all_counted(tmp_path: Path) ->
     assert ChangeClock(path).read() == start + 8000
 
 
+def _advance_inherited(clock: ChangeClock, times: int) -> None:
+    for _ in range(times):
+        clock.advance()
+
+
+def test_a_forked_process_and_its_parent_count_every_commit_too(tmp_path: Path) -> None:
+    """A process forked after opening the clock shares the parent's open file, and an flock
+    on it would not keep the two apart: the child must open the clock again."""
+    clock = ChangeClock(tmp_path / "commits")
+    start = clock.read()
+    child = multiprocessing.get_context("fork").Process(target=_advance_inherited,
+                                                        args=(clock, 3000))
+    child.start()
+    _advance_inherited(clock, 3000)
+    child.join(60)
+    assert child.exitcode == 0
+    assert clock.read() == start + 6000
+
+
 def test_a_commit_advances_the_clock_before_the_caller_goes_on(engine: Engine) -> None:
     """Every transaction committed through the service's engine shows on the clock as soon as
     the commit returns; a rolled back one does not (it changed nothing)."""
