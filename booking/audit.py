@@ -24,23 +24,10 @@ def record(
                            action=action, changes=changes))
 
 
-def record_now(
-    session: Session,
-    at: datetime,
-    actor_id: int | None,
-    entity: str,
-    entity_id: int,
-    action: str,
-    **changes: Any,
-) -> None:
-    """:func:`record`, inserted at once by one statement instead of by the unit of work at the
-    next flush: for a hot path that writes without the unit of work (a rental's confirmation,
-    where the unit of work's pass cost more CPU than its statements)."""
-    session.execute(INSERT_EVENT, event_values(at, actor_id, entity, entity_id, action, changes))
-
-
-# The statement of record_now, and its parameters: a caller may send it with other writes
-# (``INSERT_EVENT.add_cte(...)``, one round trip) as long as their parameter names differ.
+# An audit record as one statement, and its parameters, for a hot path that writes past the
+# unit of work (a rental's confirmation, where the unit of work's pass cost more CPU than its
+# statements): it may send other writes with it (``INSERT_EVENT.add_cte(...)``, one round
+# trip) as long as their parameter names differ from these and from every column's name.
 _event = cast(Table, AuditEvent.__table__)
 INSERT_EVENT = insert(_event).values(
     at=bindparam("audit_at"), actor_id=bindparam("audit_actor_id"),

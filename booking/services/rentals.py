@@ -296,8 +296,8 @@ def confirm(session: Session, actor: Actor, booking_id: int, now: datetime) -> B
                              exclude_occurrence=occ.id)
     pending = [occ_id for occ_id, status in others if status == BookingStatus.PENDING]
     try:
-        # Four statements, past the unit of work (its pass cost more CPU than they do): the
-        # date (where the database refuses an overlap), the booking, the audit row, the mail.
+        # Past the unit of work (its pass cost more CPU than the statements): the date (where
+        # the database refuses an overlap), the booking and the audit row, then the mail.
         _write_confirmed(session, booking, occ, staff_id, now)
         # Door access (issue 12): a rental in a room opened by code runs in Eigenregie and
         # gets its door code now; the mail says where to find it only then.
