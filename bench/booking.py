@@ -97,12 +97,15 @@ round trips around them.
   the INSERT; the no-overlap constraint and the version triggers run as before), then the mail's
   INSERT; SQLite sends them one by one. 9 round trips (5 under the room lock, was 7). Python
   calls per confirmation (app and test client; a profile hook counting them, deterministic
-  where CPU time varied by a third with another bench on the cores): 9140 → 7160; median
-  in-process CPU, three alternating runs: 6.56/6.19/5.59 → 5.17/4.49/4.70 ms. The web
+  where CPU time varied by a third with another bench on the cores): 9140 → 7160, and 6820
+  with the service and its commit in one thread hop (``Services.run_unit``: with ``db`` the
+  commit took a second hop, after the loop had run the dependency's cleanup, with the room
+  still locked); median in-process CPU, three alternating runs: 6.56/6.19/5.59 →
+  5.17/4.49/4.70 ms before that last step. The web
   process under ``raumplan serve`` sends no mail (``RAUMPLAN_MAIL_AFTER_COMMIT=0``; the
   background worker does). Full bench, PostgreSQL, one worker, ``--duration 5``, load average
-  11 from another bench: 151/s, 5.51 ms of server CPU (web process and background worker). Left: the two thread hops (handler, then the commit) and the load's
-  row machinery (sqlalchemy and psycopg are now most of the calls).
+  11 from another bench: 151/s, 5.51 ms of server CPU (web process and background worker).
+  Left: the load's row machinery (sqlalchemy and psycopg are now most of the calls).
 * The access worker (``booking.services.access.worker_round``, issue 12, not this module's)
   walks every booking with a date in the future in one transaction each, every 60 s, pending
   requests included; with the bench's thousands of pending rentals a round runs for tens of
