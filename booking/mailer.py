@@ -183,7 +183,7 @@ def enqueue_now(
 ) -> bool:
     """:func:`enqueue`, with the outbox row inserted at once by one statement instead of by
     the unit of work at the next flush (whose pass costs more CPU than the insert: the rental
-    decisions write without it). ``False`` if the person has no address."""
+    confirmation writes without it). ``False`` if the person has no address."""
     values = _outbox_values(session, to, kind, now, context, False)
     if values is None:
         return False
