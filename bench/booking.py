@@ -100,8 +100,8 @@ round trips around them.
   where CPU time varied by a third with another bench on the cores): 9140 → 7160, and 6820
   with the service and its commit in one thread hop (``Services.run_unit``: with ``db`` the
   commit took a second hop, after the loop had run the dependency's cleanup, with the room
-  still locked); median in-process CPU, three alternating runs: 6.56/6.19/5.59 →
-  5.17/4.49/4.70 ms before that last step. The web
+  still locked); median in-process CPU, three alternating runs of main and this round:
+  6.76/6.31/7.20 → 4.32/5.01/3.85 ms. The web
   process under ``raumplan serve`` sends no mail (``RAUMPLAN_MAIL_AFTER_COMMIT=0``; the
   background worker does). Full bench, PostgreSQL, one worker, ``--duration 5``, load average
   11 from another bench: 151/s, 5.51 ms of server CPU (web process and background worker).
