@@ -86,9 +86,26 @@ round trips around them.
   and OPTIONS straight on and on a POST copies Litestar's per-request state once (under 1 % of
   the server's samples); the language and centre-picker cookies are set by the pages' render
   only, never on the API's reads; the availability read path is unchanged since the last
-  round (its files are untouched since 030ae41). Left: the mail is still rendered inside the
-  confirmation's transaction; moving it to the outbox worker needs its context stored in the
-  outbox row (a migration, and Span/Money/Message values that serialise).
+  round (its files are untouched since 030ae41).
+* Confirmation, next round (166/s and 6.99 ms of server CPU on a quiet machine; the target is
+  200/s with one worker). py-spy (``--gil``) of 600 confirmations in ``bench.statements``: the
+  flush was 30 % of the GIL time, the load 15 %, the mail 6 % (its render 0.14 ms in every
+  language: the "fifth" above was before the templates were wrapped once, so moving the render
+  to the outbox worker, a migration and serialised contexts, would save little). Now the
+  confirmation writes past the unit of work: on PostgreSQL one statement for the date (its
+  SEQUENCE raised as the flush's listener does), the booking and the audit row (WITH parts of
+  the INSERT; the no-overlap constraint and the version triggers run as before), then the mail's
+  INSERT; SQLite sends them one by one. 9 round trips (5 under the room lock, was 7). Python
+  calls per confirmation (app and test client; a profile hook counting them, deterministic
+  where CPU time varied by a third with another bench on the cores): 9140 → 7160, and 6820
+  with the service and its commit in one thread hop (``Services.run_unit``: with ``db`` the
+  commit took a second hop, after the loop had run the dependency's cleanup, with the room
+  still locked); median in-process CPU, three alternating runs of main and this round:
+  6.76/6.31/7.20 → 4.32/5.01/3.85 ms. The web
+  process under ``raumplan serve`` sends no mail (``RAUMPLAN_MAIL_AFTER_COMMIT=0``; the
+  background worker does). Full bench, PostgreSQL, one worker, ``--duration 5``, load average
+  11 from another bench: 151/s, 5.51 ms of server CPU (web process and background worker).
+  Left: the load's row machinery (sqlalchemy and psycopg are now most of the calls).
 * The access worker (``booking.services.access.worker_round``, issue 12, not this module's)
   walks every booking with a date in the future in one transaction each, every 60 s, pending
   requests included; with the bench's thousands of pending rentals a round runs for tens of

@@ -59,6 +59,28 @@ class Services:
             return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args)
 
+    async def run_unit(self, fn: Callable[..., R], *args: Any) -> R:
+        """``fn(session, *args)`` as one unit of work with the rules of ``db``
+        (:func:`provide_db`), run and committed in one worker thread. For a hot write (the
+        rental confirmation): with ``db``, the handler runs in one thread and the commit in a
+        second hop after the event loop has got round to the dependency's cleanup, while the
+        transaction still holds the room's lock; the hop cost a twentieth of the request's CPU."""
+        def unit() -> R:
+            session = open_unit(self.db)
+            try:
+                result = fn(session, *args)
+            except DomainError as exc:
+                finish_unit(session, commit=exc.keep_changes)
+                raise
+            except BaseException:
+                finish_unit(session, commit=False)
+                raise
+            finish_unit(session, commit=True)
+            return result
+
+        # Always a thread, SQLite too: the write may wait for the process's write lock.
+        return await anyio.to_thread.run_sync(unit)
+
 
 def services(request: Request[Any, Any, Any]) -> Services:
     svc: Services = request.app.state.services

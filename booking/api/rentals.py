@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from booking.api import convert
 from booking.api import schemas as s
 from booking.api.problems import answer_language
+from booking.deps import Services
 from booking.permissions import Actor
 from booking.services import access as door_access
 from booking.services import rentals
@@ -57,13 +58,11 @@ class RentalController(Controller):
     def get_rental(self, read_db: Session, actor: Actor, booking_id: s.Id) -> s.RentalOut:
         return convert.rental(rentals.get_rental(read_db, actor, booking_id))
 
-    @post("/{booking_id:int}/confirm", sync_to_thread=True, status_code=200)
-    def confirm(self, db: Session, now: datetime, actor: Actor,
-                booking_id: s.Id) -> s.RentalOut:
-        out = convert.rental(rentals.confirm(db, actor, booking_id, now))
-        issued = door_access.issued_in_this_transaction(db, booking_id)
-        out.access_code = issued.code if issued else None  # shown once (issue 12)
-        return out
+    @post("/{booking_id:int}/confirm", status_code=200)
+    async def confirm(self, svc: Services, now: datetime, actor: Actor,
+                      booking_id: s.Id) -> s.RentalOut:
+        # The service and its commit in one thread hop (the hot write, DESIGN §4).
+        return await svc.run_unit(_confirmed, actor, booking_id, now)
 
     @post("/{booking_id:int}/decline", sync_to_thread=True, status_code=200)
     def decline(self, db: Session, now: datetime, actor: Actor, booking_id: s.Id,
@@ -75,3 +74,10 @@ class RentalController(Controller):
                data: s.ReasonIn | None = None) -> s.RentalOut:
         return convert.rental(rentals.cancel(db, actor, booking_id,
                                              data.reason if data else "", now))
+
+
+def _confirmed(db: Session, actor: Actor, booking_id: int, now: datetime) -> s.RentalOut:
+    out = convert.rental(rentals.confirm(db, actor, booking_id, now))
+    issued = door_access.issued_in_this_transaction(db, booking_id)
+    out.access_code = issued.code if issued else None  # shown once (issue 12)
+    return out

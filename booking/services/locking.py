@@ -127,6 +127,16 @@ def write_past_the_locks(session: Session) -> None:
     session.info[_UNGUARDED] = True
 
 
+def require_locked(session: Session, room_ids: Iterable[int]) -> None:
+    """The check the flush makes (``_occurrences_hold_their_rooms``), for a service that writes
+    occurrences by statement, past the unit of work."""
+    unlocked = set(room_ids) - locked_rooms(session)
+    if unlocked and not session.info.get(_UNGUARDED):
+        raise RuntimeError(f"an occurrence of room {min(unlocked)} is written without "
+                           "lock_rooms(): every write takes the rooms' locks first "
+                           "(booking.services.locking)")
+
+
 def _rooms_written(occurrence: Occurrence) -> set[int]:
     state = inspect(occurrence)
     history = state.attrs.room_id.history

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from booking.db import transaction
 from booking.errors import Conflict
-from booking.models import AuditEvent
+from booking.models import AuditEvent, Occurrence
+from booking.models.mail import OutboxMail
 from booking.permissions import Actor
 from booking.services import rentals
 from booking.services.locking import lock_rooms
@@ -257,6 +258,42 @@ def test_a_confirmation_that_waited_for_the_room_while_another_confirmed_is_refu
     [refused] = outcome
     assert isinstance(refused, Conflict) and refused.code == "request_not_confirmable", refused
     assert [a for a, _, _ in events(session_factory, rid)] == ["requested", "confirmed"]
+
+
+def test_an_overlap_the_check_missed_is_refused_by_the_database_and_nothing_is_kept(
+        client, as_, world: World, session_factory, monkeypatch):
+    """The confirmation writes its date, booking, audit row and mail by statement, past the
+    unit of work: the database's no-overlap guarantee still refuses the date, the answer is
+    409, and the request stays pending with no audit row and no mail of a confirmation."""
+    cafe = world.rooms["Café"]
+    late = rent(client, as_("ben"), cafe, at(WED, 17), at(WED, 19)).json()["id"]
+    held = book(client, as_("staff"), cafe, at(WED, 16), at(WED, 18))
+    assert held.status_code == 201, held.text
+    # A check that finds nothing (as if the holder committed between check and write).
+    occ = Occurrence.__table__
+    monkeypatch.setattr(rentals, "_OVERLAPPING_OR_CLOSED",
+                        select(occ.c.id, occ.c.status).where(occ.c.id < 0))
+    r = client.post(f"/api/rentals/{late}/confirm", headers=as_("staff"))
+    assert r.status_code == 409 and r.json()["code"] == "room_taken_meanwhile", r.text
+    assert client.get(f"/api/rentals/{late}", headers=as_("ben")).json()["status"] == "pending"
+    assert [a for a, _, _ in events(session_factory, late)] == ["requested"]
+    with session_factory() as s:
+        ben = s.scalars(select(OutboxMail.subject)
+                        .where(OutboxMail.person_id == world.people["ben"])).all()
+    assert len(ben) == 1, ben  # only "request received"
+
+
+def test_confirming_raises_the_dates_calendar_sequence(client, as_, world: World,
+                                                     session_factory):
+    """Calendar clients replace their copy of a date whose SEQUENCE rose (RFC 5545)."""
+    rid = rent(client, as_("anna"), world.rooms["Café"], at(WED, 16), at(WED, 18)).json()["id"]
+    with session_factory() as s:
+        before = s.scalar(select(Occurrence.sequence).where(Occurrence.booking_id == rid))
+    assert client.post(f"/api/rentals/{rid}/confirm", headers=as_("staff")).status_code == 200
+    with session_factory() as s:
+        after = s.scalar(select(Occurrence.sequence).where(Occurrence.booking_id == rid))
+        status = s.scalar(select(Occurrence.status).where(Occurrence.booking_id == rid))
+    assert (status, after) == ("confirmed", before + 1)
 
 
 def events(session_factory, booking_id: int) -> list[tuple[str, int | None, dict]]:
