@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import Base
+from booking.models.runs import SolverRun
 
 
 class StaffProfile(Base):
@@ -61,7 +62,7 @@ class RecurringRequest(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class PlanRun(Base):
+class PlanRun(SolverRun, Base):
     __tablename__ = "plan_run"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'published', "
@@ -69,23 +70,9 @@ class PlanRun(Base):
         Index("ix_plan_run_queue", "status", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
     week: Mapped[str] = mapped_column(String(10))  # ISO week, e.g. 2026-W49
-    status: Mapped[str] = mapped_column(String(20))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"))
     time_limit_seconds: Mapped[float] = mapped_column(default=30.0)
-    seed: Mapped[int] = mapped_column(default=0)
-    pins: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # What each demand of the problem is, by its solver id (booking.services.planning.Source).
-    id_map: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    worker: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-    published_at: Mapped[datetime | None]
+    # id_map: what each demand of the problem is (booking.services.planning.Source).

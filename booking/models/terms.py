@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base
+from booking.models.runs import SolverRun
 
 TERM_STATUSES = ("draft", "open", "allocating", "published", "closed")
 # Which status may follow which (a published term reopens for a late change by going back to
@@ -157,7 +158,7 @@ class ApplicationSection(Base):
 TERM_RUN_STATUSES = ("queued", "running", "done", "failed", "published")
 
 
-class TermRun(Base):
+class TermRun(SolverRun, Base):
     """One solve of a term's allocation: queued → running → done (a draft staff review, pin
     and publish) or failed; the one that is published says so.  The problem, the plan and the
     map from the solver's ids to our rows (``booking.services.term_problem.TermIdMap``) are
@@ -171,27 +172,13 @@ class TermRun(Base):
         Index("ix_term_run_queue", "status", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
                                                                    ondelete="SET NULL"))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("term_run.id"))
     time_limit_seconds: Mapped[float] = mapped_column(default=60.0)
-    seed: Mapped[int] = mapped_column(default=0)
-    # Staff decisions: [{"section_id": 12, "action": "accept" | "lock" | "forbid" | "move",
-    # "room_id"?, "days"?, "start"?: "HH:MM", "minutes"?, "phase"?}]
-    pins: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    id_map: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # pins, the staff decisions: [{"section_id": 12, "action": "accept" | "lock" | "forbid" |
+    # "move", "room_id"?, "days"?, "start"?: "HH:MM", "minutes"?, "phase"?}]
     # After publishing: {"<section id>": {"booking_id": …, "skipped": [{"date", "reason",
     # "code", "detail"}]}} of the series written.
     series: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-    worker: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-    published_at: Mapped[datetime | None]

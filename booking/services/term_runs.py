@@ -13,17 +13,15 @@ move a section's slot) make a new run from the pins.
 from __future__ import annotations
 
 import logging
-import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.audit import record
-from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.messages import Message, Weekly, Word
 from booking.models import (
@@ -36,6 +34,7 @@ from booking.models import (
     TermRun,
 )
 from booking.permissions import Actor, require_staff
+from booking.services.run_queue import RunQueue
 from booking.services.term_problem import (
     OUTSIDE_TERM,
     TermIdMap,
@@ -101,101 +100,55 @@ def queue_term_run(session: Session, actor: Actor | None, term_id: int, now: dat
     return run
 
 
+def _build(session: Session, run: TermRun) -> tuple[TermProblem, dict[str, Any]]:
+    problem, ids = build_term_problem(session, session.get_one(Term, run.term_id), run.pins)
+    return problem, ids.to_json()
+
+
+def _progress(p: TermProgress) -> dict[str, Any]:
+    return {"stage": p.stage, "objective": p.objective, "bound": p.bound,
+            "seconds": round(p.seconds, 2)}
+
+
+def _finished(plan: TermPlan) -> dict[str, Any]:
+    return {"stage": "done", "objective": plan.stats.objective, "bound": plan.stats.bound,
+            "seconds": round(plan.stats.seconds, 2), "gap": plan.stats.gap,
+            "status": plan.status}
+
+
+def _solved(plan: TermPlan) -> dict[str, Any]:
+    return {"status": plan.status, "allocated": len(plan.allocations),
+            "refused": len(plan.refusals)}
+
+
+TERM_RUNS = RunQueue(
+    model=TermRun, entity="term_run", not_found=lambda run_id: NotFound("no_term_run", nr=run_id),
+    log=log, label="term run", stale_after=timedelta(seconds=MAX_TIME_LIMIT + 300),
+    build=_build, problem_to_json=term_problem_to_json, solve=solve_term,
+    plan_to_json=term_plan_to_json, progress=_progress, finished=_finished, solved=_solved)
+
+
 def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
-    """Take the oldest queued term run; two workers never take the same one. A run whose
-    worker died (running well past the longest limit) is queued work again."""
-    stale = now - timedelta(seconds=MAX_TIME_LIMIT + 300)
-    waiting = (TermRun.status == "queued") | (
-        (TermRun.status == "running") & (TermRun.started_at < stale))
-    with transaction(factory) as session:
-        candidate = session.scalar(select(TermRun.id).where(waiting)
-                                   .order_by(TermRun.id).limit(1))
-        if candidate is None:
-            return None
-        taken = session.execute(update(TermRun).where(TermRun.id == candidate, waiting)
-                                .values(status="running", worker=worker, started_at=now))
-        return candidate if taken.rowcount == 1 else None  # type: ignore[attr-defined]
-
-
-def _still_running(session: Session, run_id: int) -> TermRun | None:
-    run = session.get(TermRun, run_id, with_for_update=True)
-    if run is None:
-        raise NotFound("no_term_run", nr=run_id)
-    return run if run.status == "running" else None
+    """Take the oldest queued term run (:meth:`RunQueue.claim_next`)."""
+    return TERM_RUNS.claim_next(factory, worker, now)
 
 
 def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datetime],
             workers: int = 1) -> None:
     """Solve a claimed run: build the problem and its id map, solve with the progress
     written as it improves, store the plan as a draft. A failure is stored on the run."""
-    last_write = [0.0]
-
-    def progress(p: TermProgress) -> None:
-        # At most two writes a second: progress is for people watching, not a log.
-        if _time.monotonic() - last_write[0] < 0.5:
-            return
-        last_write[0] = _time.monotonic()
-        with transaction(factory) as s:
-            s.execute(update(TermRun).where(TermRun.id == run_id, TermRun.status == "running")
-                      .values(progress={"stage": p.stage, "objective": p.objective,
-                                        "bound": p.bound, "seconds": round(p.seconds, 2)}))
-
-    try:
-        with transaction(factory) as session:
-            run = session.get(TermRun, run_id)
-            if run is None:
-                raise NotFound("no_term_run", nr=run_id)
-            term = session.get_one(Term, run.term_id)
-            problem, ids = build_term_problem(session, term, run.pins)
-            run.problem = term_problem_to_json(problem)
-            run.id_map = ids.to_json()
-            limit, seed = run.time_limit_seconds, run.seed
-        plan = solve_term(problem, time_limit=limit, seed=seed, workers=workers,
-                          on_progress=progress)
-    except Exception as exc:
-        log.exception("term run %s failed", run_id)
-        with transaction(factory) as session:
-            failed = _still_running(session, run_id)
-            if failed is not None:
-                failed.status, failed.error, failed.finished_at = "failed", str(exc)[:2000], now()
-        raise
-    with transaction(factory) as session:
-        ours = _still_running(session, run_id)
-        if ours is None:
-            return
-        ours.plan = term_plan_to_json(plan)
-        ours.status = "done"
-        ours.finished_at = now()
-        ours.progress = {"stage": "done", "objective": plan.stats.objective,
-                         "bound": plan.stats.bound, "seconds": round(plan.stats.seconds, 2),
-                         "gap": plan.stats.gap, "status": plan.status}
-        record(session, ours.finished_at, None, "term_run", ours.id, "solved",
-               status=plan.status, allocated=len(plan.allocations),
-               refused=len(plan.refusals))
+    TERM_RUNS.execute(factory, run_id, now, workers)
 
 
 def hand_back(factory: sessionmaker[Session], worker: str, now: datetime) -> list[int]:
     """A stopping worker puts the term runs it is solving back into the queue."""
-    with transaction(factory) as session:
-        runs = session.scalars(select(TermRun).where(
-            TermRun.status == "running", TermRun.worker == worker).with_for_update()).all()
-        for run in runs:
-            run.status, run.worker, run.started_at, run.progress = "queued", None, None, {}
-            record(session, now, None, "term_run", run.id, "handed_back", worker=worker)
-        return [run.id for run in runs]
+    return TERM_RUNS.hand_back(factory, worker, now)
 
 
 def work_once(factory: sessionmaker[Session], worker: str, now: Callable[[], datetime],
               workers: int = 1) -> bool:
     """Solve the oldest queued term run, if any (the worker's step; True: one was taken)."""
-    run_id = claim_next(factory, worker, now())
-    if run_id is None:
-        return False
-    try:
-        execute(factory, run_id, now, workers=workers)
-    except Exception:  # noqa: S110 - stored on the run; the worker goes on with the next
-        pass
-    return True
+    return TERM_RUNS.work_once(factory, worker, now, workers)
 
 
 # ------------------------------------------------------------------------------ reading

@@ -3,8 +3,9 @@ worker process, drafts staff adjust, and publishing. One module per concern:
 
 * :mod:`.problem`: the centre's week as a :class:`solver.Problem` and the week's time
   arithmetic (local wall time ↔ UTC instants);
-* :mod:`.runs`: a run's lifecycle (queued, claimed by the worker, solved with progress,
-  done or failed, handed back) and staff's pins, moves and removals;
+* :mod:`.runs`: a week run's lifecycle (queued, claimed by the worker, solved with progress,
+  done or failed, handed back: ``booking.services.run_queue``, shared with the term's
+  allocation runs) and staff's pins, moves and removals;
 * :mod:`.stored`: the one typed reader of a stored run (problem, plan, id map);
 * :mod:`.publish`: a draft written as the week's occurrences.
 

@@ -1,7 +1,8 @@
 """Week plan runs: queued by staff (or the command line), solved one after the other by the
 background worker outside any request with the solver's progress written on the run, read by
 staff, pinned, moved or removed demand by demand, and solved again from the pins. The term's
-allocation runs are solved by the same worker (``booking.services.term_runs``).
+allocation runs are solved by the same worker (``booking.services.term_runs``); both kinds go
+through the one lifecycle of ``booking.services.run_queue``.
 """
 
 from __future__ import annotations
@@ -10,23 +11,22 @@ import logging
 import os
 import socket
 import threading
-import time as _time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import solver
 from booking.audit import record
-from booking.db import transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.models import Centre, PlanRun, Room
 from booking.permissions import Actor, require_staff
 from booking.services import term_runs
 from booking.services.planning.problem import _pin, build_problem, parse_week
 from booking.services.planning.stored import read_stored
+from booking.services.run_queue import RunQueue
 
 log = logging.getLogger("raumplan.planning")
 
@@ -45,10 +45,7 @@ def _centre(session: Session, centre_id: int) -> Centre:
 
 
 def _run(session: Session, run_id: int) -> PlanRun:
-    run = session.get(PlanRun, run_id)
-    if run is None:
-        raise NotFound("no_plan", id=run_id)
-    return run
+    return PLAN_RUNS.get(session, run_id)
 
 
 def queue_plan(session: Session, actor: Actor | None, *, centre_id: int, week: str,
@@ -71,80 +68,44 @@ def queue_plan(session: Session, actor: Actor | None, *, centre_id: int, week: s
     return run
 
 
+def _build(session: Session, run: PlanRun) -> tuple[solver.Problem, dict[str, Any]]:
+    centre = _centre(session, run.centre_id)
+    problem, sources = build_problem(session, centre, run.week, run.pins)
+    return problem, {k: v.as_json() for k, v in sources.items()}
+
+
+def _progress(p: solver.Progress) -> dict[str, Any]:
+    return {"objective": p.objective, "bound": p.bound, "seconds": round(p.seconds, 2)}
+
+
+def _finished(plan: solver.Plan) -> dict[str, Any]:
+    return {"objective": plan.stats.objective, "bound": plan.stats.bound,
+            "seconds": plan.stats.seconds, "gap": plan.stats.gap, "status": plan.status}
+
+
+def _solved(plan: solver.Plan) -> dict[str, Any]:
+    return {"status": plan.status, "placed": plan.figures.placed,
+            "unplaced": plan.figures.unplaced}
+
+
+PLAN_RUNS = RunQueue(
+    model=PlanRun, entity="plan_run", not_found=lambda run_id: NotFound("no_plan", id=run_id),
+    log=log, label="plan run", stale_after=timedelta(seconds=MAX_TIME_LIMIT + 300),
+    build=_build, problem_to_json=solver.problem_to_json, solve=solver.solve,
+    plan_to_json=solver.plan_to_json, progress=_progress, finished=_finished, solved=_solved,
+    progress_only_while_running=False)
+
+
 def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
-    """Take the oldest queued run; two workers never take the same one. A run whose worker
-    died (still "running" well past the longest time limit) is queued work again."""
-    stale = now - timedelta(seconds=MAX_TIME_LIMIT + 300)
-    waiting = (PlanRun.status == "queued") | (
-        (PlanRun.status == "running") & (PlanRun.started_at < stale))
-    with transaction(factory) as session:
-        candidate = session.scalar(select(PlanRun.id).where(waiting)
-                                   .order_by(PlanRun.id).limit(1))
-        if candidate is None:
-            return None
-        taken = session.execute(
-            update(PlanRun).where(PlanRun.id == candidate, waiting)
-            .values(status="running", worker=worker, started_at=now))
-        return candidate if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+    """Take the oldest queued week plan run (:meth:`RunQueue.claim_next`)."""
+    return PLAN_RUNS.claim_next(factory, worker, now)
 
 
 def execute(factory: sessionmaker[Session], run_id: int, now: Callable[[], datetime],
             workers: int = 2) -> PlanRun:
     """Solve a claimed run: build the problem, solve with progress written as it improves,
     store the plan as a draft. Failures are stored on the run, never lost."""
-    last_write = [0.0]
-
-    def progress(p: solver.Progress) -> None:
-        # At most two writes a second: progress is for people watching, not a log.
-        if _time.monotonic() - last_write[0] < 0.5:
-            return
-        last_write[0] = _time.monotonic()
-        with transaction(factory) as s:
-            s.execute(update(PlanRun).where(PlanRun.id == run_id).values(progress={
-                "objective": p.objective, "bound": p.bound, "seconds": round(p.seconds, 2)}))
-
-    try:
-        with transaction(factory) as session:
-            run = _run(session, run_id)
-            centre = _centre(session, run.centre_id)
-            problem, sources = build_problem(session, centre, run.week, run.pins)
-            run.problem = solver.problem_to_json(problem)
-            run.id_map = {k: v.as_json() for k, v in sources.items()}
-            limit, seed = run.time_limit_seconds, run.seed
-        plan = solver.solve(problem, time_limit=limit, seed=seed, workers=workers,
-                            on_progress=progress)
-    except Exception as exc:
-        # Whatever failed (the week's data, the solver), the run says so instead of hanging
-        # in "running" for ever.
-        log.exception("plan run %s failed", run_id)
-        with transaction(factory) as session:
-            failed = _still_running(session, run_id)
-            if failed is not None:
-                failed.status, failed.error, failed.finished_at = "failed", str(exc)[:2000], now()
-        raise
-    with transaction(factory) as session:
-        ours = _still_running(session, run_id)
-        if ours is None:
-            return _run(session, run_id)
-        run = ours
-        run.plan = solver.plan_to_json(plan)
-        run.status = "done"
-        run.finished_at = now()
-        run.progress = {"objective": plan.stats.objective, "bound": plan.stats.bound,
-                        "seconds": plan.stats.seconds, "gap": plan.stats.gap,
-                        "status": plan.status}
-        record(session, run.finished_at, None, "plan_run", run.id, "solved", status=plan.status,
-               placed=plan.figures.placed, unplaced=plan.figures.unplaced)
-        return run
-
-
-def _still_running(session: Session, run_id: int) -> PlanRun | None:
-    """The run, locked, if it is still being solved; None if a stopping worker handed it back
-    meanwhile (then the worker that takes it up again writes the result, not this one)."""
-    run = session.get(PlanRun, run_id, with_for_update=True)
-    if run is None:
-        raise NotFound("no_plan", id=run_id)
-    return run if run.status == "running" else None
+    return PLAN_RUNS.execute(factory, run_id, now, workers)
 
 
 def worker_name() -> str:
@@ -152,15 +113,10 @@ def worker_name() -> str:
 
 
 def hand_back(factory: sessionmaker[Session], worker: str, now: datetime) -> list[int]:
-    """A stopping worker puts the runs it is solving back into the queue, so another worker
-    (or this one, restarted) solves them at once instead of after the stale-claim timeout."""
-    with transaction(factory) as session:
-        runs = session.scalars(select(PlanRun).where(
-            PlanRun.status == "running", PlanRun.worker == worker).with_for_update()).all()
-        for run in runs:
-            run.status, run.worker, run.started_at, run.progress = "queued", None, None, {}
-            record(session, now, None, "plan_run", run.id, "handed_back", worker=worker)
-    return [run.id for run in runs] + term_runs.hand_back(factory, worker, now)
+    """A stopping worker puts the week plan and term runs it is solving back into the
+    queue."""
+    return (PLAN_RUNS.hand_back(factory, worker, now)
+            + term_runs.hand_back(factory, worker, now))
 
 
 def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
@@ -173,23 +129,15 @@ def worker_loop(factory: sessionmaker[Session], now: Callable[[], datetime], *,
     stop = stop or threading.Event()
     done = 0
     while not stop.is_set():
-        run_id = claim_next(factory, name, now())
-        if run_id is None:
-            # No week plan waits: a term allocation may (solved by the same worker, one run
-            # at a time, outside any request).
-            if term_runs.work_once(factory, name, now):
-                done += 1
-                continue
-            if once:
-                return done
-            stop.wait(poll_seconds)
-            continue
-        try:
-            execute(factory, run_id, now, workers=workers)
-        except Exception:  # noqa: S112 - stored on the run; the worker goes on with the next
-            continue
-        finally:
+        # Week plans first; when none waits, a term allocation may (solved by the same
+        # worker, one run at a time, outside any request).
+        if (PLAN_RUNS.work_once(factory, name, now, workers)
+                or term_runs.work_once(factory, name, now)):
             done += 1
+            continue
+        if once:
+            return done
+        stop.wait(poll_seconds)
     return done
 
 
