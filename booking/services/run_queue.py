@@ -41,6 +41,14 @@ JSON = dict[str, Any]
 PROGRESS_INTERVAL = 0.5
 
 
+# Who solves a run, since when (``worker``, ``started_at``): set when a worker claims it.
+Claim = tuple[str | None, datetime | None]
+
+
+def _claim(run: SolverRun) -> Claim:
+    return run.worker, run.started_at
+
+
 class Solve(Protocol[ProblemT_contra, ProgressT_co, PlanT_co]):
     """The solver's entry point for one kind of problem (``solver.solve``,
     ``solver.term.solve_term``)."""
@@ -71,9 +79,6 @@ class RunQueue(Generic[RunT, ProblemT, ProgressT, PlanT]):
     progress: Callable[[ProgressT], JSON]
     finished: Callable[[PlanT], JSON]
     solved: Callable[[PlanT], JSON]
-    # Week runs have always written progress whatever the run's status (also after a hand
-    # back); term runs only while it is running.
-    progress_only_while_running: bool = True
 
     def get(self, session: Session, run_id: int, *, lock: bool = False) -> RunT:
         run = session.get(self.model, run_id, with_for_update=lock)
@@ -100,33 +105,36 @@ class RunQueue(Generic[RunT, ProblemT, ProgressT, PlanT]):
                 .values(status="running", worker=worker, started_at=now))
             return candidate if taken.rowcount == 1 else None  # type: ignore[attr-defined]
 
-    def still_running(self, session: Session, run_id: int) -> RunT | None:
-        """The run, locked, if it is still being solved; None if a stopping worker handed it
-        back meanwhile (then the worker that takes it up again writes the result, not this
-        one)."""
+    def still_ours(self, session: Session, run_id: int, claim: Claim) -> RunT | None:
+        """The run, locked, if it is still being solved under ``claim``; None if a stopping
+        worker handed it back meanwhile, or another worker took it up again (then that worker
+        writes the result, not this one)."""
         run = self.get(session, run_id, lock=True)
-        return run if run.status == "running" else None
+        return run if run.status == "running" and _claim(run) == claim else None
 
     def execute(self, factory: sessionmaker[Session], run_id: int,
                 now: Callable[[], datetime], workers: int) -> RunT:
         """Solve a claimed run: build the problem and its id map, solve with the progress
         written as it improves, store the plan as a draft. A failure is stored on the run,
-        never lost, and raised again."""
+        never lost, and raised again. Progress and result are written only while the run is
+        still under the claim it had when its problem was built."""
         last_write = [0.0]
+        claim: Claim = (None, None)
 
         def progress(p: ProgressT) -> None:
             if _time.monotonic() - last_write[0] < PROGRESS_INTERVAL:
                 return
             last_write[0] = _time.monotonic()
-            ours = self.model.id == run_id
-            if self.progress_only_while_running:
-                ours = ours & (self.model.status == "running")
+            model = self.model
             with transaction(factory) as s:
-                s.execute(update(self.model).where(ours).values(progress=self.progress(p)))
+                s.execute(update(model).where(
+                    model.id == run_id, model.status == "running", model.worker == claim[0],
+                    model.started_at == claim[1]).values(progress=self.progress(p)))
 
         try:
             with transaction(factory) as session:
                 run = self.get(session, run_id)
+                claim = _claim(run)
                 problem, id_map = self.build(session, run)
                 run.problem = self.problem_to_json(problem)
                 run.id_map = id_map
@@ -138,13 +146,13 @@ class RunQueue(Generic[RunT, ProblemT, ProgressT, PlanT]):
             # "running" for ever.
             self.log.exception("%s %s failed", self.label, run_id)
             with transaction(factory) as session:
-                failed = self.still_running(session, run_id)
+                failed = self.still_ours(session, run_id, claim)
                 if failed is not None:
                     failed.status, failed.error, failed.finished_at = (
                         "failed", str(exc)[:2000], now())
             raise
         with transaction(factory) as session:
-            ours = self.still_running(session, run_id)
+            ours = self.still_ours(session, run_id, claim)
             if ours is None:
                 return self.get(session, run_id)
             ours.plan = self.plan_to_json(plan)

@@ -330,6 +330,34 @@ def test_a_run_handed_back_by_a_stopping_worker_is_solved_by_the_next_one(
     assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
 
 
+def test_a_slow_workers_solve_writes_nothing_once_another_worker_took_the_run_up(
+        client, staff, demo, session_factory, now):
+    """A worker taken for dead (its run "running" past the longest time limit) may still be
+    solving: once another worker has claimed the run again, the first one's progress and
+    result must not land on it (staff would see the wrong solve's figures, or a plan replaced
+    under them)."""
+    from dataclasses import replace
+
+    run = start_plan(client, staff, demo)
+    assert planning.claim_next(session_factory, "slow", now) == run["id"]
+    later = now + timedelta(minutes=20)
+
+    def solve_while_taken_over(problem, *, time_limit, seed, workers, on_progress):
+        assert planning.claim_next(session_factory, "second", later) == run["id"]
+        on_progress(solver.Progress(objective=123, bound=45, seconds=6.0))
+        return solver.solve(problem, time_limit=time_limit, seed=seed, workers=workers)
+
+    slow = replace(planning.runs.PLAN_RUNS, solve=solve_while_taken_over)
+    slow.execute(session_factory, run["id"], lambda: later, workers=1)
+    state = client.get(f"/api/plans/{run['id']}", headers=staff).json()
+    assert state["status"] == "running"
+    assert state["progress"].get("objective") != 123
+    assert not state.get("entries")
+    # The second worker's own solve is the one stored.
+    planning.execute(session_factory, run["id"], lambda: later, workers=1)
+    assert client.get(f"/api/plans/{run['id']}", headers=staff).json()["status"] == "done"
+
+
 def test_a_failing_build_marks_the_run_failed(client, staff, demo, session_factory, now,
                                               monkeypatch):
     run = start_plan(client, staff, demo)

@@ -92,8 +92,7 @@ PLAN_RUNS = RunQueue(
     model=PlanRun, entity="plan_run", not_found=lambda run_id: NotFound("no_plan", id=run_id),
     log=log, label="plan run", stale_after=timedelta(seconds=MAX_TIME_LIMIT + 300),
     build=_build, problem_to_json=solver.problem_to_json, solve=solver.solve,
-    plan_to_json=solver.plan_to_json, progress=_progress, finished=_finished, solved=_solved,
-    progress_only_while_running=False)
+    plan_to_json=solver.plan_to_json, progress=_progress, finished=_finished, solved=_solved)
 
 
 def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
