@@ -129,25 +129,21 @@ round trips around them.
   database at the clock's current reading are served without a statement, and the answer is
   a ready ASGI callable: 24 µs anonymous, 28 µs with a token, on both databases.
 
-Last run on the shared machine (2 cores, load average 11–22 from other sessions' tests and
-benches; argon2id took 50–100 ms instead of ~20), ``python -m bench.booking --both`` back to
-back: main at d1bd5b4 in a temporary worktree, then this round's confirmation (11 round trips,
-one flush). Absolute rates on such a machine say little; the server CPU per request is the
-steadier figure:
+Last run, on a quiet machine (load average 1–3, no other bench or test), ``python -m
+bench.booking --both`` at f759964 (commit clock, confirmation past the unit of work), beside
+this morning's PostgreSQL run at a0b223e (one worker, the same machine, quiet):
 
-                                        main d1bd5b4 (06:49–06:55)      this round (06:55–07:03)
-                                        SQLite  PG ×1   PG ×2           SQLite  PG ×1   PG ×2
-    /health req/s                         4032   3860    3968             2621   3516    2675
-    availability anonymous / health       0.48   0.36    0.32             0.62   0.41    0.34
-    availability staff token / health     0.41   0.33    0.31             0.43   0.37    0.30
-    rental confirmations/s (staff halls)    34     78      29               82     92      49
-    Eigenregie confirmations/s (code)        6      5       6                6      4       4
-    server CPU ms / availability (staff)  0.22   0.21    0.25             0.24   0.20    0.32
-    server CPU ms / confirmation          9.86   9.25   15.34             5.75   6.62    7.69
+                                        a0b223e     this round (10:37–10:46)
+                                        PG ×1       SQLite  PG ×1   PG ×2
+    /health req/s                        14550       14531  13795   16738
+    availability anonymous / health       0.35        0.80   0.85    0.76
+    availability staff token / health     0.33        0.69   0.74    0.73
+    rental confirmations/s (staff halls)   166         355    219     261
+    Eigenregie confirmations/s (code)       33          21     30      30
+    server CPU ms / availability (staff)  0.18        0.10   0.10    0.11
+    server CPU ms / confirmation          6.99        3.48   5.62    5.12
 
-  The read path was not changed this round: its ratios differ between the two runs by the
-  machine's load, as much as between databases. Eigenregie stays bound by argon2id (two runs a
-  code, the access module's, issue 12).
+  Eigenregie stays bound by argon2id (two runs a code, the access module's, issue 12).
 """
 
 from __future__ import annotations
