@@ -143,7 +143,11 @@ this morning's PostgreSQL run at a0b223e (one worker, the same machine, quiet):
     server CPU ms / availability (staff)  0.18        0.10   0.10    0.11
     server CPU ms / confirmation          6.99        3.48   5.62    5.12
 
-  Eigenregie stays bound by argon2id (two runs a code, the access module's, issue 12).
+  A second run straight after (11:03–11:09, load average 0.5–1.5): SQLite 0.77 / 0.69 /
+  318/s, PostgreSQL ×1 0.75 / 0.68 / 249/s, PostgreSQL ×2 0.84 / 0.74 / 181/s (7.51 ms of
+  server CPU a confirmation with two workers, 5.12 in the first run: two workers and the
+  background worker on two cores make that row the noisiest). Eigenregie stays bound by
+  argon2id (two runs a code, the access module's, issue 12).
 """
 
 from __future__ import annotations
