@@ -41,15 +41,21 @@ def test_an_idle_connection_from_the_proxy_is_still_open_after_uvicorns_5_second
     """A reverse proxy keeps idle connections to the service for up to a minute and reuses
     them; the service must not close them first (``RAUMPLAN_KEEP_ALIVE_SECONDS``, 75 s), or
     the proxy's next request on one fails and the resident sees a 502."""
-    import socket
+    import http.client
     import time
 
-    request = b"GET /health HTTP/1.1\r\nHost: raumplan\r\n\r\n"
     with running_server(db_url, tmp_path) as server:
-        port = int(server.url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-            conn.sendall(request)
-            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        conn = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]),
+                                          timeout=10)
+        try:
+            conn.request("GET", "/health")
+            first = conn.getresponse()
+            assert first.status == 200 and first.read()
+            sock = conn.sock
             time.sleep(6)  # uvicorn's own default would have closed the connection at 5 s
-            conn.sendall(request)
-            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+            conn.request("GET", "/health")  # on the same socket, or it raises
+            assert conn.sock is sock
+            again = conn.getresponse()
+            assert again.status == 200 and again.read()
+        finally:
+            conn.close()
