@@ -7,7 +7,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -139,23 +138,37 @@ def _language(request: Request[Any, Any, Any], actor: Actor) -> str:
                          actor.language if actor.person_id else None)
 
 
-def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
-                         start: datetime, end: datetime) -> tuple[Actor, _Answer]:
-    """The answer, from the cache while the rooms have not changed (SQLite: a local statement
-    on the event loop for the counters and the caller, unless the commit clock stood still)."""
+async def _cached_availability(svc: Services, token: str | None, room_ids: list[int],
+                               start: datetime, end: datetime) -> tuple[Actor, _Answer]:
+    """The answer, from the cache while the rooms have not changed. While nothing has been
+    committed since the answer and the caller were last checked against the database (the
+    commit clock, :mod:`booking.changes`), no statement is sent at all. Otherwise the counters
+    and the caller are read: on PostgreSQL on the event loop, in a statement shared with the
+    other requests waiting (``svc.coalesced``); on SQLite by a local statement. Only a cache
+    miss builds the answer (in a worker thread on PostgreSQL)."""
     start, end = availability.check_window(start, end)
-    seen = svc.changes.read() if svc.changes is not None else None  # before any statement
+    # Read before any statement is sent: what the database confirms below is trusted at this
+    # reading of the clock, and a commit answered before this request came in shows in it.
+    seen = svc.changes.read() if svc.changes is not None else None
     digest = None if token is None else token_digest(token)
     if seen is not None and (known := _unchanged(svc, digest, room_ids, start, end, seen)):
         return known
-    actor, versions = caller_and_versions(svc, digest, room_ids, seen)
+    versions: tuple[object, ...]
+    if svc.coalesced is not None:
+        actor, versions = await coalesced_caller_and_versions(svc, digest, room_ids, seen)
+    else:
+        actor, versions = await svc.run_read(caller_and_versions, svc, digest, room_ids, seen)
     cache = svc.availability_cache
     hit: _Answer | None = cache.lookup(actor, room_ids, start, end, versions, seen)
     if hit is not None:
         return actor, hit
-    with svc.read_db() as db:
-        answer = _Answer(_availability_data(db, actor, room_ids, start, end),
-                         _transport(svc.settings.base_url))
+
+    def build() -> _Answer:
+        with svc.read_db() as db:
+            return _Answer(_availability_data(db, actor, room_ids, start, end),
+                           _transport(svc.settings.base_url))
+
+    answer = await svc.run_read(build)
     cache.store(actor, room_ids, start, end, versions, answer, seen)
     return actor, answer
 
@@ -169,34 +182,6 @@ def _unchanged(svc: Services, digest: str | None, room_ids: list[int], start: da
         return None
     hit: _Answer | None = svc.availability_cache.unchanged(known, room_ids, start, end, seen)
     return None if hit is None else (known, hit)
-
-
-async def _coalesced_availability(svc: Services, token: str | None, room_ids: list[int],
-                                  start: datetime, end: datetime) -> tuple[Actor, _Answer]:
-    """:func:`_cached_availability` on PostgreSQL: the counters and the caller are read on the
-    event loop together with other requests' (``svc.coalesced``), unless the commit clock
-    stood still; only a cache miss goes to a worker thread to build the answer."""
-    start, end = availability.check_window(start, end)
-    # Read before any statement is sent: what the database confirms below is trusted at this
-    # reading of the clock, and a commit answered before this request came in shows in it.
-    seen = svc.changes.read() if svc.changes is not None else None
-    digest = None if token is None else token_digest(token)
-    if seen is not None and (known := _unchanged(svc, digest, room_ids, start, end, seen)):
-        return known
-    actor, versions = await coalesced_caller_and_versions(svc, digest, room_ids, seen)
-    cache = svc.availability_cache
-    hit: _Answer | None = cache.lookup(actor, room_ids, start, end, versions, seen)
-    if hit is not None:
-        return actor, hit
-
-    def build() -> _Answer:
-        with svc.read_db() as db:
-            return _Answer(_availability_data(db, actor, room_ids, start, end),
-                           _transport(svc.settings.base_url))
-
-    answer = await anyio.to_thread.run_sync(build)
-    cache.store(actor, room_ids, start, end, versions, answer, seen)
-    return actor, answer
 
 
 def _availability_data(db: Session, actor: Actor, room_ids: list[int], start: datetime,
@@ -238,12 +223,8 @@ class AvailabilityController(Controller):
         # rooms' change counters, the answer served as the bytes cached for this room, window
         # and view.
         svc = services(request)
-        if svc.coalesced is not None:
-            actor, answer = await _coalesced_availability(svc, bearer_token(request),
-                                                          [room_id], start, end)
-        else:
-            actor, answer = await svc.run_read(_cached_availability, svc,
-                                               bearer_token(request), [room_id], start, end)
+        actor, answer = await _cached_availability(svc, bearer_token(request), [room_id],
+                                                   start, end)
         return answer.ready(lambda: _language(request, actor))
 
     @get("/availability", sync_to_thread=True)
