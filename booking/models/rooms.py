@@ -96,7 +96,8 @@ class Door(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="room")
-    rooms: Mapped[list[Room]] = relationship(secondary=door_room, lazy="selectin")
+    rooms: Mapped[list[Room]] = relationship(secondary=door_room, lazy="selectin",
+                                             order_by="Room.id")
 
 
 class RoomVersion(Base):
