@@ -80,6 +80,26 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class DatabaseUnavailable(Exception):
+    """No connection to the database could be opened: the server is full (``max_connections``),
+    restarting, refusing this database, or down. Nothing was read or written on it, so the
+    request may run again; callers answer 503 with ``Retry-After`` (``booking.api.retry``)."""
+
+
+def _refused(open_connection: Callable[..., Any], driver_error: type[Exception]) -> Any:
+    """``open_connection`` as it is, but a connection the database refuses raises
+    :class:`DatabaseUnavailable` (with the driver's reason), not the driver's own error that
+    could also mean a failed statement."""
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return open_connection(*args, **kwargs)
+        except driver_error as error:
+            raise DatabaseUnavailable(str(error).strip()) from error
+
+    return connect
+
+
 # Connections of the ORM pool per process on PostgreSQL (RAUMPLAN_DB_POOL_SIZE); see the module
 # docstring for how it adds up across workers. Requests beyond it wait for a free connection.
 DEFAULT_POOL_SIZE = 15
@@ -111,6 +131,12 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
     # closed again under load), and a checkout costs no round trip (no pre-ping).
     engine = create_engine(url, pool_size=pool_size, max_overflow=0, **kwargs)
     _check_on_checkout(engine)
+    _connect = _refused(engine.dialect.connect, engine.dialect.loaded_dbapi.OperationalError)
+
+    @event.listens_for(engine, "do_connect")
+    def _open(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return _connect(*cargs, **cparams)
+
     _advance_clock_after_commit(engine, _clock_of_database)
     return engine
 
@@ -368,8 +394,8 @@ class PlainReader:
             import psycopg
 
             conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._connect = partial(psycopg.connect, conninfo, autocommit=True,
-                                    prepare_threshold=0)
+            self._connect = partial(_refused(psycopg.connect, psycopg.OperationalError),
+                                    conninfo, autocommit=True, prepare_threshold=0)
             # A connection the server closed (a restart) is replaced once, like a pool's ping.
             self._retry_on = (psycopg.OperationalError,)
             self._paramstyle = "format"
@@ -446,6 +472,9 @@ class LoopReader:
                 try:
                     conn = await psycopg.AsyncConnection.connect(
                         self._conninfo, autocommit=True, prepare_threshold=0)
+                except psycopg.OperationalError as error:
+                    self._count[loop] -= 1
+                    raise DatabaseUnavailable(str(error).strip()) from error
                 except BaseException:
                     self._count[loop] -= 1
                     raise

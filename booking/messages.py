@@ -311,6 +311,8 @@ MESSAGES: Final[dict[str, str | tuple[str, str]]] = {
                        "versuchen Sie es noch einmal."),
     "busy": N_("Die Datenbank war mit einer gleichzeitigen Änderung beschäftigt; es wurde "
                "nichts gespeichert. Bitte versuchen Sie es noch einmal."),
+    "database_unavailable": N_("Die Datenbank ist gerade nicht erreichbar; es wurde nichts "
+                               "gespeichert. Bitte versuchen Sie es gleich noch einmal."),
     # -- rooms and centres (booking.services.catalogue, availability) ------------------------
     "no_centre": N_("Es gibt kein Stadtteilzentrum Nr. %(id)s."),
     "no_centre_named": N_("Es gibt kein Stadtteilzentrum mit dem Kurznamen %(slug)s."),

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import httpx
 
+# Connections of each server worker's ORM pool (booking.db.DEFAULT_POOL_SIZE in production).
+TEST_POOL_SIZE = 5
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -46,6 +49,10 @@ def start_server(database_url: str, log_dir: Path, *, workers: int = 1, demo: bo
                  extra_env: dict[str, str] | None = None, log_level: str = "warning") -> Server:
     port = free_port()
     env = dict(os.environ)
+    # Two test processes share one PostgreSQL (max_connections 100) and may each run a server
+    # with four workers at the same moment; at the default pool those two alone could ask for
+    # more connections than it has (a CI run got 503s, then 500s, that way).
+    env.setdefault("RAUMPLAN_DB_POOL_SIZE", str(TEST_POOL_SIZE))
     env.update({"RAUMPLAN_DATABASE_URL": database_url,
                 "RAUMPLAN_OUTBOX_DIR": str(log_dir / "outbox")})
     env.update(extra_env or {})

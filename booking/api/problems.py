@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.api.schemas import Problem
+from booking.db import DatabaseUnavailable
 from booking.errors import DomainError
 from booking.messages import Message
 from booking.permissions import Actor
@@ -96,17 +97,24 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[di
     return problem(500, "Internal error", Message("server_error"), answer_language(request))
 
 
-def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
-    """A transaction PostgreSQL aborted (deadlock victim, serialization failure) is no fault of
-    the caller and was rolled back whole: 503, try again; the retry middleware runs it again
-    first (``booking.api.retry``). Any other database error is ours: 500."""
+def database_error(request: Request[Any, Any, Any],
+                   exc: DBAPIError | DatabaseUnavailable) -> Response[dict[str, Any]]:
+    """A transaction PostgreSQL aborted (deadlock victim, serialization failure) or a
+    connection it refused (server full, restarting) is no fault of the caller, and nothing was
+    saved: 503, try again; the retry middleware runs it again first (``booking.api.retry``).
+    Any other database error is ours: 500."""
     if not is_transient(exc):
         return server_error(request, exc)
-    log.warning("transaction aborted on %s %s: %s", request.method, request.url.path,
-                getattr(exc.orig, "sqlstate", "?"))
     mark_retryable(request.scope)
-    return problem(503, "Busy", Message("busy"), answer_language(request),
-                   retry_after=RETRY_AFTER)
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("no database connection on %s %s: %s", request.method, request.url.path,
+                    exc)
+        message = Message("database_unavailable")
+    else:
+        log.warning("transaction aborted on %s %s: %s", request.method, request.url.path,
+                    getattr(exc.orig, "sqlstate", "?"))
+        message = Message("busy")
+    return problem(503, "Busy", message, answer_language(request), retry_after=RETRY_AFTER)
 
 
 def value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:
@@ -122,6 +130,7 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: http_error,
     ValueError: value_error,
     DBAPIError: database_error,
+    DatabaseUnavailable: database_error,
     Exception: server_error,
 }
 

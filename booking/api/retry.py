@@ -1,6 +1,7 @@
 """Second line behind the lock order (``booking.services.locking``): a write that PostgreSQL
 aborts as a deadlock victim or a serialization failure is run again, whole, before any answer
-is sent.
+is sent; so is one that found no connection (the database server full with ``max_connections``
+or restarting: :class:`booking.db.DatabaseUnavailable`).
 
 Such an abort rolls back everything the transaction did, so running the request again is safe
 (mails are queued in the same transaction and sent only after a commit). The exception handlers
@@ -23,6 +24,8 @@ from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Sen
 from litestar.utils.scope.state import CONNECTION_STATE_KEY, ScopeState
 from sqlalchemy.exc import DBAPIError
 
+from booking.db import DatabaseUnavailable
+
 ATTEMPTS = 5
 FIRST_PAUSE = 0.01  # seconds; doubled each attempt, and a random part of it is taken
 RETRY_AFTER = 1  # seconds, told to the client when every attempt failed
@@ -32,7 +35,10 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A transaction the database aborted and that may well succeed when run again."""
+    """A transaction the database aborted, or a connection it refused (server full or
+    restarting): nothing was saved, and running the request again may well succeed."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
     orig = exc.orig if isinstance(exc, DBAPIError) else None
     return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 

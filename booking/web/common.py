@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from booking import formatting
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
-from booking.db import transaction
+from booking.db import DatabaseUnavailable, transaction
 from booking.deps import Services, services
 from booking.errors import (
     DomainError,
@@ -282,13 +282,19 @@ def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response
                                        "nichts gespeichert. Bitte versuchen Sie es noch einmal."))
 
 
-def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+def on_database_error(request: Request[Any, Any, Any],
+                      exc: DBAPIError | DatabaseUnavailable) -> Response[Any]:
     if not is_transient(exc):
         return on_server_error(request, exc)
     mark_retryable(request.scope)  # booking.api.retry runs the request again first
-    page = error_page(request, 503, N_(
-        "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
-        "versuchen Sie es gleich noch einmal."))
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("no database connection on page %s %s: %s", request.method,
+                    request.url.path, exc)
+        page = error_page(request, 503, Message("database_unavailable"))
+    else:
+        page = error_page(request, 503, N_(
+            "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. "
+            "Bitte versuchen Sie es gleich noch einmal."))
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
@@ -318,6 +324,7 @@ class PageController(Controller):
         ValidationException: on_http_error,  # the app maps it to JSON; pages answer HTML
         ValueError: on_value_error,
         DBAPIError: on_database_error,
+        DatabaseUnavailable: on_database_error,
         Exception: on_server_error,
     }
     response_headers = [

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import sessionmaker
 
+from booking.api import retry
 from booking.db import make_engine, normalise_url, transaction
+from booking.models import Booking
 from booking.services.availability import CoalescedReads
 from booking.settings import Settings
 from tests.booking.api_helpers import berlin, book, rent
-from tests.factories import World
+from tests.booking.test_pages import Page
+from tests.conftest import PG_ADMIN_URL
+from tests.factories import PASSWORD, World
 
 WEEK = {"start": berlin(2026, 11, 30, 0), "end": berlin(2026, 12, 7, 0)}
 
@@ -61,6 +67,59 @@ def test_requests_after_the_database_ended_the_connections_succeed(client, as_, 
     created = book(client, staff, world.rooms["Gruppenraum 1"], berlin(2026, 12, 3, 10),
                    berlin(2026, 12, 3, 12))
     assert created.status_code == 201, created.text
+
+
+@contextmanager
+def refusing_connections(db_url: str) -> Iterator[None]:
+    """The database accepts no new connection and ends the open ones, as a server full with
+    ``max_connections`` or in a restart does: every connection the service opens is refused."""
+    name = make_url(db_url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def allow(allowed: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {allowed}'))
+            if not allowed:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :name"), {"name": name})
+
+    allow(False)
+    try:
+        yield
+    finally:
+        allow(True)
+        admin.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_database_that_refuses_connections_answers_503_and_the_write_succeeds_later(
+        client, as_, world: World, db_url: str, session_factory):
+    """No 500 when the database cannot be reached: the API and the pages say so with 503 and
+    ``Retry-After`` (the write was tried again first, and nothing was saved), and the same
+    request succeeds once the database takes connections again."""
+    cafe = world.rooms["Café"]
+    staff = as_("staff")
+    start, end = berlin(2026, 12, 3, 10), berlin(2026, 12, 3, 12)
+    with refusing_connections(db_url):
+        r = book(client, staff, cafe, start, end, title="Nähcafé")
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == str(retry.RETRY_AFTER)
+        assert r.json()["code"] == "database_unavailable"
+        assert "nicht erreichbar" in r.json()["detail"]
+        # Reads too: the availability read and the staff token lookup use their own connections.
+        r = client.get(f"/api/rooms/{cafe}/availability", params=WEEK, headers=staff)
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == str(retry.RETRY_AFTER)
+        # A page: the login form's POST reads the account.
+        form = Page(client.get("/login").text)
+        page = client.post("/login", headers={"Accept-Language": "en"}, data={
+            "email": world.emails["anna"], "passwort": PASSWORD, "csrf_token": form.csrf()})
+        assert page.status_code == 503, page.text
+        assert "cannot be reached right now" in page.text
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 0
+    r = book(client, staff, cafe, start, end, title="Nähcafé")
+    assert r.status_code == 201, r.text
 
 
 # PostgreSQL only: the pool size bounds PostgreSQL connections (SQLite has no server).
