@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from booking.migrate import upgrade
 from tests.conftest import need_service
@@ -23,6 +24,24 @@ CHROMIUM = os.environ.get("RAUMPLAN_CHROMIUM", "/usr/bin/chromium")
 RESIDENT = {"email": "anna.becker@example.org", "password": "raumplan-demo"}
 # Screenshots and other artifacts a person may want to look at after the run (gitignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Playwright's expect() retries for 5 s by default; a loaded CI machine answers a form post
+# slower than that at times. As long as an action's own default wait.
+EXPECT_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+def arrived(page: Any, only_new: Any, timeout: float | None = None) -> None:
+    """Wait for the page that a click, a key or htmx's reload (``HX-Refresh``) brings up.
+
+    ``only_new`` (a selector or a locator) is an element that page has and the page before it
+    had not. A click that posts a form or follows a link returns before the new page is parsed:
+    a read right after it sees the old page, or the new one half-parsed (a CI run read a list
+    as []), and ``wait_for_load_state`` alone may answer for the old page. So: wait until the
+    element is in the document, then until that document has loaded; reads after this see the
+    whole new page."""
+    target = page.locator(only_new) if isinstance(only_new, str) else only_new
+    expect(target.first).to_be_attached(timeout=timeout)
+    page.wait_for_load_state("load", timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.conftest import arrived
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 from tests.browser.test_plan_in_browser import SOLVE_WAIT_MS, Keyboard
 from tests.browser.test_staff_desk_in_browser import staff_login
@@ -62,8 +64,10 @@ def test_staff_create_a_room_door_offer_and_group_and_release_a_pin(
     # A door that opens it; first a field error at its field.
     page.goto("/verwaltung/tueren/neu")
     page.click("main button[type=submit]")
-    assert page.locator("#f-name-error").inner_text() == "Bitte einen Namen angeben."
-    assert page.locator(".error-summary a[href='#f-name']").is_visible()
+    arrived(page, "#f-name-error")  # the answer to the post, loaded whole
+    expect(page.locator("#f-name-error")).to_have_text("Bitte einen Namen angeben.",
+                                                       use_inner_text=True)
+    expect(page.locator(".error-summary a[href='#f-name']")).to_be_visible()
     both_widths(page, shots, "03-door-error")
     page.fill("#f-name", "Tür Werkstatt")
     page.check("#f-art-room")
@@ -101,7 +105,8 @@ def test_staff_create_a_room_door_offer_and_group_and_release_a_pin(
     # A pin on the weekly plan, released again.
     page.goto("/verwaltung/plan/")
     page.click("main form button[type=submit]")
-    page.wait_for_selector("table.grid", timeout=SOLVE_WAIT_MS)
+    # The run's page shows the grid once htmx has reloaded it with the draft.
+    arrived(page, "table.grid", timeout=SOLVE_WAIT_MS)
     href = page.get_attribute("td.entry a[href*='/eintrag/group-']", "href")
     assert href
     page.goto(href)
@@ -151,7 +156,9 @@ def test_no_wcag_a_or_aa_violation_on_the_maintenance_pages(browser: Any,
                 page.locator("main form.narrow-wide input[name=name], "
                              "main form.narrow-wide input[name=titel]").first.fill("")
                 page.click("main form.narrow-wide button[type=submit]")
-                assert page.locator(".error-summary").is_visible(), path
+                # The form posts: the summary is on the answer, which axe must see whole.
+                expect(page.locator(".error-summary"), path).to_be_visible()
+                arrived(page, ".error-summary")
                 check_reflow(page, f"{path} with errors {width}px", found)
                 if violations := axe_violations(page):
                     found.append(f"{path} with errors {width}px:\n{describe(violations)}")
@@ -177,7 +184,9 @@ def test_an_admin_picks_a_centre_in_the_subnav(browser: Any, server: Server,
         page.fill("#f-email", "admin@raumplan.example")
         page.fill("#f-passwort", "raumplan-demo")
         page.click("main button[type=submit]")
-        page.wait_for_load_state()
+        # The login's answer before the next page: a goto could cut the post off, and
+        # wait_for_load_state alone may answer for the login page still on screen.
+        page.wait_for_url(re.compile(r"/verwaltung$"))
         page.goto("/verwaltung/raeume")
         kb = Keyboard(page)
         kb.tab_to("#zentrum-wahl")

@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import RESIDENT
+from tests.browser.conftest import RESIDENT, arrived
 from tests.serverproc import Server
 
 # One process runs this module, so its server and browser (module fixtures) start once.
@@ -35,7 +36,7 @@ def first_rentable_room(page: Any) -> str:
     page.goto("/raeume")
     href = page.get_attribute("main a[href^='/raeume/'][href$='/anfragen']", "href")
     assert href and re.fullmatch(r"/raeume/\d+/anfragen", href), href
-    return href.removesuffix("/anfragen")
+    return str(href).removesuffix("/anfragen")
 
 
 def login(page: Any) -> None:
@@ -193,7 +194,7 @@ def test_a_resident_requests_a_room_by_keyboard_alone(page: Any) -> None:
     kb.press("Enter")
     page.wait_for_url(re.compile(r"/meine-anfragen$"))
     card = page.locator(f"main li.card:has(a[href='/meine-anfragen/{sent}'])")
-    assert card.count() == 1
+    expect(card).to_have_count(1)
     text = card.inner_text()
     assert str(day.year) in text and "19:00–21:00" in text, text
 
@@ -220,7 +221,7 @@ def mailed_link(server: Server, to: str, path: str) -> str:
                 body = mail.get_body(preferencelist=("plain",))
                 assert body is not None
                 found = re.search(r"https?://\S*" + re.escape(path) + r"\S*",
-                                  body.get_content())  # type: ignore[attr-defined]
+                                  body.get_content())  # type: ignore[attr-defined, unused-ignore]
                 assert found, body
                 parts = urlsplit(found.group(0))
                 return f"{parts.path}?{parts.query}"
@@ -239,10 +240,13 @@ def test_a_turkish_resident_finds_requests_follows_and_downloads(
     page.fill("#f-passwort", password)
     page.select_option("#f-sprache", "tr")
     page.click("main form button[type=submit]")
-    assert "e-posta" in page.locator("main h1").inner_text()
+    # The answer's heading, not the form's: the post navigates.
+    expect(page.locator("main h1")).to_contain_text("e-posta", use_inner_text=True)
 
     page.goto(mailed_link(server, address, "/konto/bestaetigen"))
     page.click("main form button[type=submit]")
+    # The confirmation's answer (a notice) before the next page: a goto could cut the post off.
+    arrived(page, "main p.message[role=status]")
     page.goto("/login")
     page.fill("#f-email", address)
     page.fill("#f-passwort", password)
@@ -253,6 +257,7 @@ def test_a_turkish_resident_finds_requests_follows_and_downloads(
     # A barrier-free room for 20 people, next Saturday 14:00–18:00.
     saturday = next_saturday()
     page.click("nav a[href='/raeume']")
+    page.wait_for_url(re.compile(r"/raeume$"))
     page.fill("#f-datum", saturday.isoformat())
     page.fill("#f-von", "14:00")
     page.fill("#f-bis", "18:00")
@@ -280,10 +285,14 @@ def test_a_turkish_resident_finds_requests_follows_and_downloads(
     assert fee in page.locator("main").inner_text()  # the fee the search showed
 
     page.click("nav a[href='/meine-anfragen']")
+    # The list, not the request's page still on screen: wait for it before counting.
+    page.wait_for_url(re.compile(r"/meine-anfragen$"))
     card = page.locator(f"main li.card:has(a[href='/meine-anfragen/{sent.group(1)}'])")
-    assert card.count() == 1 and room_name in card.inner_text()
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text(room_name, use_inner_text=True)
 
     page.click("nav a[href='/konto']")
+    page.wait_for_url(re.compile(r"/konto$"))
     with page.expect_download() as download:
         page.click("main a[href='/konto/daten']")
     data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

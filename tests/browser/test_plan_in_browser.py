@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.conftest import arrived
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 
 # One process runs this module, so its server and browser (module fixtures) start once.
@@ -77,8 +79,9 @@ def audit(page: Any, where: str, found: list[str]) -> None:
 
 
 def wait_for_draft(page: Any) -> int:
-    """The progress block polls until the run ends, then the page shows the draft."""
-    page.wait_for_selector("table.grid", timeout=SOLVE_WAIT_MS)
+    """The progress block polls until the run ends, then htmx loads the page again and it
+    shows the draft: wait for the grid and for that page to have loaded whole."""
+    arrived(page, "table.grid", timeout=SOLVE_WAIT_MS)
     match = re.search(r"/verwaltung/plan/(\d+)", page.url)
     assert match, page.url
     return int(match.group(1))
@@ -99,12 +102,12 @@ def generate_by_keyboard(page: Any, kb: Keyboard, shots: Path, name: str) -> int
     kb.press("Enter")
     page.wait_for_url(re.compile(r"/verwaltung/plan/\d+$"))
     # The progress is on screen while the worker solves (or already its end).
-    stand = page.locator("#plan-stand").inner_text()
-    assert stand in ("wartet auf den Planer", "wird berechnet", "Entwurf"), stand
+    expect(page.locator("#plan-stand")).to_have_text(
+        re.compile(r"^(wartet auf den Planer|wird berechnet|Entwurf)$"), use_inner_text=True)
     page.screenshot(path=str(shots / f"{name}-progress.png"), full_page=True)
     run_id = wait_for_draft(page)
-    assert page.locator("#plan-stand").inner_text() == "Entwurf"
-    assert "bewiesen" in page.locator("#fortschritt").inner_text()
+    expect(page.locator("#plan-stand")).to_have_text("Entwurf", use_inner_text=True)
+    expect(page.locator("#fortschritt")).to_contain_text("bewiesen", use_inner_text=True)
     page.screenshot(path=str(shots / f"{name}-draft.png"), full_page=True)
     return run_id
 

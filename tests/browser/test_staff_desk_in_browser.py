@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.conftest import arrived
 from tests.browser.test_pages_in_browser import axe_violations, check_reflow, describe
 from tests.serverproc import Server
 
@@ -75,13 +77,16 @@ def test_staff_land_on_the_dashboard_decide_requests_and_edit_a_room(
     page.goto(edit)
     page.fill("#f-kapazitaet", "viele")
     page.click("main button:has-text('Speichern')")
+    # The answer is a new page (the form posts): its error, not the old page's missing one.
     error = page.locator("#f-kapazitaet-error")
-    assert error.is_visible()
-    assert error.inner_text() == "Bitte eine ganze Zahl von 1 bis 10000 angeben."
+    expect(error).to_be_visible()
+    arrived(page, error)
+    expect(error).to_have_text("Bitte eine ganze Zahl von 1 bis 10000 angeben.",
+                               use_inner_text=True)
     field = page.locator("#f-kapazitaet")
-    assert field.get_attribute("aria-invalid") == "true"
+    expect(field).to_have_attribute("aria-invalid", "true")
     assert "f-kapazitaet-error" in (field.get_attribute("aria-describedby") or "").split()
-    assert page.locator(".error-summary a[href='#f-kapazitaet']").is_visible()
+    expect(page.locator(".error-summary a[href='#f-kapazitaet']")).to_be_visible()
     page.screenshot(path=str(artifacts / "staff-5-room-field-error.png"), full_page=True)
 
     page.fill("#f-kapazitaet", "99")
@@ -120,7 +125,7 @@ def test_no_wcag_a_or_aa_violation_on_the_staff_pages(browser: Any, server: Serv
             page.fill("#f-kapazitaet", "viele")
             page.fill("#f-preis", "zwölf")
             page.click("main button:has-text('Speichern')")
-            page.locator("#f-kapazitaet-error").wait_for()
+            arrived(page, "#f-kapazitaet-error")  # axe on the whole answer, not half of it
             check_reflow(page, f"{edit} with errors {width}px", found)
             if violations := axe_violations(page):
                 found.append(f"{edit} with errors {width}px:\n{describe(violations)}")
