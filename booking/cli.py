@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from booking import logs
 from booking.clock import Clock
 from booking.db import make_engine, make_session_factory, transaction
 from booking.errors import DomainError, NotFound
 from booking.migrate import upgrade
-from booking.models import Centre, PlanRun, Role
+from booking.models import Centre, Role
 from booking.settings import Settings
 
 
@@ -296,11 +296,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
             run = planning.queue_plan(session, None, centre_id=centre.id, week=args.week,
                                       now=clock.now(), time_limit=args.time_limit,
                                       seed=args.seed)
+            # Claimed by this process in the transaction that queues it: a running worker
+            # never sees it waiting, so never solves it too.
+            run.status, run.worker, run.started_at = "running", "cli", clock.now()
             run_id = run.id
-        # Claim it like a worker would, so a running worker does not take it too.
-        with transaction(factory) as session:
-            session.execute(update(PlanRun).where(PlanRun.id == run_id)
-                            .values(status="running", worker="cli", started_at=clock.now()))
         run = planning.execute(factory, run_id, clock.now, workers=args.workers)
         plan = planning.read_plan(run)
         if plan is None:

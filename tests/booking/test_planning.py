@@ -372,3 +372,39 @@ def test_a_failing_build_marks_the_run_failed(client, staff, demo, session_facto
     state = client.get(f"/api/plans/{run['id']}", headers=staff).json()
     assert state["status"] == "failed"
     assert "week data unreadable" in state["error"]
+
+
+def test_the_plan_command_solves_the_week_in_its_own_process_and_no_worker_takes_it(
+        db_url: str, demo: int, session_factory, now, capsys, monkeypatch):
+    """``raumplan plan`` solves in the calling process; the run it queues is its own from the
+    moment it is stored, so a worker looking for queued runs right then finds none."""
+    from sqlalchemy import event
+
+    from booking import cli
+    from booking.clock import FrozenClock
+
+    monkeypatch.setattr(cli, "Clock", lambda: FrozenClock(now))
+    queue = planning.queue_plan
+    found_by_worker: list[int | None] = []
+
+    def queue_plan(session, *args, **kwargs):
+        run = queue(session, *args, **kwargs)
+
+        @event.listens_for(session, "after_commit", once=True)
+        def a_worker_looks(_session: Session) -> None:
+            found_by_worker.append(planning.claim_next(session_factory, "worker", now))
+
+        return run
+
+    monkeypatch.setattr(planning, "queue_plan", queue_plan)
+    with session_factory() as s:
+        slug = s.get(Centre, demo).slug
+    code = cli.main(["plan", "--centre", slug, "--week", WEEK, "--time-limit", "20",
+                     "--workers", "1", "--database-url", db_url])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert found_by_worker == [None]
+    with session_factory() as s:
+        run = s.scalars(select(PlanRun)).one()
+        assert (run.status, run.worker) == ("done", "cli")
+    assert f"Plan {run.id} for {WEEK}:" in out and " placed, " in out
