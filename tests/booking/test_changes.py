@@ -100,3 +100,33 @@ def test_the_clock_lives_only_in_a_directory_of_this_users_alone(tmp_path: Path)
     link.symlink_to(mine)
     with pytest.raises(NotPrivate):
         private_directory(link)
+
+
+def test_only_booking_db_opens_database_connections() -> None:
+    """Every process of the service writes through ``make_engine``, which advances the commit
+    clock after each commit; a module that opened its own connection to write would leave
+    cached availability stale. booking.db is the one place that opens connections."""
+    import ast
+
+    import access
+    import booking
+
+    offenders = []
+    for package in (booking, access):
+        root = Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            if path == Path(booking.__file__).parent / "db.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = (node.func.attr if isinstance(node.func, ast.Attribute)
+                        else node.func.id if isinstance(node.func, ast.Name) else "")
+                owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+                # engine.connect() on booking.db's engine is fine; a driver's connect() is not.
+                driver = isinstance(owner, ast.Attribute | ast.Name) and ast.unparse(owner) in {
+                    "psycopg", "sqlite3", "psycopg.AsyncConnection", "psycopg.Connection"}
+                if name in {"create_engine", "create_async_engine"} or (
+                        name == "connect" and driver):
+                    offenders.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert offenders == []
