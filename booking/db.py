@@ -300,20 +300,17 @@ def _sqlite_write_lock(factory: sessionmaker[Session]) -> Any:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception (except a domain
     error that asks to keep what was written, such as a counted failed login)."""
-    from booking.errors import DomainError
+    from booking.errors import commits_despite
 
     lock = _sqlite_write_lock(factory)
     with lock, factory() as session:
         try:
             yield session
-        except DomainError as exc:
-            if exc.keep_changes:
+        except BaseException as exc:
+            if commits_despite(exc):
                 session.commit()
             else:
                 session.rollback()
-            raise
-        except BaseException:
-            session.rollback()
             raise
         else:
             session.commit()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking.changes import ChangeClock
 from booking.clock import Clock
 from booking.db import PlainReader, finish_unit, open_unit
-from booking.errors import DomainError
+from booking.errors import DomainError, commits_despite
 from booking.services.availability import AvailabilityCache, CheckedRows, CoalescedReads
 from booking.services.feeds import FeedCache
 from booking.settings import Settings
@@ -69,11 +69,8 @@ class Services:
             session = open_unit(self.db)
             try:
                 result = fn(session, *args)
-            except DomainError as exc:
-                finish_unit(session, commit=exc.keep_changes)
-                raise
-            except BaseException:
-                finish_unit(session, commit=False)
+            except BaseException as exc:
+                finish_unit(session, commit=commits_despite(exc))
                 raise
             finish_unit(session, commit=True)
             return result
@@ -93,14 +90,13 @@ def provide_now(svc: Services) -> datetime:
 
 
 async def provide_db(svc: Services) -> AsyncIterator[Session]:
+    """The request's unit of work, committed when the handler returns (rules of
+    :func:`commits_despite` when it raises); :meth:`Services.run_unit` keeps the same rules."""
     session = open_unit(svc.db)
     try:
         yield session
-    except DomainError as exc:
-        await svc.run_read(_finish, session, exc.keep_changes)
-        raise
-    except BaseException:
-        await svc.run_read(_finish, session, False)
+    except BaseException as exc:
+        await svc.run_read(_finish, session, commits_despite(exc))
         raise
     else:
         # SQLite: a short local commit, on the loop like its reads; PostgreSQL: in a thread.
@@ -122,7 +118,7 @@ async def provide_read_db(svc: Services) -> AsyncIterator[Session]:
 def discard(db: Session, exc: DomainError) -> None:
     """What the failed call wrote goes, unless the error asks to keep it; for a page that
     answers a domain error with its form instead of raising it."""
-    if exc.keep_changes:
+    if commits_despite(exc):
         db.commit()
     else:
         db.rollback()

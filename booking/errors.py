@@ -16,6 +16,13 @@ from booking.messages import Message
 from booking.translations import DEFAULT_LANGUAGE
 
 
+def commits_despite(exc: BaseException) -> bool:
+    """Whether a unit of work that ended in ``exc`` still commits: only a domain error that
+    asks to keep what it wrote (a counted failed login); anything else rolls back. The one
+    rule of every unit of work (``booking.db.transaction``, ``booking.deps``)."""
+    return isinstance(exc, DomainError) and exc.keep_changes
+
+
 class DomainError(Exception):
     status_code = 400
     title = "Bad request"
