@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 from litestar import Request
 from litestar.di import Provide
@@ -53,11 +54,30 @@ class Services:
     inline_reads: bool = False
     # Rendered public calendar feeds, checked against the database's change counters.
     feed_cache: FeedCache[Any] = field(default_factory=FeedCache)
+    # Threads of their own for ending a request's unit of work (made on first use, in the
+    # worker's event loop); see :meth:`finish`.
+    _finishing: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
 
     async def run_read(self, fn: Callable[..., R], *args: Any) -> R:
         if self.inline_reads:
             return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args)
+
+    async def finish(self, fn: Callable[..., R], *args: Any) -> R:
+        """Commit, roll back or close a request's session (``fn``) once its handler is done.
+
+        Until this has run, the session holds one of the pool's connections. So it must never
+        wait for a thread behind requests that hold threads while they wait for a connection
+        (:meth:`run_unit`, :meth:`run_read`): when both drew on anyio's one pool of threads, a
+        burst of confirmations took every thread, waited for connections that only these
+        commits would give back, and got the connection pool's timeout after 30 s. Its own
+        threads, as many as the pool has connections (at most that many sessions can be
+        waiting here), end that circle."""
+        if self.inline_reads:
+            return fn(*args)
+        if self._finishing is None:
+            self._finishing = anyio.CapacityLimiter(self.settings.db_pool_size)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._finishing)
 
     async def run_unit(self, fn: Callable[..., R], *args: Any) -> R:
         """``fn(session, *args)`` as one unit of work with the rules of ``db``
@@ -96,11 +116,11 @@ async def provide_db(svc: Services) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as exc:
-        await svc.run_read(_finish, session, commits_despite(exc))
+        await svc.finish(_finish, session, commits_despite(exc))
         raise
     else:
         # SQLite: a short local commit, on the loop like its reads; PostgreSQL: in a thread.
-        await svc.run_read(_finish, session, True)
+        await svc.finish(_finish, session, True)
 
 
 def _finish(session: Session, commit: bool) -> None:
@@ -112,7 +132,7 @@ async def provide_read_db(svc: Services) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await svc.run_read(session.close)
+        await svc.finish(session.close)
 
 
 def discard(db: Session, exc: DomainError) -> None:

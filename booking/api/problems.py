@@ -11,6 +11,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
 from booking.api.schemas import Problem
@@ -98,11 +99,20 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[di
 
 
 def database_error(request: Request[Any, Any, Any],
-                   exc: DBAPIError | DatabaseUnavailable) -> Response[dict[str, Any]]:
-    """A transaction PostgreSQL aborted (deadlock victim, serialization failure) or a
-    connection it refused (server full, restarting) is no fault of the caller, and nothing was
-    saved: 503, try again; the retry middleware runs it again first (``booking.api.retry``).
-    Any other database error is ours: 500."""
+                   exc: DBAPIError | DatabaseUnavailable | PoolTimeout,
+                   ) -> Response[dict[str, Any]]:
+    """A transaction PostgreSQL aborted (deadlock victim, serialization failure), a
+    connection it refused (server full, restarting) or none free in the pool for its whole
+    timeout (overload) is no fault of the caller, and nothing was saved: 503, try again; the
+    retry middleware runs the first two again first (``booking.api.retry``). Any other
+    database error is ours: 500."""
+    if isinstance(exc, PoolTimeout):
+        # Every connection of this process stayed busy for the pool's whole timeout: the
+        # service is overloaded. Not run again here (it has waited long enough); the caller
+        # may, nothing was saved.
+        log.warning("no free database connection on %s %s", request.method, request.url.path)
+        return problem(503, "Busy", Message("database_unavailable"), answer_language(request),
+                       retry_after=RETRY_AFTER)
     if not is_transient(exc):
         return server_error(request, exc)
     mark_retryable(request.scope)
@@ -131,6 +141,7 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     ValueError: value_error,
     DBAPIError: database_error,
     DatabaseUnavailable: database_error,
+    PoolTimeout: database_error,
     Exception: server_error,
 }
 

@@ -30,6 +30,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from booking import formatting
 from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
@@ -283,18 +284,27 @@ def on_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 def on_database_error(request: Request[Any, Any, Any],
-                      exc: DBAPIError | DatabaseUnavailable) -> Response[Any]:
-    if not is_transient(exc):
+                      exc: DBAPIError | DatabaseUnavailable | PoolTimeout) -> Response[Any]:
+    """The pages' side of ``booking.api.problems.database_error``: 503 with Retry-After when
+    the database aborted, refused or was too busy, nothing saved; any other error is ours."""
+    message: str | Message
+    if isinstance(exc, PoolTimeout):
+        # Overloaded for the pool's whole timeout: not run again, it has waited long enough.
+        log.warning("no free database connection on page %s %s", request.method,
+                    request.url.path)
+        message = Message("database_unavailable")
+    elif not is_transient(exc):
         return on_server_error(request, exc)
-    mark_retryable(request.scope)  # booking.api.retry runs the request again first
-    if isinstance(exc, DatabaseUnavailable):
-        log.warning("no database connection on page %s %s: %s", request.method,
-                    request.url.path, exc)
-        page = error_page(request, 503, Message("database_unavailable"))
     else:
-        page = error_page(request, 503, N_(
-            "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. "
-            "Bitte versuchen Sie es gleich noch einmal."))
+        mark_retryable(request.scope)  # booking.api.retry runs the request again first
+        if isinstance(exc, DatabaseUnavailable):
+            log.warning("no database connection on page %s %s: %s", request.method,
+                        request.url.path, exc)
+            message = Message("database_unavailable")
+        else:
+            message = N_("Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts "
+                         "gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+    page = error_page(request, 503, message)
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
@@ -325,6 +335,7 @@ class PageController(Controller):
         ValueError: on_value_error,
         DBAPIError: on_database_error,
         DatabaseUnavailable: on_database_error,
+        PoolTimeout: on_database_error,
         Exception: on_server_error,
     }
     response_headers = [

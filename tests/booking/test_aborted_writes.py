@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from booking.api import retry
 from booking.db import normalise_url
@@ -64,6 +65,28 @@ def test_a_write_aborted_on_every_attempt_answers_503_with_retry_after_and_saves
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "busy" and "noch einmal" in r.json()["detail"]
     assert len(calls) == retry.ATTEMPTS
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_no_free_connection_for_the_pools_whole_timeout_answers_503_at_once(
+        client, as_, world: World, session_factory, monkeypatch):
+    """An overloaded process (every connection of its pool busy for the pool's 30 s): 503
+    with Retry-After and nothing saved, and not run again, which would keep the caller
+    waiting another 30 s each time."""
+    calls: list[int] = []
+
+    def create_booking(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise PoolTimeout("QueuePool limit of size 15 overflow 0 reached, connection timed out")
+
+    monkeypatch.setattr(bookings, "create_booking", create_booking)
+    r = book(client, as_("staff"), world.rooms["Café"], berlin(2026, 12, 3, 10),
+             berlin(2026, 12, 3, 12))
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == str(retry.RETRY_AFTER)
+    assert r.json()["code"] == "database_unavailable"
+    assert len(calls) == 1
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 0
 

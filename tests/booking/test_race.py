@@ -275,6 +275,41 @@ def span(start: datetime, minutes: int) -> dict[str, object]:
             "ends_at": (start + timedelta(minutes=minutes)).isoformat()}
 
 
+def test_a_burst_of_confirmations_beside_other_writes_never_starves_their_commits(
+        db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime):
+    """More confirmations at once than a worker has threads for them, beside cancels: a
+    confirmation waits for a database connection in its thread, and a cancel that holds a
+    connection must still get a thread to commit and give it back. When both drew on one pool
+    of threads, the confirmations took every thread and waited for connections that only those
+    commits would free, until the pool's 30 s timeout answered 500 (a CI run: 59 of 60
+    confirmations). One worker with two connections makes the squeeze certain."""
+    world = build_world(session_factory, now)
+    rooms = [world.rooms["Café"], world.rooms["Gruppenraum 1"]]
+    jobs: list[Job] = []
+    env = {"RAUMPLAN_DB_POOL_SIZE": "2"}
+    with running_server(db_url, tmp_path, workers=1, extra_env=env) as server:
+        staff = login(server.url, world.emails["staff"], PASSWORD)
+        residents = [login(server.url, world.emails[p], PASSWORD) for p in ("anna", "ben")]
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            n = 0
+            for day in future_weekdays(6):
+                for hour in range(8, 20):
+                    for room in rooms:
+                        r = client.post("/api/rentals", headers=bearer(residents[n % 2]), json={
+                            "room_id": room, "expected_people": 10, "purpose": f"Treffen {n}",
+                            **span(berlin(day, hour), 60)})
+                        assert r.status_code == 201, r.text
+                        path = f"/api/rentals/{r.json()['id']}"
+                        jobs.append(Job("confirm", "POST", f"{path}/confirm", staff) if n % 3
+                                    else Job("cancel", "POST", f"{path}/cancel", staff,
+                                             {"reason": "Raum wird renoviert"}))
+                        n += 1
+        codes = mixed_fight(server.url, jobs)
+        log = server.log.read_text()
+    outcome = Counter((job.kind, code) for job, code in zip(jobs, codes, strict=True))
+    assert outcome == {("confirm", 200): 96, ("cancel", 200): 48}, f"{outcome}\n{log[-3000:]}"
+
+
 @pytest.mark.parametrize("workers", [2, 4])
 def test_mixed_staff_writes_in_one_window_answer_no_5xx_and_leave_no_overlap(
         db_url: str, tmp_path: Path, session_factory: sessionmaker[Session], now: datetime,
