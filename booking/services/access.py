@@ -65,7 +65,7 @@ from access.interface import AccessGrant, GrantDate
 from access.validation import MAX_CANDIDATES, Candidate, Decision, Reason, VerifyPool, verify_all
 from access.windows import ENTRANCE, ROOM, Margins, Window, windows
 from booking.audit import record
-from booking.db import UTCDateTime, transaction
+from booking.db import UTCDateTime, core_transaction, transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.models import (
     AccessAlert,
@@ -942,12 +942,15 @@ def _throttled(seconds: int) -> TerminalAnswer:
 
 @dataclass
 class _Prepared:
-    terminal_id: int
-    door_id: int
-    centre_id: int
+    """What the validation's first transaction hands to the hashing and the second: the body
+    is parsed once."""
+
+    terminal: _Terminal
     failure_id: int
     candidates: list[Candidate]
     bookings: dict[int, int | None]  # code id → booking id
+    code: str = field(repr=False)  # the typed code (well formed), for argon2 and a rehash
+    nonce: str | None = None
 
 
 # The validation's statements, built once per process: plain Core over the tables (no ORM
@@ -1120,14 +1123,20 @@ def _event(conn: Connection, terminal: _Terminal, now: datetime, decision: str, 
                               "booking_id": booking_id, "nonce": nonce, "offline": False})
 
 
-def _fail(session: Session, terminal: _Terminal, now: datetime, before: int) -> int:
+def _alert_on(conn: Connection, centre_id: int, kind: str, now: datetime, **details: Any) -> None:
+    """:func:`alert` in the validation's transaction (a rare branch: the ORM only here)."""
+    with Session(bind=conn) as session:
+        alert(session, centre_id, kind, now, **details)
+
+
+def _fail(conn: Connection, terminal: _Terminal, now: datetime, before: int) -> int:
     """Count a failure; ``before``: the terminal's failures in the hour before this one."""
-    failure_id: int = session.connection().execute(
+    failure_id: int = conn.execute(
         _ADD_FAILURE, {"p_terminal": terminal.id, "p_now": now}).scalar_one()
     hour = before + 1
     if limiter.alert_due(hour):
-        alert(session, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
-              door_id=terminal.door_id, failures=hour)
+        _alert_on(conn, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
+                  door_id=terminal.door_id, failures=hour)
     return failure_id
 
 
@@ -1139,11 +1148,11 @@ def validate(factory: sessionmaker[Session], token: str | None, raw: bytes,
         if isinstance(step, TerminalAnswer):
             return step
         try:
-            match = verify_all(runtime().hasher, _code_of(raw), step.candidates, runtime().pool)
+            match = verify_all(runtime().hasher, step.code, step.candidates, runtime().pool)
         except Exception:
             log.exception("door validation: hashing failed")
             match = None
-        return _finish(factory, step, raw, match, now)
+        return _finish(factory, step, match, now)
     except Exception:
         log.exception("door validation failed; denied")
         try:
@@ -1172,18 +1181,12 @@ async def validate_on_pool(factory: sessionmaker[Session], token: str | None, ra
         return DENY
 
 
-def _code_of(raw: bytes) -> str:
-    code, _, _ = _parse(raw)
-    return code or ""
-
-
 def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
              now: datetime) -> TerminalAnswer | _Prepared:
     if not token:
         return UNAUTHORISED
     code, nonce, sent_at = _parse(raw) if len(raw) <= MAX_TERMINAL_BODY else (None,) * 3
-    with transaction(factory) as session:
-        conn = session.connection()
+    with core_transaction(factory) as conn:
         claimed = conn.execute(_CLAIM_TERMINAL, {"p_token": token_digest(token),
                                                  "p_now": now}).one_or_none()
         if claimed is None:
@@ -1210,7 +1213,7 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
         elif nonce is None or head.seen:
             reason = Reason.REPLAY
         if reason is not None:
-            _fail(session, terminal, now, len(failures))
+            _fail(conn, terminal, now, len(failures))
             _event(conn, terminal, now, Decision.DENY, reason)
             return DENY
         default = Margins()
@@ -1223,28 +1226,28 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
                                              m=m, now=now)
         # Counted as a failure before the hashing: a crash in between costs the budget, never
         # grants; a match takes the failure back.
-        failure_id = _fail(session, terminal, now, len(failures))
+        failure_id = _fail(conn, terminal, now, len(failures))
         if len(candidates) > MAX_CANDIDATES:
             _event(conn, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES, nonce=nonce)
-            if not _open_alert(session, "too_many_candidates", door_id=terminal.door_id,
-                               terminal_id=terminal.id):
-                alert(session, terminal.centre_id, "too_many_candidates", now,
-                      terminal_id=terminal.id, door_id=terminal.door_id,
-                      candidates=len(candidates))
+            with Session(bind=conn) as session:
+                if not _open_alert(session, "too_many_candidates", door_id=terminal.door_id,
+                                   terminal_id=terminal.id):
+                    alert(session, terminal.centre_id, "too_many_candidates", now,
+                          terminal_id=terminal.id, door_id=terminal.door_id,
+                          candidates=len(candidates))
             return DENY
-        return _Prepared(terminal.id, terminal.door_id, terminal.centre_id, failure_id,
-                         candidates, bookings)
+        # well formed (checked above), so a str
+        return _Prepared(terminal, failure_id, candidates, bookings, cast(str, code), nonce)
 
 
-def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: Any,
+def _finish(factory: sessionmaker[Session], step: _Prepared, match: Any,
             now: datetime) -> TerminalAnswer:
-    code, nonce, _ = _parse(raw)
-    terminal = _Terminal(step.terminal_id, step.centre_id, step.door_id)
-    with transaction(factory) as session:
-        conn = session.connection()
+    terminal, nonce = step.terminal, step.nonce
+    with core_transaction(factory) as conn:
         if match is None or match.errors:
-            alert(session, step.centre_id, "validation_error", now, terminal_id=terminal.id,
-                  door_id=step.door_id, codes=list(match.errors) if match else [])
+            _alert_on(conn, terminal.centre_id, "validation_error", now,
+                      terminal_id=terminal.id, door_id=terminal.door_id,
+                      codes=list(match.errors) if match else [])
         if match is None or len(match.matched) != 1:
             _event(conn, terminal, now, Decision.DENY,
                    Reason.ERROR if match is None else Reason.NO_MATCH, nonce=nonce)
@@ -1254,9 +1257,9 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: 
         matched = next(c for c in step.candidates if c.code_id == code_id)
         used, params = _USED, {"p_code": code_id, "p_now": now}
         rt = runtime()
-        if code and rt.hasher.needs_rehash(matched.code_hash, matched.key_id, step.centre_id):
+        if rt.hasher.needs_rehash(matched.code_hash, matched.key_id, terminal.centre_id):
             used = _USED_REHASHED
-            params["p_hash"], params["p_key"] = rt.hasher.hash(code, step.centre_id)
+            params["p_hash"], params["p_key"] = rt.hasher.hash(step.code, terminal.centre_id)
         if conn.execute(used, params).rowcount != 1:
             # Revoked (or its booking cancelled) while the typed code was being hashed.
             _event(conn, terminal, now, Decision.DENY, Reason.NO_MATCH, nonce=nonce)
