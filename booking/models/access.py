@@ -90,6 +90,8 @@ class Terminal(Base):
     battery_percent: Mapped[int | None]
     firmware: Mapped[str | None] = mapped_column(String(60))
     clock_skew_seconds: Mapped[float | None]
+    # No longer written (the limiter reads the terminal's last grant from the door log,
+    # booking.services.access); left in the schema, always NULL on new terminals.
     last_success_at: Mapped[datetime | None]
     # Serialises the validations of one terminal (the row is locked while its budget is spent).
     attempts: Mapped[int] = mapped_column(default=0)

@@ -975,12 +975,14 @@ _CLAIM_TERMINAL = (
     update(_TERMINAL)
     .where(_TERMINAL.c.token_hash == bindparam("p_token"), _TERMINAL.c.revoked_at.is_(None))
     .values(attempts=_TERMINAL.c.attempts + 1, last_seen_at=bindparam("p_now"))
-    .returning(_TERMINAL.c.id, _TERMINAL.c.centre_id, _TERMINAL.c.door_id,
-               _TERMINAL.c.last_success_at))
+    .returning(_TERMINAL.c.id, _TERMINAL.c.centre_id, _TERMINAL.c.door_id))
 
 # The door, the centre's margins and the limiter's state in one: the door's kind and margins,
-# the terminal's requests in the burst window, whether the nonce was seen, and one row per
-# failure of the last hour (one row with ``at`` NULL when there is none).
+# the terminal's requests in the burst window, whether the nonce was seen, its last grant in
+# the hour, and one row per failure of the last hour (one row with ``at`` NULL when there is
+# none). The last grant comes from the door log, which a grant writes anyway (a success
+# older than the hour ends no row of the hour's failures): no write of its own to the
+# terminal's row (``access_terminal.last_success_at`` is no longer kept).
 _TERMINAL_STATE = (
     select(_DOOR.c.kind, _POLICY.c.margin_before_minutes, _POLICY.c.margin_after_minutes,
            select(func.count()).select_from(_EVENT)
@@ -989,6 +991,12 @@ _TERMINAL_STATE = (
            select(func.count()).select_from(_EVENT)
            .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
                   _EVENT.c.nonce == bindparam("p_nonce")).scalar_subquery().label("seen"),
+           select(func.max(_EVENT.c.at))
+           .where(_EVENT.c.door_id == bindparam("p_door"),
+                  _EVENT.c.at > bindparam("p_hour_ago"),
+                  _EVENT.c.terminal_id == bindparam("p_terminal"),
+                  _EVENT.c.decision == Decision.GRANT.value,
+                  _EVENT.c.offline.is_(False)).scalar_subquery().label("last_success"),
            _FAILURE.c.at)
     .select_from(_DOOR.outerjoin(_POLICY, _POLICY.c.centre_id == _DOOR.c.centre_id)
                  .outerjoin(_FAILURE, and_(_FAILURE.c.terminal_id == bindparam("p_terminal"),
@@ -1034,8 +1042,6 @@ _ADD_FAILURE = (insert(_FAILURE).values(terminal_id=bindparam("p_terminal"), at=
                 .returning(_FAILURE.c.id))
 _DROP_FAILURE = delete(_FAILURE).where(_FAILURE.c.id == bindparam("p_failure"))
 _ADD_EVENT = insert(_EVENT)
-_SUCCEEDED = (update(_TERMINAL).where(_TERMINAL.c.id == bindparam("p_terminal"))
-              .values(last_success_at=bindparam("p_now")))
 # Only an active code is marked used: one revoked while the typed code was being hashed denies.
 # Built whole, once: a statement given its values per call is a new statement each time, and
 # SQLAlchemy walks it again for its cache key.
@@ -1201,7 +1207,7 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
             _event(conn, terminal, now, Decision.THROTTLED, Reason.RATE)
             return _throttled(1)
         failures = [row.at for row in state if row.at is not None]
-        verdict = limiter.decide(failures, claimed.last_success_at, now)
+        verdict = limiter.decide(failures, head.last_success, now)
         if not verdict.allowed:
             _event(conn, terminal, now, Decision.THROTTLED, Reason.THROTTLED)
             return _throttled(verdict.retry_after_seconds)
@@ -1265,7 +1271,6 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, match: Any,
             _event(conn, terminal, now, Decision.DENY, Reason.NO_MATCH, nonce=nonce)
             return DENY
         conn.execute(_DROP_FAILURE, {"p_failure": step.failure_id})
-        conn.execute(_SUCCEEDED, {"p_terminal": terminal.id, "p_now": now})
         if booking_id is not None:
             conn.execute(_OPENED, {"p_booking": booking_id, "p_now": now})
         _event(conn, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
