@@ -930,9 +930,8 @@ UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised",'
                                    b'"detail":"device token unknown or revoked"}')
 
 
-def _grant_answer() -> TerminalAnswer:
-    return TerminalAnswer(200, json.dumps({"decision": "grant", "unlock_ms": UNLOCK_MS},
-                                          separators=(",", ":")).encode())
+GRANT = TerminalAnswer(200, json.dumps({"decision": "grant", "unlock_ms": UNLOCK_MS},
+                                       separators=(",", ":")).encode())
 
 
 def _throttled(seconds: int) -> TerminalAnswer:
@@ -1072,28 +1071,33 @@ def candidates_at(conn: Connection, *, door_id: int, door_kind: str, centre_id: 
         "p_centre": centre_id, "p_door": door_id, "p_now": now,
         "p_near_since": now - m.after,
         "p_near_until": now + m.before + timedelta(microseconds=1)}).all()
-    near: dict[int, tuple[int, GrantDate, bool]] = {}  # occurrence → booking, date, by code
+    # Each date once (a booking with two active codes brings its dates twice), by booking.
+    seen: set[int] = set()
+    dates_of: dict[int, list[tuple[GrantDate, bool]]] = {}  # booking → (date, opened by code)
     codes_of: dict[int, dict[int, Candidate]] = {}
     found: list[Candidate] = []
     bookings: dict[int, int | None] = {}
-    for row in rows:
-        if row.occurrence_id is None:  # an emergency code of this door, valid now
-            found.append(Candidate(row.code_id, row.code_hash, row.key_id))
-            bookings[row.code_id] = None
+    for occurrence_id, booking_id, room_id, starts_at, ends_at, method, code_id, code_hash, \
+            key_id in rows:
+        if occurrence_id is None:  # an emergency code of this door, valid now
+            found.append(Candidate(code_id, code_hash, key_id))
+            bookings[code_id] = None
             continue
-        near[row.occurrence_id] = (row.booking_id,
-                                   GrantDate(row.room_id, row.starts_at, row.ends_at),
-                                   (row.method or AccessMethod.CODE) == AccessMethod.CODE)
-        if row.code_id is not None:
-            codes_of.setdefault(row.booking_id, {})[row.code_id] = Candidate(
-                row.code_id, row.code_hash, row.key_id)
-    for owner in sorted(codes_of):
-        dates = [d for b, d, by_code in near.values() if b == owner and by_code]
-        neighbours = [d for b, d, _ in near.values() if b != owner]
+        if occurrence_id not in seen:
+            seen.add(occurrence_id)
+            dates_of.setdefault(booking_id, []).append(
+                (GrantDate(room_id, starts_at, ends_at),
+                 (method or AccessMethod.CODE) == AccessMethod.CODE))
+        if code_id is not None:
+            codes_of.setdefault(booking_id, {})[code_id] = Candidate(code_id, code_hash, key_id)
+    for owner, owned in codes_of.items():
+        dates = [d for d, by_code in dates_of[owner] if by_code]
+        # The entrance's windows are never cut by the other groups' dates.
+        neighbours = [] if door_kind == ENTRANCE else [
+            d for b, others in dates_of.items() if b != owner for d, _ in others]
         if any(now in w for w in windows(dates, m, door_kind, neighbours)):
-            for code_id in sorted(codes_of[owner]):
-                found.append(codes_of[owner][code_id])
-                bookings[code_id] = owner
+            found.extend(owned.values())
+            bookings.update(dict.fromkeys(owned, owner))
     return sorted(found, key=lambda c: c.code_id), bookings
 
 
@@ -1275,7 +1279,7 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, match: Any,
             conn.execute(_OPENED, {"p_booking": booking_id, "p_now": now})
         _event(conn, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
                code_id=code_id, booking_id=booking_id)
-        return _grant_answer()
+        return GRANT
 
 
 # --- offline bundles ---------------------------------------------------------------------
