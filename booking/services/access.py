@@ -979,14 +979,18 @@ _CLAIM_TERMINAL = (
 # The door, the centre's margins and the limiter's state in one: the door's kind and margins,
 # the terminal's requests in the burst window, whether the nonce was seen, its last grant in
 # the hour, and one row per failure of the last hour (one row with ``at`` NULL when there is
-# none). The last grant comes from the door log, which a grant writes anyway (a success
-# older than the hour ends no row of the hour's failures): no write of its own to the
-# terminal's row (``access_terminal.last_success_at`` is no longer kept).
+# none). The last grant comes from the door log, which a grant writes anyway (a success older
+# than the hour ends no row of the hour's failures): no write of its own to the terminal's row
+# (``access_terminal.last_success_at`` is no longer kept). The door log is read by door and
+# time (ix_door_event_door_at; a terminal's events are its door's): the burst count reads the
+# last seconds' rows, not every row the terminal has left in the retention period.
 _TERMINAL_STATE = (
     select(_DOOR.c.kind, _POLICY.c.margin_before_minutes, _POLICY.c.margin_after_minutes,
            select(func.count()).select_from(_EVENT)
-           .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
-                  _EVENT.c.at > bindparam("p_burst_since")).scalar_subquery().label("burst"),
+           .where(_EVENT.c.door_id == bindparam("p_door"),
+                  _EVENT.c.at > bindparam("p_burst_since"),
+                  _EVENT.c.terminal_id == bindparam("p_terminal")).scalar_subquery()
+           .label("burst"),
            select(func.count()).select_from(_EVENT)
            .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
                   _EVENT.c.nonce == bindparam("p_nonce")).scalar_subquery().label("seen"),
