@@ -50,6 +50,8 @@ class AccessCode(Base):
         CheckConstraint("kind != 'emergency' OR (door_id IS NOT NULL AND valid_from IS NOT NULL "
                         "AND valid_until IS NOT NULL AND reason IS NOT NULL)", name="emergency"),
         Index("ix_access_code_booking", "booking_id", "state"),
+        # A door's emergency codes, read at every validation (migration 0021).
+        Index("ix_access_code_door", "door_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

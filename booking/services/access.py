@@ -1027,7 +1027,9 @@ def _candidate_query(door_kind: str) -> Select[Any]:
                                                  _CODE.c.state == CodeState.ACTIVE.value)))
              .where(_OCC.c.room_id.in_(rooms),
                     _OCC.c.status == BookingStatus.CONFIRMED.value,
-                    _BOOKING.c.status == BookingStatus.CONFIRMED.value,
+                    # Not by booking.status's index: SQLite would then walk every confirmed
+                    # booking there ever was; the dates are found by room and time instead.
+                    _BOOKING.c.status + "" == BookingStatus.CONFIRMED.value,
                     _OCC.c.starts_at < bindparam("p_near_until"),
                     _OCC.c.ends_at > bindparam("p_near_since")))
     emergency = (select(null(), null(), null(), null(), null(), null(), _CODE.c.id,
