@@ -40,7 +40,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher, Type, extract_parameters, low_level
@@ -121,6 +121,11 @@ class CodeHasher:
 
     peppers: Mapping[str, bytes]
     hasher: PasswordHasher
+    # needs_rehash's answers: they depend only on the stored string's prefix and length, the
+    # key and the centre, and every grant at a door asks about the same few (parsing the
+    # parameters and deriving the salt each time cost a grant more than its SQL statements).
+    _rehash: dict[tuple[str, int, str, int], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.peppers:
@@ -173,6 +178,15 @@ class CodeHasher:
     def needs_rehash(self, stored: str, key_id: str, centre_id: int) -> bool:
         """Another pepper, other parameters or another salt than the centre's (a hash from
         before the shared salt): renewed on the code's next successful use."""
+        key = (phc_prefix(stored), len(stored), key_id, centre_id)
+        known = self._rehash.get(key)
+        if known is None:
+            if len(self._rehash) >= 1024:  # a few per centre and key; never many
+                self._rehash.clear()
+            known = self._rehash[key] = self._needs_rehash(stored, key_id, centre_id)
+        return known
+
+    def _needs_rehash(self, stored: str, key_id: str, centre_id: int) -> bool:
         if key_id != self.current_key or self.hasher.check_needs_rehash(stored):
             return True
         try:

@@ -50,6 +50,8 @@ class AccessCode(Base):
         CheckConstraint("kind != 'emergency' OR (door_id IS NOT NULL AND valid_from IS NOT NULL "
                         "AND valid_until IS NOT NULL AND reason IS NOT NULL)", name="emergency"),
         Index("ix_access_code_booking", "booking_id", "state"),
+        # A door's emergency codes, read at every validation (migration 0021).
+        Index("ix_access_code_door", "door_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +92,8 @@ class Terminal(Base):
     battery_percent: Mapped[int | None]
     firmware: Mapped[str | None] = mapped_column(String(60))
     clock_skew_seconds: Mapped[float | None]
+    # No longer written (the limiter reads the terminal's last grant from the door log,
+    # booking.services.access); left in the schema, always NULL on new terminals.
     last_success_at: Mapped[datetime | None]
     # Serialises the validations of one terminal (the row is locked while its budget is spent).
     attempts: Mapped[int] = mapped_column(default=0)

@@ -65,7 +65,7 @@ from access.interface import AccessGrant, GrantDate
 from access.validation import MAX_CANDIDATES, Candidate, Decision, Reason, VerifyPool, verify_all
 from access.windows import ENTRANCE, ROOM, Margins, Window, windows
 from booking.audit import record
-from booking.db import UTCDateTime, transaction
+from booking.db import UTCDateTime, core_transaction, transaction
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.models import (
     AccessAlert,
@@ -930,9 +930,8 @@ UNAUTHORISED = TerminalAnswer(401, b'{"decision":"unauthorised",'
                                    b'"detail":"device token unknown or revoked"}')
 
 
-def _grant_answer() -> TerminalAnswer:
-    return TerminalAnswer(200, json.dumps({"decision": "grant", "unlock_ms": UNLOCK_MS},
-                                          separators=(",", ":")).encode())
+GRANT = TerminalAnswer(200, json.dumps({"decision": "grant", "unlock_ms": UNLOCK_MS},
+                                       separators=(",", ":")).encode())
 
 
 def _throttled(seconds: int) -> TerminalAnswer:
@@ -942,12 +941,15 @@ def _throttled(seconds: int) -> TerminalAnswer:
 
 @dataclass
 class _Prepared:
-    terminal_id: int
-    door_id: int
-    centre_id: int
+    """What the validation's first transaction hands to the hashing and the second: the body
+    is parsed once."""
+
+    terminal: _Terminal
     failure_id: int
     candidates: list[Candidate]
     bookings: dict[int, int | None]  # code id → booking id
+    code: str = field(repr=False)  # the typed code (well formed), for argon2 and a rehash
+    nonce: str | None = None
 
 
 # The validation's statements, built once per process: plain Core over the tables (no ORM
@@ -972,20 +974,32 @@ _CLAIM_TERMINAL = (
     update(_TERMINAL)
     .where(_TERMINAL.c.token_hash == bindparam("p_token"), _TERMINAL.c.revoked_at.is_(None))
     .values(attempts=_TERMINAL.c.attempts + 1, last_seen_at=bindparam("p_now"))
-    .returning(_TERMINAL.c.id, _TERMINAL.c.centre_id, _TERMINAL.c.door_id,
-               _TERMINAL.c.last_success_at))
+    .returning(_TERMINAL.c.id, _TERMINAL.c.centre_id, _TERMINAL.c.door_id))
 
 # The door, the centre's margins and the limiter's state in one: the door's kind and margins,
-# the terminal's requests in the burst window, whether the nonce was seen, and one row per
-# failure of the last hour (one row with ``at`` NULL when there is none).
+# the terminal's requests in the burst window, whether the nonce was seen, its last grant in
+# the hour, and one row per failure of the last hour (one row with ``at`` NULL when there is
+# none). The last grant comes from the door log, which a grant writes anyway (a success older
+# than the hour ends no row of the hour's failures): no write of its own to the terminal's row
+# (``access_terminal.last_success_at`` is no longer kept). The door log is read by door and
+# time (ix_door_event_door_at; a terminal's events are its door's): the burst count reads the
+# last seconds' rows, not every row the terminal has left in the retention period.
 _TERMINAL_STATE = (
     select(_DOOR.c.kind, _POLICY.c.margin_before_minutes, _POLICY.c.margin_after_minutes,
            select(func.count()).select_from(_EVENT)
-           .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
-                  _EVENT.c.at > bindparam("p_burst_since")).scalar_subquery().label("burst"),
+           .where(_EVENT.c.door_id == bindparam("p_door"),
+                  _EVENT.c.at > bindparam("p_burst_since"),
+                  _EVENT.c.terminal_id == bindparam("p_terminal")).scalar_subquery()
+           .label("burst"),
            select(func.count()).select_from(_EVENT)
            .where(_EVENT.c.terminal_id == bindparam("p_terminal"),
                   _EVENT.c.nonce == bindparam("p_nonce")).scalar_subquery().label("seen"),
+           select(func.max(_EVENT.c.at))
+           .where(_EVENT.c.door_id == bindparam("p_door"),
+                  _EVENT.c.at > bindparam("p_hour_ago"),
+                  _EVENT.c.terminal_id == bindparam("p_terminal"),
+                  _EVENT.c.decision == Decision.GRANT.value,
+                  _EVENT.c.offline.is_(False)).scalar_subquery().label("last_success"),
            _FAILURE.c.at)
     .select_from(_DOOR.outerjoin(_POLICY, _POLICY.c.centre_id == _DOOR.c.centre_id)
                  .outerjoin(_FAILURE, and_(_FAILURE.c.terminal_id == bindparam("p_terminal"),
@@ -1013,7 +1027,9 @@ def _candidate_query(door_kind: str) -> Select[Any]:
                                                  _CODE.c.state == CodeState.ACTIVE.value)))
              .where(_OCC.c.room_id.in_(rooms),
                     _OCC.c.status == BookingStatus.CONFIRMED.value,
-                    _BOOKING.c.status == BookingStatus.CONFIRMED.value,
+                    # Not by booking.status's index: SQLite would then walk every confirmed
+                    # booking there ever was; the dates are found by room and time instead.
+                    _BOOKING.c.status + "" == BookingStatus.CONFIRMED.value,
                     _OCC.c.starts_at < bindparam("p_near_until"),
                     _OCC.c.ends_at > bindparam("p_near_since")))
     emergency = (select(null(), null(), null(), null(), null(), null(), _CODE.c.id,
@@ -1031,8 +1047,6 @@ _ADD_FAILURE = (insert(_FAILURE).values(terminal_id=bindparam("p_terminal"), at=
                 .returning(_FAILURE.c.id))
 _DROP_FAILURE = delete(_FAILURE).where(_FAILURE.c.id == bindparam("p_failure"))
 _ADD_EVENT = insert(_EVENT)
-_SUCCEEDED = (update(_TERMINAL).where(_TERMINAL.c.id == bindparam("p_terminal"))
-              .values(last_success_at=bindparam("p_now")))
 # Only an active code is marked used: one revoked while the typed code was being hashed denies.
 # Built whole, once: a statement given its values per call is a new statement each time, and
 # SQLAlchemy walks it again for its cache key.
@@ -1063,28 +1077,33 @@ def candidates_at(conn: Connection, *, door_id: int, door_kind: str, centre_id: 
         "p_centre": centre_id, "p_door": door_id, "p_now": now,
         "p_near_since": now - m.after,
         "p_near_until": now + m.before + timedelta(microseconds=1)}).all()
-    near: dict[int, tuple[int, GrantDate, bool]] = {}  # occurrence → booking, date, by code
+    # Each date once (a booking with two active codes brings its dates twice), by booking.
+    seen: set[int] = set()
+    dates_of: dict[int, list[tuple[GrantDate, bool]]] = {}  # booking → (date, opened by code)
     codes_of: dict[int, dict[int, Candidate]] = {}
     found: list[Candidate] = []
     bookings: dict[int, int | None] = {}
-    for row in rows:
-        if row.occurrence_id is None:  # an emergency code of this door, valid now
-            found.append(Candidate(row.code_id, row.code_hash, row.key_id))
-            bookings[row.code_id] = None
+    for occurrence_id, booking_id, room_id, starts_at, ends_at, method, code_id, code_hash, \
+            key_id in rows:
+        if occurrence_id is None:  # an emergency code of this door, valid now
+            found.append(Candidate(code_id, code_hash, key_id))
+            bookings[code_id] = None
             continue
-        near[row.occurrence_id] = (row.booking_id,
-                                   GrantDate(row.room_id, row.starts_at, row.ends_at),
-                                   (row.method or AccessMethod.CODE) == AccessMethod.CODE)
-        if row.code_id is not None:
-            codes_of.setdefault(row.booking_id, {})[row.code_id] = Candidate(
-                row.code_id, row.code_hash, row.key_id)
-    for owner in sorted(codes_of):
-        dates = [d for b, d, by_code in near.values() if b == owner and by_code]
-        neighbours = [d for b, d, _ in near.values() if b != owner]
+        if occurrence_id not in seen:
+            seen.add(occurrence_id)
+            dates_of.setdefault(booking_id, []).append(
+                (GrantDate(room_id, starts_at, ends_at),
+                 (method or AccessMethod.CODE) == AccessMethod.CODE))
+        if code_id is not None:
+            codes_of.setdefault(booking_id, {})[code_id] = Candidate(code_id, code_hash, key_id)
+    for owner, owned in codes_of.items():
+        dates = [d for d, by_code in dates_of[owner] if by_code]
+        # The entrance's windows are never cut by the other groups' dates.
+        neighbours = [] if door_kind == ENTRANCE else [
+            d for b, others in dates_of.items() if b != owner for d, _ in others]
         if any(now in w for w in windows(dates, m, door_kind, neighbours)):
-            for code_id in sorted(codes_of[owner]):
-                found.append(codes_of[owner][code_id])
-                bookings[code_id] = owner
+            found.extend(owned.values())
+            bookings.update(dict.fromkeys(owned, owner))
     return sorted(found, key=lambda c: c.code_id), bookings
 
 
@@ -1120,14 +1139,20 @@ def _event(conn: Connection, terminal: _Terminal, now: datetime, decision: str, 
                               "booking_id": booking_id, "nonce": nonce, "offline": False})
 
 
-def _fail(session: Session, terminal: _Terminal, now: datetime, before: int) -> int:
+def _alert_on(conn: Connection, centre_id: int, kind: str, now: datetime, **details: Any) -> None:
+    """:func:`alert` in the validation's transaction (a rare branch: the ORM only here)."""
+    with Session(bind=conn) as session:
+        alert(session, centre_id, kind, now, **details)
+
+
+def _fail(conn: Connection, terminal: _Terminal, now: datetime, before: int) -> int:
     """Count a failure; ``before``: the terminal's failures in the hour before this one."""
-    failure_id: int = session.connection().execute(
+    failure_id: int = conn.execute(
         _ADD_FAILURE, {"p_terminal": terminal.id, "p_now": now}).scalar_one()
     hour = before + 1
     if limiter.alert_due(hour):
-        alert(session, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
-              door_id=terminal.door_id, failures=hour)
+        _alert_on(conn, terminal.centre_id, "many_failures", now, terminal_id=terminal.id,
+                  door_id=terminal.door_id, failures=hour)
     return failure_id
 
 
@@ -1139,11 +1164,11 @@ def validate(factory: sessionmaker[Session], token: str | None, raw: bytes,
         if isinstance(step, TerminalAnswer):
             return step
         try:
-            match = verify_all(runtime().hasher, _code_of(raw), step.candidates, runtime().pool)
+            match = verify_all(runtime().hasher, step.code, step.candidates, runtime().pool)
         except Exception:
             log.exception("door validation: hashing failed")
             match = None
-        return _finish(factory, step, raw, match, now)
+        return _finish(factory, step, match, now)
     except Exception:
         log.exception("door validation failed; denied")
         try:
@@ -1172,18 +1197,12 @@ async def validate_on_pool(factory: sessionmaker[Session], token: str | None, ra
         return DENY
 
 
-def _code_of(raw: bytes) -> str:
-    code, _, _ = _parse(raw)
-    return code or ""
-
-
 def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
              now: datetime) -> TerminalAnswer | _Prepared:
     if not token:
         return UNAUTHORISED
     code, nonce, sent_at = _parse(raw) if len(raw) <= MAX_TERMINAL_BODY else (None,) * 3
-    with transaction(factory) as session:
-        conn = session.connection()
+    with core_transaction(factory) as conn:
         claimed = conn.execute(_CLAIM_TERMINAL, {"p_token": token_digest(token),
                                                  "p_now": now}).one_or_none()
         if claimed is None:
@@ -1198,7 +1217,7 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
             _event(conn, terminal, now, Decision.THROTTLED, Reason.RATE)
             return _throttled(1)
         failures = [row.at for row in state if row.at is not None]
-        verdict = limiter.decide(failures, claimed.last_success_at, now)
+        verdict = limiter.decide(failures, head.last_success, now)
         if not verdict.allowed:
             _event(conn, terminal, now, Decision.THROTTLED, Reason.THROTTLED)
             return _throttled(verdict.retry_after_seconds)
@@ -1210,7 +1229,7 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
         elif nonce is None or head.seen:
             reason = Reason.REPLAY
         if reason is not None:
-            _fail(session, terminal, now, len(failures))
+            _fail(conn, terminal, now, len(failures))
             _event(conn, terminal, now, Decision.DENY, reason)
             return DENY
         default = Margins()
@@ -1223,28 +1242,28 @@ def _prepare(factory: sessionmaker[Session], token: str | None, raw: bytes,
                                              m=m, now=now)
         # Counted as a failure before the hashing: a crash in between costs the budget, never
         # grants; a match takes the failure back.
-        failure_id = _fail(session, terminal, now, len(failures))
+        failure_id = _fail(conn, terminal, now, len(failures))
         if len(candidates) > MAX_CANDIDATES:
             _event(conn, terminal, now, Decision.DENY, Reason.TOO_MANY_CANDIDATES, nonce=nonce)
-            if not _open_alert(session, "too_many_candidates", door_id=terminal.door_id,
-                               terminal_id=terminal.id):
-                alert(session, terminal.centre_id, "too_many_candidates", now,
-                      terminal_id=terminal.id, door_id=terminal.door_id,
-                      candidates=len(candidates))
+            with Session(bind=conn) as session:
+                if not _open_alert(session, "too_many_candidates", door_id=terminal.door_id,
+                                   terminal_id=terminal.id):
+                    alert(session, terminal.centre_id, "too_many_candidates", now,
+                          terminal_id=terminal.id, door_id=terminal.door_id,
+                          candidates=len(candidates))
             return DENY
-        return _Prepared(terminal.id, terminal.door_id, terminal.centre_id, failure_id,
-                         candidates, bookings)
+        # well formed (checked above), so a str
+        return _Prepared(terminal, failure_id, candidates, bookings, cast(str, code), nonce)
 
 
-def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: Any,
+def _finish(factory: sessionmaker[Session], step: _Prepared, match: Any,
             now: datetime) -> TerminalAnswer:
-    code, nonce, _ = _parse(raw)
-    terminal = _Terminal(step.terminal_id, step.centre_id, step.door_id)
-    with transaction(factory) as session:
-        conn = session.connection()
+    terminal, nonce = step.terminal, step.nonce
+    with core_transaction(factory) as conn:
         if match is None or match.errors:
-            alert(session, step.centre_id, "validation_error", now, terminal_id=terminal.id,
-                  door_id=step.door_id, codes=list(match.errors) if match else [])
+            _alert_on(conn, terminal.centre_id, "validation_error", now,
+                      terminal_id=terminal.id, door_id=terminal.door_id,
+                      codes=list(match.errors) if match else [])
         if match is None or len(match.matched) != 1:
             _event(conn, terminal, now, Decision.DENY,
                    Reason.ERROR if match is None else Reason.NO_MATCH, nonce=nonce)
@@ -1254,20 +1273,19 @@ def _finish(factory: sessionmaker[Session], step: _Prepared, raw: bytes, match: 
         matched = next(c for c in step.candidates if c.code_id == code_id)
         used, params = _USED, {"p_code": code_id, "p_now": now}
         rt = runtime()
-        if code and rt.hasher.needs_rehash(matched.code_hash, matched.key_id, step.centre_id):
+        if rt.hasher.needs_rehash(matched.code_hash, matched.key_id, terminal.centre_id):
             used = _USED_REHASHED
-            params["p_hash"], params["p_key"] = rt.hasher.hash(code, step.centre_id)
+            params["p_hash"], params["p_key"] = rt.hasher.hash(step.code, terminal.centre_id)
         if conn.execute(used, params).rowcount != 1:
             # Revoked (or its booking cancelled) while the typed code was being hashed.
             _event(conn, terminal, now, Decision.DENY, Reason.NO_MATCH, nonce=nonce)
             return DENY
         conn.execute(_DROP_FAILURE, {"p_failure": step.failure_id})
-        conn.execute(_SUCCEEDED, {"p_terminal": terminal.id, "p_now": now})
         if booking_id is not None:
             conn.execute(_OPENED, {"p_booking": booking_id, "p_now": now})
         _event(conn, terminal, now, Decision.GRANT, Reason.MATCH, nonce=nonce,
                code_id=code_id, booking_id=booking_id)
-        return _grant_answer()
+        return GRANT
 
 
 # --- offline bundles ---------------------------------------------------------------------
