@@ -128,8 +128,9 @@ def write_past_the_locks(session: Session) -> None:
 
 
 def require_locked(session: Session, room_ids: Iterable[int]) -> None:
-    """The check the flush makes (``_occurrences_hold_their_rooms``), for a service that writes
-    occurrences by statement, past the unit of work."""
+    """Refuse writing occurrences of ``room_ids`` unless this transaction holds their locks:
+    the flush checks every occurrence it writes (``_occurrences_hold_their_rooms``); a service
+    that writes occurrences by statement, past the unit of work, calls it itself."""
     unlocked = set(room_ids) - locked_rooms(session)
     if unlocked and not session.info.get(_UNGUARDED):
         raise RuntimeError(f"an occurrence of room {min(unlocked)} is written without "
@@ -150,17 +151,14 @@ def _rooms_written(occurrence: Occurrence) -> set[int]:
 def _occurrences_hold_their_rooms(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_UNGUARDED):
         return
-    held = locked_rooms(session)
+    written: set[int] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if not isinstance(obj, Occurrence):
             continue
         if obj in session.dirty and not session.is_modified(obj):
             continue
-        unlocked = _rooms_written(obj) - held
-        if unlocked:
-            raise RuntimeError(f"an occurrence of room {min(unlocked)} is written without "
-                               "lock_rooms(): every write takes the rooms' locks first "
-                               "(booking.services.locking)")
+        written |= _rooms_written(obj)
+    require_locked(session, written)
 
 
 @event.listens_for(Session, "after_transaction_end")

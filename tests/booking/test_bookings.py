@@ -258,3 +258,30 @@ def test_audit_table_refuses_update_and_delete(client, as_, session_factory, wor
         s.flush()
     with session_factory() as s:
         assert [(e.id, e.action) for e in s.scalars(select(AuditEvent)).all()] == before
+
+
+def test_an_occurrence_written_without_its_rooms_lock_is_refused_before_the_database_sees_it(
+        session_factory, world: World):
+    """The lock order's guard (booking.services.locking): a write path that forgot
+    ``lock_rooms`` fails at the flush, whatever it wrote; with the lock the same write passes."""
+    from booking.services.locking import lock_rooms
+
+    now = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    room = world.rooms["Gruppenraum 1"]
+
+    def write(session) -> None:
+        booking = Booking(centre_id=world.centre_id, kind="programme", status="confirmed",
+                          title="Ohne Schloss", created_at=now, updated_at=now)
+        booking.occurrences = [Occurrence(room_id=room, starts_at=instant(10),
+                                          ends_at=instant(11), status="confirmed")]
+        session.add(booking)
+        session.flush()
+
+    with pytest.raises(RuntimeError, match=f"room {room} is written without lock_rooms"), \
+            transaction(session_factory) as s:
+        write(s)
+    with transaction(session_factory) as s:
+        lock_rooms(s, [room])
+        write(s)
+    with session_factory() as s:
+        assert s.scalars(select(Booking.title)).all() == ["Ohne Schloss"]
