@@ -13,7 +13,7 @@ from litestar.routes import HTTPRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
+from booking.api.retry import RETRY_AFTER, database_trouble
 from booking.api.schemas import Problem
 from booking.db import DatabaseUnavailable
 from booking.errors import DomainError
@@ -101,30 +101,14 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[di
 def database_error(request: Request[Any, Any, Any],
                    exc: DBAPIError | DatabaseUnavailable | PoolTimeout,
                    ) -> Response[dict[str, Any]]:
-    """A transaction PostgreSQL aborted (deadlock victim, serialization failure), a
-    connection it refused (server full, restarting) or none free in the pool for its whole
-    timeout (overload) is no fault of the caller, and nothing was saved: 503, try again; the
-    retry middleware runs the first two again first (``booking.api.retry``). Any other
-    database error is ours: 500."""
-    if isinstance(exc, PoolTimeout):
-        # Every connection of this process stayed busy for the pool's whole timeout: the
-        # service is overloaded. Not run again here (it has waited long enough); the caller
-        # may, nothing was saved.
-        log.warning("no free database connection on %s %s", request.method, request.url.path)
-        return problem(503, "Busy", Message("database_unavailable"), answer_language(request),
-                       retry_after=RETRY_AFTER)
-    if not is_transient(exc):
+    """A transaction PostgreSQL aborted, a connection it refused or none free in the pool is
+    no fault of the caller, and nothing was saved: 503, try again (``booking.api.retry`` runs
+    it again first where that may help). Any other database error is ours: 500."""
+    trouble = database_trouble(request.scope, exc)
+    if trouble is None:
         return server_error(request, exc)
-    mark_retryable(request.scope)
-    if isinstance(exc, DatabaseUnavailable):
-        log.warning("no database connection on %s %s: %s", request.method, request.url.path,
-                    exc)
-        message = Message("database_unavailable")
-    else:
-        log.warning("transaction aborted on %s %s: %s", request.method, request.url.path,
-                    getattr(exc.orig, "sqlstate", "?"))
-        message = Message("busy")
-    return problem(503, "Busy", message, answer_language(request), retry_after=RETRY_AFTER)
+    return problem(503, "Busy", Message(trouble), answer_language(request),
+                   retry_after=RETRY_AFTER)
 
 
 def value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:

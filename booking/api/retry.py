@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import random
 from typing import Any
 
@@ -23,6 +24,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.utils.scope.state import CONNECTION_STATE_KEY, ScopeState
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from booking.db import DatabaseUnavailable
 
@@ -32,20 +34,34 @@ RETRY_AFTER = 1  # seconds, told to the client when every attempt failed
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 _ABORTED = "raumplan.transaction_aborted"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger("raumplan")
 
 
-def is_transient(exc: BaseException) -> bool:
-    """A transaction the database aborted, or a connection it refused (server full or
-    restarting): nothing was saved, and running the request again may well succeed."""
+# What a database error means for the caller (:func:`database_trouble`).
+UNAVAILABLE = "database_unavailable"  # no connection: refused, or none free in the pool
+ABORTED = "busy"  # the database aborted the transaction (deadlock victim, serialization)
+
+
+def database_trouble(scope: Scope, exc: BaseException) -> str | None:
+    """Whether a database error is no fault of the caller's nor ours: :data:`UNAVAILABLE` or
+    :data:`ABORTED` (the message code of the 503 to answer; nothing was saved), logged, and
+    the request marked to run again (this middleware), except after the pool's timeout, which
+    has waited long enough. None for any other error: ours, a 500."""
+    where = f"{scope.get('method', '?')} {scope.get('path', '?')}"
+    if isinstance(exc, PoolTimeout):
+        log.warning("no free database connection on %s", where)
+        return UNAVAILABLE
     if isinstance(exc, DatabaseUnavailable):
-        return True
-    orig = exc.orig if isinstance(exc, DBAPIError) else None
-    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
-
-
-def mark_retryable(scope: Scope) -> None:
-    """Called by the exception handlers before they send the 503 of a transient abort."""
+        log.warning("no database connection on %s: %s", where, exc)
+        trouble = UNAVAILABLE
+    elif isinstance(exc, DBAPIError) and (
+            sqlstate := getattr(exc.orig, "sqlstate", None)) in TRANSIENT_SQLSTATES:
+        log.warning("transaction aborted on %s: %s", where, sqlstate)
+        trouble = ABORTED
+    else:
+        return None
     scope[_ABORTED] = True  # type: ignore[literal-required]
+    return trouble
 
 
 class RetryAbortedTransactions(ASGIMiddleware):

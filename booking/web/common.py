@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from booking import formatting
-from booking.api.retry import RETRY_AFTER, is_transient, mark_retryable
+from booking.api.retry import RETRY_AFTER, UNAVAILABLE, database_trouble
 from booking.db import DatabaseUnavailable, transaction
 from booking.deps import Services, services
 from booking.errors import (
@@ -287,24 +287,12 @@ def on_database_error(request: Request[Any, Any, Any],
                       exc: DBAPIError | DatabaseUnavailable | PoolTimeout) -> Response[Any]:
     """The pages' side of ``booking.api.problems.database_error``: 503 with Retry-After when
     the database aborted, refused or was too busy, nothing saved; any other error is ours."""
-    message: str | Message
-    if isinstance(exc, PoolTimeout):
-        # Overloaded for the pool's whole timeout: not run again, it has waited long enough.
-        log.warning("no free database connection on page %s %s", request.method,
-                    request.url.path)
-        message = Message("database_unavailable")
-    elif not is_transient(exc):
+    trouble = database_trouble(request.scope, exc)
+    if trouble is None:
         return on_server_error(request, exc)
-    else:
-        mark_retryable(request.scope)  # booking.api.retry runs the request again first
-        if isinstance(exc, DatabaseUnavailable):
-            log.warning("no database connection on page %s %s: %s", request.method,
-                        request.url.path, exc)
-            message = Message("database_unavailable")
-        else:
-            message = N_("Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts "
-                         "gespeichert. Bitte versuchen Sie es gleich noch einmal.")
-    page = error_page(request, 503, message)
+    page = error_page(request, 503, Message(UNAVAILABLE) if trouble == UNAVAILABLE else N_(
+        "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
+        "versuchen Sie es gleich noch einmal."))
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
