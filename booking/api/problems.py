@@ -13,7 +13,7 @@ from litestar.routes import HTTPRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from booking.api.retry import RETRY_AFTER, database_trouble
+from booking.api.retry import RETRY_AFTER, UNAVAILABLE, database_trouble
 from booking.api.schemas import Problem
 from booking.db import DatabaseUnavailable
 from booking.errors import DomainError
@@ -107,8 +107,8 @@ def database_error(request: Request[Any, Any, Any],
     trouble = database_trouble(request.scope, exc)
     if trouble is None:
         return server_error(request, exc)
-    return problem(503, "Busy", Message(trouble), answer_language(request),
-                   retry_after=RETRY_AFTER)
+    message = Message("database_unavailable") if trouble == UNAVAILABLE else Message("busy")
+    return problem(503, "Busy", message, answer_language(request), retry_after=RETRY_AFTER)
 
 
 def value_error(request: Request[Any, Any, Any], exc: ValueError) -> Response[dict[str, Any]]:

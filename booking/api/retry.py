@@ -38,13 +38,13 @@ log = logging.getLogger("raumplan")
 
 
 # What a database error means for the caller (:func:`database_trouble`).
-UNAVAILABLE = "database_unavailable"  # no connection: refused, or none free in the pool
-ABORTED = "busy"  # the database aborted the transaction (deadlock victim, serialization)
+UNAVAILABLE = "unavailable"  # no connection: refused, or none free in the pool
+ABORTED = "aborted"  # the database aborted the transaction (deadlock victim, serialization)
 
 
 def database_trouble(scope: Scope, exc: BaseException) -> str | None:
     """Whether a database error is no fault of the caller's nor ours: :data:`UNAVAILABLE` or
-    :data:`ABORTED` (the message code of the 503 to answer; nothing was saved), logged, and
+    :data:`ABORTED` (the 503 to answer; nothing was saved), logged, and
     the request marked to run again (this middleware), except after the pool's timeout, which
     has waited long enough. None for any other error: ours, a 500."""
     where = f"{scope.get('method', '?')} {scope.get('path', '?')}"

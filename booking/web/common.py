@@ -290,9 +290,11 @@ def on_database_error(request: Request[Any, Any, Any],
     trouble = database_trouble(request.scope, exc)
     if trouble is None:
         return on_server_error(request, exc)
-    page = error_page(request, 503, Message(UNAVAILABLE) if trouble == UNAVAILABLE else N_(
-        "Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts gespeichert. Bitte "
-        "versuchen Sie es gleich noch einmal."))
+    message: str | Message = Message("database_unavailable")
+    if trouble != UNAVAILABLE:
+        message = N_("Gerade wurde gleichzeitig etwas anderes geändert; es wurde nichts "
+                     "gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+    page = error_page(request, 503, message)
     page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
 
